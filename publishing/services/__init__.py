@@ -1,0 +1,1 @@
+"""Every state change, written once, called alike from views, the API and jobs."""
