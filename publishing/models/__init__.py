@@ -1,0 +1,10 @@
+"""The domain's tables, one module per area. Import models from here: ``from publishing.models import Pin``."""
+
+from publishing.models.teams import (  # noqa: F401
+    AuditEvent,
+    Membership,
+    Team,
+    User,
+    Workspace,
+    validate_time_zone,
+)
