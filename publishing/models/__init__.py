@@ -2,6 +2,7 @@
 
 from publishing.models.teams import (  # noqa: F401
     AuditEvent,
+    EmailUserManager,
     Membership,
     Team,
     User,
