@@ -1,5 +1,6 @@
 """Pinboard settings: one module, every outside value read through pinboard_site.env."""
 
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -194,3 +195,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# The built-in Pinterest sandbox is one OAuth app whose credentials both sides derive from
+# SECRET_KEY, so nothing needs configuring for sandbox workspaces.
+SANDBOX_PINTEREST_API_BASE = f"{SANDBOX_BASE_URL}/sandbox/pinterest/v5"
+SANDBOX_PINTEREST_AUTHORIZE_URL = f"{SANDBOX_BASE_URL}/sandbox/pinterest/oauth/"
+SANDBOX_PINTEREST_APP_ID = "1000000001"
+SANDBOX_PINTEREST_APP_SECRET = env_str("SANDBOX_PINTEREST_APP_SECRET", None) or (
+    hashlib.sha256(f"sandbox-app:{SECRET_KEY}".encode()).hexdigest()
+)

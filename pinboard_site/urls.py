@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from pinboard_site import views as site_views
 from pinboard_site.forms import EmailAuthenticationForm
 
 admin.site.site_header = "Pinboard administration"
@@ -15,5 +16,7 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", include("publishing.urls")),
+    path("", site_views.root, name="root"),
+    path("app/", include("publishing.urls")),
+    path("sandbox/pinterest/", include("pinterest_sandbox.urls")),
 ]

@@ -1,0 +1,2 @@
+app_name = "pinterest_sandbox"
+urlpatterns: list = []
