@@ -1,11 +1,24 @@
 """The domain's tables, one module per area. Import models from here: ``from publishing.models import Pin``."""
 
+from publishing.models.assets import Asset, MediaUpload  # noqa: F401
+from publishing.models.integrations import Board, OAuthState, PinterestAccount  # noqa: F401
+from publishing.models.keys import AccessToken, ApiKey, ApiKeyScope  # noqa: F401
+from publishing.models.pins import (  # noqa: F401
+    ApprovalState,
+    Pin,
+    PinStatus,
+    PublishAttempt,
+    Schedule,
+    ScheduleStatus,
+)
 from publishing.models.teams import (  # noqa: F401
     AuditEvent,
     EmailUserManager,
+    Invitation,
     Membership,
     Team,
     User,
     Workspace,
     validate_time_zone,
 )
+from publishing.models.webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery  # noqa: F401

@@ -1,0 +1,71 @@
+"""Credentials for the /v1 API: per-workspace API keys and login bearer tokens.
+
+Both are stored as SHA-256 hashes of high-entropy random secrets (a slow hash adds nothing
+for 256-bit random values) and looked up by a visible prefix, then compared in constant time.
+"""
+
+import uuid
+
+from django.db import models
+
+from publishing.models.integrations import PinterestAccount
+from publishing.models.teams import Team, User, Workspace
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", "Read"
+    WRITE = "write", "Write"
+    DESTRUCTIVE = "destructive", "Destructive"
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> "ApiKeyQuerySet":
+        return self.filter(workspace__team=team)
+
+    def for_workspace(self, workspace: Workspace) -> "ApiKeyQuerySet":
+        return self.filter(workspace=workspace).prefetch_related("allowed_accounts")
+
+
+class ApiKey(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=255)
+    prefix = models.CharField(max_length=32, unique=True, help_text="Visible start of the key")
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    # No rows here and restricts_accounts False means every account of the workspace.
+    restricts_accounts = models.BooleanField(default=False)
+    allowed_accounts = models.ManyToManyField(PinterestAccount, blank=True, related_name="+")
+    source = models.CharField(max_length=16, default="manual")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replaces"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class AccessToken(models.Model):
+    """An opaque bearer token issued by /v1/auth/login, bound to a user and an active workspace."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    prefix = models.CharField(max_length=32, unique=True)
+    token_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"token {self.prefix}… for {self.user}"

@@ -1,0 +1,203 @@
+"""Pins, their publish attempts, and schedules: every status lives here."""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from publishing.models.assets import Asset
+from publishing.models.integrations import PinterestAccount
+from publishing.models.teams import Team, User, Workspace
+
+
+class PinStatus(models.TextChoices):
+    """Exactly the SDK's values."""
+
+    QUEUED = "queued", "Queued"
+    DEFERRED = "deferred", "Deferred"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+
+
+class ApprovalState(models.TextChoices):
+    NOT_REQUIRED = "not_required", "Not required"
+    PENDING = "pending", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class PinQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> "PinQuerySet":
+        return self.filter(workspace__team=team)
+
+    def for_workspace(self, workspace: Workspace) -> "PinQuerySet":
+        """A workspace's pins that have not been deleted, with what list pages show loaded."""
+        return self.filter(workspace=workspace, deleted_at__isnull=True).select_related("account", "asset")
+
+    def awaiting_approval(self) -> "PinQuerySet":
+        return self.filter(status=PinStatus.QUEUED, approval_state=ApprovalState.PENDING)
+
+    def in_flight(self) -> "PinQuerySet":
+        """Pins whose status may still change without anyone acting."""
+        return self.filter(status__in=[PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.PUBLISHING]).exclude(
+            approval_state__in=[ApprovalState.PENDING, ApprovalState.REJECTED]
+        )
+
+
+class Pin(models.Model):
+    class Source(models.TextChoices):
+        DASHBOARD = "dashboard", "Dashboard"
+        API = "api", "API"
+        BATCH = "batch", "Batch"
+        IMPORT = "import", "Import"
+        SCHEDULE = "schedule", "Schedule"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="pins")
+    account = models.ForeignKey(PinterestAccount, on_delete=models.PROTECT, related_name="pins")
+    board_id = models.CharField(max_length=64, help_text="Pinterest board id")
+    idempotency_key = models.CharField(max_length=255)
+    # A hash of the payload as first submitted: a repeat with the same key and another payload is a conflict.
+    payload_fingerprint = models.CharField(max_length=64)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
+
+    title = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    link_url = models.URLField(max_length=2048, blank=True)
+    alt_text = models.CharField(max_length=500, blank=True)
+    dominant_color = models.CharField(max_length=7, blank=True)
+    related_terms = models.JSONField(default=list, blank=True)
+    image_url = models.URLField(max_length=2048, blank=True)
+    asset = models.ForeignKey(Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="pins")
+    cover_image_url = models.URLField(max_length=2048, blank=True)
+    cover_image_asset = models.ForeignKey(
+        Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="cover_for_pins"
+    )
+
+    status = models.CharField(max_length=16, choices=PinStatus.choices, default=PinStatus.QUEUED, db_index=True)
+    approval_state = models.CharField(max_length=16, choices=ApprovalState.choices, default=ApprovalState.NOT_REQUIRED)
+    approved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=500, blank=True)
+
+    pinterest_pin_id = models.CharField(max_length=64, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=1000, blank=True)
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    removed_from_pinterest_at = models.DateTimeField(null=True, blank=True)
+
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_by_key = models.ForeignKey(
+        "publishing.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PinQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "idempotency_key"], name="pin_idempotency_key_unique_per_workspace"),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in PinStatus]), name="pin_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "-created_at", "-id"], name="pin_list_idx"),
+            models.Index(fields=["workspace", "status", "-created_at"], name="pin_status_list_idx"),
+            models.Index(fields=["status", "next_attempt_at"], name="pin_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def media_type(self) -> str:
+        return self.asset.asset_type if self.asset_id and self.asset else "image"
+
+
+class PublishAttempt(models.Model):
+    """One row per call to Pinterest: the truthful record of what happened."""
+
+    class Outcome(models.TextChoices):
+        STARTED = "started", "Started"
+        PUBLISHED = "published", "Published"
+        ADOPTED = "adopted", "Found already published"
+        DEFERRED = "deferred", "Deferred"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Outcome unknown"
+
+    pin = models.ForeignKey(Pin, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.STARTED)
+    http_status = models.PositiveIntegerField(null=True, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.CharField(max_length=1000, blank=True)
+    pinterest_pin_id = models.CharField(max_length=64, blank=True)
+    pinterest_request_id = models.CharField(max_length=128, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pin_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["pin", "number"], name="attempt_number_unique_per_pin")]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.pin_id}: {self.outcome}"
+
+
+class ScheduleStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued"
+    DEFERRED = "deferred", "Deferred"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Canceled"
+
+
+class ScheduleQuerySet(models.QuerySet):
+    def for_team(self, team: Team) -> "ScheduleQuerySet":
+        return self.filter(workspace__team=team)
+
+    def for_workspace(self, workspace: Workspace) -> "ScheduleQuerySet":
+        return self.filter(workspace=workspace).select_related("account", "pin")
+
+    def due(self, now) -> "ScheduleQuerySet":
+        """Schedules whose time has come and that nobody has started."""
+        return self.filter(status=ScheduleStatus.SCHEDULED, run_at__lte=now)
+
+
+class Schedule(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="schedules")
+    account = models.ForeignKey(PinterestAccount, on_delete=models.PROTECT, related_name="schedules")
+    run_at = models.DateTimeField(db_index=True)
+    status = models.CharField(max_length=16, choices=ScheduleStatus.choices, default=ScheduleStatus.SCHEDULED)
+    payload = models.JSONField(default=dict)
+    last_error = models.CharField(max_length=1000, blank=True)
+    pin = models.OneToOneField(Pin, on_delete=models.SET_NULL, null=True, blank=True, related_name="schedule")
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScheduleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["run_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ScheduleStatus]), name="schedule_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "run_at"], name="schedule_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.payload.get('title', 'schedule')} at {self.run_at:%Y-%m-%d %H:%M} UTC"
