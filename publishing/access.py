@@ -70,7 +70,7 @@ def resolve_team_context(user: User, team_id=None, workspace_id=None) -> TeamCon
 def team_context_or_404(request, permission: Permission | None = None) -> TeamContext:
     """The access check every dashboard view starts with."""
     context = getattr(request, "team_context", None)
-    if context is None:
+    if not context:  # None, or a lazy object wrapping None
         raise Http404("You are not a member of any team yet.")
     if permission is not None:
         context.require(permission)

@@ -5,7 +5,7 @@ from publishing.navigation import navigation_for
 def workspace(request):
     """The current team context, the switcher's choices and the navigation, for base.html."""
     context = getattr(request, "team_context", None)
-    if context is None or not context:
+    if not context:  # anonymous, or a lazy object wrapping None
         return {}
     memberships = Membership.objects.for_user(context.user).order_by("team__name")
     switcher = Workspace.objects.filter(team__memberships__user=context.user).select_related("team")

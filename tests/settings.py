@@ -20,3 +20,4 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # django-q2 cluster's processes must all see the same data.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["PINBOARD_VAR_DIR"], "test.sqlite3")}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
