@@ -3,8 +3,8 @@
 import pytest
 
 from publishing.models import Workspace
-from publishing.services.teams import membership_set_role, workspace_create
 from publishing.navigation import SECTIONS
+from publishing.services.teams import membership_set_role, workspace_create
 
 
 @pytest.mark.parametrize("role", ["admin", "manager", "editor", "viewer"])

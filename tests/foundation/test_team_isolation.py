@@ -21,7 +21,7 @@ def seed_rows(team):
     """One row of each team-owned table, in the team's sandbox workspace."""
     workspace = team.workspaces.get()
     account = PinterestAccount.objects.create(workspace=workspace, pinterest_user_id=f"u-{team.pk}", username=team.name)
-    asset = Asset.objects.create(
+    Asset.objects.create(
         workspace=workspace, asset_type="image", file="x.png", original_filename="x.png", extension=".png",
         content_type="image/png", size_bytes=1, checksum_sha256="0" * 64,
     )
