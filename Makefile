@@ -22,6 +22,7 @@ install: $(STAMP)
 run: install
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py q_schedules
 	$(PY) manage.py demo
 	$(PY) manage.py serve
 

@@ -35,12 +35,15 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_q",
     "axes",
+    "ninja",  # serves the /v1/docs page from local static files (no CDN)
     "publishing",
     "pinterest_sandbox",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Request ids, the error shape of non-API responses under /v1 and one JSON log line per API request.
+    "publishing.api.middleware.ApiRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -50,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "publishing.middleware.CurrentWorkspaceMiddleware",
+    "publishing.middleware.WorkspaceTimeZoneMiddleware",
     # Axes must be last: it turns locked-out attempts into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -143,6 +147,11 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# Uploaded images and videos of one team, all workspaces together, may use at most this much storage.
+ASSET_STORAGE_QUOTA_BYTES = env_int("ASSET_STORAGE_QUOTA_BYTES", 10 * 1024**3, minimum=1)
+# How long one video-upload job waits for Pinterest to finish processing before it lets go (the
+# next publish attempt picks it up again); stays below Q_CLUSTER's timeout.
+PINTEREST_MEDIA_POLL_SECONDS = env_int("PINTEREST_MEDIA_POLL_SECONDS", 60, minimum=1, maximum=80)
 WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -185,15 +194,66 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
+    # The cluster publishes its heartbeat (django_q's Stat, every half second) to this cache;
+    # a file cache is shared by the web and worker processes of one host, so /readyz can see
+    # the worker. (The Redis broker keeps these stats in Redis instead.)
+    Q_CLUSTER["cache"] = "q2_stats"
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "q2_stats": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "q2-stats")},
+}
+
+# Publishing pipeline (publishing/services/publishing.py, pacing.py, webhooks.py).
+# Attempts (calls to Pinterest) one pin may use before it fails; a person's retry starts afresh.
+PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 8, minimum=1)
+# A claimed pin's lease, renewed before every Pinterest call: longer than one call can take, so
+# an expired lease means the worker died (the sweeper then requeues the pin).
+PUBLISH_LEASE_SECONDS = env_int("PUBLISH_LEASE_SECONDS", int(PINTEREST_TIMEOUT_SECONDS) + 15, minimum=2)
+# Backoff for transient failures: base * 2**(n-1) seconds with full jitter, capped.
+PUBLISH_BACKOFF_BASE_SECONDS = env_int("PUBLISH_BACKOFF_BASE_SECONDS", 5, minimum=1)
+PUBLISH_BACKOFF_MAX_SECONDS = env_int("PUBLISH_BACKOFF_MAX_SECONDS", 900, minimum=1)
+# After a create whose answer never came, wait this long before looking on the board for the pin
+# it may have made, so a request Pinterest is still processing has finished.
+PUBLISH_UNKNOWN_OUTCOME_SETTLE_SECONDS = env_int("PUBLISH_UNKNOWN_OUTCOME_SETTLE_SECONDS", 30, minimum=0)
+# Token buckets shared by all workers: per Pinterest account and for the whole server.
+PACING_ACCOUNT_CAPACITY = env_int("PACING_ACCOUNT_CAPACITY", 50, minimum=1)
+PACING_ACCOUNT_REFILL_PER_SECOND = env_int("PACING_ACCOUNT_REFILL_PER_MINUTE", 60, minimum=1) / 60
+PACING_GLOBAL_CAPACITY = env_int("PACING_GLOBAL_CAPACITY", 200, minimum=1)
+PACING_GLOBAL_REFILL_PER_SECOND = env_int("PACING_GLOBAL_REFILL_PER_MINUTE", 180, minimum=1) / 60
+# Redis keeps the buckets when set (atomic Lua script); otherwise a locked database row does.
+PACING_REDIS_URL = env_str("PACING_REDIS_URL", REDIS_URL)
+# Webhook deliveries: targets on private, loopback or link-local addresses are refused unless this
+# is on (tests and single-machine setups).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=60)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 10, minimum=1)
+
+# /v1 API: lifetime of the bearer tokens /v1/auth/login issues, and of team invitations.
+API_ACCESS_TOKEN_TTL_SECONDS = env_int("API_ACCESS_TOKEN_TTL_SECONDS", 3600, minimum=60)
+INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # API request lines are JSON objects already (publishing.api.middleware); print them bare.
+        "json_line": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "json_console": {"class": "logging.StreamHandler", "formatter": "json_line"},
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # httpx logs every request URL at INFO; OAuth URLs carry the state and code in their query.
+        "httpx": {"level": "WARNING"},
+        "pinboard.api.requests": {"handlers": ["json_console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # The built-in Pinterest sandbox is one OAuth app whose credentials both sides derive from
@@ -204,3 +264,5 @@ SANDBOX_PINTEREST_APP_ID = "1000000001"
 SANDBOX_PINTEREST_APP_SECRET = env_str("SANDBOX_PINTEREST_APP_SECRET", None) or (
     hashlib.sha256(f"sandbox-app:{SECRET_KEY}".encode()).hexdigest()
 )
+# Calls one sandbox access token may make per minute before the sandbox answers 429 code 8.
+SANDBOX_RATE_LIMIT_PER_MINUTE = env_int("SANDBOX_RATE_LIMIT_PER_MINUTE", 1000, minimum=1)

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from pinboard_site import views as site_views
 from pinboard_site.forms import EmailAuthenticationForm
+from publishing.api import views as api_views
+from publishing.api.app import api
 
 admin.site.site_header = "Pinboard administration"
 admin.site.site_title = "Pinboard admin"
@@ -17,6 +19,11 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", site_views.root, name="root"),
+    path("healthz", api_views.healthz, name="healthz"),
+    path("readyz", api_views.readyz, name="readyz"),
+    path("v1/", api.urls),
+    # Anything else under /v1 is an API 404 in the API's error shape, never a slash redirect.
+    re_path(r"^v1/(?P<unmatched_path>.*)$", api_views.not_found),
     path("app/", include("publishing.urls")),
     path("sandbox/pinterest/", include("pinterest_sandbox.urls")),
 ]

@@ -1,7 +1,26 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.template.response import TemplateResponse
 
-from publishing.models import AuditEvent, Membership, Team, User, Workspace
+from publishing.forms import GracePeriodField
+from publishing.models import (
+    ApiKey,
+    AuditEvent,
+    Membership,
+    Pin,
+    PinStatus,
+    PublishAttempt,
+    Team,
+    User,
+    WebhookDelivery,
+    Workspace,
+)
+from publishing.services.errors import DomainError
+from publishing.services.keys import api_key_revoke, api_key_rotate
+from publishing.services.pins import pin_retry
+from publishing.services.publishing import pins_publish_now
+from publishing.services.webhooks import webhook_delivery_resend
 
 
 @admin.register(User)
@@ -72,3 +91,142 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class RotateKeysForm(forms.Form):
+    """The rotate action's second step: how long the old secrets keep working."""
+
+    grace = GracePeriodField(label="Keep the old keys working for", initial=[24, "hours"],
+                             help_text="Deploy the new secrets within this time; 0 stops the old ones at once.")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys are issued and changed only through publishing.services.keys (never edited as rows), so
+    secrets are shown exactly once and every change is audited."""
+
+    list_display = ["name", "prefix", "workspace", "scope_list", "last_used_at", "expires_at", "revoked_at", "created_at"]
+    list_filter = ["revoked_at", "workspace__environment"]
+    list_select_related = ["workspace__team"]
+    search_fields = ["name", "prefix", "workspace__team__name"]
+    # Every field read-only, and the hash never shown: keys change only through the services.
+    readonly_fields = [field.name for field in ApiKey._meta.fields if field.name != "secret_hash"] + ["allowed_accounts"]
+    exclude = ["secret_hash"]
+    actions = ["rotate_keys", "revoke_keys"]
+
+    @admin.display(description="Scopes")
+    def scope_list(self, key):
+        return ", ".join(key.scopes)
+
+    def has_add_permission(self, request):
+        return False  # create keys in the dashboard (the secret is shown there once)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: the audit trail and rotation chain keep pointing at the row
+
+    @admin.action(description="Revoke the selected keys (they stop working at once)")
+    def revoke_keys(self, request, queryset):
+        revoked = 0
+        for key in queryset.select_related("workspace__team"):
+            if key.revoked_at is None:
+                api_key_revoke(key=key, actor=request.user, actor_label=f"admin {request.user.email}")
+                revoked += 1
+        self.message_user(request, f"Revoked {revoked} key(s).", messages.SUCCESS)
+
+    @admin.action(description="Rotate the selected keys (new secrets, old ones valid for a grace period)")
+    def rotate_keys(self, request, queryset):
+        """Step 1 asks for the grace period; step 2 rotates and shows each new secret once."""
+        keys = list(queryset.select_related("workspace__team"))
+        form = RotateKeysForm(request.POST if "grace_0" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            issued, refused = [], []
+            for key in keys:
+                try:
+                    issued.append(api_key_rotate(key=key, grace=form.cleaned_data["grace"], actor=request.user,
+                                                 actor_label=f"admin {request.user.email}"))
+                except DomainError as error:
+                    refused.append((key, error.message))
+            # Rendered, never redirected: the secrets exist only in this one response.
+            response = TemplateResponse(request, "admin/publishing/apikey/rotated.html", {
+                **self.admin_site.each_context(request), "title": "New API key secrets", "issued": issued,
+                "refused": refused, "grace": form.cleaned_data["grace"], "opts": self.model._meta,
+            })
+            response["Cache-Control"] = "no-store"
+            return response
+        return TemplateResponse(request, "admin/publishing/apikey/rotate_confirm.html", {
+            **self.admin_site.each_context(request), "title": "Rotate API keys", "keys": keys, "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "opts": self.model._meta,
+        })
+
+
+# --- the publishing pipeline: pins, their attempts, webhook deliveries (read-only + actions) ------
+
+
+class PublishAttemptInline(admin.TabularInline):
+    """The truthful record of every call to Pinterest for this pin."""
+
+    model = PublishAttempt
+    extra = 0
+    can_delete = False
+    fields = ["number", "action", "outcome", "http_status", "error_code", "error_message", "pinterest_pin_id",
+              "started_at", "finished_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Pin)
+class PinAdmin(admin.ModelAdmin):
+    """Pins change only through publishing.services (so every change is audited and enqueued)."""
+
+    list_display = ["title", "workspace", "status", "approval_state", "error_code", "attempt_count",
+                    "next_attempt_at", "lease_expires_at", "created_at"]
+    list_filter = ["status", "approval_state", "source", "workspace__environment"]
+    list_select_related = ["workspace__team"]
+    search_fields = ["title", "idempotency_key", "pinterest_pin_id", "public_id"]
+    readonly_fields = [field.name for field in Pin._meta.fields]
+    inlines = [PublishAttemptInline]
+    actions = ["publish_now", "retry_failed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Publish now (waiting pins become due; pins of dead workers are taken over)")
+    def publish_now(self, request, queryset):
+        nudged = pins_publish_now(pins=list(queryset))
+        self.message_user(request, f"Enqueued {nudged} pin(s) for publishing.", messages.SUCCESS)
+
+    @admin.action(description="Retry the selected failed pins")
+    def retry_failed(self, request, queryset):
+        retried, refused = 0, 0
+        for pin in queryset.filter(status=PinStatus.FAILED):
+            try:
+                pin_retry(pin=pin, actor_user=request.user)
+                retried += 1
+            except DomainError:
+                refused += 1
+        self.message_user(request, f"Retried {retried} pin(s); {refused} could not be retried.", messages.INFO)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log; a failed delivery can be sent again."""
+
+    list_display = ["event_type", "webhook", "status", "attempt_count", "last_status_code", "next_attempt_at",
+                    "created_at"]
+    list_filter = ["status", "event_type"]
+    list_select_related = ["webhook"]
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Send the selected deliveries again now")
+    def resend(self, request, queryset):
+        resent = sum(webhook_delivery_resend(delivery=delivery) for delivery in queryset)
+        self.message_user(request, f"Re-sent {resent} delivery(ies).", messages.SUCCESS)

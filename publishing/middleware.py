@@ -1,3 +1,4 @@
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from publishing.access import SESSION_TEAM_KEY, SESSION_WORKSPACE_KEY, resolve_team_context
@@ -19,3 +20,22 @@ class CurrentWorkspaceMiddleware:
 
         request.team_context = SimpleLazyObject(load) if request.user.is_authenticated else None
         return self.get_response(request)
+
+
+class WorkspaceTimeZoneMiddleware:
+    """Dashboard pages show every time in the current workspace's zone, and forms read the
+    date-times members type in that zone too (so "9:00" means 9:00 where the team works)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Only dashboard views: the API answers in UTC and the login pages need no team.
+        if view_func.__module__.startswith("publishing.views") and getattr(request, "team_context", None):
+            timezone.activate(request.team_context.workspace.zone)

@@ -23,5 +23,13 @@ def navigation_for(request, context) -> list[dict]:
             url = reverse(url_name)
         except NoReverseMatch:
             url = None
-        items.append({"label": label, "url": url, "current": url is not None and request.path == url})
+        items.append({"label": label, "url": url, "current": is_current(request.path, url)})
     return items
+
+
+def is_current(path: str, url: str | None) -> bool:
+    """A section is current on its own page and on the pages below it (a pin's page is under Pins);
+    the overview, whose address every section starts with, only on itself."""
+    if url is None:
+        return False
+    return path == url or (url != reverse("overview") and path.startswith(url))

@@ -21,3 +21,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["PINBOARD_VAR_DIR"], "test.sqlite3")}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
+
+# A django-q2 cluster that a test starts (tests/jobs/conftest.py) is another process: the fixture
+# passes it the test database's name here, so the workers use the very database the test sees.
+if os.environ.get("PINBOARD_TEST_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["PINBOARD_TEST_DATABASE_NAME"]  # noqa: F405

@@ -3,6 +3,9 @@
 import uuid
 
 from django.db import models
+from django.db.models import ExpressionWrapper, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, Lower, Replace
 
 from publishing.models.integrations import PinterestAccount
 from publishing.models.teams import Team, User, Workspace
@@ -13,6 +16,30 @@ def asset_upload_path(asset: "Asset", filename: str) -> str:
     return f"assets/{asset.workspace.public_id}/{asset.public_id}{asset.extension}"
 
 
+# GET /v1/assets sort names -> ordering; every ordering ends on the primary key so pages never overlap.
+ASSET_SORTS = {
+    "created_at_desc": ("-created_at", "-id"),
+    "created_at_asc": ("created_at", "id"),
+    "name_asc": ("original_filename", "id"),
+    "name_desc": ("-original_filename", "-id"),
+    "size_desc": ("-size_bytes", "-id"),
+    "size_asc": ("size_bytes", "id"),
+}
+# Schedule statuses in which a schedule will still create a pin that uses its asset.
+PENDING_SCHEDULE_STATUSES = ("scheduled", "queued", "deferred", "running")
+
+
+def _count_of(queryset) -> Coalesce:
+    """A correlated ``COUNT(*)`` subquery (0 when nothing matches), for annotating without joins."""
+    counted = queryset.order_by().annotate(_count=Func(F("pk"), function="COUNT")).values("_count")
+    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+
+
+def _uuid_text(expression) -> Replace:
+    # UUIDs are stored as hex on SQLite and as uuid on PostgreSQL; compare them without hyphens.
+    return Lower(Replace(Cast(expression, models.CharField()), Value("-"), Value("")))
+
+
 class AssetQuerySet(models.QuerySet):
     def for_team(self, team: Team) -> "AssetQuerySet":
         return self.filter(workspace__team=team)
@@ -20,6 +47,68 @@ class AssetQuerySet(models.QuerySet):
     def for_workspace(self, workspace: Workspace) -> "AssetQuerySet":
         """Live (not deleted) assets of one workspace."""
         return self.filter(workspace=workspace, deleted_at__isnull=True)
+
+    def with_references(self) -> "AssetQuerySet":
+        """Annotate ``referenced_pin_count`` and ``in_use`` in the same query (no N+1).
+
+        Counts the live pins that use the asset as media or cover, plus the pending schedules
+        (not yet turned into a pin) whose payload names it as ``asset_id`` or
+        ``cover_image_asset_id``.
+        """
+        from publishing.models.pins import Pin, Schedule
+
+        pins = Pin.objects.filter(
+            Q(asset=OuterRef("pk")) | Q(cover_image_asset=OuterRef("pk")), deleted_at__isnull=True
+        )
+        outer_id = _uuid_text(OuterRef("public_id"))
+        schedules = Schedule.objects.annotate(
+            _asset_ref=_uuid_text(KeyTextTransform("asset_id", "payload")),
+            _cover_ref=_uuid_text(KeyTextTransform("cover_image_asset_id", "payload")),
+        ).filter(
+            Q(_asset_ref=outer_id) | Q(_cover_ref=outer_id),
+            workspace=OuterRef("workspace"),
+            status__in=PENDING_SCHEDULE_STATUSES,
+            pin__isnull=True,
+        )
+        return self.annotate(referenced_pin_count=_count_of(pins) + _count_of(schedules)).annotate(
+            in_use=ExpressionWrapper(Q(referenced_pin_count__gt=0), output_field=models.BooleanField())
+        )
+
+    def search(self, text: str | None) -> "AssetQuerySet":
+        """Assets whose original file name contains ``text`` (any case)."""
+        if not text:
+            return self
+        if "\x00" in text:
+            return self.none()  # no stored name holds NUL (uploads refuse it); PostgreSQL can't compare it
+        return self.filter(original_filename__icontains=text)
+
+    def of_type(self, asset_type: str | None) -> "AssetQuerySet":
+        return self.filter(asset_type=asset_type) if asset_type else self
+
+    def created_between(self, since=None, until=None) -> "AssetQuerySet":
+        """Created at or after ``since`` and at or before ``until`` (either may be None)."""
+        queryset = self.filter(created_at__gte=since) if since else self
+        return queryset.filter(created_at__lte=until) if until else queryset
+
+    def used(self, in_use: bool | None) -> "AssetQuerySet":
+        """Only assets in use (True) or unused (False); needs ``with_references()`` first."""
+        return self if in_use is None else self.filter(in_use=in_use)
+
+    def sorted_by(self, sort: str) -> "AssetQuerySet":
+        """One of ``ASSET_SORTS``; an unknown name is a ``ValueError`` (the API validates first)."""
+        try:
+            return self.order_by(*ASSET_SORTS[sort])
+        except KeyError:
+            raise ValueError(f"Unknown asset sort {sort!r}; expected one of {', '.join(ASSET_SORTS)}") from None
+
+    def listing(
+        self, *, q=None, asset_type=None, in_use=None, since=None, until=None, sort="created_at_desc"
+    ) -> "AssetQuerySet":
+        """The asset list page's query: filters, ``in_use`` and the reference count, in one query."""
+        return (
+            self.search(q).of_type(asset_type).created_between(since, until)
+            .with_references().used(in_use).sorted_by(sort).select_related("workspace")
+        )
 
 
 class Asset(models.Model):
@@ -72,6 +161,8 @@ class MediaUpload(models.Model):
     error_message = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When Pinterest got the bytes: processing that outlasts a bound is given up on.
+    processing_started_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -43,6 +43,9 @@ class PinterestAccount(models.Model):
     connected_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     boards_synced_at = models.DateTimeField(null=True, blank=True)
+    # Set while one worker refreshes the access token: the others wait for its result instead of
+    # spending the (rotating) refresh token a second time. Expires so a crashed worker can't block.
+    token_refresh_lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,9 +72,12 @@ class PinterestAccount(models.Model):
 class OAuthState(models.Model):
     """A pending "connect Pinterest" round trip: the ``state`` we sent and who asked."""
 
+    # sha256 of the ``state`` sent to Pinterest: a leaked table can't complete anyone's round trip.
     state = models.CharField(max_length=128, unique=True)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True)
+    # The code exchange must repeat the redirect_uri the authorize URL carried, exactly.
+    redirect_uri = models.CharField(max_length=500, blank=True)
     redirect_after = models.CharField(max_length=500, blank=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)

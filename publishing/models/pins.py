@@ -85,8 +85,14 @@ class Pin(models.Model):
     error_code = models.CharField(max_length=64, blank=True)
     error_message = models.CharField(max_length=1000, blank=True)
     attempt_count = models.PositiveIntegerField(default=0)
+    # attempt_count when someone last retried or resubmitted the pin: only the attempts made
+    # since then count toward PUBLISH_MAX_ATTEMPTS.
+    attempt_count_at_requeue = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Who holds the lease: the worker that claimed the pin writes only while this is still its token,
+    # so a worker that stalled past its lease cannot overwrite what the next one recorded.
+    lease_token = models.UUIDField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     removed_from_pinterest_at = models.DateTimeField(null=True, blank=True)
@@ -107,6 +113,13 @@ class Pin(models.Model):
             models.UniqueConstraint(fields=["workspace", "idempotency_key"], name="pin_idempotency_key_unique_per_workspace"),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in PinStatus]), name="pin_status_valid"
+            ),
+            # One Pinterest pin backs at most one of our pins: adopting a pin found on the board
+            # after an unknown outcome can never hand the same Pinterest pin to two records.
+            models.UniqueConstraint(
+                fields=["account", "pinterest_pin_id"],
+                condition=~Q(pinterest_pin_id=""),
+                name="pinterest_pin_backs_one_pin",
             ),
         ]
         indexes = [
@@ -134,8 +147,13 @@ class PublishAttempt(models.Model):
         FAILED = "failed", "Failed"
         UNKNOWN = "unknown", "Outcome unknown"
 
+    class Action(models.TextChoices):
+        CREATE = "create", "Create the pin"
+        LOOKUP = "lookup", "Look on the board for a pin made by an earlier attempt"
+
     pin = models.ForeignKey(Pin, on_delete=models.CASCADE, related_name="attempts")
     number = models.PositiveIntegerField()
+    action = models.CharField(max_length=16, choices=Action.choices, default=Action.CREATE)
     outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.STARTED)
     http_status = models.PositiveIntegerField(null=True, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
@@ -185,6 +203,11 @@ class Schedule(models.Model):
     last_error = models.CharField(max_length=1000, blank=True)
     pin = models.OneToOneField(Pin, on_delete=models.SET_NULL, null=True, blank=True, related_name="schedule")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The API key that created the schedule: its pin is then created on the key's behalf, so the
+    # team's approval rule for API-key pins applies.
+    created_by_key = models.ForeignKey(
+        "publishing.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

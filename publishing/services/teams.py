@@ -1,8 +1,25 @@
-from django.db import transaction
+from datetime import timedelta
+from urllib.parse import urlencode
 
-from publishing.models import Membership, Team, User, Workspace
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from publishing.models import Invitation, Membership, Team, User, Workspace
 from publishing.permissions import Role
 from publishing.services.audit import audit_record
+from publishing.services.errors import (
+    Conflict,
+    DomainError,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+from publishing.services.secrets import credential_hash, token_new
 
 
 @transaction.atomic
@@ -36,3 +53,245 @@ def membership_set_role(*, team: Team, user: User, role: str, actor: User | None
         audit_record(team=team, action="member.added", actor_user=actor, target=membership,
                      details={"email": user.email, "role": role.value})
     return membership
+
+
+# --- members and invitations (the dashboard and /v1/team call these) ---------------------------
+
+class LastAdmin(Conflict):
+    code = "last_admin"
+
+
+def _admins_left_after(membership: Membership, new_role: str | None) -> int:
+    others = Membership.objects.filter(team=membership.team, role=Role.ADMIN).exclude(pk=membership.pk).count()
+    return others + (1 if new_role == Role.ADMIN else 0)
+
+
+@transaction.atomic
+def membership_update_role(*, membership: Membership, role: str, actor: User | None = None) -> Membership:
+    """Change a member's role; a team always keeps at least one admin."""
+    membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
+    if membership.role == Role.ADMIN and _admins_left_after(membership, Role(role)) == 0:
+        raise LastAdmin(message="The team needs at least one admin; promote someone else first.")
+    return membership_set_role(team=membership.team, user=membership.user, role=role, actor=actor)
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User | None = None) -> None:
+    """Remove a member from the team: their login tokens for its workspaces stop working at once."""
+    from publishing.services.auth import access_tokens_revoke_for_user
+
+    membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
+    if membership.role == Role.ADMIN and _admins_left_after(membership, None) == 0:
+        raise LastAdmin(message="The team's last admin cannot be removed.")
+    access_tokens_revoke_for_user(user=membership.user, team=membership.team)
+    audit_record(team=membership.team, action="member.removed", actor_user=actor, target=membership,
+                 details={"email": membership.user.email, "role": membership.role})
+    membership.delete()
+
+
+def _invitation_email(invitation: Invitation, token: str) -> None:
+    inviter = invitation.invited_by.get_full_name() if invitation.invited_by else "An admin"
+    try:
+        accept_link = f"{settings.SITE_URL}{reverse('invitation_accept')}?{urlencode({'token': token})}"
+    except NoReverseMatch:
+        accept_link = None
+    lines = [f"{inviter} invited you to join {invitation.team.name} on Pinboard as {invitation.role}.", ""]
+    if accept_link:
+        lines += [f"Accept the invitation: {accept_link}", ""]
+    lines += [
+        f"Or accept it from the API (POST /v1/team/invitations/accept) with this token:\n{token}",
+        "",
+        f"The invitation expires on {invitation.expires_at:%Y-%m-%d %H:%M} UTC.",
+    ]
+    send_mail(subject=f"Join {invitation.team.name} on Pinboard", message="\n".join(lines), from_email=None,
+              recipient_list=[invitation.email])
+
+
+def _invitation_issue_token(invitation: Invitation) -> str:
+    token, digest = token_new()
+    invitation.token_hash = digest
+    invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS)
+    return token
+
+
+@transaction.atomic
+def invitation_create(*, team: Team, email: str, role: str, invited_by: User | None = None) -> Invitation:
+    """Invite an address to the team with a role; the token only ever exists in the email."""
+    email = email.strip().lower()
+    role = Role(role)
+    if Membership.objects.filter(team=team, user__email__iexact=email).exists():
+        raise Conflict("already_member", f"{email} is already a member of this team.")
+    pending = Invitation.objects.filter(team=team, email__iexact=email, accepted_at__isnull=True,
+                                        revoked_at__isnull=True, expires_at__gt=timezone.now())
+    if pending.exists():
+        raise Conflict("invitation_pending", f"{email} already has a pending invitation; resend it instead.")
+    invitation = Invitation(team=team, email=email, role=role, invited_by=invited_by)
+    token = _invitation_issue_token(invitation)
+    invitation.save()
+    audit_record(team=team, action="invitation.created", actor_user=invited_by, target=invitation,
+                 details={"email": email, "role": role.value})
+    transaction.on_commit(lambda: _invitation_email(invitation, token))
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: User | None = None) -> Invitation:
+    """Email a fresh token (the old one stops working) with a new expiry."""
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("team", "invited_by").get(pk=invitation.pk)
+    if invitation.accepted_at or invitation.revoked_at:
+        raise InvalidState("invitation_closed", "This invitation was already accepted or revoked.")
+    token = _invitation_issue_token(invitation)
+    invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
+    audit_record(team=invitation.team, action="invitation.resent", actor_user=actor, target=invitation,
+                 details={"email": invitation.email})
+    transaction.on_commit(lambda: _invitation_email(invitation, token))
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User | None = None) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at:
+        raise InvalidState("invitation_closed", "This invitation was already accepted.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(team=invitation.team, action="invitation.revoked", actor_user=actor, target=invitation,
+                     details={"email": invitation.email})
+    return invitation
+
+
+def invitation_status(invitation: Invitation) -> str:
+    if invitation.accepted_at:
+        return "accepted"
+    if invitation.revoked_at:
+        return "revoked"
+    if invitation.expires_at <= timezone.now():
+        return "expired"
+    return "pending"
+
+
+def invitation_by_token(token: str) -> Invitation:
+    """The invitation a token opens, whatever its status; NotFound for an unknown token."""
+    invitation = (Invitation.objects.select_related("team", "invited_by")
+                  .filter(token_hash=credential_hash(token.strip())).first())
+    if invitation is None:
+        raise NotFound("invitation_not_found", "No invitation matches this token.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User | None = None) -> tuple[Membership, User]:
+    """Join the team the invitation names.
+
+    A logged-in user accepts for their own address only. Without a login, the token (which only
+    reached the invited inbox) creates the account for a new address, and a set-password email
+    follows; an address that already has an account must log in first.
+    """
+    from publishing.services.auth import password_reset_request
+
+    invitation = invitation_by_token(token)
+    invitation = Invitation.objects.select_for_update().select_related("team").get(pk=invitation.pk)
+    status = invitation_status(invitation)
+    if status != "pending":
+        raise InvalidState(f"invitation_{status}", f"This invitation is {status}.")
+    existing = User.objects.filter(email__iexact=invitation.email).first()
+    if user is not None and user.email.lower() != invitation.email.lower():
+        raise PermissionDenied("invitation_email_mismatch",
+                               f"This invitation is for {invitation.email}; log in with that address to accept it.")
+    if user is None and existing is not None:
+        raise DomainError("login_required", f"{invitation.email} already has an account: log in, then accept.", 401)
+    created = user is None
+    if created:
+        user = User.objects.create_user(email=invitation.email, password=None)
+    membership = membership_set_role(team=invitation.team, user=user, role=invitation.role,
+                                     actor=invitation.invited_by)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at", "updated_at"])
+    audit_record(team=invitation.team, action="invitation.accepted", actor_user=user, target=invitation,
+                 details={"email": invitation.email, "role": invitation.role})
+    if created:
+        transaction.on_commit(lambda: password_reset_request(email=user.email))
+    return membership, user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, full_name: str) -> User:
+    user.full_name = full_name.strip()
+    user.save(update_fields=["full_name"])
+    return user
+
+
+# --- workspaces ------------------------------------------------------------------------------
+
+@transaction.atomic
+def workspace_rename(*, workspace: Workspace, name: str, actor: User | None = None) -> Workspace:
+    name = name.strip()
+    if not name:
+        raise ValidationError("name_required", "A workspace needs a name.", field="workspace_name")
+    if Workspace.objects.for_team(workspace.team).filter(name=name).exclude(pk=workspace.pk).exists():
+        raise ValidationError("name_taken", f"The team already has a workspace named {name!r}.", field="workspace_name")
+    previous, workspace.name = workspace.name, name
+    workspace.save(update_fields=["name"])
+    audit_record(team=workspace.team, workspace=workspace, action="workspace.renamed", actor_user=actor,
+                 target=workspace, details={"from": previous, "to": name})
+    return workspace
+
+
+@transaction.atomic
+def workspace_sandbox_ensure(*, team: Team, name: str | None = None, actor: User | None = None) -> tuple[Workspace, bool]:
+    """The team's sandbox workspace, created when it has none (a team has at most one)."""
+    Team.objects.select_for_update().filter(pk=team.pk).first()  # serialise concurrent creates
+    existing = Workspace.objects.for_team(team).filter(environment=Workspace.Environment.SANDBOX).first()
+    if existing:
+        return existing, False
+    timezone_name = Workspace.objects.for_team(team).values_list("timezone", flat=True).first() or "UTC"
+    workspace = workspace_create(team=team, name=name or "Sandbox", environment=Workspace.Environment.SANDBOX,
+                                 timezone=timezone_name)
+    audit_record(team=team, workspace=workspace, action="workspace.created", actor_user=actor, target=workspace)
+    return workspace, True
+
+
+@transaction.atomic
+def workspace_sandbox_reset(*, workspace: Workspace, actor: User | None = None, actor_label: str | None = None) -> None:
+    """Clear a sandbox's content (schedules, pins, assets and their files) and keep the workspace,
+    its connected accounts, keys and webhooks, so testing can start again at once."""
+    from publishing.models import Asset, Pin, Schedule
+
+    if not workspace.is_sandbox:
+        raise InvalidState("not_a_sandbox", "Only sandbox workspaces can be reset.")
+    files = [name for name in Asset.objects.filter(workspace=workspace).values_list("file", flat=True) if name]
+    counts = {
+        "schedules": Schedule.objects.filter(workspace=workspace).delete()[0],
+        "pins": Pin.objects.filter(workspace=workspace).delete()[0],
+        "assets": Asset.objects.filter(workspace=workspace).delete()[0],
+    }
+    audit_record(team=workspace.team, workspace=workspace, action="workspace.sandbox_reset", actor_user=actor,
+                 actor_label=actor_label, target=workspace, details=counts)
+    transaction.on_commit(lambda: _delete_files(files))
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+# --- approval rules (the dashboard's team settings) -------------------------------------------
+
+APPROVAL_RULES = ("editor_pins_need_approval", "api_key_pins_need_approval", "allow_self_approval")
+
+
+@transaction.atomic
+def team_approval_rules_update(*, team: Team, actor: User | None = None, **rules: bool) -> Team:
+    """Set any of the team's approval rules (``APPROVAL_RULES``); pins created afterwards follow them."""
+    unknown = set(rules) - set(APPROVAL_RULES)
+    if unknown:
+        raise ValueError(f"Unknown approval rules: {', '.join(sorted(unknown))}")
+    team = Team.objects.select_for_update().get(pk=team.pk)
+    changes = {name: bool(value) for name, value in rules.items() if getattr(team, name) != bool(value)}
+    if changes:
+        for name, value in changes.items():
+            setattr(team, name, value)
+        team.save(update_fields=list(changes))
+        audit_record(team=team, action="team.approval_rules_changed", actor_user=actor, target=team, details=changes)
+    return team

@@ -3,13 +3,17 @@
 Idempotent: running it again changes nothing that is already as asked.
 """
 
+import httpx
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
+from django.core.wsgi import get_wsgi_application
 from django.db import transaction
 
-from publishing.models import Team, User
+from publishing.models import Board, Membership, PinterestAccount, Team, User, Workspace
 from publishing.permissions import Role
+from publishing.services.accounts import pinterest_transport
+from publishing.services.accounts_sandbox import account_connect_sandbox
 from publishing.services.teams import membership_set_role, team_create
 
 DEMO_TEAM = "Demo team"
@@ -48,7 +52,9 @@ class Command(BaseCommand):
                     # The demo's admin also operates the server, so it may use the Django admin panel.
                     user.is_staff = user.is_superuser = True
                     user.save(update_fields=["is_staff", "is_superuser"])
-            self.after_seed(team)
+        # Outside the transaction: connecting an account talks to Pinterest (the sandbox) over HTTP,
+        # and no transaction is held across such calls.
+        self.after_seed(team)
 
         self.stdout.write(self.style.SUCCESS(f"Team {team.name!r} is ready."))
         self.stdout.write("Log in at /accounts/login/ with:")
@@ -70,4 +76,19 @@ class Command(BaseCommand):
         return user
 
     def after_seed(self, team: Team) -> None:
-        """Hook for seeding that later parts of the product add (a connected sandbox account)."""
+        """Connect a sandbox Pinterest account with a few boards to the team's sandbox workspace,
+        through the real OAuth code flow, unless a live one is connected already."""
+        workspace = Workspace.objects.for_team(team).filter(environment=Workspace.Environment.SANDBOX).first()
+        if workspace is None:
+            return
+        connected = PinterestAccount.objects.for_workspace(workspace).first()
+        if connected is not None:
+            self.stdout.write(f"Sandbox Pinterest account @{connected.username} is already connected.")
+            return
+        admin = Membership.objects.for_team(team).filter(role=Role.ADMIN).order_by("id").first()
+        # No web server is listening yet, so the sandbox is reached in-process, through Django's
+        # WSGI application: the same views and the same HTTP requests a browser would make.
+        with pinterest_transport(httpx.WSGITransport(app=get_wsgi_application())):
+            account = account_connect_sandbox(workspace=workspace, user=admin.user if admin else None)
+        boards = Board.objects.for_account(account).count()
+        self.stdout.write(f"Connected sandbox Pinterest account @{account.username} with {boards} boards.")

@@ -2,19 +2,13 @@ import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import SESSION_TEAM_KEY, SESSION_WORKSPACE_KEY, team_context_or_404
 from publishing.models import Workspace
-
-
-@login_required
-def overview(request):
-    context = team_context_or_404(request)
-    return render(request, "publishing/overview.html", {"ctx": context})
 
 
 @login_required

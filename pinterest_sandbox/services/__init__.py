@@ -1,0 +1,1 @@
+"""Every state change of the sandbox, as ``<entity>_<action>(*, ...)`` functions."""

@@ -1,0 +1,66 @@
+"""Request ids, one error shape, and one JSON log line for every API request.
+
+Runs around everything else, so it also sees what never reaches a ninja operation: unknown
+paths, 405s, CSRF refusals, Django's own 500 page. Under the API's paths any error response
+that is not already JSON is replaced by the API's error shape.
+"""
+
+import json
+import logging
+import re
+import time
+import uuid
+
+from django.utils import timezone
+
+from publishing.api.errors import error_response
+
+request_log = logging.getLogger("pinboard.api.requests")
+
+API_PATH = re.compile(r"^/(v1/|healthz$|readyz$|$)")
+INCOMING_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+KEPT_HEADERS = ("Allow", "Retry-After")
+
+
+def is_api_path(path: str) -> bool:
+    return bool(API_PATH.match(path))
+
+
+class ApiRequestMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_api_path(request.path):
+            return self.get_response(request)
+        incoming = request.headers.get("X-Request-ID", "")
+        request.request_id = incoming if INCOMING_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        started = time.monotonic()
+        response = self.get_response(request)
+        if response.status_code >= 400 and "json" not in response.get("Content-Type", ""):
+            replacement = error_response(request, response.status_code)
+            for header in KEPT_HEADERS:
+                if response.has_header(header):
+                    replacement[header] = response[header]
+            response = replacement
+        response["X-Request-ID"] = request.request_id
+        self.log(request, response, time.monotonic() - started)
+        return response
+
+    @staticmethod
+    def log(request, response, seconds: float) -> None:
+        caller = getattr(request, "api_caller", None)
+        line = {
+            "ts": timezone.now().isoformat(),
+            "event": "api_request",
+            "request_id": request.request_id,
+            "method": request.method,
+            "path": request.path,  # never the query string: reset and invitation tokens travel there
+            "status": response.status_code,
+            "duration_ms": round(seconds * 1000, 1),
+            "auth_mode": caller.mode if caller else None,
+            "key_prefix": caller.api_key.prefix if caller and caller.api_key else None,
+            "user_id": str(caller.user.public_id) if caller and caller.user else None,
+            "workspace_id": str(caller.workspace.public_id) if caller else None,
+        }
+        request_log.info(json.dumps(line))

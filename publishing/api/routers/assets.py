@@ -1,0 +1,117 @@
+"""/v1/assets: upload (streamed to storage, measured), list, fetch, and delete with confirmation."""
+
+from uuid import UUID
+
+from django.http import FileResponse
+from ninja import File, Query, Router, Status, UploadedFile
+
+from publishing.api.errors import ApiError
+from publishing.api.lookups import asset_or_404
+from publishing.api.schemas.common import responses
+from publishing.api.schemas.content import (
+    AssetDeleteOut,
+    AssetFilters,
+    AssetListOut,
+    AssetOut,
+    BulkAssetDeleteIn,
+    BulkAssetDeleteOut,
+    asset_out,
+)
+from publishing.api.security import ApiCaller, Need, caller
+from publishing.models import Asset
+from publishing.permissions import Permission
+from publishing.services import assets as asset_services
+
+router = Router(tags=["assets"])
+
+
+def _upload(request, file: UploadedFile, kind: str):
+    who = caller(request).require(Need.WRITE)
+    # Django has already streamed the part to a temporary file (above FILE_UPLOAD_MAX_MEMORY_SIZE);
+    # the service copies it to storage in chunks while measuring it.
+    asset = asset_services.asset_upload(workspace=who.workspace, uploaded_file=file, expected_kind=kind,
+                                        actor=who.user, actor_label=who.label)
+    return Status(201, asset_out(asset_or_404(who, asset.public_id, with_references=True)))
+
+
+@router.post("/images", response=responses({201: AssetOut}, 403, 413))
+def upload_image(request, file: File[UploadedFile]):
+    return _upload(request, file, Asset.Kind.IMAGE)
+
+
+@router.post("/videos", response=responses({201: AssetOut}, 403, 413))
+def upload_video(request, file: File[UploadedFile]):
+    return _upload(request, file, Asset.Kind.VIDEO)
+
+
+@router.get("", response=responses({200: AssetListOut}, 403))
+def list_assets(request, filters: Query[AssetFilters]):
+    who = caller(request).require(Need.READ)
+    if filters.workspace_id and filters.workspace_id != who.workspace.public_id:
+        raise ApiError("workspace_mismatch", "List the assets of your active project; switch projects first.", 404)
+    assets = Asset.objects.for_workspace(who.workspace).listing(
+        q=filters.q, asset_type=filters.asset_type, in_use=filters.in_use, since=filters.since,
+        until=filters.until, sort=filters.sort)
+    usage = asset_services.asset_storage_usage(team=who.team)
+    page = assets[filters.offset:filters.offset + filters.limit]
+    return {"assets": [asset_out(asset) for asset in page], "total": assets.count(),
+            "storage_used_bytes": usage.used_bytes, "storage_quota_bytes": usage.quota_bytes,
+            "storage_used_percent": usage.used_percent}
+
+
+@router.get("/{asset_id}", response=responses({200: AssetOut}, 403, 404))
+def get_asset(request, asset_id: UUID):
+    who = caller(request).require(Need.READ)
+    return asset_out(asset_or_404(who, asset_id, with_references=True))
+
+
+@router.get("/{asset_id}/content", response=responses({200: None}, 403, 404), openapi_extra={
+    "responses": {200: {"description": "The file's bytes", "content": {"application/octet-stream": {}}}}})
+def get_asset_content(request, asset_id: UUID):
+    """The stored bytes, streamed from storage (never read whole into memory)."""
+    who = caller(request).require(Need.READ)
+    asset = asset_or_404(who, asset_id)
+    response = FileResponse(asset.file.open("rb"), content_type=asset.content_type, as_attachment=False,
+                            filename=asset.original_filename)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _deleter(request) -> ApiCaller:
+    return caller(request).require(Need.DESTRUCTIVE, Permission.DELETE_CONTENT)
+
+
+@router.delete("/{asset_id}", response=responses({200: AssetDeleteOut}, 403, 404))
+def delete_asset(request, asset_id: UUID, confirm: bool = False):
+    """While pins or pending schedules use the asset nothing is deleted unless ``confirm=true``."""
+    who = _deleter(request)
+    outcome = asset_services.asset_delete(asset=asset_or_404(who, asset_id), confirm=confirm, actor=who.user,
+                                          actor_label=who.label)
+    return {"deleted": outcome.deleted, "requires_confirmation": outcome.requires_confirmation,
+            "referenced_pin_count": outcome.referenced_pin_count, "freed_bytes": outcome.freed_bytes}
+
+
+def _bulk_item(outcome) -> dict:
+    asset = outcome.asset
+    return {"asset_id": asset.public_id, "workspace_id": asset.workspace.public_id,
+            "workspace_environment": asset.workspace.environment, "original_filename": asset.original_filename,
+            "file_size_bytes": asset.size_bytes, "referenced_pin_count": outcome.referenced_pin_count,
+            "freed_bytes": outcome.freed_bytes}
+
+
+@router.delete("", response=responses({200: BulkAssetDeleteOut}, 403))
+def bulk_delete_assets(request, data: BulkAssetDeleteIn):
+    who = _deleter(request)
+    # Scoped to the caller's workspace: ids of other workspaces come back as not_found.
+    ids = set(Asset.objects.for_workspace(who.workspace).filter(public_id__in=data.asset_ids)
+              .values_list("public_id", flat=True))
+    outcome = asset_services.assets_delete_bulk(team=who.team, asset_ids=[i for i in data.asset_ids if i in ids],
+                                                confirm=data.confirm, actor=who.user, actor_label=who.label)
+    return {
+        "deleted": [o.asset.public_id for o in outcome.deleted],
+        "requires_confirmation": [o.asset.public_id for o in outcome.requires_confirmation],
+        "not_found": [i for i in dict.fromkeys(data.asset_ids) if i not in ids] + outcome.not_found,
+        "total_freed_bytes": outcome.total_freed_bytes,
+        "deleted_items": [_bulk_item(o) for o in outcome.deleted],
+        "requires_confirmation_items": [_bulk_item(o) for o in outcome.requires_confirmation],
+    }

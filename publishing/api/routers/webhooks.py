@@ -1,0 +1,58 @@
+"""/v1/webhooks: where pin events are POSTed, signed with the webhook's secret (never returned)."""
+
+from uuid import UUID
+
+from ninja import Router, Status
+
+from publishing.api.lookups import webhook_or_404
+from publishing.api.schemas.common import responses
+from publishing.api.schemas.content import WebhookCreateIn, WebhookOut, WebhookUpdateIn, webhook_out
+from publishing.api.security import Need, caller
+from publishing.models import Webhook
+from publishing.permissions import Permission
+from publishing.services import webhooks as webhook_services
+
+router = Router(tags=["webhooks"])
+
+
+def _manager(request, need: Need):
+    # Webhooks send the team's data elsewhere: integrations are an admin's call (or a key's scope).
+    return caller(request).require(need, Permission.MANAGE_INTEGRATIONS)
+
+
+@router.post("", response=responses({201: WebhookOut}, 403))
+def create_webhook(request, data: WebhookCreateIn):
+    who = _manager(request, Need.WRITE)
+    webhook = webhook_services.webhook_create(workspace=who.workspace, url=data.url, secret=data.secret,
+                                              events=data.events, is_enabled=data.is_enabled,
+                                              actor_user=who.user, actor_key=who.api_key)
+    return Status(201, webhook_out(webhook))
+
+
+@router.get("", response=responses({200: list[WebhookOut]}, 403))
+def list_webhooks(request):
+    who = caller(request).require(Need.READ)
+    return [webhook_out(w) for w in Webhook.objects.filter(workspace=who.workspace).select_related("workspace")]
+
+
+@router.get("/{webhook_id}", response=responses({200: WebhookOut}, 403, 404))
+def get_webhook(request, webhook_id: UUID):
+    who = caller(request).require(Need.READ)
+    return webhook_out(webhook_or_404(who, webhook_id))
+
+
+@router.patch("/{webhook_id}", response=responses({200: WebhookOut}, 403, 404))
+def update_webhook(request, webhook_id: UUID, data: WebhookUpdateIn):
+    who = _manager(request, Need.WRITE)
+    changes = data.model_dump(exclude_unset=True)
+    webhook = webhook_services.webhook_update(webhook=webhook_or_404(who, webhook_id), data=changes,
+                                              actor_user=who.user, actor_key=who.api_key)
+    return webhook_out(webhook)
+
+
+@router.delete("/{webhook_id}", response=responses({204: None}, 403, 404))
+def delete_webhook(request, webhook_id: UUID):
+    who = _manager(request, Need.DESTRUCTIVE)
+    webhook_services.webhook_delete(webhook=webhook_or_404(who, webhook_id), actor_user=who.user,
+                                    actor_key=who.api_key)
+    return Status(204, None)

@@ -1,0 +1,105 @@
+"""Building blocks shared by every area's In and Out schemas."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from ninja import Schema
+from pydantic import AfterValidator, ConfigDict, Field, field_validator
+
+
+def refuse_nul(value: Any) -> Any:
+    """PostgreSQL cannot store NUL (0x00) in text: refuse it as bad input, on every database."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain NUL (0x00) characters")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key)
+            refuse_nul(item)
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            refuse_nul(item)
+    return value
+
+
+# For path and query parameters declared one by one.
+SafeStr = Annotated[str, AfterValidator(refuse_nul)]
+BoardId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$"), AfterValidator(refuse_nul)]
+Limit = Annotated[int, Field(ge=1, le=200)]
+Offset = Annotated[int, Field(ge=0, le=1_000_000_000)]
+
+
+class InSchema(Schema):
+    """Base of every request schema: unknown fields are ignored (newer SDKs may send more),
+    NUL characters are refused in every text field, nested ones included."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value):
+        return refuse_nul(value)
+
+
+class ErrorDetail(Schema):
+    message: str
+    code: str
+
+
+class FieldError(Schema):
+    loc: list[str | int]
+    field: str
+    msg: str
+    type: str
+
+
+class ErrorEnvelope(Schema):
+    code: str
+    message: str
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+    retry_after_seconds: int | None = None
+
+
+class ErrorOut(Schema):
+    """Every non-2xx answer of the API."""
+
+    detail: ErrorDetail
+    error: ErrorEnvelope
+
+
+class MessageOut(Schema):
+    message: str
+
+
+class IdsIn(InSchema):
+    ids: list[UUID] = Field(..., min_length=1, max_length=100)
+
+
+class BulkItemOut(Schema):
+    id: str
+    status: str  # succeeded | skipped | failed
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class BulkOut(Schema):
+    succeeded_count: int
+    skipped_count: int
+    failed_count: int
+    results: list[BulkItemOut]
+
+
+def responses(success: dict | None = None, *errors: int) -> dict:
+    """The ``response=`` mapping of an operation: its success schema(s) plus the error statuses it
+    can answer (so the OpenAPI document is truthful). 401 and 422 apply to nearly everything."""
+    mapping = dict(success or {})
+    for status in {401, 422, *errors}:
+        mapping[status] = ErrorOut
+    return mapping
+
+
+def total_count_header(what: str) -> dict:
+    """``openapi_extra`` documenting the ``X-Total-Count`` header of a paged list."""
+    return {"responses": {200: {"headers": {"X-Total-Count": {
+        "description": f"{what} matching the filters, ignoring limit and offset", "schema": {"type": "integer"}}}}}}

@@ -1,0 +1,360 @@
+"""The dashboard's forms: they turn browser input into clean values (or inline errors) before a
+service sees it. Choices are always built from the caller's own workspace."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from publishing.models import (
+    WEBHOOK_EVENTS,
+    ApiKeyScope,
+    ApprovalState,
+    Asset,
+    Board,
+    PinStatus,
+    PinterestAccount,
+    Team,
+)
+from publishing.permissions import Role
+
+SEARCH_MAX_LENGTH = 100
+
+
+def any_choice(label: str, choices) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+def start_of_day(day) -> datetime:
+    """Midnight of ``day`` in the active (workspace) time zone."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def account_choices(accounts) -> list[tuple[str, str]]:
+    return [(str(account.public_id), str(account)) for account in accounts]
+
+
+def board_choices(boards) -> list[tuple[str, str]]:
+    return [(board.pinterest_board_id, f"{board.account} / {board.name}") for board in boards]
+
+
+class DateRangeMixin:
+    """``date_from``/``date_to`` (inclusive days in the workspace zone) → a created_at filter."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date must be on or after the start date.")
+        return cleaned
+
+    def created_range_q(self, field: str = "created_at") -> Q:
+        q = Q()
+        if self.cleaned_data.get("date_from"):
+            q &= Q(**{f"{field}__gte": start_of_day(self.cleaned_data["date_from"])})
+        if self.cleaned_data.get("date_to"):
+            q &= Q(**{f"{field}__lt": start_of_day(self.cleaned_data["date_to"] + timedelta(days=1))})
+        return q
+
+
+class PinFilterForm(DateRangeMixin, forms.Form):
+    q = forms.CharField(label="Search titles and descriptions", required=False, max_length=SEARCH_MAX_LENGTH)
+    status = forms.ChoiceField(label="Status", required=False, choices=any_choice("Any status", PinStatus.choices))
+    approval = forms.ChoiceField(
+        label="Approval", required=False, choices=any_choice("Any approval state", ApprovalState.choices)
+    )
+    account = forms.ChoiceField(label="Account", required=False)
+    board = forms.ChoiceField(label="Board", required=False)
+    date_from = forms.DateField(label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="Created until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, accounts, boards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = any_choice("Any account", account_choices(accounts))
+        self.fields["board"].choices = any_choice("Any board", board_choices(boards))
+
+    def filter(self, pins):
+        """``pins`` narrowed by every valid filter (an invalid form narrows nothing)."""
+        if not self.is_valid():
+            return pins
+        data = self.cleaned_data
+        if data["q"]:
+            pins = pins.filter(Q(title__icontains=data["q"]) | Q(description__icontains=data["q"]))
+        if data["status"]:
+            pins = pins.filter(status=data["status"])
+        if data["approval"]:
+            pins = pins.filter(approval_state=data["approval"])
+        if data["account"]:
+            pins = pins.filter(account__public_id=data["account"])
+        if data["board"]:
+            pins = pins.filter(board_id=data["board"])
+        return pins.filter(self.created_range_q())
+
+
+def workspace_boards(workspace):
+    """Live boards of the workspace's connected accounts, with the account loaded for labels."""
+    return (
+        Board.objects.filter(account__workspace=workspace, account__revoked_at__isnull=True, deleted_at__isnull=True)
+        .select_related("account")
+        .order_by("account__username", "name", "id")
+    )
+
+
+class AssetUploadForm(forms.Form):
+    file = forms.FileField(label="Image or video", help_text="JPEG or PNG up to 20 MB; MP4, MOV or M4V video up to 2 GB.")
+
+    def expected_kind(self) -> str:
+        """The kind the member means to upload; the service checks the bytes agree."""
+        content_type = getattr(self.cleaned_data["file"], "content_type", "") or ""
+        return Asset.Kind.VIDEO if content_type.startswith("video/") else Asset.Kind.IMAGE
+
+
+class AssetFilterForm(DateRangeMixin, forms.Form):
+    q = forms.CharField(label="Search file names", required=False, max_length=SEARCH_MAX_LENGTH)
+    asset_type = forms.ChoiceField(label="Type", required=False, choices=any_choice("Images and videos", Asset.Kind.choices))
+    usage = forms.ChoiceField(
+        label="Use", required=False, choices=[("", "Used or not"), ("used", "In use by a pin"), ("unused", "Not in use")]
+    )
+    date_from = forms.DateField(label="Uploaded from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="Uploaded until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def filter(self, assets):
+        if not self.is_valid():
+            return assets.listing()
+        data = self.cleaned_data
+        return assets.listing(
+            q=data["q"] or None,
+            asset_type=data["asset_type"] or None,
+            in_use={"used": True, "unused": False}.get(data["usage"]),
+        ).filter(self.created_range_q())
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(label="Yes, I understand", required=False)
+
+
+GRACE_UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+MAX_GRACE = timedelta(days=30)
+
+
+class GracePeriodField(forms.MultiValueField):
+    """A duration typed as a number and a unit ("24 hours")."""
+
+    def __init__(self, **kwargs):
+        fields = [forms.IntegerField(min_value=0), forms.ChoiceField(choices=[(u, u) for u in GRACE_UNITS])]
+        widget = forms.MultiWidget([forms.NumberInput(attrs={"min": 0, "aria-label": "Grace period amount"}),
+                                    forms.Select(choices=[(u, u) for u in GRACE_UNITS],
+                                                 attrs={"aria-label": "Grace period unit"})])
+        super().__init__(fields=fields, widget=widget, require_all_fields=True, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list:
+            return None
+        amount, unit = data_list
+        grace = timedelta(seconds=amount * GRACE_UNITS[unit])
+        if grace > MAX_GRACE:
+            raise forms.ValidationError("The grace period can be at most 30 days.")
+        return grace
+
+
+class ApiKeyRotateForm(forms.Form):
+    grace = GracePeriodField(
+        label="Keep the old key working for",
+        initial=[24, "hours"],
+        help_text="Long enough to deploy the new key everywhere; 0 stops the old key at once.",
+    )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=255, help_text="Where the key is used, e.g. “Shop sync worker”.")
+    scopes = forms.MultipleChoiceField(
+        label="Scopes",
+        choices=ApiKeyScope.choices,
+        initial=[ApiKeyScope.READ, ApiKeyScope.WRITE],
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Destructive lets the key delete pins, boards and assets.",
+    )
+    restrict_accounts = forms.BooleanField(label="Only these Pinterest accounts", required=False)
+    accounts = forms.ModelMultipleChoiceField(
+        label="Allowed accounts", queryset=PinterestAccount.objects.none(), required=False,
+        widget=forms.CheckboxSelectMultiple, to_field_name="public_id",
+    )
+    expires_on = forms.DateField(
+        label="Expires on", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. The key stops working at the start of that day.",
+    )
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["accounts"].queryset = PinterestAccount.objects.for_workspace(workspace)
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day and start_of_day(day) <= timezone.now():
+            raise forms.ValidationError("Choose a day in the future.")
+        return day
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("restrict_accounts") and not cleaned.get("accounts"):
+            self.add_error("accounts", "Choose at least one account, or untick “Only these Pinterest accounts”.")
+        return cleaned
+
+    def allowed_accounts(self):
+        return list(self.cleaned_data["accounts"]) if self.cleaned_data["restrict_accounts"] else None
+
+    def expires_at(self):
+        return start_of_day(self.cleaned_data["expires_on"]) if self.cleaned_data.get("expires_on") else None
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Role.choices())
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(label="Role", choices=Role.choices(), initial=Role.EDITOR)
+
+
+class ApprovalRulesForm(forms.ModelForm):
+    class Meta:
+        model = Team
+        fields = ["editor_pins_need_approval", "api_key_pins_need_approval", "allow_self_approval"]
+        labels = {
+            "editor_pins_need_approval": "Pins composed by editors need a manager's approval",
+            "api_key_pins_need_approval": "Pins created with an API key need a manager's approval",
+            "allow_self_approval": "Managers may approve pins they created themselves",
+        }
+
+
+class AuditFilterForm(DateRangeMixin, forms.Form):
+    action = forms.ChoiceField(label="Action", required=False)
+    actor = forms.CharField(label="Who (email or key)", required=False, max_length=SEARCH_MAX_LENGTH)
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = any_choice("Any action", [(a, a) for a in actions])
+
+    def filter(self, events):
+        if not self.is_valid():
+            return events
+        data = self.cleaned_data
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        if data["actor"]:
+            events = events.filter(actor_label__icontains=data["actor"])
+        return events.filter(self.created_range_q())
+
+
+class WallClockDateTimeField(forms.DateTimeField):
+    """A date and time exactly as typed, without a zone. The schedule service places it in the
+    workspace's zone, and explains times that daylight saving skips or repeats."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value):
+        with timezone.override(UTC):  # parse without any zone's gaps or overlaps
+            parsed = super().to_python(value)
+        return parsed.replace(tzinfo=None) if parsed else None
+
+    def prepare_value(self, value):
+        return value.replace(tzinfo=None) if isinstance(value, datetime) and timezone.is_naive(value) else value
+
+
+class ComposeForm(forms.Form):
+    """What a member types to make a pin. Field names are the pin service's, so its refusals land
+    beside the right field; the limits are Pinterest's (mirrored for live counters)."""
+
+    account_id = forms.ChoiceField(label="Pinterest account")
+    board_id = forms.ChoiceField(label="Board")
+    asset_id = forms.ChoiceField(label="Image or video from the library")
+    title = forms.CharField(label="Title", max_length=100)
+    description = forms.CharField(label="Description", max_length=800, required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    link_url = forms.URLField(label="Link", max_length=2048, required=False, assume_scheme="https",
+                              help_text="Where the pin leads, e.g. https://example.com/product.")
+    alt_text = forms.CharField(label="Alt text", max_length=500, required=False,
+                               help_text="Describes the image for people using screen readers.")
+    when = forms.ChoiceField(label="When", choices=[("now", "Publish now"), ("schedule", "Schedule")],
+                             initial="now", widget=forms.RadioSelect)
+    run_at = WallClockDateTimeField(label="Publish at", required=False)
+    # Chosen when the form is first shown, so a double submit repeats the same key: one pin.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
+
+    def __init__(self, *args, accounts, boards, assets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["account_id"].choices = any_choice("Choose an account", account_choices(accounts))
+        self.fields["board_id"].choices = any_choice(
+            "Choose a board", [(b.pinterest_board_id, b.name) for b in boards]
+        )
+        self.fields["asset_id"].choices = any_choice(
+            "Choose an upload", [(str(a.public_id), f"{a.original_filename} ({a.get_asset_type_display().lower()})")
+                                 for a in assets]
+        )
+        for name in ("title", "description", "alt_text", "link_url"):
+            self.fields[name].widget.attrs["data-counter"] = self.fields[name].max_length
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("when") == "schedule" and cleaned.get("run_at") is None and "run_at" not in self.errors:
+            self.add_error("run_at", "Choose when to publish.")
+        return cleaned
+
+    def text_fields(self):
+        return [self[name] for name in ("title", "description", "link_url", "alt_text")]
+
+    def pin_data(self) -> dict:
+        """The payload for ``pin_create`` (and a schedule's pin)."""
+        names = ("account_id", "board_id", "asset_id", "title", "description", "link_url", "alt_text", "idempotency_key")
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label="Reason for rejecting", max_length=500,
+                             help_text="The editor sees this; say what to change.")
+
+
+class BulkApproveForm(forms.Form):
+    ids = forms.TypedMultipleChoiceField(label="Pins", coerce=str)
+
+    def __init__(self, *args, pin_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = [(str(pin_id), str(pin_id)) for pin_id in pin_ids]
+        self.fields["ids"].error_messages["required"] = "Tick at least one pin to approve."
+
+
+class PinEditForm(forms.Form):
+    board_id = forms.ChoiceField(label="Board")
+    title = ComposeForm.base_fields["title"]
+    description = ComposeForm.base_fields["description"]
+    link_url = ComposeForm.base_fields["link_url"]
+    alt_text = ComposeForm.base_fields["alt_text"]
+
+    def __init__(self, *args, boards, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["board_id"].choices = [(b.pinterest_board_id, b.name) for b in boards]
+        for name in ("title", "description", "alt_text", "link_url"):
+            self.fields[name].widget.attrs["data-counter"] = self.fields[name].max_length
+
+
+class PinDeleteForm(forms.Form):
+    delete_from_pinterest = forms.BooleanField(label="Also delete it from Pinterest", required=False)
+
+
+class BoardCreateForm(forms.Form):
+    name = forms.CharField(label="Board name", max_length=180)
+    description = forms.CharField(label="Description", max_length=500, required=False)
+    privacy = forms.ChoiceField(label="Privacy", choices=[("PUBLIC", "Public"), ("SECRET", "Secret")], initial="PUBLIC")
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(label="Endpoint URL", max_length=2048, assume_scheme="https",
+                         help_text="Pinboard POSTs JSON here, signed with HMAC-SHA256 in X-PinBridge-Signature.")
+    events = forms.MultipleChoiceField(label="Events", choices=[(e, e) for e in WEBHOOK_EVENTS],
+                                       initial=["pin.published", "pin.failed"], widget=forms.CheckboxSelectMultiple)
+
+
+class RescheduleForm(forms.Form):
+    run_at = WallClockDateTimeField(label="New time")

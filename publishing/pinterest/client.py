@@ -1,0 +1,382 @@
+"""The typed Pinterest v5 client: user account, boards, sections, pins and media.
+
+    with PinterestClient.for_environment("sandbox", access_token) as pinterest:
+        boards = pinterest.boards_list()
+        pin = pinterest.pin_create(board_id=boards[0].id, media_source=ImageUrlSource(url=...))
+
+Every method either returns a typed model or raises a ``publishing.pinterest.errors``
+``PinterestError``. Nothing is retried here: Pinterest has no idempotency key, so a create that
+times out raises ``OutcomeUnknown`` and the caller reconciles with ``board_pin_find`` before
+creating again.
+
+Reconciling unknown outcomes: Pinterest 5.23's ``PinCreate`` has no free-form field we could
+stamp with our own id, so the marker is the exact content we sent — board, section, title,
+description, link and alt text (``PinFingerprint``) — on a pin created no earlier than the attempt
+started. The caller passes the ids of pins already attributed to other attempts so two identical
+pins are never both claimed by one attempt.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+from pydantic import ValidationError
+
+from publishing.pinterest import errors
+from publishing.pinterest.config import pinterest_endpoints
+from publishing.pinterest.models import (
+    Board,
+    BoardCreate,
+    BoardPrivacy,
+    BoardSection,
+    BoardUpdate,
+    BoardUpdatePrivacy,
+    MediaSource,
+    MediaStatus,
+    MediaUpload,
+    Page,
+    Pin,
+    PinCreate,
+    UserAccount,
+)
+from publishing.pinterest.transport import (
+    CREATED,
+    DELETED,
+    UPLOADED,
+    AsyncSession,
+    BearerAuth,
+    Call,
+    SessionOptions,
+    SyncSession,
+)
+
+MAX_PAGE_SIZE = 250  # Pinterest's maximum for every paged list
+DEFAULT_TIMEOUT_SECONDS = 20.0
+DIGITS = re.compile(r"^[0-9]{1,64}$")  # \d would also accept non-ASCII digits
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def checked_id(value: str, name: str) -> str:
+    """Ids go into URL paths: anything but a digit string is refused before it is sent."""
+    if not isinstance(value, str) or not DIGITS.fullmatch(value):
+        raise errors.InvalidRequest(f"{name} must be a Pinterest id (a string of digits), got {value!r:.80}")
+    return value
+
+
+def validated(model, **fields):
+    """Build a request body, turning a pydantic error into our InvalidRequest naming the field."""
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
+            for error in exc.errors()
+        )
+        raise errors.InvalidRequest(f"Invalid {model.__name__}: {problems}") from None
+
+
+def body(model_instance) -> dict:
+    return model_instance.model_dump(mode="json", exclude_none=True)
+
+
+BOARD_LIST_PRIVACY = ("ALL", "PUBLIC", "PROTECTED", "SECRET", "PUBLIC_AND_SECRET")
+
+
+def page_params(bookmark: str | None, page_size: int, **extra) -> dict:
+    if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise errors.InvalidRequest(
+            f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
+        )
+    params = {"page_size": page_size, **{key: value for key, value in extra.items() if value is not None}}
+    if bookmark:
+        params["bookmark"] = bookmark
+    return params
+
+
+class Endpoints:
+    """Every v5 operation we use, written once for both the sync and the async client.
+
+    Each method builds a ``Call`` and hands it to the session class mixed in after this one
+    (its ``_call``, ``_paginate`` and ``_collect``): the sync client returns the result, the
+    async client an awaitable of it.
+    """
+
+    def __init__(
+        self,
+        api_base: str,
+        access_token: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        event_hooks: dict[str, list] | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        super().__init__(SessionOptions(api_base, timeout, BearerAuth(access_token), event_hooks, transport))
+
+    @classmethod
+    def for_environment(cls, environment: str, access_token: str, **kwargs):
+        """A client for a workspace's environment ("sandbox" or "production")."""
+        endpoints = pinterest_endpoints(environment)
+        kwargs.setdefault("timeout", endpoints.timeout_seconds)
+        return cls(endpoints.api_base, access_token, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._options.base_url!r})"
+
+    def _paged(self, operation: str, path: str, item_type, page_size: int, **filters):
+        """Every item of a bookmark-paged list, one page (one request) at a time."""
+        return self._paginate(
+            lambda bookmark: Call(
+                operation,
+                "GET",
+                path,
+                params=page_params(bookmark, page_size, **filters),
+                result=Page[item_type],
+            )
+        )
+
+    # --- user account -------------------------------------------------------------------------
+
+    def user_account(self) -> UserAccount:
+        return self._call(Call("user_account/get", "GET", "user_account", result=UserAccount))
+
+    # --- boards -------------------------------------------------------------------------------
+
+    def boards_iter(self, *, privacy: str | None = None, page_size: int = MAX_PAGE_SIZE) -> Iterator[Board]:
+        """Every board of the user, following bookmarks to the very end (no 250-board cap)."""
+        if privacy is not None and privacy not in BOARD_LIST_PRIVACY:
+            raise errors.InvalidRequest(f"privacy must be one of {', '.join(BOARD_LIST_PRIVACY)}")
+        return self._paged("boards/list", "boards", Board, page_size, privacy=privacy)
+
+    def boards_list(self, *, privacy: str | None = None) -> list[Board]:
+        return self._collect(self.boards_iter(privacy=privacy))
+
+    def board_get(self, board_id: str) -> Board:
+        board_id = checked_id(board_id, "board_id")
+        return self._call(Call("boards/get", "GET", f"boards/{board_id}", result=Board))
+
+    def board_create(
+        self, *, name: str, description: str | None = None, privacy: BoardPrivacy | None = None
+    ) -> Board:
+        payload = validated(BoardCreate, name=name, description=description, privacy=privacy)
+        return self._call(
+            Call("boards/create", "POST", "boards", success=CREATED, json=body(payload), result=Board)
+        )
+
+    def board_update(
+        self,
+        board_id: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        privacy: BoardUpdatePrivacy | None = None,
+    ) -> Board:
+        board_id = checked_id(board_id, "board_id")
+        payload = validated(BoardUpdate, name=name, description=description, privacy=privacy)
+        return self._call(
+            Call("boards/update", "PATCH", f"boards/{board_id}", json=body(payload), result=Board)
+        )
+
+    def board_delete(self, board_id: str) -> None:
+        board_id = checked_id(board_id, "board_id")
+        return self._call(Call("boards/delete", "DELETE", f"boards/{board_id}", success=DELETED))
+
+    def board_sections_iter(self, board_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[BoardSection]:
+        board_id = checked_id(board_id, "board_id")
+        return self._paged("board_sections/list", f"boards/{board_id}/sections", BoardSection, page_size)
+
+    def board_sections_list(self, board_id: str) -> list[BoardSection]:
+        return self._collect(self.board_sections_iter(board_id))
+
+    def board_pins_iter(self, board_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[Pin]:
+        """A board's pins, newest first."""
+        board_id = checked_id(board_id, "board_id")
+        return self._paged("boards/list_pins", f"boards/{board_id}/pins", Pin, page_size)
+
+    def board_pins_list(self, board_id: str) -> list[Pin]:
+        return self._collect(self.board_pins_iter(board_id))
+
+    # --- pins ---------------------------------------------------------------------------------
+
+    def pin_create(
+        self,
+        *,
+        board_id: str,
+        media_source: MediaSource | dict,
+        title: str | None = None,
+        description: str | None = None,
+        link: str | None = None,
+        alt_text: str | None = None,
+        board_section_id: str | None = None,
+        dominant_color: str | None = None,
+    ) -> Pin:
+        """Create a pin. Never retried: a timeout raises OutcomeUnknown (see board_pin_find)."""
+        payload = validated(
+            PinCreate,
+            board_id=board_id,
+            media_source=media_source,
+            title=title,
+            description=description,
+            link=link,
+            alt_text=alt_text,
+            board_section_id=board_section_id,
+            dominant_color=dominant_color,
+        )
+        return self._call(
+            Call("pins/create", "POST", "pins", success=CREATED, json=body(payload), result=Pin)
+        )
+
+    def pin_get(self, pin_id: str) -> Pin:
+        pin_id = checked_id(pin_id, "pin_id")
+        return self._call(Call("pins/get", "GET", f"pins/{pin_id}", result=Pin))
+
+    def pin_delete(self, pin_id: str) -> None:
+        pin_id = checked_id(pin_id, "pin_id")
+        return self._call(Call("pins/delete", "DELETE", f"pins/{pin_id}", success=DELETED))
+
+    # --- media (video uploads) ----------------------------------------------------------------
+
+    def media_register(self) -> MediaUpload:
+        """Step 1 of a video upload: an id plus where and how to upload the file."""
+        return self._call(
+            Call(
+                "media/create",
+                "POST",
+                "media",
+                success=CREATED,
+                json={"media_type": "video"},
+                result=MediaUpload,
+            )
+        )
+
+    def media_upload(self, registration: MediaUpload, path: str | Path) -> None:
+        """Step 2: POST the file to the registration's ``upload_url`` (S3), streamed from disk.
+
+        Every ``upload_parameters`` field goes first and ``file`` last; no Pinterest token is sent.
+        """
+        path = Path(path)
+        if not path.is_file():
+            raise errors.InvalidRequest(f"No file to upload at {path}")
+        return self._call(
+            Call(
+                "media/upload",
+                "POST",
+                registration.upload_url,
+                success=UPLOADED,
+                upload_fields=dict(registration.upload_parameters),
+                upload_file=path,
+                authenticated=False,
+            )
+        )
+
+    def media_get(self, media_id: str) -> MediaStatus:
+        """Step 3: ``registered`` → ``processing`` → ``succeeded`` or ``failed``."""
+        media_id = checked_id(media_id, "media_id")
+        return self._call(Call("media/get", "GET", f"media/{media_id}", result=MediaStatus))
+
+
+@dataclass(frozen=True)
+class PinFingerprint:
+    """The content we sent in a pin create, used to recognise that pin on the board later."""
+
+    board_id: str
+    board_section_id: str
+    title: str
+    description: str
+    link: str
+    alt_text: str
+
+    @classmethod
+    def of(
+        cls, *, board_id: str, board_section_id=None, title=None, description=None, link=None, alt_text=None
+    ):
+        return cls(
+            board_id=board_id,
+            board_section_id=normalised(board_section_id),
+            title=normalised(title),
+            description=normalised(description),
+            link=normalised(link),
+            alt_text=normalised(alt_text),
+        )
+
+    def matches(self, pin: Pin) -> bool:
+        return (
+            normalised(pin.board_id or self.board_id) == self.board_id
+            and normalised(pin.board_section_id) == self.board_section_id
+            and normalised(pin.title) == self.title
+            and normalised(pin.description) == self.description
+            and normalised(pin.link) == self.link
+            and normalised(pin.alt_text) == self.alt_text
+        )
+
+
+def normalised(value: str | None) -> str:
+    """Pinterest may hand back an empty string for a field we left out, or trim whitespace."""
+    return (value or "").strip()
+
+
+class PinterestClient(Endpoints, SyncSession):
+    """Synchronous client for one access token. Reuses one connection pool; close it when done."""
+
+    def media_upload_file(self, path: str | Path) -> MediaUpload:
+        """Register and upload a video in one go; returns the registration (``media_id``)."""
+        registration = self.media_register()
+        self.media_upload(registration, path)
+        return registration
+
+    def media_wait(
+        self, media_id: str, *, timeout: float = 60.0, first_interval: float = 1.0, max_interval: float = 10.0
+    ) -> MediaStatus:
+        """Poll until processing ends, backing off from ``first_interval`` up to ``max_interval``.
+
+        Returns the ``succeeded`` status; raises MediaProcessingFailed on ``failed`` and
+        MediaNotReady when the deadline passes first.
+        """
+        deadline = time.monotonic() + timeout
+        interval = first_interval
+        while True:
+            status = self.media_get(media_id)
+            if status.status == "succeeded":
+                return status
+            if status.status == "failed":
+                raise errors.MediaProcessingFailed(f"Pinterest could not process media {media_id}")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise errors.MediaNotReady(f"Media {media_id} is still {status.status} after {timeout:g}s")
+            time.sleep(min(interval, remaining))
+            interval = min(interval * 2, max_interval)
+
+    def board_pin_find(
+        self,
+        fingerprint: PinFingerprint,
+        *,
+        created_after: datetime | None = None,
+        exclude_ids: Iterable[str] = (),
+    ) -> Pin | None:
+        """The pin on the fingerprint's board that a create with this content made, if any.
+
+        Pages through the whole board (pins are not guaranteed to come newest first); a pin older
+        than ``created_after`` (minus clock skew) or listed in ``exclude_ids`` is not ours.
+        """
+        excluded = set(exclude_ids)
+        earliest = created_after - CLOCK_SKEW if created_after else None
+        for pin in self.board_pins_iter(fingerprint.board_id):
+            if pin.id in excluded or not fingerprint.matches(pin):
+                continue
+            if earliest and pin.created_at and pin.created_at < earliest:
+                continue
+            return pin
+        return None
+
+
+class AsyncPinterestClient(Endpoints, AsyncSession):
+    """Asynchronous client for callers that fan out (e.g. refreshing boards of many accounts).
+
+    The same methods as PinterestClient (without the sync-only helpers below it); each returns
+    an awaitable, each ``*_iter`` an async iterator. Use ``async with``.
+    """

@@ -1,0 +1,307 @@
+"""The HTTP layer under the client: one described call in, a parsed result or a typed error out.
+
+A ``Call`` describes one request (what to send, which statuses mean success, what the body
+parses into). ``SyncSession`` and ``AsyncSession`` send it over one long-lived httpx client each
+(so connections are reused) with a timeout on every call, and share the response handling.
+Nothing here retries a request except httpx's reconnect when a connection could not even be
+opened, which cannot duplicate anything on Pinterest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import TypeAdapter, ValidationError
+
+from publishing.pinterest import errors
+
+logger = logging.getLogger("publishing.pinterest")
+
+USER_AGENT = "Pinboard (+https://github.com/pinboard; Pinterest v5 client)"
+CONNECT_TIMEOUT_CAP = 10.0
+CREATED = frozenset({200, 201})  # Pinterest 5.23 documents both for creates
+DELETED = frozenset({200, 204})  # 204 today, 200 added in 5.28
+OK = frozenset({200})
+UPLOADED = frozenset({200, 201, 204})  # S3 answers 204 unless told otherwise
+
+
+@dataclass(frozen=True)
+class Call:
+    operation: str  # the OpenAPI operationId, e.g. "pins/create": for logs and errors
+    method: str
+    url: str  # a path under the API base, or an absolute URL (media uploads)
+    success: frozenset[int] = OK
+    result: Any = None  # what a success body parses into; None when there is no body to read
+    params: dict[str, Any] | None = None
+    json: Any = None
+    form: dict[str, str] | None = None
+    upload_fields: dict[str, str] | None = None
+    upload_file: Path | None = None
+    authenticated: bool = True  # False for the upload URL: it must never see our token
+
+    @property
+    def changes_state(self) -> bool:
+        return self.method != "GET"
+
+    @property
+    def is_upload(self) -> bool:
+        return self.upload_file is not None
+
+
+@dataclass(frozen=True)
+class RateLimitStatus:
+    """The ``X-RateLimit-*`` headers of the last answer (Pinterest sends them on every response)."""
+
+    limit: int | None
+    remaining: int | None
+    reset_seconds: float | None
+
+    @classmethod
+    def from_response(cls, response: httpx.Response) -> RateLimitStatus | None:
+        headers = response.headers
+        if "x-ratelimit-remaining" not in headers and "x-ratelimit-limit" not in headers:
+            return None
+        return cls(
+            limit=leading_int(headers.get("x-ratelimit-limit")),
+            remaining=leading_int(headers.get("x-ratelimit-remaining")),
+            reset_seconds=errors.reset_seconds_of(response),
+        )
+
+
+def leading_int(value: str | None) -> int | None:
+    """``"100, 100;w=1, 1000;w=60"`` → 100 (the effective quota comes first)."""
+    if not value:
+        return None
+    head = value.split(",")[0].split(";")[0].strip()
+    return int(head) if head.isdigit() else None
+
+
+class BearerAuth(httpx.Auth):
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request):
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(<hidden>)"
+
+
+@lru_cache(maxsize=64)
+def adapter_for(result_type: Any) -> TypeAdapter:
+    return TypeAdapter(result_type)
+
+
+def build_timeout(seconds: float) -> httpx.Timeout:
+    return httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT_CAP))
+
+
+def handle_response(call: Call, response: httpx.Response) -> Any:
+    """The parsed success body, or the typed error for this answer."""
+    status = response.status_code
+    if status not in call.success:
+        if 200 <= status < 300:
+            raise unreadable_success(call, response, f"HTTP {status} is not a documented success")
+        if call.is_upload:
+            raise errors.upload_error_from_response(response)
+        raise errors.error_from_response(response)
+    if call.result is None:
+        return None
+    try:
+        return adapter_for(call.result).validate_json(response.content)
+    except ValidationError as exc:
+        raise unreadable_success(call, response, f"the body does not match the contract: {exc}") from None
+
+
+def unreadable_success(call: Call, response: httpx.Response, why: str) -> errors.PinterestError:
+    """A 2xx we cannot use. If the call changed something, we do not know what it created."""
+    details = {"status": response.status_code, "request_id": errors.request_id_of(response)}
+    message = f"{call.operation}: {why}"[: errors.MESSAGE_LIMIT]
+    if call.changes_state:
+        return errors.OutcomeUnknown(message, **details)
+    return errors.UnexpectedResponse(message, **details)
+
+
+def log_answer(call: Call, response: httpx.Response, started: float) -> None:
+    # Only the operation, status and request id: never headers, bodies or query strings.
+    logger.debug(
+        "pinterest %s -> %s rid=%s %.0fms",
+        call.operation,
+        response.status_code,
+        errors.request_id_of(response) or "-",
+        (time.monotonic() - started) * 1000,
+    )
+
+
+@dataclass
+class SessionOptions:
+    base_url: str
+    timeout: float
+    auth: httpx.Auth | None
+    event_hooks: dict[str, list] | None = None
+    # Another httpx transport instead of the network (e.g. httpx.WSGITransport to reach the
+    # built-in sandbox in-process before any server listens: the ``demo`` command).
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
+    headers: dict[str, str] = field(
+        default_factory=lambda: {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    )
+
+    def client_kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self.base_url.rstrip("/") + "/",
+            "timeout": build_timeout(self.timeout),
+            "headers": self.headers,
+            "event_hooks": self.event_hooks,
+            # Redirects are never part of the contract; following one could leak the token.
+            "follow_redirects": False,
+        }
+
+
+def relative(url: str) -> str:
+    """Paths join under the base URL (``.../v5/`` + ``boards``), absolute URLs stay as they are."""
+    return url if "://" in url else url.lstrip("/")
+
+
+@contextlib.contextmanager
+def opened_upload(call: Call):
+    """The multipart parts: every upload field first, the file last (S3's POST policy wants it
+    so). httpx streams the open file in 64 KiB chunks, so a large video is never held in memory."""
+    if call.upload_file is None:
+        yield None
+        return
+    with open(call.upload_file, "rb") as handle:
+        yield {"file": (call.upload_file.name, handle, "application/octet-stream")}
+
+
+class BaseSession:
+    """What the sync and async sessions share: building requests and reading answers."""
+
+    _http: httpx.Client | httpx.AsyncClient
+
+    def __init__(self, options: SessionOptions) -> None:
+        self._options = options
+        self.rate_limit: RateLimitStatus | None = None
+
+    def _request(self, call: Call, files: dict | None) -> httpx.Request:
+        return self._http.build_request(
+            call.method,
+            relative(call.url),
+            params=call.params,
+            json=call.json,
+            data=call.form if files is None else call.upload_fields,
+            files=files,
+        )
+
+    def _auth_for(self, call: Call) -> httpx.Auth | None:
+        return self._options.auth if call.authenticated else None
+
+    def _answer(self, call: Call, response: httpx.Response, started: float) -> Any:
+        log_answer(call, response, started)
+        if not call.is_upload:
+            self.rate_limit = RateLimitStatus.from_response(response) or self.rate_limit
+        return handle_response(call, response)
+
+
+class SyncSession(BaseSession):
+    """One httpx.Client for the life of the object: use it as a context manager or call close()."""
+
+    def __init__(self, options: SessionOptions) -> None:
+        super().__init__(options)
+        self._http = httpx.Client(
+            transport=options.transport or httpx.HTTPTransport(retries=1), **options.client_kwargs()
+        )
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, call: Call) -> Any:
+        started = time.monotonic()
+        with opened_upload(call) as files:
+            try:
+                response = self._http.send(self._request(call, files), auth=self._auth_for(call))
+            except httpx.TransportError as exc:
+                raise errors.error_from_transport(exc, changes_state=call.changes_state) from exc
+        return self._answer(call, response, started)
+
+    def _paginate(self, call_for_bookmark):
+        bookmark = None
+        seen: set[str] = set()
+        while True:
+            page = self._call(call_for_bookmark(bookmark))
+            yield from page.items
+            bookmark = next_bookmark(page, seen)
+            if bookmark is None:
+                return
+
+    @staticmethod
+    def _collect(items) -> list:
+        return list(items)
+
+
+class AsyncSession(BaseSession):
+    """The same calls over one httpx.AsyncClient: every endpoint method returns an awaitable,
+    every ``*_iter`` method an async iterator."""
+
+    def __init__(self, options: SessionOptions) -> None:
+        super().__init__(options)
+        self._http = httpx.AsyncClient(
+            transport=options.transport or httpx.AsyncHTTPTransport(retries=1), **options.client_kwargs()
+        )
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(self, call: Call) -> Any:
+        started = time.monotonic()
+        with opened_upload(call) as files:
+            try:
+                response = await self._http.send(self._request(call, files), auth=self._auth_for(call))
+            except httpx.TransportError as exc:
+                raise errors.error_from_transport(exc, changes_state=call.changes_state) from exc
+        return self._answer(call, response, started)
+
+    async def _paginate(self, call_for_bookmark):
+        bookmark = None
+        seen: set[str] = set()
+        while True:
+            page = await self._call(call_for_bookmark(bookmark))
+            for item in page.items:
+                yield item
+            bookmark = next_bookmark(page, seen)
+            if bookmark is None:
+                return
+
+    @staticmethod
+    async def _collect(items) -> list:
+        return [item async for item in items]
+
+
+def next_bookmark(page, seen: set[str]) -> str | None:
+    """The bookmark to ask for next; None on the last page (Pinterest sends null or omits it)."""
+    if not page.bookmark:
+        return None
+    if page.bookmark in seen:
+        # A bookmark we already followed would page forever.
+        raise errors.UnexpectedResponse(f"Pinterest repeated the bookmark {page.bookmark[:40]!r}")
+    seen.add(page.bookmark)
+    return page.bookmark

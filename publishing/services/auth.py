@@ -1,0 +1,174 @@
+"""Logging in from code: password checks (throttled like the dashboard) and opaque bearer tokens.
+
+A bearer token is bound to one user and one workspace (the SDK's "active project"); switching
+project issues a new one. Tokens are stored hashed, expire, and are revoked on logout, password
+change and removal from the team.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core import exceptions as django_exceptions
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from publishing.models import AccessToken, Membership, User, Workspace
+from publishing.services.audit import audit_record
+from publishing.services.errors import DomainError, RateLimited, ValidationError
+from publishing.services.secrets import credential_matches, credential_new, credential_prefix, touch_last_used
+
+ACCESS_TOKEN_KIND = "pbt"  # never "pb_": a bearer starting with pb_ is read as an API key
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status_hint = 401
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    record: AccessToken
+
+    @property
+    def expires_in(self) -> int:
+        return max(0, int((self.record.expires_at - timezone.now()).total_seconds()))
+
+
+def access_token_issue(*, user: User, workspace: Workspace) -> IssuedToken:
+    credential = credential_new(ACCESS_TOKEN_KIND)
+    record = AccessToken.objects.create(
+        user=user,
+        workspace=workspace,
+        prefix=credential.prefix,
+        token_hash=credential.digest,
+        expires_at=timezone.now() + timedelta(seconds=settings.API_ACCESS_TOKEN_TTL_SECONDS),
+    )
+    return IssuedToken(token=credential.plaintext, record=record)
+
+
+def access_token_authenticate(*, token: str) -> AccessToken | None:
+    """The live token row for a presented bearer token, or None."""
+    prefix = credential_prefix(token, kind_parts=1)
+    if prefix is None or not prefix.startswith(f"{ACCESS_TOKEN_KIND}_"):
+        return None
+    now = timezone.now()
+    record = (
+        AccessToken.objects.select_related("user", "workspace__team")
+        .filter(prefix=prefix, revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+        .first()
+    )
+    if record is None or not credential_matches(token, record.token_hash):
+        return None
+    touch_last_used(AccessToken, record, now)
+    return record
+
+
+def access_token_revoke(*, record: AccessToken) -> None:
+    AccessToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def access_tokens_revoke_for_user(*, user: User, team=None, keep: AccessToken | None = None) -> int:
+    """Revoke a user's live tokens (in one team's workspaces only, when given)."""
+    tokens = AccessToken.objects.filter(user=user, revoked_at__isnull=True)
+    if team is not None:
+        tokens = tokens.filter(workspace__team=team)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    return tokens.update(revoked_at=timezone.now())
+
+
+def user_authenticate(*, request, email: str, password: str) -> User:
+    """Check an email and password with the same throttle as the dashboard's login (django-axes).
+
+    Failures are counted per account and per IP address; the answer never tells whether the
+    email exists.
+    """
+    user = authenticate(request, username=email.strip().lower(), password=password)
+    if getattr(request, "axes_locked_out", False):
+        # We answer the lockout ourselves (a JSON 429); tell AxesMiddleware not to swap in its page.
+        request.axes_locked_out = False
+        cool_off_seconds = int(settings.AXES_COOLOFF_TIME * 3600)
+        raise RateLimited(
+            "login_throttled",
+            f"Too many failed logins for this account or address; try again in {cool_off_seconds // 60} minutes.",
+            retry_after=cool_off_seconds,
+        )
+    if user is None:
+        raise InvalidCredentials(message="Incorrect email or password.")
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, current_password: str, new_password: str,
+                    keep_token: AccessToken | None = None) -> None:
+    if not user.check_password(current_password):
+        raise ValidationError("invalid_password", "The current password is not correct.", field="current_password")
+    _validate_new_password(new_password, user, field="new_password")
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    access_tokens_revoke_for_user(user=user, keep=keep_token)
+    for membership in Membership.objects.for_user(user):
+        audit_record(team=membership.team, action="user.password_changed", actor_user=user, target=user)
+
+
+def _validate_new_password(password: str, user: User, *, field: str) -> None:
+    try:
+        validate_password(password, user)
+    except django_exceptions.ValidationError as exc:
+        raise ValidationError("weak_password", " ".join(exc.messages), field=field) from None
+
+
+# Password reset tokens travel as "<user public id hex>.<Django token>": Django's generator makes
+# them single-use (they hash the password) and expiring (PASSWORD_RESET_TIMEOUT).
+def password_reset_token(user: User) -> str:
+    return f"{user.public_id.hex}.{default_token_generator.make_token(user)}"
+
+
+def password_reset_request(*, email: str) -> None:
+    """Email a reset token if the address belongs to an active user; silent otherwise."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        return
+    token = password_reset_token(user)
+    dashboard_link = (
+        f"{settings.SITE_URL}/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/"
+        f"{token.split('.', 1)[1]}/"
+    )
+    send_mail(
+        subject="Reset your Pinboard password",
+        message=(
+            "Someone asked to reset the password of your Pinboard account.\n\n"
+            f"Choose a new password here: {dashboard_link}\n\n"
+            f"Or, from the API (POST /v1/auth/reset-password), use this token:\n{token}\n\n"
+            "If it was not you, ignore this email: your password stays as it is."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+@transaction.atomic
+def password_reset_confirm(*, token: str, password: str) -> User:
+    invalid = ValidationError("invalid_token", "This reset token is invalid or has already been used.", field="token")
+    user_hex, _, django_token = token.partition(".")
+    try:
+        user = User.objects.select_for_update().get(public_id=user_hex, is_active=True)
+    except (User.DoesNotExist, django_exceptions.ValidationError, ValueError):
+        raise invalid from None
+    if not default_token_generator.check_token(user, django_token):
+        raise invalid
+    _validate_new_password(password, user, field="password")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    access_tokens_revoke_for_user(user=user)
+    for membership in Membership.objects.for_user(user):
+        audit_record(team=membership.team, action="user.password_reset", actor_user=user, target=user)
+    return user

@@ -1,0 +1,43 @@
+"""Bulk operations: one action per id, each on its own, reported the way the SDK's
+BulkOperationResponse expects (``succeeded`` / ``skipped`` / ``failed`` per id, with counts)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+
+from publishing.services.errors import BadRequest, DomainError, InvalidState
+
+# Refusals that mean "not applicable in this state": the item is skipped, not failed.
+SKIPPED = (InvalidState, BadRequest)
+
+
+def bulk_apply(ids: Iterable, *, find: Callable[[uuid.UUID], object | None], action: Callable[[object], object],
+               not_found: str) -> dict:
+    """``find(public_id)`` (scoped to the caller, None when absent), then ``action(obj)`` for each id."""
+    results = []
+    counts = {"succeeded": 0, "skipped": 0, "failed": 0}
+
+    def record(raw_id, status, error: DomainError | None = None, code: str | None = None, message=None):
+        counts[status] += 1
+        results.append({"id": str(raw_id), "status": status, "error_code": error.code if error else code,
+                        "error_message": error.message if error else message})
+
+    for raw_id in ids:
+        try:
+            found = find(uuid.UUID(str(raw_id)))
+        except ValueError:
+            found = None
+        if found is None:
+            record(raw_id, "failed", code="not_found", message=not_found)
+            continue
+        try:
+            action(found)
+        except SKIPPED as error:
+            record(raw_id, "skipped", error)
+        except DomainError as error:
+            record(raw_id, "failed", error)
+        else:
+            record(raw_id, "succeeded")
+    return {"succeeded_count": counts["succeeded"], "skipped_count": counts["skipped"],
+            "failed_count": counts["failed"], "results": results}

@@ -1,0 +1,137 @@
+"""Bulk pin imports: a JSON array or a CSV file of rows, processed by a job, one result per row.
+
+A row becomes a pin through ``pin_create`` (its ``idempotency_key`` makes a repeated row an
+``existing`` one), or a schedule through ``schedule_create`` when it has ``run_at``. The job
+claims the import with a conditional UPDATE and a lease, and saves each row's result in the
+same transaction as the row's pin or schedule, so a job that runs twice (or dies half-way and
+is re-delivered) never creates a row's pin or schedule twice.
+"""
+
+import csv
+import io
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from publishing.models import ApiKey, ImportJob, Pin, User, Workspace
+from publishing.services.audit import audit_record
+from publishing.services.errors import DomainError, ValidationError
+from publishing.services.pins import pin_create
+from publishing.services.queue import task_enqueue
+from publishing.services.schedules import schedule_create
+
+RUN_TASK = "publishing.services.imports.pin_import_run"
+MAX_ROWS = 5000
+MAX_CSV_BYTES = 10 * 1024 * 1024
+LEASE = timedelta(minutes=5)
+# CSV columns that hold lists (comma-separated inside the cell).
+LIST_COLUMNS = ("related_terms",)
+KNOWN_COLUMNS = ("account_id", "board_id", "title", "description", "link_url", "image_url", "asset_id", "alt_text",
+                 "dominant_color", "related_terms", "cover_image_url", "cover_image_asset_id", "idempotency_key",
+                 "run_at")
+
+
+def pin_import_rows_from_csv(uploaded_file) -> list[dict]:
+    """The rows of an uploaded CSV (header line first), read as a stream; empty cells are left out."""
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > MAX_CSV_BYTES:
+        raise ValidationError("file_too_large", f"CSV imports are at most {MAX_CSV_BYTES // (1024 * 1024)} MB.",
+                              field="file")
+    uploaded_file.seek(0)
+    text = io.TextIOWrapper(uploaded_file, encoding="utf-8-sig", newline="")
+    rows = []
+    try:
+        reader = csv.DictReader(text)
+        unknown = [name for name in (reader.fieldnames or []) if name and name.strip() not in KNOWN_COLUMNS]
+        if not reader.fieldnames:
+            raise ValidationError("empty_file", "The CSV file has no header line.", field="file")
+        if unknown:
+            raise ValidationError("unknown_columns", f"Unknown CSV columns: {', '.join(unknown)}. Known columns: "
+                                  f"{', '.join(KNOWN_COLUMNS)}.", field="file")
+        for record in reader:
+            if len(rows) >= MAX_ROWS:
+                raise ValidationError("too_many_rows", f"An import has at most {MAX_ROWS} rows.", field="file")
+            row = {}
+            for name, value in record.items():
+                if name is None or value is None or not value.strip():
+                    continue
+                if "\x00" in value:
+                    raise ValidationError("invalid_characters", "The CSV must not contain NUL characters.",
+                                          field="file")
+                name = name.strip()
+                row[name] = [v.strip() for v in value.split(",") if v.strip()] if name in LIST_COLUMNS else value.strip()
+            rows.append(row)
+    except UnicodeDecodeError:
+        raise ValidationError("invalid_encoding", "The CSV file must be UTF-8 text.", field="file") from None
+    except csv.Error as exc:
+        raise ValidationError("invalid_csv", f"The CSV file cannot be read: {exc}.", field="file") from None
+    finally:
+        text.detach()
+    return rows
+
+
+@transaction.atomic
+def pin_import_create(*, workspace: Workspace, source_type: str, rows: list, source_filename: str = "",
+                      actor_user: User | None = None, actor_key: ApiKey | None = None) -> ImportJob:
+    """Store the rows and queue the job that turns them into pins and schedules."""
+    if not rows:
+        raise ValidationError("empty_import", "The import has no rows.", field="rows")
+    if len(rows) > MAX_ROWS:
+        raise ValidationError("too_many_rows", f"An import has at most {MAX_ROWS} rows.", field="rows")
+    job = ImportJob.objects.create(workspace=workspace, source_type=ImportJob.SourceType(source_type),
+                                   source_filename=(source_filename or "")[:255], rows=rows, total_rows=len(rows),
+                                   created_by=actor_user, created_by_key=actor_key)
+    audit_record(team=workspace.team, workspace=workspace, action="import.created", actor_user=actor_user,
+                 actor_label=f"API key {actor_key.prefix}" if actor_key else None, target=job,
+                 details={"source_type": job.source_type, "rows": job.total_rows})
+    task_enqueue(RUN_TASK, job.pk)
+    return job
+
+
+def _claim(job_id: int) -> bool:
+    now = timezone.now()
+    claimable = Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.PROCESSING, lease_expires_at__lt=now)
+    return bool(ImportJob.objects.filter(claimable, pk=job_id).update(
+        status=ImportJob.Status.PROCESSING, lease_expires_at=now + LEASE, started_at=now, updated_at=now))
+
+
+def _row_result(job: ImportJob, row_number: int, row) -> dict:
+    result = {"row_number": row_number}
+    if not isinstance(row, dict):
+        return {**result, "status": "failed", "error_code": "validation_error", "error_message": "A row must be an object."}
+    result["idempotency_key"] = row.get("idempotency_key") if isinstance(row.get("idempotency_key"), str) else None
+    actors = {"actor_user": job.created_by, "actor_key": job.created_by_key}
+    try:
+        if row.get("run_at"):
+            schedule = schedule_create(workspace=job.workspace, data=row, **actors)
+            return {**result, "status": "created", "schedule_id": str(schedule.public_id)}
+        if not row.get("idempotency_key"):
+            # Unlike a dashboard form, an imported row must name its key: importing twice must not publish twice.
+            raise ValidationError("validation_error", "Field required", field="idempotency_key")
+        pin = pin_create(workspace=job.workspace, source=Pin.Source.IMPORT, data=row, **actors)
+    except DomainError as error:
+        message = error.message if not error.field or error.field in error.message else f"{error.field}: {error.message}"
+        return {**result, "status": "failed", "error_code": error.code, "error_message": message}
+    return {**result, "status": "existing" if pin.idempotent_replay else "created", "pin_id": str(pin.public_id)}
+
+
+def pin_import_run(job_id: int) -> str:
+    """The job: process every row not done yet. Safe to run twice."""
+    if not _claim(job_id):
+        return "skipped"
+    job = ImportJob.objects.select_related("workspace__team", "created_by", "created_by_key").get(pk=job_id)
+    for index, row in enumerate(job.rows[len(job.results):], start=len(job.results)):
+        with transaction.atomic():
+            result = _row_result(job, index + 1, row)
+            job.results.append(result)
+            counter = {"created": "created_rows", "existing": "existing_rows", "failed": "failed_rows"}[result["status"]]
+            setattr(job, counter, getattr(job, counter) + 1)
+            job.lease_expires_at = timezone.now() + LEASE
+            job.save(update_fields=["results", counter, "lease_expires_at", "updated_at"])
+    job.status = ImportJob.Status.COMPLETED_WITH_ERRORS if job.failed_rows else ImportJob.Status.COMPLETED
+    job.completed_at = timezone.now()
+    job.lease_expires_at = None
+    job.save(update_fields=["status", "completed_at", "lease_expires_at", "updated_at"])
+    return job.status

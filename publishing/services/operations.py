@@ -1,0 +1,103 @@
+"""Running the pipeline: the periodic django-q2 schedules (defined here, in code) and stuck work.
+
+``periodic_tasks_apply`` writes the schedules by name and only when they differ, so running it
+on every start (``manage.py q_schedules``, called by ``make run`` and the tests) is harmless.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.models import Schedule as QSchedule
+
+from publishing.models import Schedule as PinSchedule
+from publishing.models import ScheduleStatus, WebhookDelivery
+from publishing.services.publishing import pins_requeue_due, stuck_pins
+from publishing.services.schedules import schedules_run_due
+from publishing.services.webhooks import webhook_deliveries_requeue_due
+
+NAME_PREFIX = "pinboard: "
+OVERDUE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    name: str
+    func: str
+    minutes: int = 1
+
+
+# The q2 scheduler looks for due schedules about every 30 seconds; these are backstops, the
+# prompt paths are the jobs enqueued when work is created or deferred (services/queue.py).
+PERIODIC_TASKS = (
+    PeriodicTask(f"{NAME_PREFIX}sweep pins", "publishing.tasks.sweep_pins"),
+    PeriodicTask(f"{NAME_PREFIX}run due schedules", "publishing.tasks.run_due_schedules"),
+    PeriodicTask(f"{NAME_PREFIX}sweep webhook deliveries", "publishing.tasks.sweep_webhook_deliveries"),
+)
+
+
+@transaction.atomic
+def periodic_tasks_apply() -> dict[str, str]:
+    """Create or update each periodic task by name; remove ours that are no longer defined."""
+    outcome = {}
+    for task in PERIODIC_TASKS:
+        wanted = {"func": task.func, "schedule_type": QSchedule.MINUTES, "minutes": task.minutes, "repeats": -1}
+        existing = QSchedule.objects.filter(name=task.name).order_by("id")
+        current = existing.first()
+        if current is None:
+            QSchedule.objects.create(name=task.name, next_run=timezone.now(), **wanted)
+            outcome[task.name] = "created"
+            continue
+        existing.exclude(pk=current.pk).delete()  # a name is one schedule
+        if any(getattr(current, field) != value for field, value in wanted.items()):
+            for field, value in wanted.items():
+                setattr(current, field, value)
+            current.save()
+            outcome[task.name] = "updated"
+        else:
+            outcome[task.name] = "unchanged"
+    defined = [task.name for task in PERIODIC_TASKS]
+    for name in QSchedule.objects.filter(name__startswith=NAME_PREFIX).exclude(name__in=defined).values_list(
+            "name", flat=True):
+        outcome[name] = "removed"
+    QSchedule.objects.filter(name__startswith=NAME_PREFIX).exclude(name__in=defined).delete()
+    return outcome
+
+
+@dataclass
+class StuckWork:
+    pins: list
+    schedules: list
+    deliveries: list
+
+    @property
+    def total(self) -> int:
+        return len(self.pins) + len(self.schedules) + len(self.deliveries)
+
+
+def stuck_work_find(*, now=None) -> StuckWork:
+    """What should have moved by now and did not: the signs of lost jobs or dead workers."""
+    now = now or timezone.now()
+    late = now - OVERDUE
+    return StuckWork(
+        pins=list(stuck_pins(now=now)[:500]),
+        schedules=list(PinSchedule.objects.filter(status=ScheduleStatus.SCHEDULED, run_at__lte=late)
+                       .select_related("workspace__team").order_by("run_at")[:500]),
+        deliveries=list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(
+            Q(next_attempt_at__lte=late) | Q(next_attempt_at__isnull=True, created_at__lte=late)
+        ).select_related("webhook").order_by("created_at")[:500]),
+    )
+
+
+def stuck_work_requeue(*, now=None, queued_for: timedelta = OVERDUE) -> dict:
+    """Hand everything due back to the workers (each job's own claim keeps this safe)."""
+    now = now or timezone.now()
+    return {
+        "pins": pins_requeue_due(now=now, queued_for=queued_for),
+        "schedules_run": schedules_run_due(now=now),
+        "webhook_deliveries": webhook_deliveries_requeue_due(now=now),
+    }

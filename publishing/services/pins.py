@@ -1,0 +1,744 @@
+"""Pins: the one create path for every source, checks, edits, approval, retries and deletion.
+
+``pin_create`` serves the dashboard, the API, batches, imports and schedules alike. The
+database enforces ``idempotency_key`` uniqueness per workspace: the pin is inserted inside a
+savepoint and an IntegrityError means someone else holds the key — a repeat with the same
+payload gets that pin back (and nothing is published again), a different payload is an
+``idempotency_conflict``.
+
+Every function takes the acting user or API key (``actor_user`` / ``actor_key``); views and API
+operations check the caller's permission first, services apply the domain rules (allow-lists,
+approval, self-approval, which status allows what).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from publishing.models import (
+    ApiKey,
+    ApprovalState,
+    Asset,
+    Board,
+    Membership,
+    Pin,
+    PinStatus,
+    PinterestAccount,
+    Team,
+    User,
+    Workspace,
+)
+from publishing.permissions import Permission, Role, role_can
+from publishing.services.audit import audit_record
+from publishing.services.bulk import bulk_apply
+from publishing.services.errors import (
+    DomainError,
+    IdempotencyConflict,
+    InvalidState,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
+
+# Pinterest's limits (v5 PinCreate) and PinBridge's for the fields only we have.
+TEXT_LIMITS = {
+    "title": 100,
+    "description": 800,
+    "alt_text": 500,
+    "link_url": 2048,
+    "image_url": 2048,
+    "cover_image_url": 2048,
+    "idempotency_key": 255,
+    "board_id": 64,
+}
+RELATED_TERMS_MAX = 50
+RELATED_TERM_LIMIT = 100
+REJECTION_REASON_LIMIT = 500
+URL_FIELDS = ("link_url", "image_url", "cover_image_url")
+ID_FIELDS = ("account_id", "asset_id", "cover_image_asset_id")
+PINTEREST_ID = re.compile(r"^\d{1,64}$")
+COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+# What PATCH may change (the SDK's PinUpdate); an explicit None clears an optional field.
+UPDATABLE_FIELDS = ("title", "description", "link_url", "alt_text", "board_id")
+REQUIRED_FIELDS = ("account_id", "board_id", "title")
+_url_validator = URLValidator(schemes=["http", "https"])
+
+# Which check (of pin_validate's list) a problem with a field belongs to.
+CHECK_OF_FIELD = {
+    "account_id": "account",
+    "board_id": "board_access",
+    "image_url": "media",
+    "asset_id": "media",
+    "cover_image_url": "media",
+    "cover_image_asset_id": "media",
+}
+CHECK_ORDER = ("fields", "account", "board_access", "media")
+
+
+@dataclass
+class Problem:
+    field: str
+    code: str
+    message: str
+
+    @property
+    def check(self) -> str:
+        return CHECK_OF_FIELD.get(self.field, "fields")
+
+
+@dataclass
+class PinDraft:
+    """A pin's cleaned values plus what they resolved to; ``problems`` lists what is wrong."""
+
+    values: dict = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    account: PinterestAccount | None = None
+    board: Board | None = None
+    asset: Asset | None = None
+    cover_asset: Asset | None = None
+
+    def refuse(self, field_name: str, code: str, message: str) -> None:
+        self.problems.append(Problem(field_name, code, message))
+
+    def has_problem(self, field_name: str) -> bool:
+        return any(problem.field == field_name for problem in self.problems)
+
+    def raise_if_invalid(self) -> None:
+        if not self.problems:
+            return
+        # An allow-list refusal is a permission problem (403), not bad input.
+        for problem in self.problems:
+            if problem.code == "account_not_permitted":
+                raise PermissionDenied("account_not_permitted", problem.message, field=problem.field)
+        first = self.problems[0]
+        code = first.code if len({problem.code for problem in self.problems}) == 1 else "validation_error"
+        message = first.message if len(self.problems) == 1 else "; ".join(
+            f"{problem.field}: {problem.message}" for problem in self.problems)
+        fields = {}
+        for problem in self.problems:
+            fields.setdefault(problem.field, problem.message)
+        raise ValidationError(code, message, field=first.field, fields=fields)
+
+    def fingerprint(self) -> str:
+        """A hash of the payload as submitted: same key + another fingerprint = a conflict."""
+        canonical = {name: self.values.get(name) for name in sorted(self.values) if name != "idempotency_key"}
+        return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# --- cleaning ---------------------------------------------------------------------------------
+
+
+def _as_mapping(data) -> dict:
+    if hasattr(data, "model_dump"):  # a pydantic schema from the API
+        return data.model_dump(exclude_unset=True)
+    if isinstance(data, Mapping):
+        return dict(data)
+    raise TypeError(f"pin data must be a mapping, not {type(data).__name__}")
+
+
+def _clean_text(draft: PinDraft, data: dict, name: str) -> None:
+    value = data.get(name)
+    if value is None:
+        draft.values[name] = ""
+        return
+    if not isinstance(value, str):
+        draft.refuse(name, "invalid_type", "Must be text.")
+        return
+    if "\x00" in value:
+        draft.refuse(name, "invalid_characters", "Must not contain NUL characters.")
+        return
+    limit = TEXT_LIMITS.get(name)
+    if limit and len(value) > limit:
+        draft.refuse(name, "too_long", f"Must be at most {limit} characters (got {len(value)}).")
+        return
+    draft.values[name] = value.strip() if name in ("board_id", "idempotency_key", *URL_FIELDS) else value
+
+
+def _clean_id(draft: PinDraft, data: dict, name: str) -> None:
+    value = data.get(name)
+    if value in (None, ""):
+        draft.values[name] = None
+        return
+    try:
+        draft.values[name] = str(uuid.UUID(str(value)))
+    except ValueError:
+        draft.refuse(name, "invalid_id", "Must be an id (a UUID).")
+
+
+def _clean_related_terms(draft: PinDraft, data: dict) -> None:
+    terms = data.get("related_terms")
+    if terms in (None, ""):
+        draft.values["related_terms"] = []
+        return
+    if not isinstance(terms, list | tuple) or not all(isinstance(term, str) for term in terms):
+        draft.refuse("related_terms", "invalid_type", "Must be a list of words or phrases.")
+    elif len(terms) > RELATED_TERMS_MAX:
+        draft.refuse("related_terms", "too_many", f"At most {RELATED_TERMS_MAX} related terms.")
+    elif any("\x00" in term for term in terms):
+        draft.refuse("related_terms", "invalid_characters", "Must not contain NUL characters.")
+    elif any(len(term) > RELATED_TERM_LIMIT or not term.strip() for term in terms):
+        draft.refuse("related_terms", "invalid_term",
+                     f"Each related term must be 1 to {RELATED_TERM_LIMIT} characters.")
+    else:
+        draft.values["related_terms"] = [term.strip() for term in terms]
+
+
+def _clean_fields(data: dict, *, draft: PinDraft | None = None) -> PinDraft:
+    """Types, lengths, syntax and the either-or rules; nothing that needs the database."""
+    draft = draft or PinDraft()
+    for name in ("title", "description", "alt_text", "dominant_color", "board_id", "idempotency_key", *URL_FIELDS):
+        _clean_text(draft, data, name)
+    for name in ID_FIELDS:
+        _clean_id(draft, data, name)
+    _clean_related_terms(draft, data)
+    values = draft.values
+    for name in REQUIRED_FIELDS:
+        if not draft.has_problem(name) and not (values.get(name) or "").strip():
+            draft.refuse(name, "required", "This field is required.")
+    if values.get("board_id") and not PINTEREST_ID.fullmatch(values["board_id"]):
+        draft.refuse("board_id", "invalid_board_id", "Must be a Pinterest board id (digits only).")
+    for name in URL_FIELDS:
+        if values.get(name):
+            try:
+                _url_validator(values[name])
+            except DjangoValidationError:
+                draft.refuse(name, "invalid_url", "Must be a full http:// or https:// address.")
+    if values.get("dominant_color") and not COLOR.fullmatch(values["dominant_color"]):
+        draft.refuse("dominant_color", "invalid_color", "Must be a colour like #6E7874.")
+    media_given = [name for name in ("image_url", "asset_id") if values.get(name)]
+    if len(media_given) != 1 and not any(draft.has_problem(name) for name in ("image_url", "asset_id")):
+        draft.refuse("image_url" if not media_given else "asset_id", "media_required" if not media_given else
+                     "media_conflict", "Give exactly one of image_url or asset_id.")
+    if values.get("cover_image_url") and values.get("cover_image_asset_id"):
+        draft.refuse("cover_image_asset_id", "cover_conflict",
+                     "Give at most one of cover_image_url or cover_image_asset_id.")
+    return draft
+
+
+# --- resolving ids against the database -------------------------------------------------------
+
+
+def _resolve_targets(draft: PinDraft, *, workspace: Workspace, actor_key: ApiKey | None) -> None:
+    """Account, board and media: they exist in this workspace, are healthy and go together."""
+    values = draft.values
+    if values.get("account_id") and not draft.has_problem("account_id"):
+        account = PinterestAccount.objects.filter(workspace=workspace, public_id=values["account_id"]).first()
+        if account is None or account.revoked_at is not None:
+            draft.refuse("account_id", "account_not_found", "No connected Pinterest account with this id here.")
+        elif actor_key is not None and actor_key.restricts_accounts and not actor_key.allowed_accounts.filter(
+                pk=account.pk).exists():
+            draft.refuse("account_id", "account_not_permitted", "This API key may not publish to this account.")
+        elif account.reconnect_required:
+            draft.refuse("account_id", "account_reconnect_required",
+                         "This Pinterest account must be reconnected before it can publish.")
+        else:
+            draft.account = account
+    if draft.account and values.get("board_id") and not draft.has_problem("board_id"):
+        draft.board = Board.objects.for_account(draft.account).filter(pinterest_board_id=values["board_id"]).first()
+        if draft.board is None:
+            draft.refuse("board_id", "board_not_found",
+                         "This board is not one of the account's boards (refresh the boards if it is new).")
+    draft.asset = _resolve_asset(draft, workspace, "asset_id")
+    draft.cover_asset = _resolve_asset(draft, workspace, "cover_image_asset_id")
+    if draft.cover_asset and draft.cover_asset.asset_type != Asset.Kind.IMAGE:
+        draft.refuse("cover_image_asset_id", "cover_not_image", "A cover must be an image.")
+        draft.cover_asset = None
+
+
+def _resolve_asset(draft: PinDraft, workspace: Workspace, name: str) -> Asset | None:
+    asset_id = draft.values.get(name)
+    if not asset_id or draft.has_problem(name):
+        return None
+    asset = Asset.objects.for_workspace(workspace).filter(public_id=asset_id).first()
+    if asset is None:
+        draft.refuse(name, "asset_not_found", "No asset with this id in this workspace.")
+    return asset
+
+
+def pin_draft(*, workspace: Workspace, data, actor_key: ApiKey | None = None) -> PinDraft:
+    """Every check of a pin payload, collected (not raised): what create, update and validate share."""
+    draft = _clean_fields(_as_mapping(data))
+    _resolve_targets(draft, workspace=workspace, actor_key=actor_key)
+    return draft
+
+
+# --- approval ---------------------------------------------------------------------------------
+
+
+def _role_in(team: Team, user: User | None) -> str | None:
+    if user is None:
+        return None
+    return Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
+
+
+def pin_needs_approval(*, team: Team, actor_user: User | None = None, actor_key: ApiKey | None = None) -> bool:
+    """The team's rule: editors' pins (by default) and API keys' pins (if the team says so)."""
+    if actor_key is not None:
+        return team.api_key_pins_need_approval
+    role = _role_in(team, actor_user)
+    if role is None:
+        return False  # the system itself (a schedule whose creator left keeps the team's decision)
+    if role_can(role, Permission.APPROVE):
+        return False
+    return role != Role.EDITOR or team.editor_pins_need_approval
+
+
+def _actor_label(actor_user: User | None, actor_key: ApiKey | None) -> str | None:
+    if actor_key is not None:
+        return f"API key {actor_key.prefix}"
+    return None  # audit_record uses the user's email, or "system"
+
+
+def _audit(pin: Pin, action: str, *, actor_user=None, actor_key=None, details=None) -> None:
+    audit_record(team=pin.workspace.team, workspace=pin.workspace, action=action, actor_user=actor_user,
+                 actor_label=_actor_label(actor_user, actor_key), target=pin, details=details)
+
+
+# --- create -----------------------------------------------------------------------------------
+
+
+def pin_create(*, workspace: Workspace, actor_user: User | None = None, actor_key: ApiKey | None = None,
+               source: str, data) -> Pin:
+    """Create a pin (queued, or queued awaiting approval) and enqueue its publishing.
+
+    Returns the pin; ``pin.idempotent_replay`` is True when an earlier pin with the same
+    ``idempotency_key`` and payload came back instead (nothing new is published then).
+    Raises ValidationError (fields named), PermissionDenied (key allow-list) or
+    IdempotencyConflict (same key, other payload).
+    """
+    if source not in Pin.Source.values:
+        raise ValueError(f"Unknown pin source {source!r}")
+    data = _as_mapping(data)
+    draft = _clean_fields(data)
+    if not data.get("idempotency_key") and not draft.has_problem("idempotency_key"):
+        # Sources without a client-chosen key (dashboard forms) get a fresh one: never a replay.
+        draft.values["idempotency_key"] = f"{source}:{uuid.uuid4().hex}"
+    key = draft.values.get("idempotency_key", "")
+    fingerprint = draft.fingerprint()
+    if not draft.problems:
+        existing = _replay_of(workspace, key, fingerprint)
+        if existing is not None:
+            return existing
+    _resolve_targets(draft, workspace=workspace, actor_key=actor_key)
+    draft.raise_if_invalid()
+
+    needs_approval = pin_needs_approval(team=workspace.team, actor_user=actor_user, actor_key=actor_key)
+    pin = Pin(
+        workspace=workspace,
+        account=draft.account,
+        board_id=draft.values["board_id"],
+        idempotency_key=key,
+        payload_fingerprint=fingerprint,
+        source=source,
+        created_by=actor_user,
+        created_by_key=actor_key,
+        approval_state=ApprovalState.PENDING if needs_approval else ApprovalState.NOT_REQUIRED,
+    )
+    _apply_content(pin, draft)
+    try:
+        with transaction.atomic():
+            pin.save()
+            _audit(pin, "pin.created", actor_user=actor_user, actor_key=actor_key,
+                   details={"source": source, "needs_approval": needs_approval})
+            if not needs_approval:
+                _publish_enqueue(pin)
+    except IntegrityError:
+        existing = _replay_of(workspace, key, fingerprint)
+        if existing is None:
+            raise
+        return existing
+    pin.idempotent_replay = False
+    return pin
+
+
+def _replay_of(workspace: Workspace, key: str, fingerprint: str) -> Pin | None:
+    """The pin already created with this key, or None; a different payload is a conflict."""
+    existing = Pin.objects.select_related("account", "asset", "workspace").filter(
+        workspace=workspace, idempotency_key=key).first()
+    if existing is None:
+        return None
+    if existing.payload_fingerprint != fingerprint:
+        raise IdempotencyConflict(
+            message=f"idempotency_key {key!r} was already used for a different pin.",
+            field="idempotency_key",
+            remediation="Send the original payload again, or use a new idempotency_key.",
+        )
+    existing.idempotent_replay = True
+    return existing
+
+
+def _apply_content(pin: Pin, draft: PinDraft) -> None:
+    values = draft.values
+    for name in ("title", "description", "alt_text", "dominant_color", "link_url", "image_url", "cover_image_url"):
+        if name in values:
+            setattr(pin, name, values[name])
+    if "related_terms" in values:
+        pin.related_terms = values["related_terms"]
+    if draft.account is not None:
+        pin.account = draft.account
+    if "board_id" in values:
+        pin.board_id = values["board_id"]
+    if "asset_id" in values or "image_url" in values:
+        pin.asset = draft.asset
+    if "cover_image_asset_id" in values or "cover_image_url" in values:
+        pin.cover_image_asset = draft.cover_asset
+
+
+def _publish_enqueue(pin: Pin) -> None:
+    from publishing.services.publishing import pin_publish_enqueue  # publishing imports this module
+
+    pin_publish_enqueue(pin)
+
+
+def pin_batch_create(*, workspace: Workspace, actor_user: User | None = None, actor_key: ApiKey | None = None,
+                     source: str = Pin.Source.BATCH, items: Iterable) -> dict:
+    """Create many pins, each on its own (one bad item does not stop the others).
+
+    Returns the SDK's PinBatchResponse shape with the Pin objects in ``results[].pin``.
+    """
+    results = []
+    counts = {"created": 0, "existing": 0, "failed": 0}
+    for index, item in enumerate(items):
+        item = _as_mapping(item)
+        try:
+            pin = pin_create(workspace=workspace, actor_user=actor_user, actor_key=actor_key, source=source, data=item)
+        except DomainError as error:
+            counts["failed"] += 1
+            results.append({"index": index, "idempotency_key": item.get("idempotency_key"), "status": "failed",
+                            "pin": None, "error": error.as_dict()})
+            continue
+        status = "existing" if pin.idempotent_replay else "created"
+        counts[status] += 1
+        results.append({"index": index, "idempotency_key": pin.idempotency_key, "status": status, "pin": pin,
+                        "error": None})
+    return {"created_count": counts["created"], "existing_count": counts["existing"],
+            "failed_count": counts["failed"], "results": results}
+
+
+# --- validate (dry run) -----------------------------------------------------------------------
+
+
+def pin_validate(*, workspace: Workspace, actor_key: ApiKey | None = None, data) -> dict:
+    """Every check pin_create makes, reported instead of raised (the SDK's PinValidationResponse)."""
+    from publishing.services.pacing import pacing_meter
+
+    data = _as_mapping(data)
+    draft = pin_draft(workspace=workspace, data=data, actor_key=actor_key)
+    checks = []
+    for name in CHECK_ORDER:
+        problems = [problem for problem in draft.problems if problem.check == name]
+        if problems:
+            checks.append({"name": name, "status": "failed", "code": problems[0].code,
+                           "message": "; ".join(f"{problem.field}: {problem.message}" for problem in problems),
+                           "details": {"fields": [problem.field for problem in problems]}})
+        else:
+            checks.append({"name": name, "status": "passed", "message": "OK"})
+    key = draft.values.get("idempotency_key") or None
+    existing = None
+    if key and not draft.has_problem("idempotency_key"):
+        existing = Pin.objects.filter(workspace=workspace, idempotency_key=key).first()
+        if existing is None:
+            checks.append({"name": "idempotency", "status": "passed", "message": "The key is unused."})
+        elif existing.payload_fingerprint == draft.fingerprint():
+            checks.append({"name": "idempotency", "status": "warning", "code": "idempotent_replay",
+                           "message": "A pin with this key and payload exists; creating returns it."})
+        else:
+            checks.append({"name": "idempotency", "status": "failed", "code": "idempotency_conflict",
+                           "message": "This key was already used for a different pin."})
+    headroom = {}
+    if draft.account is not None:
+        meter = pacing_meter(account=draft.account)
+        headroom = {"account_tokens_available": meter["account"]["tokens_available"],
+                    "global_tokens_available": meter["global"]["tokens_available"]}
+        ready = min(headroom.values()) >= 1
+        checks.append({"name": "rate_headroom", "status": "passed" if ready else "warning",
+                       "code": None if ready else "rate_limited",
+                       "message": "Publishing can start now." if ready else
+                       "The pin would wait (deferred) until the publishing pace allows it."})
+    else:
+        checks.append({"name": "rate_headroom", "status": "skipped", "message": "No account to measure."})
+    valid = not any(check["status"] == "failed" for check in checks)
+    return {
+        "valid": valid,
+        "dry_run": True,
+        "checks": checks,
+        "resolved": {"board_id": draft.values.get("board_id"), "idempotency_key": key,
+                     "account_id": str(draft.account.public_id) if draft.account else None,
+                     "media_type": draft.asset.asset_type if draft.asset else "image"},
+        "existing_pin_id": str(existing.public_id) if existing else None,
+        "headroom": headroom,
+    }
+
+
+# --- edits and state changes ------------------------------------------------------------------
+
+
+def _locked(pin: Pin) -> Pin:
+    locked = Pin.objects.select_for_update().select_related("workspace__team", "account").filter(
+        pk=pin.pk, deleted_at__isnull=True).first()
+    if locked is None:
+        raise NotFound(message="Pin not found.")
+    return locked
+
+
+def _refuse_unless_editable(pin: Pin) -> None:
+    if pin.status == PinStatus.PUBLISHED:
+        raise InvalidState("pin_already_published",
+                           "This pin is already published on Pinterest and cannot be edited.",
+                           remediation="Delete the pin and publish a corrected one.")
+    if pin.status == PinStatus.PUBLISHING:
+        raise InvalidState("pin_publishing", "This pin is being published right now; try again in a moment.")
+
+
+def pin_update(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None, data) -> Pin:
+    """Change a pin that has not been published (queued, deferred or failed).
+
+    ``data`` holds only the fields to change; None clears an optional one. A new board is
+    checked like on create.
+    """
+    changes = _as_mapping(data)
+    unknown = sorted(set(changes) - set(UPDATABLE_FIELDS))
+    if unknown:
+        raise ValidationError("validation_error", f"These fields cannot be changed: {', '.join(unknown)}.",
+                              field=unknown[0])
+    for name in ("title", "board_id"):
+        if name in changes and changes[name] is None:
+            raise ValidationError("field_not_clearable", "This field cannot be cleared.", field=name)
+    with transaction.atomic():
+        locked = _locked(pin)
+        _refuse_unless_editable(locked)
+        merged = _current_payload(locked)
+        merged.update(changes)
+        draft = _clean_fields(merged)
+        _resolve_targets(draft, workspace=locked.workspace, actor_key=actor_key)
+        draft.raise_if_invalid()
+        before = {name: merged_value for name, merged_value in _current_payload(locked).items() if name in changes}
+        _apply_content(locked, draft)
+        locked.save()
+        _audit(locked, "pin.updated", actor_user=actor_user, actor_key=actor_key,
+               details={"fields": sorted(changes), "before": before})
+    return locked
+
+
+def _current_payload(pin: Pin) -> dict:
+    return {
+        "account_id": str(pin.account.public_id),
+        "board_id": pin.board_id,
+        "title": pin.title,
+        "description": pin.description,
+        "link_url": pin.link_url,
+        "alt_text": pin.alt_text,
+        "dominant_color": pin.dominant_color,
+        "related_terms": pin.related_terms,
+        "image_url": pin.image_url,
+        "asset_id": str(pin.asset.public_id) if pin.asset_id else None,
+        "cover_image_url": pin.cover_image_url,
+        "cover_image_asset_id": str(pin.cover_image_asset.public_id) if pin.cover_image_asset_id else None,
+        "idempotency_key": pin.idempotency_key,
+    }
+
+
+def _requeue(pin: Pin, *, approval_state: str) -> None:
+    """Back to queued for a fresh round of attempts."""
+    pin.status = PinStatus.QUEUED
+    pin.approval_state = approval_state
+    pin.error_code = ""
+    pin.error_message = ""
+    pin.failed_at = None
+    pin.next_attempt_at = None
+    pin.lease_expires_at = None
+    pin.lease_token = None
+    pin.attempt_count_at_requeue = pin.attempt_count
+
+
+def pin_retry(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None,
+              board_id: str | None = None, account_id=None) -> Pin:
+    """Queue a failed pin again, optionally to another board or account. A rejected pin goes back
+    to its approvers (as ``pin_resubmit``), never straight to publishing."""
+    return _retry(pin, actor_user=actor_user, actor_key=actor_key, board_id=board_id, account_id=account_id)
+
+
+def pin_resubmit(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None) -> Pin:
+    """Send a rejected (and usually edited) pin back for approval."""
+    return _retry(pin, actor_user=actor_user, actor_key=actor_key, rejected_only=True)
+
+
+def _retry(pin: Pin, *, actor_user, actor_key, board_id=None, account_id=None, rejected_only=False) -> Pin:
+    with transaction.atomic():
+        locked = _locked(pin)
+        if rejected_only and locked.approval_state != ApprovalState.REJECTED:
+            raise InvalidState("conflict", "Only rejected pins can be resubmitted.")
+        if locked.status != PinStatus.FAILED:
+            raise InvalidState("conflict", f"Only failed pins can be retried; this one is {locked.status}.")
+        if board_id is not None or account_id is not None:
+            merged = _current_payload(locked)
+            merged.update({name: value for name, value in (("board_id", board_id), ("account_id", account_id))
+                           if value is not None})
+            draft = _clean_fields(merged)
+            _resolve_targets(draft, workspace=locked.workspace, actor_key=actor_key)
+            draft.raise_if_invalid()
+            _apply_content(locked, draft)
+        else:
+            _check_account_can_publish(locked)
+        was_rejected = locked.approval_state == ApprovalState.REJECTED
+        needs_approval = was_rejected or locked.approval_state == ApprovalState.PENDING
+        _requeue(locked, approval_state=ApprovalState.PENDING if needs_approval else locked.approval_state)
+        if was_rejected:
+            locked.rejection_reason = ""
+        locked.save()
+        _audit(locked, "pin.resubmitted" if was_rejected else "pin.retried", actor_user=actor_user,
+               actor_key=actor_key, details={"board_id": locked.board_id, "account_id": str(locked.account.public_id)})
+        if not needs_approval:
+            _publish_enqueue(locked)
+        _schedule_follow(locked)
+    return locked
+
+
+def _check_account_can_publish(pin: Pin) -> None:
+    account = pin.account
+    if account.revoked_at is not None:
+        raise ValidationError("account_not_found", "The pin's Pinterest account was disconnected.",
+                              field="account_id")
+    if account.reconnect_required:
+        raise ValidationError("account_reconnect_required",
+                              "This Pinterest account must be reconnected before it can publish.",
+                              field="account_id")
+
+
+def _decide(pin: Pin, *, actor_user: User | None, actor_key: ApiKey | None) -> Pin:
+    locked = _locked(pin)
+    if actor_user is not None:
+        role = _role_in(locked.workspace.team, actor_user)
+        if not role_can(role, Permission.APPROVE):
+            raise PermissionDenied("forbidden", "Only managers and admins approve or reject pins.")
+        if not locked.workspace.team.allow_self_approval and locked.created_by_id == actor_user.pk:
+            raise PermissionDenied("self_approval_forbidden",
+                                   "Your team does not allow approving or rejecting your own pins.")
+    if locked.status != PinStatus.QUEUED or locked.approval_state != ApprovalState.PENDING:
+        raise InvalidState("not_awaiting_approval", "This pin is not awaiting approval.")
+    return locked
+
+
+def pin_approve(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None) -> Pin:
+    from publishing.services.webhooks import webhook_event_emit
+
+    with transaction.atomic():
+        locked = _decide(pin, actor_user=actor_user, actor_key=actor_key)
+        locked.approval_state = ApprovalState.APPROVED
+        locked.approved_by = actor_user
+        locked.decided_at = timezone.now()
+        locked.save(update_fields=["approval_state", "approved_by", "decided_at", "updated_at"])
+        _audit(locked, "pin.approved", actor_user=actor_user, actor_key=actor_key)
+        webhook_event_emit(pin=locked, event="pin.approved")
+        _publish_enqueue(locked)
+    return locked
+
+
+def pin_reject(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None, reason: str) -> Pin:
+    """Refuse a pin: it becomes failed with error_code ``rejected`` and stays editable."""
+    from publishing.services.webhooks import webhook_event_emit
+
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError("required", "Give a reason for the rejection.", field="reason")
+    if "\x00" in reason:
+        raise ValidationError("invalid_characters", "Must not contain NUL characters.", field="reason")
+    if len(reason) > REJECTION_REASON_LIMIT:
+        raise ValidationError("too_long", f"Must be at most {REJECTION_REASON_LIMIT} characters.", field="reason")
+    with transaction.atomic():
+        locked = _decide(pin, actor_user=actor_user, actor_key=actor_key)
+        now = timezone.now()
+        locked.approval_state = ApprovalState.REJECTED
+        locked.approved_by = actor_user
+        locked.decided_at = now
+        locked.rejection_reason = reason.strip()
+        locked.status = PinStatus.FAILED
+        locked.error_code = "rejected"
+        locked.error_message = f"Rejected: {reason.strip()}"[:1000]
+        locked.failed_at = now
+        locked.save()
+        _audit(locked, "pin.rejected", actor_user=actor_user, actor_key=actor_key, details={"reason": reason.strip()})
+        webhook_event_emit(pin=locked, event="pin.rejected")
+        _schedule_follow(locked)
+    return locked
+
+
+def _schedule_follow(pin: Pin) -> None:
+    from publishing.services.schedules import schedule_follow_pin
+
+    schedule_follow_pin(pin)
+
+
+def pin_delete(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None,
+               delete_from_pinterest: bool = False) -> dict:
+    """Delete the pin's record and, if asked, the published pin on Pinterest first.
+
+    Returns the SDK's PinDeleteResponse fields. A pin mid-publish cannot be deleted (its
+    outcome is not known yet); Pinterest being unavailable leaves the record in place.
+    """
+    from publishing.services.publishing import pinterest_pin_remove
+
+    with transaction.atomic():
+        locked = _locked(pin)
+        if locked.status == PinStatus.PUBLISHING:
+            raise InvalidState("pin_publishing", "This pin is being published right now; try again in a moment.")
+    outcome = {"id": str(locked.public_id), "deleted": True, "removed_from_pinterest": False,
+               "pinterest_pin_id": locked.pinterest_pin_id or None, "reason": None}
+    if delete_from_pinterest:
+        if locked.status != PinStatus.PUBLISHED or not locked.pinterest_pin_id:
+            outcome["reason"] = "not_published"
+        elif locked.removed_from_pinterest_at is None:
+            pinterest_pin_remove(pin=locked)  # raises a DomainError when Pinterest refuses or is down
+            outcome["removed_from_pinterest"] = True
+        else:
+            outcome["reason"] = "already_removed"
+    now = timezone.now()
+    with transaction.atomic():
+        # Only pins that are still not publishing: a claim cannot slip in between.
+        changed = Pin.objects.filter(pk=locked.pk, deleted_at__isnull=True).exclude(
+            status=PinStatus.PUBLISHING).update(
+            deleted_at=now, updated_at=now,
+            removed_from_pinterest_at=now if outcome["removed_from_pinterest"] else locked.removed_from_pinterest_at)
+        if not changed:
+            raise InvalidState("pin_publishing", "This pin started publishing; try again in a moment.")
+        _audit(locked, "pin.deleted", actor_user=actor_user, actor_key=actor_key,
+               details={"delete_from_pinterest": delete_from_pinterest,
+                        "removed_from_pinterest": outcome["removed_from_pinterest"]})
+    return outcome
+
+
+# --- bulk -------------------------------------------------------------------------------------
+
+
+def _bulk(*, workspace: Workspace, pin_ids: Iterable, action) -> dict:
+    """``action(pin)`` for each id of a pin in the workspace: the SDK's BulkOperationResponse."""
+    return bulk_apply(pin_ids, find=lambda public_id: Pin.objects.for_workspace(workspace).filter(
+        public_id=public_id).first(), action=action, not_found="Pin not found.")
+
+
+def pin_bulk_delete(*, workspace: Workspace, pin_ids: Iterable, actor_user: User | None = None,
+                    actor_key: ApiKey | None = None) -> dict:
+    return _bulk(workspace=workspace, pin_ids=pin_ids,
+                 action=lambda pin: pin_delete(pin=pin, actor_user=actor_user, actor_key=actor_key))
+
+
+def pin_bulk_retry(*, workspace: Workspace, pin_ids: Iterable, actor_user: User | None = None,
+                   actor_key: ApiKey | None = None) -> dict:
+    return _bulk(workspace=workspace, pin_ids=pin_ids,
+                 action=lambda pin: pin_retry(pin=pin, actor_user=actor_user, actor_key=actor_key))
+
+
+def pin_bulk_approve(*, workspace: Workspace, pin_ids: Iterable, actor_user: User | None = None,
+                     actor_key: ApiKey | None = None) -> dict:
+    return _bulk(workspace=workspace, pin_ids=pin_ids,
+                 action=lambda pin: pin_approve(pin=pin, actor_user=actor_user, actor_key=actor_key))
+

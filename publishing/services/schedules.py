@@ -1,0 +1,343 @@
+"""Schedules: a pin payload plus ``run_at``; at that time it becomes a pin through ``pin_create``.
+
+Time: ``run_at`` is stored in UTC. Callers give either an aware ``run_at`` (the API: ISO 8601
+with an offset) or ``run_at_local``, a wall-clock time in the workspace's time zone (the
+dashboard). Daylight-saving transitions are never guessed: a local time that does not exist
+(clocks jump forward over it) is refused, and one that happens twice (clocks go back) is
+refused unless the caller says which with ``run_at_fold`` (0 = the first, 1 = the second),
+as Python's ``datetime.fold`` does.
+
+Running: creating or re-timing a schedule enqueues a delayed ``run_schedule`` job for
+``run_at`` (see services/queue.py), and a periodic due-scanner runs whatever is due, so a
+schedule that fell due while the workers were down runs when they return. Both go through
+``schedule_run``, which claims the schedule with a conditional UPDATE (scheduled → queued) in
+the same transaction that creates its pin, whose idempotency key is ``schedule:<id>``: a
+schedule runs once however many jobs reach it.
+
+After its pin exists, the schedule's status follows the pin's: queued, deferred, running
+(publishing), done (published) or failed.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from publishing.models import ApiKey, Pin, PinStatus, Schedule, ScheduleStatus, User, Workspace
+from publishing.services.audit import audit_record
+from publishing.services.bulk import bulk_apply
+from publishing.services.errors import BadRequest, DomainError, InvalidState, NotFound, ValidationError
+from publishing.services.pins import pin_create, pin_draft, pin_retry, pin_validate
+from publishing.services.queue import task_enqueue
+
+RUN_TASK = "publishing.tasks.run_schedule"
+PAYLOAD_FIELDS = ("board_id", "title", "description", "link_url", "alt_text", "dominant_color", "related_terms",
+                  "image_url", "asset_id", "cover_image_url", "cover_image_asset_id")
+TIME_FIELDS = ("run_at", "run_at_local", "run_at_fold")
+UPDATABLE_FIELDS = (*PAYLOAD_FIELDS, *TIME_FIELDS, "account_id")
+PIN_STATUS_TO_SCHEDULE = {
+    PinStatus.QUEUED: ScheduleStatus.QUEUED,
+    PinStatus.DEFERRED: ScheduleStatus.DEFERRED,
+    PinStatus.PUBLISHING: ScheduleStatus.RUNNING,
+    PinStatus.PUBLISHED: ScheduleStatus.DONE,
+    PinStatus.FAILED: ScheduleStatus.FAILED,
+}
+DUE_BATCH = 200
+
+
+def schedule_idempotency_key(schedule: Schedule) -> str:
+    return f"schedule:{schedule.public_id}"
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+def local_time_to_utc(local: datetime, zone: zoneinfo.ZoneInfo, *, fold: int | None = None,
+                      field: str = "run_at_local") -> datetime:
+    """A wall-clock time in ``zone`` as UTC; nonexistent and (unless ``fold``) ambiguous times refused."""
+    if local.tzinfo is not None:
+        raise ValidationError("invalid_datetime", "Give the local time without a UTC offset.", field=field)
+    first, second = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first.astimezone(UTC)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        raise ValidationError(
+            "nonexistent_local_time",
+            f"{local:%Y-%m-%d %H:%M} does not exist in {zone.key}: the clocks skip it for daylight saving time. "
+            "Choose a time outside the skipped hour.",
+            field=field,
+        )
+    if fold not in (0, 1):
+        raise ValidationError(
+            "ambiguous_local_time",
+            f"{local:%Y-%m-%d %H:%M} happens twice in {zone.key} (the clocks go back): first at UTC offset "
+            f"{_offset(first)}, then at {_offset(second)}. Say which (run_at_fold 0 for the first, 1 for the second).",
+            field=field,
+        )
+    return (second if fold == 1 else first).astimezone(UTC)
+
+
+def _offset(moment: datetime) -> str:
+    minutes = int(moment.utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _parse_datetime(value, field: str) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and "\x00" not in value:
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is not None:
+            return parsed
+    raise ValidationError("invalid_datetime", "Must be a date and time such as 2026-12-01T09:30:00+01:00.",
+                          field=field)
+
+
+def schedule_run_at(*, workspace: Workspace, data: dict, now: datetime | None = None) -> datetime:
+    """The UTC ``run_at`` from ``run_at`` (aware) or ``run_at_local`` (+ ``run_at_fold``); in the future."""
+    if data.get("run_at") is not None:
+        run_at = _parse_datetime(data["run_at"], "run_at")
+        if run_at.tzinfo is None:
+            raise ValidationError("timezone_required",
+                                  "run_at needs a UTC offset or Z (or give run_at_local in the workspace's time zone).",
+                                  field="run_at")
+        run_at, field = run_at.astimezone(UTC), "run_at"
+    elif data.get("run_at_local") is not None:
+        fold = data.get("run_at_fold")
+        if fold is not None and fold not in (0, 1):
+            raise ValidationError("invalid_fold", "Must be 0 (the first) or 1 (the second).", field="run_at_fold")
+        local = _parse_datetime(data["run_at_local"], "run_at_local")
+        field = "run_at_local"
+        # An aware value was already placed in time by the caller (a form in the workspace's zone).
+        run_at = local.astimezone(UTC) if local.tzinfo else local_time_to_utc(local, workspace.zone, fold=fold)
+    else:
+        raise ValidationError("required", "When should it publish? Give run_at.", field="run_at")
+    if run_at <= (now or timezone.now()):
+        raise ValidationError("run_at_in_past", "run_at must be in the future.", field=field)
+    return run_at
+
+
+# --- create, validate, update -----------------------------------------------------------------
+
+
+def _mapping(data) -> dict:
+    return data.model_dump(exclude_unset=True) if hasattr(data, "model_dump") else dict(data)
+
+
+def _payload_and_account(workspace: Workspace, data: dict, actor_key: ApiKey | None):
+    """Checks the pin part like a pin create (board preflight now, not at run time)."""
+    pin_data = {name: data.get(name) for name in (*PAYLOAD_FIELDS, "account_id")}
+    pin_data["idempotency_key"] = "schedule:preflight"  # the real key is set when the schedule runs
+    draft = pin_draft(workspace=workspace, data=pin_data, actor_key=actor_key)
+    draft.raise_if_invalid()
+    payload = {name: draft.values.get(name) for name in PAYLOAD_FIELDS}
+    payload["media_type"] = draft.asset.asset_type if draft.asset else "image"
+    return payload, draft.account
+
+
+def _audit(schedule: Schedule, action: str, actor_user=None, actor_key=None, details=None) -> None:
+    audit_record(team=schedule.workspace.team, workspace=schedule.workspace, action=action, actor_user=actor_user,
+                 actor_label=f"API key {actor_key.prefix}" if actor_key is not None else None,
+                 target=schedule, details=details)
+
+
+def schedule_create(*, workspace: Workspace, actor_user: User | None = None, actor_key: ApiKey | None = None,
+                    data) -> Schedule:
+    """A schedule (status ``scheduled``) that will create its pin at ``run_at``."""
+    data = _mapping(data)
+    errors = []
+    try:
+        run_at = schedule_run_at(workspace=workspace, data=data)
+    except ValidationError as error:
+        errors.append(error)
+    try:
+        payload, account = _payload_and_account(workspace, data, actor_key)
+    except ValidationError as error:
+        errors.append(error)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        fields = {**errors[0].fields, **errors[1].fields}
+        raise ValidationError("validation_error", "; ".join(f"{name}: {text}" for name, text in fields.items()),
+                              field=errors[0].field, fields=fields)
+    with transaction.atomic():
+        schedule = Schedule.objects.create(workspace=workspace, account=account, run_at=run_at, payload=payload,
+                                           created_by=actor_user, created_by_key=actor_key)
+        _audit(schedule, "schedule.created", actor_user, actor_key, {"run_at": run_at.isoformat()})
+        task_enqueue(RUN_TASK, schedule.pk, at=run_at)
+    return schedule
+
+
+def schedule_validate(*, workspace: Workspace, actor_key: ApiKey | None = None, data) -> dict:
+    """Dry run of schedule_create: the pin checks plus a ``run_at`` check (PinValidationResponse)."""
+    data = _mapping(data)
+    pin_data = {name: data.get(name) for name in (*PAYLOAD_FIELDS, "account_id")}
+    pin_data["idempotency_key"] = "schedule:preflight"
+    report = pin_validate(workspace=workspace, actor_key=actor_key, data=pin_data)
+    report["checks"] = [check for check in report["checks"] if check["name"] != "idempotency"]
+    report["resolved"]["idempotency_key"] = None
+    report["existing_pin_id"] = None
+    try:
+        run_at = schedule_run_at(workspace=workspace, data=data)
+    except ValidationError as error:
+        report["checks"].append({"name": "run_at", "status": "failed", "code": error.code, "message": error.message})
+        report["valid"] = False
+    else:
+        report["checks"].append({"name": "run_at", "status": "passed", "message": "OK"})
+        report["resolved"]["run_at"] = run_at.isoformat().replace("+00:00", "Z")
+    return report
+
+
+def _locked(schedule: Schedule) -> Schedule:
+    locked = Schedule.objects.select_for_update(of=("self",)).select_related("workspace__team", "pin").filter(
+        pk=schedule.pk).first()
+    if locked is None:
+        raise NotFound(message="Schedule not found.")
+    return locked
+
+
+def schedule_update(*, schedule: Schedule, actor_user: User | None = None, actor_key: ApiKey | None = None,
+                    data) -> Schedule:
+    """Change a schedule that has not started (status ``scheduled``)."""
+    changes = _mapping(data)
+    unknown = sorted(set(changes) - set(UPDATABLE_FIELDS))
+    if unknown:
+        raise ValidationError("validation_error", f"These fields cannot be changed: {', '.join(unknown)}.",
+                              field=unknown[0])
+    with transaction.atomic():
+        locked = _locked(schedule)
+        if locked.status != ScheduleStatus.SCHEDULED:
+            raise InvalidState("schedule_not_editable",
+                               f"This schedule is {locked.status}; only scheduled ones can be edited.")
+        if any(changes.get(name) is not None for name in TIME_FIELDS):
+            locked.run_at = schedule_run_at(workspace=locked.workspace, data=changes)
+            task_enqueue(RUN_TASK, locked.pk, at=locked.run_at)
+        merged = {**locked.payload, "account_id": str(locked.account.public_id)}
+        merged.update({name: value for name, value in changes.items() if name not in TIME_FIELDS})
+        locked.payload, locked.account = _payload_and_account(locked.workspace, merged, actor_key)
+        locked.save()
+        _audit(locked, "schedule.updated", actor_user, actor_key, {"fields": sorted(changes)})
+    return locked
+
+
+# --- cancel, retry, delete --------------------------------------------------------------------
+
+
+def schedule_cancel(*, schedule: Schedule, actor_user: User | None = None,
+                    actor_key: ApiKey | None = None) -> Schedule:
+    """Stop a schedule that is scheduled, or queued with a pin that has not started publishing."""
+    with transaction.atomic():
+        locked = _locked(schedule)
+        if locked.status not in (ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED):
+            raise BadRequest(message=f"A {locked.status} schedule cannot be canceled.")
+        if locked.pin_id:
+            now = timezone.now()
+            withdrawn = Pin.objects.filter(pk=locked.pin_id, deleted_at__isnull=True,
+                                           status__in=[PinStatus.QUEUED, PinStatus.DEFERRED]).update(
+                deleted_at=now, updated_at=now)
+            if not withdrawn:
+                raise BadRequest(message="Its pin has started publishing; the schedule can no longer be canceled.")
+        locked.status = ScheduleStatus.CANCELED
+        locked.save(update_fields=["status", "updated_at"])
+        _audit(locked, "schedule.canceled", actor_user, actor_key)
+    return locked
+
+
+def schedule_retry(*, schedule: Schedule, actor_user: User | None = None,
+                   actor_key: ApiKey | None = None) -> Schedule:
+    """Run a failed schedule again: its failed pin is retried, or (no pin yet) it is scheduled again
+    and, when ``run_at`` has passed, runs at the next tick."""
+    with transaction.atomic():
+        locked = _locked(schedule)
+        if locked.status != ScheduleStatus.FAILED:
+            raise BadRequest(message=f"Only failed schedules can be retried; this one is {locked.status}.")
+        if locked.pin_id and locked.pin.deleted_at is None:
+            pin_retry(pin=locked.pin, actor_user=actor_user, actor_key=actor_key)  # the schedule follows its pin
+            locked.refresh_from_db()
+        else:
+            locked.pin = None
+            locked.status = ScheduleStatus.SCHEDULED
+            locked.last_error = ""
+            locked.save(update_fields=["pin", "status", "last_error", "updated_at"])
+            task_enqueue(RUN_TASK, locked.pk, at=max(locked.run_at, timezone.now()))
+        _audit(locked, "schedule.retried", actor_user, actor_key)
+    return locked
+
+
+def schedule_delete(*, schedule: Schedule, actor_user: User | None = None, actor_key: ApiKey | None = None) -> None:
+    """Delete a finished schedule (done, failed or canceled); its published pin is left alone."""
+    with transaction.atomic():
+        locked = _locked(schedule)
+        if locked.status not in (ScheduleStatus.DONE, ScheduleStatus.FAILED, ScheduleStatus.CANCELED):
+            raise BadRequest(message=f"A {locked.status} schedule cannot be deleted; cancel it first.")
+        _audit(locked, "schedule.deleted", actor_user, actor_key)
+        locked.delete()
+
+
+def schedule_bulk(*, workspace: Workspace, schedule_ids, action, actor_user: User | None = None,
+                  actor_key: ApiKey | None = None) -> dict:
+    """``action`` ("cancel", "retry" or "delete") for each id: the SDK's BulkOperationResponse."""
+    operation = {"cancel": schedule_cancel, "retry": schedule_retry, "delete": schedule_delete}[action]
+    return bulk_apply(
+        schedule_ids,
+        find=lambda public_id: Schedule.objects.filter(workspace=workspace, public_id=public_id).first(),
+        action=lambda schedule: operation(schedule=schedule, actor_user=actor_user, actor_key=actor_key),
+        not_found="Schedule not found.",
+    )
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
+    """Turn a due schedule into its pin, exactly once. Returns what happened (for logs)."""
+    now = now or timezone.now()
+    schedule = Schedule.objects.select_related("workspace__team", "account", "created_by", "created_by_key").filter(
+        pk=schedule_id).first()
+    if schedule is None:
+        return "gone"
+    if schedule.status != ScheduleStatus.SCHEDULED:
+        return "already_run"
+    if schedule.run_at > now:
+        return "not_due"  # re-timed later; the job enqueued for the new time runs it
+    try:
+        with transaction.atomic():
+            claimed = Schedule.objects.filter(pk=schedule.pk, status=ScheduleStatus.SCHEDULED,
+                                              run_at__lte=now).update(status=ScheduleStatus.QUEUED, updated_at=now)
+            if not claimed:
+                return "already_run"
+            data = {**schedule.payload, "account_id": str(schedule.account.public_id),
+                    "idempotency_key": schedule_idempotency_key(schedule)}
+            data.pop("media_type", None)
+            pin = pin_create(workspace=schedule.workspace, actor_user=schedule.created_by,
+                             actor_key=schedule.created_by_key, source=Pin.Source.SCHEDULE, data=data)
+            Schedule.objects.filter(pk=schedule.pk).update(
+                pin=pin, status=PIN_STATUS_TO_SCHEDULE[PinStatus(pin.status)], last_error="", updated_at=now)
+    except DomainError as error:
+        Schedule.objects.filter(pk=schedule.pk, status=ScheduleStatus.SCHEDULED).update(
+            status=ScheduleStatus.FAILED, last_error=error.message[:1000], updated_at=timezone.now())
+        return "failed"
+    return "ran"
+
+
+def schedules_run_due(*, now: datetime | None = None) -> int:
+    """The due-scanner: run every schedule whose time has come (those missed while workers were down too)."""
+    now = now or timezone.now()
+    due = list(Schedule.objects.due(now).order_by("run_at", "id").values_list("pk", flat=True)[:DUE_BATCH])
+    return sum(schedule_run(schedule_id=schedule_id, now=now) == "ran" for schedule_id in due)
+
+
+def schedule_follow_pin(pin: Pin) -> None:
+    """Mirror the pin's status on the schedule that made it (canceled schedules stay canceled)."""
+    status = PIN_STATUS_TO_SCHEDULE[PinStatus(pin.status)]
+    error = pin.error_message if pin.status == PinStatus.FAILED else ""
+    Schedule.objects.filter(pin_id=pin.pk).exclude(status=ScheduleStatus.CANCELED).update(
+        status=status, last_error=error[:1000], updated_at=timezone.now())

@@ -1,0 +1,61 @@
+"""Opaque credentials shared by API keys, login bearer tokens and invitations.
+
+A credential is ``<kind>_<lookup>_<secret>``: the lookup part is stored in clear (it is how the
+row is found), and only the SHA-256 of the whole string is stored. The secrets are 256-bit
+random values, so a fast hash is enough; comparison is constant-time.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Q
+
+LOOKUP_BYTES = 6  # 12 hex characters
+SECRET_BYTES = 32
+LAST_USED_WRITE_INTERVAL = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Credential:
+    plaintext: str
+    prefix: str  # "<kind>_<lookup>": the part stored in clear
+    digest: str
+
+
+def credential_hash(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def credential_new(kind: str) -> Credential:
+    """``kind`` may itself contain underscores (``pb_live``); the lookup part never does."""
+    prefix = f"{kind}_{secrets.token_hex(LOOKUP_BYTES)}"
+    plaintext = f"{prefix}_{secrets.token_urlsafe(SECRET_BYTES)}"
+    return Credential(plaintext=plaintext, prefix=prefix, digest=credential_hash(plaintext))
+
+
+def credential_prefix(plaintext: str, kind_parts: int) -> str | None:
+    """The stored prefix of a presented credential, or None when it is not shaped like one."""
+    parts = plaintext.split("_", kind_parts + 1)
+    if len(parts) != kind_parts + 2 or not all(parts):
+        return None
+    return "_".join(parts[: kind_parts + 1])
+
+
+def credential_matches(plaintext: str, digest: str) -> bool:
+    return hmac.compare_digest(credential_hash(plaintext), digest)
+
+
+def token_new() -> tuple[str, str]:
+    """A random URL-safe token (for emailed links) and its hash."""
+    token = secrets.token_urlsafe(SECRET_BYTES)
+    return token, credential_hash(token)
+
+
+def touch_last_used(model, record, now) -> None:
+    """Record a credential's use at most once a minute: a write on every request would serialise them."""
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_WRITE_INTERVAL)
+    if model.objects.filter(pk=record.pk).filter(stale).update(last_used_at=now):
+        record.last_used_at = now

@@ -1,0 +1,53 @@
+"""django-q2 entry points: ids in, one service call each. Every task is safe to run twice."""
+
+from datetime import timedelta
+
+from publishing.services import assets
+from publishing.services.operations import stuck_work_requeue
+from publishing.services.publishing import pin_publish, pins_requeue_due, pins_watch_leases
+from publishing.services.schedules import schedule_run, schedules_run_due
+from publishing.services.webhooks import webhook_deliveries_requeue_due, webhook_delivery_attempt
+
+
+def media_upload_run(media_upload_id: int) -> None:
+    """Send one video to Pinterest's media endpoint (see assets.media_upload_process)."""
+    assets.media_upload_process(media_upload_id=media_upload_id)
+
+
+# --- the publishing pipeline (services/publishing.py, schedules.py, webhooks.py) ----------------
+
+
+def publish_pin(pin_id: int) -> str:
+    """One publishing step for one pin (claim, reconcile, call Pinterest, record the outcome)."""
+    return pin_publish(pin_id=pin_id)
+
+
+def run_schedule(schedule_id: int) -> str:
+    """Turn a due schedule into its pin (a no-op when it is not due or already ran)."""
+    return schedule_run(schedule_id=schedule_id)
+
+
+def deliver_webhook(delivery_id: int) -> str:
+    """Send one webhook delivery attempt (a no-op when it is delivered or not due)."""
+    return webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+def sweep_pins() -> dict:
+    """Periodic: requeue due deferred pins, pins whose worker died (expired lease), stale queued pins."""
+    return pins_requeue_due()
+
+
+def run_due_schedules() -> int:
+    """Periodic: run every due schedule, including those that fell due while workers were down."""
+    return schedules_run_due()
+
+
+def sweep_webhook_deliveries() -> int:
+    """Periodic: re-send webhook deliveries whose job was lost."""
+    return webhook_deliveries_requeue_due()
+
+
+def recover_orphaned_work() -> dict:
+    """After a worker starts: requeue everything due, and watch the leases of pins left in
+    ``publishing`` so each is taken over the moment its lease expires."""
+    return {**stuck_work_requeue(queued_for=timedelta(0)), "leases_watched": pins_watch_leases()}

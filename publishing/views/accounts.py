@@ -1,0 +1,119 @@
+"""Pinterest accounts: connect through OAuth (the built-in sandbox in sandbox workspaces), health and
+token expiry, reconnect, disconnect, and each account's boards."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from publishing.access import team_context_or_404
+from publishing.forms import BoardCreateForm
+from publishing.models import Board, PinterestAccount
+from publishing.permissions import Permission
+from publishing.services.accounts import (
+    account_disconnect,
+    account_oauth_complete,
+    account_oauth_start,
+    board_create,
+    boards_refresh,
+)
+from publishing.services.errors import DomainError
+from publishing.views.common import render_page, submit
+
+TEMPLATE = "publishing/accounts.html"
+
+
+def accounts_page(request, ctx, *, failed_board_form=None, failed_account=None, status=200):
+    live_boards = Board.objects.filter(deleted_at__isnull=True).order_by("name", "id")
+    accounts = list(
+        PinterestAccount.objects.for_workspace(ctx.workspace)
+        .select_related("connected_by")
+        .prefetch_related(Prefetch("boards", queryset=live_boards, to_attr="live_boards"))
+    )
+    for account in accounts:
+        # Each account's form gets its own ids; the one that just failed keeps its input and errors.
+        if account == failed_account:
+            account.board_form = failed_board_form
+        else:
+            account.board_form = BoardCreateForm(auto_id=f"board-{account.public_id}-%s")
+    return render_page(request, TEMPLATE, {"ctx": ctx, "accounts": accounts, "failed_account": failed_account},
+                       status=status, fragment="accounts_area")
+
+
+def workspace_account_or_404(ctx, public_id) -> PinterestAccount:
+    return get_object_or_404(PinterestAccount.objects.for_workspace(ctx.workspace), public_id=public_id)
+
+
+@login_required
+def account_list(request):
+    return accounts_page(request, team_context_or_404(request))
+
+
+@login_required
+@require_POST
+def account_connect(request):
+    """Start the OAuth round trip (also how an account is reconnected) and send the browser to Pinterest."""
+    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    authorize = account_oauth_start(workspace=ctx.workspace, user=ctx.user)
+    return HttpResponseClientRedirect(authorize) if request.htmx else redirect(authorize)
+
+
+@login_required
+def account_oauth_callback(request):
+    """Pinterest sends the browser back here with ``code`` and ``state`` (or ``error``)."""
+    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    if request.GET.get("error"):
+        messages.error(request, "The Pinterest connection was not approved, so nothing was connected.")
+        return redirect("accounts")
+    try:
+        account = account_oauth_complete(state=request.GET.get("state", ""), code=request.GET.get("code", ""),
+                                         user=ctx.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Connected the Pinterest account {account}.")
+    return redirect("accounts")
+
+
+@login_required
+@require_POST
+def account_disconnect_view(request, public_id):
+    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    account = workspace_account_or_404(ctx, public_id)
+    try:
+        canceled = account_disconnect(account=account, actor=ctx.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Disconnected {account}" + (f" and canceled {canceled} schedule(s)." if canceled else "."))
+    return HttpResponseClientRedirect(reverse("accounts")) if request.htmx else redirect("accounts")
+
+
+@login_required
+@require_POST
+def account_boards_refresh(request, public_id):
+    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    account = workspace_account_or_404(ctx, public_id)
+    try:
+        boards = boards_refresh(account)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{account} has {len(boards)} board{'s' if len(boards) != 1 else ''}.")
+    return accounts_page(request, ctx)
+
+
+@login_required
+@require_POST
+def account_board_create(request, public_id):
+    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    account = workspace_account_or_404(ctx, public_id)
+    form = BoardCreateForm(request.POST, auto_id=f"board-{account.public_id}-%s")
+    board = submit(form, lambda: board_create(account=account, actor=ctx.user, **form.cleaned_data))
+    if board is not None:
+        messages.success(request, f"Created the board {board.name}.")
+        return accounts_page(request, ctx)
+    return accounts_page(request, ctx, failed_board_form=form, failed_account=account, status=422)

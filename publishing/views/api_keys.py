@@ -1,0 +1,106 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from publishing.access import team_context_or_404
+from publishing.forms import GRACE_UNITS, ApiKeyForm, ApiKeyRotateForm
+from publishing.models import ApiKey
+from publishing.permissions import Permission
+from publishing.services.errors import DomainError
+from publishing.services.keys import api_key_create, api_key_revoke, api_key_rotate, api_key_update
+from publishing.views.common import render_page, submit
+
+TEMPLATE = "publishing/api_keys.html"
+
+
+def workspace_key_or_404(ctx, public_id) -> ApiKey:
+    return get_object_or_404(ApiKey.objects.filter(workspace=ctx.workspace), public_id=public_id)
+
+
+def page(request, ctx, *, form=None, issued=None, issued_for=None, status=200, fragment=None):
+    """The keys page; ``issued`` is a just-made secret, shown in this one response and never again."""
+    return render_page(
+        request,
+        TEMPLATE,
+        {
+            "ctx": ctx,
+            "keys": ApiKey.objects.for_workspace(ctx.workspace).select_related("replaced_by"),
+            "form": form or ApiKeyForm(workspace=ctx.workspace),
+            "grace_units": GRACE_UNITS,
+            "issued": issued,
+            "issued_for": issued_for,
+        },
+        status=status,
+        fragment=fragment,
+    )
+
+
+@login_required
+def api_key_list(request):
+    """Every member may see which keys exist (never their secrets); only admins get controls."""
+    ctx = team_context_or_404(request)
+    return page(request, ctx)
+
+
+@login_required
+@require_POST
+def api_key_create_view(request):
+    ctx = team_context_or_404(request, Permission.MANAGE_API_KEYS)
+    form = ApiKeyForm(request.POST, workspace=ctx.workspace)
+    issued = submit(form, lambda: api_key_create(
+        workspace=ctx.workspace, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+        accounts=form.allowed_accounts(), expires_at=form.expires_at(), actor=ctx.user,
+    ))
+    if issued is not None:
+        response = page(request, ctx, issued=issued.plaintext, issued_for=issued.key, fragment="keys_area")
+        return trigger_client_event(response, "apiKeyIssued", {"prefix": issued.key.prefix})
+    return page(request, ctx, form=form, status=422, fragment="keys_area")
+
+
+@login_required
+@require_POST
+def api_key_rotate_view(request, public_id):
+    ctx = team_context_or_404(request, Permission.MANAGE_API_KEYS)
+    key = workspace_key_or_404(ctx, public_id)
+    form = ApiKeyRotateForm(request.POST)
+    if not form.is_valid():
+        return page(request, ctx, status=422, fragment="keys_area")
+    try:
+        issued = api_key_rotate(key=key, grace=form.cleaned_data["grace"], actor=ctx.user)
+    except DomainError as error:
+        return render_page(request, "publishing/api_keys.html#key_error", {"error": error}, status=error.status_hint)
+    return page(request, ctx, issued=issued.plaintext, issued_for=issued.key, fragment="keys_area")
+
+
+@login_required
+@require_POST
+def api_key_revoke_view(request, public_id):
+    ctx = team_context_or_404(request, Permission.MANAGE_API_KEYS)
+    api_key_revoke(key=workspace_key_or_404(ctx, public_id), actor=ctx.user)
+    return page(request, ctx, fragment="keys_area")
+
+
+@login_required
+def api_key_edit(request, public_id):
+    ctx = team_context_or_404(request, Permission.MANAGE_API_KEYS)
+    key = workspace_key_or_404(ctx, public_id)
+    initial = {
+        "name": key.name,
+        "scopes": key.scopes,
+        "restrict_accounts": key.restricts_accounts,
+        "accounts": list(key.allowed_accounts.all()),
+        "expires_on": None,
+    }
+    form = ApiKeyForm(request.POST if request.method == "POST" else None, workspace=ctx.workspace, initial=initial)
+    del form.fields["expires_on"]  # expiry is set at creation or by rotation, not edited
+    if request.method == "POST" and submit(form, lambda: api_key_update(
+        key=key, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+        accounts=form.allowed_accounts(), actor=ctx.user,
+    )):
+        messages.success(request, f"Saved the key “{form.cleaned_data['name']}”.")
+        return redirect("api_keys")
+    return render_page(
+        request, "publishing/api_key_edit.html", {"ctx": ctx, "key": key, "form": form}, status=422 if form.errors else 200
+    )

@@ -1,0 +1,97 @@
+"""Approvals: the queue managers and admins work through; editors see the decisions on their pins."""
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from publishing.access import team_context_or_404
+from publishing.forms import BulkApproveForm, RejectForm
+from publishing.models import ApprovalState, Pin
+from publishing.permissions import Permission
+from publishing.services.errors import DomainError
+from publishing.services.pins import pin_approve, pin_bulk_approve, pin_reject
+from publishing.views.common import render_page, submit
+from publishing.views.pins import workspace_pin_or_404
+
+TEMPLATE = "publishing/approvals.html"
+QUEUE_LIMIT = 100
+DECISIONS_LIMIT = 20
+DECISIONS_WINDOW = timedelta(days=30)
+
+
+def queue_context(ctx, **extra) -> dict:
+    pins = Pin.objects.for_workspace(ctx.workspace)
+    queue = pins.awaiting_approval().select_related("created_by").order_by("created_at", "id")
+    decisions = pins.filter(
+        approval_state__in=[ApprovalState.APPROVED, ApprovalState.REJECTED],
+        decided_at__gte=timezone.now() - DECISIONS_WINDOW,
+    ).select_related("approved_by").order_by("-decided_at", "-id")
+    if not ctx.can(Permission.APPROVE):
+        decisions = decisions.filter(created_by=ctx.user)  # editors follow their own pins
+    return {
+        "ctx": ctx,
+        "queue": queue[:QUEUE_LIMIT],
+        "queue_count": queue.count(),
+        "decisions": decisions[:DECISIONS_LIMIT],
+        "reject_form": RejectForm(),
+        **extra,
+    }
+
+
+@login_required
+def approval_queue(request):
+    ctx = team_context_or_404(request)
+    return render_page(request, TEMPLATE, queue_context(ctx), fragment="queue_area")
+
+
+@login_required
+@require_POST
+def approval_approve(request, public_id):
+    ctx = team_context_or_404(request, Permission.APPROVE)
+    pin = workspace_pin_or_404(ctx, public_id)
+    try:
+        pin_approve(pin=pin, actor_user=ctx.user)
+    except DomainError as error:
+        return render_page(request, TEMPLATE, queue_context(ctx, error=error.message), status=error.status_hint,
+                           fragment="queue_area")
+    if not request.htmx:
+        return redirect("approvals")
+    response = render_page(request, TEMPLATE, queue_context(ctx, notice=f"Approved “{pin.title}”."), fragment="queue_area")
+    return trigger_client_event(response, "pinApproved", {"pin": str(pin.public_id)})
+
+
+@login_required
+@require_POST
+def approval_reject(request, public_id):
+    ctx = team_context_or_404(request, Permission.APPROVE)
+    pin = workspace_pin_or_404(ctx, public_id)
+    form = RejectForm(request.POST)
+    if submit(form, lambda: pin_reject(pin=pin, actor_user=ctx.user, reason=form.cleaned_data["reason"])):
+        if not request.htmx:
+            return redirect("approvals")
+        notice = f"Rejected “{pin.title}”; {pin.created_by.get_full_name() if pin.created_by else 'its author'} sees why."
+        return render_page(request, TEMPLATE, queue_context(ctx, notice=notice), fragment="queue_area")
+    context = queue_context(ctx, failed_reject_form=form, failed_reject_pin=pin.public_id)
+    return render_page(request, TEMPLATE, context, status=422, fragment="queue_area")
+
+
+@login_required
+@require_POST
+def approval_bulk_approve(request):
+    ctx = team_context_or_404(request, Permission.APPROVE)
+    waiting = Pin.objects.for_workspace(ctx.workspace).awaiting_approval().values_list("public_id", flat=True)
+    form = BulkApproveForm(request.POST, pin_ids=list(waiting))
+    if not form.is_valid():
+        return render_page(request, TEMPLATE, queue_context(ctx, error=" ".join(form.errors["ids"])), status=422,
+                           fragment="queue_area")
+    outcome = pin_bulk_approve(workspace=ctx.workspace, pin_ids=form.cleaned_data["ids"], actor_user=ctx.user)
+    problems = [result["error_message"] for result in outcome["results"] if result["status"] != "succeeded"]
+    notice = f"Approved {outcome['succeeded_count']} pin{'s' if outcome['succeeded_count'] != 1 else ''}."
+    return render_page(
+        request, TEMPLATE, queue_context(ctx, notice=notice, error="; ".join(problems) if problems else None),
+        fragment="queue_area",
+    )

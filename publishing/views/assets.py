@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from publishing.access import team_context_or_404
+from publishing.forms import AssetFilterForm, AssetUploadForm, ConfirmForm
+from publishing.models import Asset
+from publishing.pagination import keyset_page
+from publishing.permissions import Permission
+from publishing.services.assets import asset_delete, asset_storage_usage, asset_upload
+from publishing.services.errors import DomainError
+from publishing.views.common import add_domain_error, render_page, submit, uuid_or_none
+
+PAGE_SIZE = 24
+
+
+def workspace_asset_or_404(ctx, public_id, *, with_references=False) -> Asset:
+    assets = Asset.objects.for_workspace(ctx.workspace)
+    return get_object_or_404(assets.with_references() if with_references else assets, public_id=public_id)
+
+
+@login_required
+def asset_library(request):
+    ctx = team_context_or_404(request)
+    form = AssetFilterForm(request.GET or None)
+    assets = form.filter(Asset.objects.for_workspace(ctx.workspace))
+    page = keyset_page(
+        assets, size=PAGE_SIZE, after=uuid_or_none(request.GET.get("after")), before=uuid_or_none(request.GET.get("before"))
+    )
+    return render_page(
+        request,
+        "publishing/assets/library.html",
+        {
+            "ctx": ctx,
+            "form": form,
+            "page": page,
+            "filtered": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
+            "upload_form": AssetUploadForm(),
+            "usage": asset_storage_usage(team=ctx.team),
+        },
+        fragment="results",
+    )
+
+
+@login_required
+@require_POST
+def asset_library_upload(request):
+    """Upload from the library page; answers with the new card (or the form with its error)."""
+    ctx = team_context_or_404(request, Permission.PUBLISH)
+    form = AssetUploadForm(request.POST, request.FILES)
+    asset = upload_or_add_error(ctx, form)
+    if asset is None:
+        return render_page(request, "publishing/assets/library.html#uploader", {"upload_form": form}, status=422)
+    response = render_page(
+        request, "publishing/assets/library.html#uploaded", {"asset": asset, "upload_form": AssetUploadForm()}
+    )
+    return trigger_client_event(response, "assetUploaded", {"asset": str(asset.public_id)})
+
+
+def upload_or_add_error(ctx, form: AssetUploadForm) -> Asset | None:
+    """The one upload path of the dashboard (library and compose): a stored asset, or form errors."""
+    return submit(form, lambda: asset_upload(
+        workspace=ctx.workspace, uploaded_file=form.cleaned_data["file"], expected_kind=form.expected_kind(), actor=ctx.user
+    ))
+
+
+@login_required
+def asset_file(request, public_id):
+    """The asset's bytes, streamed from storage, to members of its workspace only."""
+    ctx = team_context_or_404(request)
+    asset = workspace_asset_or_404(ctx, public_id)
+    response = FileResponse(asset.file.open("rb"), content_type=asset.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def asset_delete_view(request, public_id):
+    """GET asks for confirmation (saying which pins use the asset); POST deletes."""
+    ctx = team_context_or_404(request, Permission.DELETE_CONTENT)
+    asset = workspace_asset_or_404(ctx, public_id, with_references=True)
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        if asset.in_use and not form.cleaned_data["confirm"]:
+            form.add_error("confirm", "This asset is in use: tick the box to delete it anyway.")
+        else:
+            try:
+                asset_delete(asset=asset, confirm=form.cleaned_data["confirm"], actor=ctx.user)
+            except DomainError as error:
+                add_domain_error(form, error)
+            else:
+                messages.success(request, f"Deleted {asset.original_filename}.")
+                if request.htmx:
+                    return HttpResponseClientRedirect(reverse("assets"))
+                return redirect("assets")
+    return render_page(
+        request, "publishing/assets/delete.html", {"ctx": ctx, "asset": asset, "form": form}, status=422 if form.errors else 200
+    )

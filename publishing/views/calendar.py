@@ -1,0 +1,128 @@
+"""Calendar: month and week views of scheduled and published pins in the workspace's zone;
+scheduled pins can be moved to another time from here."""
+
+import calendar as calendar_module
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django_htmx.http import HttpResponseClientRedirect
+
+from publishing.access import team_context_or_404
+from publishing.forms import RescheduleForm
+from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
+from publishing.permissions import Permission
+from publishing.services.schedules import schedule_update
+from publishing.views.common import render_page, submit
+
+TEMPLATE = "publishing/calendar.html"
+VIEWS = ("month", "week")
+
+
+@dataclass
+class Day:
+    date: date
+    in_month: bool
+    schedules: list = field(default_factory=list)
+    published: list = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.schedules and not self.published
+
+
+def visible_range(view: str, anchor: date) -> tuple[date, date]:
+    """First and last day shown: whole weeks, Monday first."""
+    if view == "week":
+        start = anchor - timedelta(days=anchor.weekday())
+        return start, start + timedelta(days=6)
+    first = anchor.replace(day=1)
+    last = first.replace(day=calendar_module.monthrange(first.year, first.month)[1])
+    return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+
+
+def local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def neighbours(view: str, anchor: date) -> tuple[date, date]:
+    if view == "week":
+        return anchor - timedelta(days=7), anchor + timedelta(days=7)
+    first = anchor.replace(day=1)
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return previous, following
+
+
+@login_required
+def calendar_view(request):
+    ctx = team_context_or_404(request)
+    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "month"
+    today = timezone.localdate()
+    anchor = parse_date_or(request.GET.get("date"), today)
+    first, last = visible_range(view, anchor)
+    start, end = local_midnight(first), local_midnight(last + timedelta(days=1))
+    days = {first + timedelta(days=n): Day(first + timedelta(days=n), (first + timedelta(days=n)).month == anchor.month or view == "week")
+            for n in range((last - first).days + 1)}
+    schedules = (
+        Schedule.objects.for_workspace(ctx.workspace)
+        .filter(run_at__gte=start, run_at__lt=end)
+        .exclude(status=ScheduleStatus.CANCELED)
+        .order_by("run_at", "id")
+    )
+    for schedule in schedules:
+        days[timezone.localtime(schedule.run_at).date()].schedules.append(schedule)
+    published = (
+        Pin.objects.for_workspace(ctx.workspace)
+        .filter(status=PinStatus.PUBLISHED, published_at__gte=start, published_at__lt=end, schedule__isnull=True)
+        .order_by("published_at", "id")
+    )
+    for pin in published:
+        days[timezone.localtime(pin.published_at).date()].published.append(pin)
+    previous, following = neighbours(view, anchor)
+    ordered = list(days.values())
+    return render_page(
+        request, TEMPLATE,
+        {
+            "ctx": ctx, "view": view, "anchor": anchor, "today": today, "previous": previous, "following": following,
+            "weeks": [ordered[i:i + 7] for i in range(0, len(ordered), 7)],
+            "weekday_names": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+            "nothing": all(day.is_empty for day in ordered),
+        },
+    )
+
+
+def parse_date_or(value: str | None, default: date) -> date:
+    try:
+        return parse_date(value or "") or default
+    except ValueError:
+        return default
+
+
+def workspace_schedule_or_404(ctx, public_id) -> Schedule:
+    return get_object_or_404(Schedule.objects.for_workspace(ctx.workspace), public_id=public_id)
+
+
+@login_required
+def schedule_reschedule(request, public_id):
+    """GET: the inline form for one calendar entry; POST: move it (scheduled entries only)."""
+    ctx = team_context_or_404(request, Permission.PUBLISH)
+    schedule = workspace_schedule_or_404(ctx, public_id)
+    initial = {"run_at": timezone.localtime(schedule.run_at).replace(tzinfo=None)}
+    form = RescheduleForm(request.POST if request.method == "POST" else None, initial=initial)
+    moved = request.method == "POST" and submit(form, lambda: schedule_update(
+        schedule=schedule, actor_user=ctx.user, data={"run_at_local": form.cleaned_data["run_at"]}))
+    if moved:
+        # ``moved`` makes the address differ from the page's own even within the same week,
+        # so the browser really loads it (a change of the #fragment alone would not).
+        target = (f"{reverse('calendar')}?view=week&date={timezone.localtime(moved.run_at):%Y-%m-%d}"
+                  f"&moved={moved.run_at:%Y%m%d%H%M}#schedule-{moved.public_id}")
+        return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+    return render_page(
+        request, "publishing/reschedule.html", {"ctx": ctx, "schedule": schedule, "form": form},
+        status=422 if form.errors else 200, fragment="reschedule_form",
+    )

@@ -1,0 +1,35 @@
+"""Accepting an emailed invitation: logged-in members join with their account; a new address gets
+an account and a set-password email."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+
+from publishing.access import SESSION_TEAM_KEY
+from publishing.services.errors import DomainError
+from publishing.services.teams import invitation_accept, invitation_by_token, invitation_status
+
+
+def invitation_accept_view(request):
+    token = (request.POST.get("token") if request.method == "POST" else request.GET.get("token")) or ""
+    try:
+        invitation = invitation_by_token(token) if token and "\x00" not in token else None
+    except DomainError:
+        invitation = None
+    if invitation is None:
+        return render(request, "publishing/invitation.html", {"error": "This invitation link is not valid."}, status=404)
+    status = invitation_status(invitation)
+    if request.method == "POST" and status == "pending":
+        user = request.user if request.user.is_authenticated else None
+        try:
+            membership, _ = invitation_accept(token=token, user=user)
+        except DomainError as error:
+            return render(request, "publishing/invitation.html", {"invitation": invitation, "status": status,
+                                                                  "token": token, "error": error.message},
+                          status=error.status_hint)
+        if user is None:
+            messages.success(request, f"Welcome to {membership.team.name}. We emailed you a link to set your password.")
+            return redirect("login")
+        request.session[SESSION_TEAM_KEY] = str(membership.team.public_id)
+        messages.success(request, f"You joined {membership.team.name} as {membership.role}.")
+        return redirect("overview")
+    return render(request, "publishing/invitation.html", {"invitation": invitation, "status": status, "token": token})

@@ -1,0 +1,37 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from publishing.access import team_context_or_404
+from publishing.models import Pin, PinterestAccount, Schedule, ScheduleStatus
+from publishing.reports import CHART_HEIGHT, CHART_WIDTH, daily_pin_chart, pin_status_comparison
+
+QUEUE_PREVIEW = 5
+
+
+@login_required
+def overview(request):
+    ctx = team_context_or_404(request)
+    now = timezone.now()
+    workspace_pins = Pin.objects.for_workspace(ctx.workspace)
+    awaiting = workspace_pins.awaiting_approval().order_by("created_at", "id")
+    chart = daily_pin_chart(ctx.workspace, now=now)
+    return render(
+        request,
+        "publishing/overview.html",
+        {
+            "ctx": ctx,
+            "comparison": pin_status_comparison(ctx.workspace, now=now),
+            "chart": chart,
+            "chart_has_data": any(bar.total for bar in chart),
+            "chart_width": CHART_WIDTH,
+            "chart_height": CHART_HEIGHT,
+            "awaiting_count": awaiting.count(),
+            "awaiting": awaiting[:QUEUE_PREVIEW],
+            "in_flight_count": workspace_pins.in_flight().count(),
+            "upcoming": Schedule.objects.for_workspace(ctx.workspace)
+            .filter(status=ScheduleStatus.SCHEDULED, run_at__gte=now)
+            .order_by("run_at", "id")[:QUEUE_PREVIEW],
+            "needing_reconnect": PinterestAccount.objects.for_workspace(ctx.workspace).needing_reconnect(),
+        },
+    )

@@ -1,0 +1,146 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from publishing.access import team_context_or_404
+from publishing.forms import PinDeleteForm, PinEditForm, PinFilterForm, workspace_boards
+from publishing.models import ApprovalState, Board, Pin, PinStatus, PinterestAccount, Schedule
+from publishing.pagination import bounded_count, keyset_page
+from publishing.permissions import Permission
+from publishing.services.errors import DomainError
+from publishing.services.pins import pin_delete, pin_resubmit, pin_retry, pin_update
+from publishing.views.common import add_domain_error, render_page, submit, uuid_or_none
+
+PAGE_SIZE = 25
+
+
+def workspace_pin_or_404(ctx, public_id) -> Pin:
+    return get_object_or_404(Pin.objects.for_workspace(ctx.workspace), public_id=public_id)
+
+
+def board_name(pin: Pin) -> str:
+    board = Board.objects.filter(account_id=pin.account_id, pinterest_board_id=pin.board_id).only("name").first()
+    return board.name if board else pin.board_id
+
+
+@login_required
+def pin_list(request):
+    """Filters, search and keyset pages: the same handful of queries at 10 pins or 100,000."""
+    ctx = team_context_or_404(request)
+    accounts = list(PinterestAccount.objects.filter(workspace=ctx.workspace).order_by("username", "id"))
+    boards = list(workspace_boards(ctx.workspace))
+    form = PinFilterForm(request.GET or None, accounts=accounts, boards=boards)
+    pins = form.filter(Pin.objects.for_workspace(ctx.workspace))
+    page = keyset_page(
+        pins,
+        size=PAGE_SIZE,
+        after=uuid_or_none(request.GET.get("after")),
+        before=uuid_or_none(request.GET.get("before")),
+    )
+    board_names = {(board.account_id, board.pinterest_board_id): board.name for board in boards}
+    for pin in page.items:
+        pin.board_name = board_names.get((pin.account_id, pin.board_id), pin.board_id)
+    return render_page(
+        request,
+        "publishing/pins/list.html",
+        {
+            "ctx": ctx,
+            "form": form,
+            "page": page,
+            "total": bounded_count(pins),
+            "filtered": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
+            "has_accounts": bool(accounts),
+        },
+        fragment="results",
+    )
+
+
+@login_required
+def pin_row(request, public_id):
+    """One row of the pins list; rows of pins still on their way poll this until they settle."""
+    ctx = team_context_or_404(request)
+    pin = workspace_pin_or_404(ctx, public_id)
+    pin.board_name = board_name(pin)
+    return render_page(request, "publishing/pins/list.html#pin_row", {"ctx": ctx, "pin": pin})
+
+
+@login_required
+def pin_detail(request, public_id):
+    ctx = team_context_or_404(request)
+    pin = workspace_pin_or_404(ctx, public_id)
+    pin.board_name = board_name(pin)
+    return render_page(
+        request,
+        "publishing/pins/detail.html",
+        {
+            "ctx": ctx,
+            "pin": pin,
+            "attempts": pin.attempts.order_by("number"),
+            "schedule": Schedule.objects.filter(pin=pin).first(),
+            "editable_statuses": EDITABLE_STATUSES,
+        },
+        fragment="live_update",  # the status panel, and the actions the new status allows
+    )
+
+
+EDITABLE_STATUSES = (PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.FAILED)
+
+
+def back_to_pin(request, pin) -> HttpResponse:
+    target = reverse("pin_detail", args=[pin.public_id])
+    return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
+
+
+@login_required
+@require_POST
+def pin_retry_view(request, public_id):
+    ctx = team_context_or_404(request, Permission.APPROVE)
+    pin = workspace_pin_or_404(ctx, public_id)
+    try:
+        pin_retry(pin=pin, actor_user=ctx.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Queued the pin again.")
+    return back_to_pin(request, pin)
+
+
+@login_required
+def pin_edit(request, public_id):
+    """Edit a pin that has not been published; a rejected pin goes back to its approvers."""
+    ctx = team_context_or_404(request, Permission.PUBLISH)
+    pin = workspace_pin_or_404(ctx, public_id)
+    boards = Board.objects.for_account(pin.account)
+    initial = {name: getattr(pin, name) for name in ("board_id", "title", "description", "link_url", "alt_text")}
+    form = PinEditForm(request.POST if request.method == "POST" else None, boards=boards, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = {name: value for name, value in form.cleaned_data.items() if value != initial[name]}
+            if changes:
+                pin = pin_update(pin=pin, actor_user=ctx.user, data=changes)
+            if pin.approval_state == ApprovalState.REJECTED:
+                pin = pin_resubmit(pin=pin, actor_user=ctx.user)
+        except DomainError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, "Saved the pin." + (" It is back in the approval queue." if pin.approval_state == ApprovalState.PENDING else ""))
+            return back_to_pin(request, pin)
+    return render_page(request, "publishing/pins/edit.html", {"ctx": ctx, "pin": pin, "form": form},
+                       status=422 if form.errors else 200)
+
+
+@login_required
+def pin_delete_view(request, public_id):
+    ctx = team_context_or_404(request, Permission.DELETE_CONTENT)
+    pin = workspace_pin_or_404(ctx, public_id)
+    form = PinDeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and submit(form, lambda: pin_delete(
+            pin=pin, actor_user=ctx.user, delete_from_pinterest=form.cleaned_data["delete_from_pinterest"])):
+        messages.success(request, f"Deleted “{pin.title}”.")
+        return HttpResponseClientRedirect(reverse("pins")) if request.htmx else redirect("pins")
+    return render_page(request, "publishing/pins/delete.html", {"ctx": ctx, "pin": pin, "form": form},
+                       status=422 if form.errors else 200)

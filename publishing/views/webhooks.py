@@ -1,0 +1,80 @@
+"""The team's webhooks (per workspace): register with a generated secret shown once, pause, delete,
+and the recent deliveries."""
+
+import secrets
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_POST
+
+from publishing.access import team_context_or_404
+from publishing.forms import WebhookForm
+from publishing.models import Webhook, WebhookDelivery
+from publishing.permissions import Permission
+from publishing.services.errors import DomainError
+from publishing.services.webhooks import webhook_create, webhook_delete, webhook_update
+from publishing.views.common import render_page, submit
+
+TEMPLATE = "publishing/team/webhooks.html"
+RECENT_DELIVERIES = 20
+SECRET_BYTES = 32
+
+
+def webhooks_page(request, ctx, *, form=None, issued_secret=None, issued_for=None, error=None, status=200):
+    return render_page(
+        request, TEMPLATE,
+        {
+            "ctx": ctx,
+            "webhooks": Webhook.objects.filter(workspace=ctx.workspace).order_by("created_at", "id"),
+            "deliveries": WebhookDelivery.objects.filter(webhook__workspace=ctx.workspace)
+            .select_related("webhook").order_by("-created_at", "-id")[:RECENT_DELIVERIES],
+            "form": form or WebhookForm(),
+            "issued_secret": issued_secret,
+            "issued_for": issued_for,
+            "error": error,
+        },
+        status=status, fragment="webhooks_area",
+    )
+
+
+def workspace_webhook_or_404(ctx, public_id) -> Webhook:
+    return get_object_or_404(Webhook.objects.filter(workspace=ctx.workspace), public_id=public_id)
+
+
+@login_required
+def webhook_list(request):
+    return webhooks_page(request, team_context_or_404(request))
+
+
+@login_required
+@require_POST
+def webhook_create_view(request):
+    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    form = WebhookForm(request.POST)
+    # Generated here, shown once: receivers need it to verify signatures; we keep it encrypted.
+    secret = secrets.token_urlsafe(SECRET_BYTES)
+    webhook = submit(form, lambda: webhook_create(workspace=ctx.workspace, url=form.cleaned_data["url"], secret=secret,
+                                                  events=form.cleaned_data["events"], actor_user=ctx.user))
+    if webhook is not None:
+        return webhooks_page(request, ctx, issued_secret=secret, issued_for=webhook)
+    return webhooks_page(request, ctx, form=form, status=422)
+
+
+@login_required
+@require_POST
+def webhook_toggle(request, public_id):
+    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    webhook = workspace_webhook_or_404(ctx, public_id)
+    try:
+        webhook_update(webhook=webhook, data={"is_enabled": not webhook.is_enabled}, actor_user=ctx.user)
+    except DomainError as error:
+        return webhooks_page(request, ctx, error=error.message, status=error.status_hint)
+    return webhooks_page(request, ctx)
+
+
+@login_required
+@require_POST
+def webhook_delete_view(request, public_id):
+    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    webhook_delete(webhook=workspace_webhook_or_404(ctx, public_id), actor_user=ctx.user)
+    return webhooks_page(request, ctx)

@@ -1,0 +1,65 @@
+// Pinboard's few behaviours that htmx does not cover: upload progress, live character counters,
+// copy-to-clipboard, and telling people when an htmx request fails. No framework, no CDN.
+(function () {
+  "use strict";
+
+  // Upload progress: htmx forwards the XHR's upload progress events to the form.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    var form = event.target.closest && event.target.closest("[data-upload]");
+    if (!form || !event.detail.lengthComputable || !event.detail.total) return;
+    var percent = Math.round((event.detail.loaded / event.detail.total) * 100);
+    var bar = form.querySelector("progress");
+    var text = form.querySelector(".progress-text");
+    if (bar) { bar.value = percent; bar.textContent = percent + "%"; }
+    if (text) text.textContent = percent === 100 ? "Uploaded, checking the file…" : percent + "% uploaded";
+  });
+
+  // Live counters at Pinterest's limits: "12 / 100 characters", flagged in words past the limit.
+  function updateCounter(field) {
+    var counter = document.querySelector('[data-counter-for="' + field.id + '"]');
+    if (!counter) return;
+    var limit = parseInt(field.getAttribute("data-counter"), 10);
+    var used = field.value.length;
+    counter.textContent = used + " / " + limit + " characters" + (used > limit ? " — " + (used - limit) + " too many" : "");
+    counter.classList.toggle("over", used > limit);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("[data-counter]")) updateCounter(event.target);
+  });
+  function refreshCounters(root) {
+    (root || document).querySelectorAll("[data-counter]").forEach(updateCounter);
+  }
+  document.addEventListener("DOMContentLoaded", function () { refreshCounters(document); });
+  document.addEventListener("htmx:afterSettle", function (event) { refreshCounters(event.target); });
+
+  // Copy a shown-once secret.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy-target]");
+    if (!button) return;
+    var input = document.querySelector(button.getAttribute("data-copy-target"));
+    var status = button.parentElement.querySelector(".copy-status");
+    if (!input) return;
+    function done(message) { if (status) status.textContent = message; }
+    input.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(function () { done("Copied."); },
+        function () { done("Select the text and copy it."); });
+    } else {
+      done(document.execCommand("copy") ? "Copied." : "Select the text and copy it.");
+    }
+  });
+
+  // A request that failed (network, 5xx, 403) says so instead of doing nothing.
+  function announce(message) {
+    var box = document.getElementById("htmx-error");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.xhr.status;
+    announce(status === 403 ? "Your role does not allow that." : status === 404 ? "That item no longer exists." :
+      "Something went wrong (" + status + "). Try again.");
+  });
+  document.addEventListener("htmx:sendError", function () { announce("The server could not be reached. Try again."); });
+})();

@@ -1,0 +1,127 @@
+"""Bad input is a 422 naming the field — never a 500 — on SQLite and on PostgreSQL (which refuses
+NUL characters in text, so they must be caught before the database sees them)."""
+
+import pytest
+
+from publishing.models import Pin
+from publishing.services.keys import api_key_create
+from tests.api.conftest import http
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NUL = "bad\x00text"
+UUID_ZERO = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.fixture
+def headers(workspace):
+    return {"x-api-key": api_key_create(workspace=workspace, name="fuzz", scopes=["read", "write",
+                                                                                  "destructive"]).plaintext}
+
+
+@pytest.fixture
+def pin_body(account, board):
+    return {"account_id": str(account.public_id), "board_id": board.pinterest_board_id, "title": "Chair",
+            "image_url": "https://images.example.com/c.jpg", "idempotency_key": "fuzz-1"}
+
+
+JSON_CASES = [
+    ("POST", "/v1/pins", {"title": NUL}, "title"),
+    ("POST", "/v1/pins", {"idempotency_key": NUL}, "idempotency_key"),
+    ("POST", "/v1/pins", {"related_terms": ["ok", NUL]}, "related_terms"),
+    ("POST", "/v1/pins", {"title": 12345}, "title"),
+    ("POST", "/v1/pins", {"title": "x" * 101}, "title"),
+    ("POST", "/v1/pins", {"account_id": "not-a-uuid"}, "account_id"),
+    ("POST", "/v1/pins", {"account_id": 10**40}, "account_id"),
+    ("POST", "/v1/pins", {"board_id": ["a", "list"]}, "board_id"),
+    ("POST", "/v1/pins/validate", {"description": NUL}, "description"),
+    ("POST", "/v1/pins/batch", {"pins": [{"title": NUL}]}, "pins"),
+    ("POST", "/v1/pins/batch", {"pins": [{}] * 101}, "pins"),
+    ("POST", "/v1/schedules", {"run_at": "not a time"}, "run_at"),
+    ("POST", "/v1/schedules", {"run_at": "99999-01-01T00:00:00Z"}, "run_at"),
+    ("POST", "/v1/webhooks", {"url": NUL, "secret": "0123456789abcdef"}, "url"),
+    ("POST", "/v1/webhooks", {"url": "https://x.example.com", "secret": "short"}, "secret"),
+    ("POST", "/v1/webhooks", {"url": "https://x.example.com", "secret": "0123456789abcdef", "is_enabled": "maybe"},
+     "is_enabled"),
+    ("POST", "/v1/pinterest/boards", {"name": NUL}, "name"),
+    ("POST", "/v1/pins/bulk-delete", {"ids": ["nope"]}, "ids.0"),
+    ("POST", "/v1/pins/bulk-retry", {"ids": []}, "ids"),
+    ("DELETE", "/v1/assets", {"asset_ids": [NUL]}, "asset_ids.0"),
+    ("POST", "/v1/auth/login", {"email": NUL, "password": "password-1"}, "email"),
+    ("POST", "/v1/team/invitations/accept", {"token": NUL * 5}, "token"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "change", "field"), JSON_CASES,
+                         ids=[f"{c[0]} {c[1]} {c[3]}" for c in JSON_CASES])
+def test_bad_json_fields_are_422_naming_the_field(server, headers, pin_body, account, method, path, change, field):
+    body = {**pin_body, **change} if path.startswith(("/v1/pins", "/v1/schedules")) and "batch" not in path \
+        and "bulk" not in path else change
+    if path == "/v1/schedules":
+        body.pop("idempotency_key")
+    if path == "/v1/pinterest/boards":
+        body = {**change, "account_id": str(account.public_id)}
+    response = http(server, method, path, json=body, headers=headers)
+    assert response.status_code == 422, response.text
+    error = response.json()
+    assert error["detail"]["code"] and error["detail"]["message"] and error["error"]["request_id"]
+    assert field in [item["field"] for item in error["error"]["errors"]], error
+    assert not Pin.objects.exists()
+
+
+QUERY_CASES = [
+    "/v1/pins?q=bad%00text",
+    "/v1/pins?board_id=bad%00id",
+    "/v1/pins?error_code=bad%00",
+    "/v1/pins?limit=1000000000000000000000000000000",
+    "/v1/pins?offset=-1",
+    "/v1/pins?limit=true",
+    "/v1/pins?since=yesterday",
+    "/v1/pins?sort=random",
+    "/v1/pins?status=eaten",
+    "/v1/pins?account_id=12",
+    "/v1/schedules?q=%00",
+    "/v1/assets?q=%00",
+    "/v1/assets?in_use=perhaps",
+    "/v1/pins/imports?status=%00",
+    "/v1/activity-logs?cursor=%00",
+    "/v1/activity-logs?limit=201",
+    "/v1/dashboard/summary?tz=%00",
+    "/v1/rate-meter?account_id=%00",
+    "/v1/pinterest/boards?account_id=nope",
+    f"/v1/pinterest/boards/bad%00board/access?account_id={UUID_ZERO}",
+    "/v1/pins/not-a-uuid",
+    "/v1/schedules/%00",
+    "/v1/team/invitations/preview",
+]
+
+
+@pytest.mark.parametrize("path", QUERY_CASES)
+def test_bad_query_and_path_values_are_422(server, headers, path):
+    response = http(server, "GET", path, headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["errors"]
+
+
+def test_a_body_that_is_not_utf8_json_is_422(server, headers):
+    for content in (b"\xff\xfe\x00", b"{not json", b"[1, 2]"):
+        response = http(server, "POST", "/v1/pins", content=content,
+                        headers={**headers, "content-type": "application/json"})
+        assert response.status_code == 422, (content, response.text)
+
+
+def test_an_upload_without_a_file_is_422(server, headers):
+    response = http(server, "POST", "/v1/assets/images", data={"nothing": "here"}, headers=headers)
+    assert response.status_code == 422 and response.json()["error"]["errors"][0]["field"] == "file"
+
+
+def test_a_nul_in_a_csv_import_is_422(server, headers):
+    response = http(server, "POST", "/v1/pins/imports/csv", headers=headers,
+                    files={"file": ("p.csv", b"title,board_id\nbad\x00,1\n", "text/csv")})
+    assert response.status_code == 422 and response.json()["detail"]["code"] == "invalid_characters"
+
+
+def test_a_body_over_the_size_limit_is_413(server, headers, settings):
+    rows = [{"title": "x" * 1000, "idempotency_key": str(n)} for n in range(3000)]  # about 3 MB
+    response = http(server, "POST", "/v1/pins/imports/json", json=rows, headers=headers)
+    assert response.status_code == 413 and response.json()["detail"]["code"] == "payload_too_large"

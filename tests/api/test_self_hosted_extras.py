@@ -1,0 +1,56 @@
+"""The SDK's peripheral endpoints as a self-hosted server answers them: activity logs from the
+audit trail, unlimited billing, MCP quota, and clear ``not_available`` errors for the rest."""
+
+import pytest
+from pinbridge_sdk.errors import NotFoundError
+from pinbridge_sdk.models import APIKeyCreate, CheckoutRequest, EmailPreferencesUpdateRequest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_activity_logs_page_through_the_audit_trail_with_a_cursor(login, cast):
+    admin = login(cast.admin)
+    for n in range(3):
+        admin.api_keys.create(APIKeyCreate(name=f"key {n}"))
+    first = admin.activity_logs.list(limit=2)
+    assert len(first.items) == 2 and first.next_cursor
+    second = admin.activity_logs.list(limit=2, cursor=first.next_cursor)
+    assert {i.id for i in first.items}.isdisjoint({i.id for i in second.items})
+    keys = admin.activity_logs.list(action="api_key.created", limit=10)
+    assert len(keys.items) == 3 and all(i.category.value == "security" and i.actor_type.value == "user"
+                                        for i in keys.items)
+    assert keys.items[0].actor_user_id == cast.admin.public_id
+
+
+def test_billing_says_self_hosted_and_unlimited(client):
+    status = client.billing.status()
+    assert status.plan.value == "enterprise" and status.billing_status.value == "active" and status.bulk_imports
+    assert client.billing.pricing().plans[0].monthly_price.unit_amount == 0
+    with pytest.raises(NotFoundError) as checkout:
+        client.billing.checkout(CheckoutRequest(plan="pro"))
+    assert checkout.value.code == "not_available"
+    with pytest.raises(NotFoundError):
+        client.billing.portal()
+
+
+def test_mcp_quota_is_unlimited(client):
+    quota = client.mcp.quota()
+    assert quota.requests_limit == 0 and not quota.quota_exhausted
+    assert client.mcp.track().week == quota.week
+
+
+def test_what_has_no_meaning_here_is_a_clear_not_available(client, account):
+    for call in (client.email.get_preferences,
+                 lambda: client.email.update_preferences(EmailPreferencesUpdateRequest(
+                     transactional_enabled=True, alerts_enabled=False, verification_enabled=True)),
+                 lambda: client.pinterest.list_related_terms(account.public_id, ["chairs"]),
+                 lambda: client.system.stripe_webhook(b"{}", stripe_signature="t=1,v1=x")):
+        with pytest.raises(NotFoundError) as unavailable:
+            call()
+        assert unavailable.value.code == "not_available" and unavailable.value.message
+
+
+def test_account_analytics_are_simulated_in_a_sandbox(client, account):
+    analytics = client.pinterest.account_analytics(account.public_id, start_date="2026-03-01", end_date="2026-03-02")
+    assert analytics.provider_mode.value == "simulated" and analytics.source == "simulated"
+    assert len(analytics.daily) == 2 and set(analytics.totals.values()) == {0}

@@ -1,0 +1,100 @@
+"""GET /, /healthz, /readyz, the OpenAPI document, and the error shape of what no operation serves."""
+
+import json
+import logging
+
+import pytest
+from pinbridge_sdk.errors import NotFoundError
+
+from tests.api.conftest import http
+from tests.pipeline_fixtures import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_root_answers_the_sdk_with_its_root_document(sdk):
+    root = sdk().system.root()
+    assert root.service == "PinBridge API" and root.docs == "/v1/docs"
+
+
+def test_root_sends_a_browser_to_the_dashboard(server):
+    response = http(server, "GET", "/", headers={"Accept": "text/html"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/app/")
+
+
+def test_health_reports_the_database(sdk):
+    health = sdk().system.health()
+    assert health.status == "ok" and health.checks == {"database": "ok"}
+
+
+def test_readiness_waits_for_a_worker_and_then_reports_ready(server, sdk, start_cluster):
+    response = http(server, "GET", "/readyz")
+    assert response.status_code == 503
+    assert response.json()["worker"] == "unavailable" and response.json()["detail"]["code"] == "not_ready"
+
+    cluster = start_cluster()
+    ready = wait_for(lambda: http(server, "GET", "/readyz").status_code == 200, timeout=20,
+                     message="/readyz to see the worker")
+    assert ready
+    readiness = sdk().system.readiness()
+    assert readiness.status == "ready" and readiness.database == "ok"
+
+    cluster.kill()
+    wait_for(lambda: http(server, "GET", "/readyz").status_code == 503, timeout=20,
+             message="/readyz to notice the worker is gone")
+
+
+def test_unknown_v1_path_is_a_json_404_with_a_request_id(server, keyed):
+    response = http(server, "GET", "/v1/no-such-thing/")
+    assert response.status_code == 404
+    body = response.json()
+    assert body["detail"]["code"] == "not_found"
+    assert body["error"]["request_id"] == response.headers["X-Request-ID"]
+    with pytest.raises(NotFoundError):
+        keyed().resource("pins")._request("GET", "/v1/pins/nope/deeper")
+
+
+def test_wrong_method_is_a_json_405(server):
+    response = http(server, "PUT", "/v1/auth/login", json={})
+    assert response.status_code == 405
+    assert response.json()["detail"]["code"] == "method_not_allowed"
+    assert "POST" in response.headers["Allow"]
+
+
+def test_no_trailing_slash_redirects(server):
+    response = http(server, "GET", "/v1/pins/")
+    assert response.status_code == 404 and "Location" not in response.headers
+
+
+def test_a_caller_chosen_request_id_is_echoed(server):
+    response = http(server, "GET", "/healthz", headers={"X-Request-ID": "trace-0123456789"})
+    assert response.headers["X-Request-ID"] == "trace-0123456789"
+
+
+def test_openapi_document_declares_error_responses(server):
+    document = http(server, "GET", "/v1/openapi.json").json()
+    create_pin = document["paths"]["/v1/pins"]["post"]
+    assert {"201", "401", "403", "409", "422"} <= set(create_pin["responses"])
+    assert "X-Total-Count" in document["paths"]["/v1/pins"]["get"]["responses"]["200"]["headers"]
+    assert {"x-api-key", "BearerAuth"} & set(document["components"]["securitySchemes"])
+
+
+def test_docs_page_is_served_without_a_cdn(server):
+    response = http(server, "GET", "/v1/docs")
+    assert response.status_code == 200 and "/static/ninja/swagger-ui-bundle.js" in response.text
+
+
+def test_request_log_is_one_json_line_without_secrets(server, keyed, caplog):
+    client = keyed()
+    secret = client._core._api_key
+    with caplog.at_level(logging.INFO, logger="pinboard.api.requests"):
+        client.pins.list(q="secret-search")
+        http(server, "POST", "/v1/auth/login", json={"email": "nobody@acme.test", "password": "hunter2-password"})
+    lines = [json.loads(record.getMessage()) for record in caplog.records if record.name == "pinboard.api.requests"]
+    listing = next(line for line in lines if line["path"] == "/v1/pins")
+    assert listing["auth_mode"] == "api_key" and listing["key_prefix"] == "_".join(secret.split("_")[:3])
+    assert listing["status"] == 200 and listing["workspace_id"] and listing["request_id"]
+    failed_login = next(line for line in lines if line["path"] == "/v1/auth/login")
+    assert failed_login["status"] == 401 and failed_login["auth_mode"] is None
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert secret not in logged and "hunter2-password" not in logged and "secret-search" not in logged

@@ -1,0 +1,90 @@
+"""Scheduling from Compose and rescheduling in the calendar with the keyboard only, and a tour of
+the admin's pages (accounts, assets, team, API keys) with a screenshot of each."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files import File
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from publishing.models import Schedule
+from publishing.services.assets import asset_upload
+from tests.e2e.conftest import open_section, save_screenshot
+from tests.media import make_png
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def library_image(account, tmp_path):
+    path = make_png(tmp_path / "lamp.png", 400, 600)
+    with path.open("rb") as handle:
+        return asset_upload(workspace=account.workspace, uploaded_file=File(handle, name="lamp.png"), expected_kind="image")
+
+
+def test_an_editor_schedules_a_pin_and_moves_it_with_the_keyboard(cast, account, board, library_image, browser_as):
+    local_day = timezone.localtime(timezone.now(), account.workspace.zone).date() + timedelta(days=3)
+    page = browser_as(cast.editor)
+    page.goto("/app/compose/")
+    page.get_by_label("Board").select_option(board.pinterest_board_id)
+    page.get_by_label("Image or video from the library").select_option(str(library_image.public_id))
+    page.get_by_label("Title").fill("Brass lamp")
+    page.get_by_label("Schedule").check()
+    page.get_by_label("Publish at (Europe/Paris)").fill(f"{local_day:%Y-%m-%d}T09:30")
+    page.get_by_role("button", name="Submit the pin").click()
+
+    schedule_item = page.locator("li.item.scheduled", has_text="Brass lamp")
+    expect(schedule_item).to_contain_text("09:30")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Calendar: week of")
+    schedule = Schedule.objects.get()
+    assert timezone.localtime(schedule.run_at, account.workspace.zone).hour == 9
+
+    # Keyboard only: focus the link, open the inline form, type the new time, submit with Enter.
+    reschedule = page.get_by_role("link", name="Reschedule Brass lamp")
+    reschedule.focus()
+    outline = reschedule.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline != "none", "focus must be visible"
+    page.keyboard.press("Enter")
+    new_time = page.get_by_label("New time (Europe/Paris) for Brass lamp")
+    expect(new_time).to_be_visible()
+    new_time.focus()
+    new_time.fill(f"{local_day:%Y-%m-%d}T17:45")
+    page.get_by_role("button", name="Move it").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("li.item.scheduled", has_text="Brass lamp")).to_contain_text("17:45")
+    schedule.refresh_from_db()
+    assert timezone.localtime(schedule.run_at, account.workspace.zone).strftime("%H:%M") == "17:45"
+    page.get_by_role("link", name="Month").click()
+    expect(page.locator("li.item.scheduled", has_text="Brass lamp")).to_be_visible()
+    save_screenshot(page, "calendar")
+
+
+def test_the_admin_pages(cast, account, library_image, browser_as):
+    page = browser_as(cast.admin)
+    page.goto("/app/")
+    open_section(page, "Accounts")
+    expect(page.locator(f"#account-{account.public_id}")).to_contain_text("Healthy")
+    save_screenshot(page, "accounts")
+
+    open_section(page, "Assets")
+    expect(page.locator(f"#asset-{library_image.public_id}")).to_contain_text("Not in use")
+    save_screenshot(page, "assets")
+
+    open_section(page, "Team")
+    expect(page.get_by_role("row", name=cast.editor.email)).to_be_visible()
+    page.get_by_label("Email address").fill("new.hire@acme.test")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.locator("#team-area")).to_contain_text("new.hire@acme.test")
+    save_screenshot(page, "team")
+
+    open_section(page, "API keys")
+    page.get_by_label("Name").fill("Shop sync")
+    page.get_by_role("button", name="Create key").click()
+    secret = page.locator("#issued-secret")
+    expect(secret).to_be_visible()
+    assert secret.input_value().startswith("pb_test_")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.get_by_role("button", name="Copy").click()
+    expect(page.locator(".copy-status")).to_have_text("Copied.")
+    save_screenshot(page, "api-keys")

@@ -1,0 +1,239 @@
+"""Fixtures of the publishing pipeline's tests (tests/services/pins/, tests/jobs/).
+
+- ``sandbox``: the built-in Pinterest sandbox over real HTTP (pytest-django's live_server); the
+  Pinterest client of this process and of a worker cluster both talk to it.
+- ``account`` / ``board``: a sandbox Pinterest account connected through the real OAuth flow,
+  and one of its (cached) boards.
+- ``offline_account`` / ``offline_board``: rows only, for tests that never call Pinterest.
+- ``q_cluster``: a real ``manage.py qcluster`` subprocess on the test database.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import connection
+
+from publishing.models import Board, PinterestAccount, Workspace
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+IMAGE_URL = "https://images.example.com/red-chair.jpg"
+
+# What the worker cluster runs with: short timeouts and backoffs keep the jobs suite fast while
+# exercising the same code paths as production's longer ones.
+CLUSTER_SETTINGS = {
+    "PINTEREST_TIMEOUT_SECONDS": "3",
+    "PUBLISH_LEASE_SECONDS": "6",
+    "PUBLISH_BACKOFF_BASE_SECONDS": "1",
+    "PUBLISH_BACKOFF_MAX_SECONDS": "4",
+    "PUBLISH_UNKNOWN_OUTCOME_SETTLE_SECONDS": "4",
+    "WEBHOOK_BACKOFF_BASE_SECONDS": "1",
+    "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+    "Q_WORKERS": "2",
+}
+
+
+def wait_for(condition: Callable[[], object], *, timeout: float, interval: float = 0.1, message: str = ""):
+    """Poll ``condition`` until it returns something truthy (returned), or fail after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"Timed out after {timeout}s waiting for {message or condition}")
+        time.sleep(interval)
+
+
+def queued_jobs(func: str) -> list[tuple]:
+    """The ``(args, run_after)`` of each task waiting in the ORM broker that calls ``func``."""
+    from django_q.models import OrmQ
+
+    return [(row.task["args"], row.lock) for row in OrmQ.objects.order_by("id") if row.task["func"] == func]
+
+
+@pytest.fixture
+def workspace(cast) -> Workspace:
+    return cast.team.workspaces.get(environment=Workspace.Environment.SANDBOX)
+
+
+@pytest.fixture
+def sandbox(live_server, settings) -> str:
+    """Point this process's Pinterest client (sandbox workspaces) at the live server."""
+    base = live_server.url
+    settings.SITE_URL = base
+    settings.SANDBOX_BASE_URL = base
+    settings.SANDBOX_PINTEREST_API_BASE = f"{base}/sandbox/pinterest/v5"
+    settings.SANDBOX_PINTEREST_AUTHORIZE_URL = f"{base}/sandbox/pinterest/oauth/"
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    for name, value in CLUSTER_SETTINGS.items():
+        if name.startswith(("PUBLISH_", "WEBHOOK_BACKOFF")):
+            setattr(settings, name, int(value))
+    settings.PINTEREST_TIMEOUT_SECONDS = float(CLUSTER_SETTINGS["PINTEREST_TIMEOUT_SECONDS"])
+    return base
+
+
+@pytest.fixture
+def account(sandbox, workspace, cast) -> PinterestAccount:
+    """A sandbox Pinterest account connected through the real OAuth flow (boards cached)."""
+    from publishing.services.accounts_sandbox import account_connect_sandbox
+
+    connected = account_connect_sandbox(workspace=workspace, user=cast.admin)
+    assert Board.objects.for_account(connected).exists(), "connecting caches the account's boards"
+    return connected
+
+
+@pytest.fixture
+def board(account) -> Board:
+    return Board.objects.for_account(account).first()
+
+
+@pytest.fixture
+def offline_account(workspace, cast) -> PinterestAccount:
+    """An account row for tests that never reach Pinterest (validation, state rules)."""
+    return PinterestAccount.objects.create(workspace=workspace, pinterest_user_id="1000000000000000001",
+                                           username="acme_offline", access_token="pina_offline",
+                                           connected_by=cast.admin)
+
+
+@pytest.fixture
+def offline_board(offline_account) -> Board:
+    return Board.objects.create(account=offline_account, pinterest_board_id="900000000000000001", name="Chairs")
+
+
+def pin_payload(account: PinterestAccount, board: Board, **overrides) -> dict:
+    payload = {
+        "account_id": str(account.public_id),
+        "board_id": board.pinterest_board_id,
+        "title": "A red chair",
+        "description": "Oak and red lacquer.",
+        "link_url": "https://shop.example.com/red-chair",
+        "image_url": IMAGE_URL,
+        "idempotency_key": "chair-1",
+    }
+    payload.update(overrides)
+    return payload
+
+
+@dataclass
+class Cluster:
+    process: subprocess.Popen
+    log_path: Path
+    env: dict
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop gracefully: SIGTERM to the cluster's main process only (it stops its sentinel,
+        pusher, workers and monitor in order); whatever is left after ``timeout`` is killed."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        self._kill_group()
+
+    def kill(self) -> None:
+        """SIGKILL every process of the cluster at once: a crash, no clean-up whatsoever."""
+        self._kill_group()
+
+    def _kill_group(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the cluster's processes share its group
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def start_cluster(sandbox, transactional_db, tmp_path):
+    """``start_cluster()`` → a running ``manage.py qcluster`` on the test database; stopped at the end."""
+    call_command("q_schedules", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+    clusters: list[Cluster] = []
+    env = {
+        **os.environ,
+        **CLUSTER_SETTINGS,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "PINBOARD_TEST_DATABASE_NAME": connection.settings_dict["NAME"],
+        "SITE_URL": sandbox,
+        "SANDBOX_BASE_URL": sandbox,
+        "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+    def start() -> Cluster:
+        log_path = tmp_path / f"qcluster-{len(clusters)}.log"
+        with log_path.open("wb") as log:
+            process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=BASE_DIR, env=env,
+                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cluster = Cluster(process, log_path, env)
+        clusters.append(cluster)
+        wait_for(lambda: "running" in cluster.log() or process.poll() is not None, timeout=30,
+                 message="the cluster to start")
+        assert process.poll() is None, cluster.log()
+        return cluster
+
+    yield start
+    for cluster in clusters:
+        cluster.stop()
+
+
+@dataclass
+class ReceivedWebhook:
+    headers: dict
+    body: bytes
+
+
+class WebhookReceiver:
+    """A tiny real HTTP server in a thread: records every POST and answers the next queued status."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        receiver = self
+        self.received: list[ReceivedWebhook] = []
+        self.statuses: list[int] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server API
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.received.append(ReceivedWebhook({k.lower(): v for k, v in self.headers.items()}, body))
+                status = receiver.statuses.pop(0) if receiver.statuses else 204
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/pinboard"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook_receiver():
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()
