@@ -39,6 +39,7 @@ from publishing.models import (
     Workspace,
 )
 from publishing.permissions import Permission, Role, role_can
+from publishing.services.assets import media_upload_ensure
 from publishing.services.audit import audit_record
 from publishing.services.bulk import bulk_apply
 from publishing.services.errors import (
@@ -590,6 +591,9 @@ def _retry(pin: Pin, *, actor_user, actor_key, board_id=None, account_id=None, r
             _apply_content(locked, draft)
         else:
             _check_account_can_publish(locked)
+        if locked.asset_id and locked.asset.asset_type == Asset.Kind.VIDEO and locked.asset.deleted_at is None:
+            # A video Pinterest refused gets a fresh upload: the retry may follow a fixed file.
+            media_upload_ensure(asset=locked.asset, account=locked.account, restart_failed=True)
         was_rejected = locked.approval_state == ApprovalState.REJECTED
         needs_approval = was_rejected or locked.approval_state == ApprovalState.PENDING
         _requeue(locked, approval_state=ApprovalState.PENDING if needs_approval else locked.approval_state)

@@ -60,7 +60,10 @@ logger = logging.getLogger("publishing.publish")
 
 PUBLISH_TASK = "publishing.tasks.publish_pin"
 MESSAGE_LIMIT = 1000
-MEDIA_POLL_SECONDS = 3  # how soon a video pin looks at its media upload again
+# A video pin looks at its media upload again after a tenth of the time it has waited so far
+# (3 s to 60 s), and fails once Pinterest has been processing the video for MEDIA_WAIT_LIMIT.
+MEDIA_POLL_SECONDS = (3, 60)
+MEDIA_WAIT_LIMIT = timedelta(hours=1)
 APPROVED_STATES = (ApprovalState.NOT_REQUIRED, ApprovalState.APPROVED)
 ASSET_CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 # Pins queued this long without a job picking them up are enqueued again by the sweeper.
@@ -275,8 +278,14 @@ def _media_source(claim: Claim):
         _fail(claim, "media_failed", upload.error_message or "Pinterest could not process the video.")
         return None
     if upload.status != MediaUpload.Status.SUCCEEDED:
+        waited = timezone.now() - upload.created_at
+        if waited > MEDIA_WAIT_LIMIT:
+            _fail(claim, "media_processing_timeout",
+                  f"Pinterest was still processing the video after {MEDIA_WAIT_LIMIT.total_seconds() / 60:.0f} minutes.")
+            return None
+        shortest, longest = MEDIA_POLL_SECONDS
         _defer(claim, error_code="media_processing", message="Waiting for Pinterest to process the video.",
-               delay=MEDIA_POLL_SECONDS, counts=False)
+               delay=min(longest, max(shortest, waited.total_seconds() / 10)), counts=False)
         return None
     cover = {"cover_image_key_frame_time": 0}  # Pinterest's default: the first frame
     if pin.cover_image_url:

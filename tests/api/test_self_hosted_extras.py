@@ -3,7 +3,12 @@ audit trail, unlimited billing, MCP quota, and clear ``not_available`` errors fo
 
 import pytest
 from pinbridge_sdk.errors import NotFoundError
-from pinbridge_sdk.models import APIKeyCreate, CheckoutRequest, EmailPreferencesUpdateRequest
+from pinbridge_sdk.models import (
+    APIKeyCreate,
+    CheckoutRequest,
+    EmailPreferencesUpdateRequest,
+    PrimaryEmailChangeRequest,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,8 +44,13 @@ def test_mcp_quota_is_unlimited(client):
     assert client.mcp.track().week == quota.week
 
 
-def test_what_has_no_meaning_here_is_a_clear_not_available(client, account):
+def test_what_has_no_meaning_here_is_a_clear_not_available(client, account, login, cast):
+    user = login(cast.admin)
     for call in (client.email.get_preferences,
+                 lambda: client.email.unsubscribe(workspace_id=account.workspace.public_id, token="t" * 30,
+                                                  user_id=cast.admin.public_id),
+                 lambda: user.auth.request_email_change(PrimaryEmailChangeRequest(new_email="alice@new.test")),
+                 lambda: user.auth.confirm_email_change("t" * 30),
                  lambda: client.email.update_preferences(EmailPreferencesUpdateRequest(
                      transactional_enabled=True, alerts_enabled=False, verification_enabled=True)),
                  lambda: client.pinterest.list_related_terms(account.public_id, ["chairs"]),

@@ -246,3 +246,58 @@ def test_when_pinterest_is_down_a_delete_keeps_the_record(pin, board, cast):
         pin_delete(pin=pin, actor_user=cast.manager, delete_from_pinterest=True)
     assert refused.value.status_hint == 502
     assert Pin.objects.get(pk=pin.pk).deleted_at is None and len(pins_on_board(board)) == 1
+
+
+def test_a_video_stuck_in_processing_defers_the_pin_then_fails_it(workspace, cast, account, board, tmp_path):
+    from django.core.files import File
+
+    from publishing.models import MediaUpload
+    from publishing.services.assets import asset_upload
+    from tests.media import make_mp4
+
+    with open(make_mp4(tmp_path / "clip.mp4"), "rb") as handle:
+        video = asset_upload(workspace=workspace, uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
+    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+                     data=pin_payload(account, board, image_url=None, asset_id=str(video.public_id)))
+
+    assert pin_publish(pin_id=pin.pk) == PinStatus.DEFERRED  # the upload job is only starting
+    pin.refresh_from_db()
+    assert pin.error_code == "media_processing" and pin.attempt_count == 0
+    assert 2.5 <= (pin.next_attempt_at - timezone.now()).total_seconds() <= 3.1
+
+    MediaUpload.objects.filter(asset=video).update(created_at=timezone.now() - timedelta(hours=2))
+    Pin.objects.filter(pk=pin.pk).update(next_attempt_at=None)
+    assert pin_publish(pin_id=pin.pk) == PinStatus.FAILED
+    assert Pin.objects.get(pk=pin.pk).error_code == "media_processing_timeout"
+    assert pins_on_board(board) == []
+
+
+def test_a_video_pinterest_cannot_process_fails_the_pin(workspace, cast, account, board, tmp_path, settings):
+    from django.core.files import File
+
+    from publishing.models import MediaUpload
+    from publishing.services.assets import asset_upload, media_upload_process
+    from tests.media import make_mp4
+
+    settings.PINTEREST_MEDIA_POLL_SECONDS = 5
+    with open(make_mp4(tmp_path / "clip.mp4"), "rb") as handle:
+        video = asset_upload(workspace=workspace, uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
+    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+                     data=pin_payload(account, board, image_url=None, asset_id=str(video.public_id)))
+    faults.media_fail(times=1)
+    pin_publish(pin_id=pin.pk)  # starts the upload and waits for it
+    media_upload_process(media_upload_id=MediaUpload.objects.get(asset=video).pk)  # what the media job does
+    assert MediaUpload.objects.get(asset=video).status == MediaUpload.Status.FAILED
+
+    Pin.objects.filter(pk=pin.pk).update(next_attempt_at=None)
+    assert pin_publish(pin_id=pin.pk) == PinStatus.FAILED
+    assert Pin.objects.get(pk=pin.pk).error_code == "media_failed"
+
+    # A retry starts the upload over (the sandbox processes it this time) and publishes the video.
+    from publishing.services.pins import pin_retry
+
+    pin_retry(pin=pin, actor_user=cast.manager)
+    assert MediaUpload.objects.get(asset=video).status == MediaUpload.Status.PENDING
+    media_upload_process(media_upload_id=MediaUpload.objects.get(asset=video).pk)
+    assert pin_publish(pin_id=pin.pk) == PinStatus.PUBLISHED
+    assert pins_on_board(board)[0].media["media_type"] == "video"
