@@ -124,7 +124,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # revoke instead: the audit trail and rotation chain keep pointing at the row
 
-    @admin.action(description="Revoke the selected keys (they stop working at once)")
+    # Actions are open to anyone who may view the list unless they name a permission: viewing keys
+    # must not be enough to mint new secrets or to cut integrations off.
+    @admin.action(description="Revoke the selected keys (they stop working at once)", permissions=["change"])
     def revoke_keys(self, request, queryset):
         revoked = 0
         for key in queryset.select_related("workspace__team"):
@@ -133,7 +135,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 revoked += 1
         self.message_user(request, f"Revoked {revoked} key(s).", messages.SUCCESS)
 
-    @admin.action(description="Rotate the selected keys (new secrets, old ones valid for a grace period)")
+    @admin.action(description="Rotate the selected keys (new secrets, old ones valid for a grace period)",
+                  permissions=["change"])
     def rotate_keys(self, request, queryset):
         """Step 1 asks for the grace period; step 2 rotates and shows each new secret once."""
         keys = list(queryset.select_related("workspace__team"))
@@ -195,12 +198,13 @@ class PinAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Publish now (waiting pins become due; pins of dead workers are taken over)")
+    @admin.action(description="Publish now (waiting pins become due; pins of dead workers are taken over)",
+                  permissions=["change"])
     def publish_now(self, request, queryset):
         nudged = pins_publish_now(pins=list(queryset))
         self.message_user(request, f"Enqueued {nudged} pin(s) for publishing.", messages.SUCCESS)
 
-    @admin.action(description="Retry the selected failed pins")
+    @admin.action(description="Retry the selected failed pins", permissions=["change"])
     def retry_failed(self, request, queryset):
         retried, refused = 0, 0
         for pin in queryset.filter(status=PinStatus.FAILED):
@@ -226,7 +230,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Send the selected deliveries again now")
+    @admin.action(description="Send the selected deliveries again now", permissions=["change"])
     def resend(self, request, queryset):
         resent = sum(webhook_delivery_resend(delivery=delivery) for delivery in queryset)
         self.message_user(request, f"Re-sent {resent} delivery(ies).", messages.SUCCESS)

@@ -1,7 +1,7 @@
 """The dashboard's forms: they turn browser input into clean values (or inline errors) before a
 service sees it. Choices are always built from the caller's own workspace."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
 from django.db.models import Q
@@ -39,11 +39,20 @@ def board_choices(boards) -> list[tuple[str, str]]:
     return [(board.pinterest_board_id, f"{board.account} / {board.name}") for board in boards]
 
 
+# Days a filter accepts: the ends of Python's calendar (year 1, year 9999) cannot be shifted by a
+# day or a time zone without overflowing, which would be a 500 instead of an inline error.
+FILTER_DAYS = (date(1900, 1, 1), date(9998, 12, 31))
+
+
 class DateRangeMixin:
     """``date_from``/``date_to`` (inclusive days in the workspace zone) → a created_at filter."""
 
     def clean(self):
         cleaned = super().clean()
+        for name in ("date_from", "date_to"):
+            day = cleaned.get(name)
+            if day and not FILTER_DAYS[0] <= day <= FILTER_DAYS[1]:
+                self.add_error(name, f"Choose a day between {FILTER_DAYS[0]:%Y-%m-%d} and {FILTER_DAYS[1]:%Y-%m-%d}.")
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date must be on or after the start date.")

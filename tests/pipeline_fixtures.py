@@ -187,7 +187,7 @@ def start_cluster(sandbox, transactional_db, tmp_path):
 
     yield start
     for cluster in clusters:
-        cluster.stop()
+        cluster.kill()  # the test is over: a graceful stop would only cost time
 
 
 @dataclass
@@ -224,8 +224,12 @@ class WebhookReceiver:
         self.thread.start()
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/pinboard"
+        return f"http://127.0.0.1:{self.port}/hooks/pinboard"
 
     def close(self):
         self.server.shutdown()

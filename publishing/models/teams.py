@@ -79,7 +79,7 @@ class Team(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
-    # Approval rules; the pipeline asks these through Team.pin_needs_approval.
+    # Approval rules; the pipeline asks these through services.pins.pin_needs_approval.
     editor_pins_need_approval = models.BooleanField(default=True)
     api_key_pins_need_approval = models.BooleanField(default=False)
     allow_self_approval = models.BooleanField(default=True)

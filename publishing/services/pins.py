@@ -34,6 +34,7 @@ from publishing.models import (
     Pin,
     PinStatus,
     PinterestAccount,
+    PublishAttempt,
     Team,
     User,
     Workspace,
@@ -501,6 +502,24 @@ def _refuse_unless_editable(pin: Pin) -> None:
         raise InvalidState("pin_publishing", "This pin is being published right now; try again in a moment.")
 
 
+def _refuse_if_outcome_unknown(pin: Pin) -> None:
+    """An interrupted attempt may have created the pin on Pinterest; the next attempt recognises it
+    by the content it sent. Changing content or board before then would publish a second pin."""
+    unknown = PublishAttempt.objects.filter(pin=pin, action=PublishAttempt.Action.CREATE, outcome__in=[
+        PublishAttempt.Outcome.STARTED, PublishAttempt.Outcome.UNKNOWN])
+    if unknown.exists():
+        raise InvalidState("pin_publishing",
+                           "An interrupted attempt may already have published this pin; it cannot change until "
+                           "that is checked. Try again in a minute.")
+
+
+def _reapproval_needed(pin: Pin, *, actor_user: User | None, actor_key: ApiKey | None) -> bool:
+    """Content its approvers never saw may not publish: an edit by someone whose pins need approval
+    sends an approved (or never-reviewed) pin back to the queue."""
+    return pin.approval_state in (ApprovalState.APPROVED, ApprovalState.NOT_REQUIRED) and pin_needs_approval(
+        team=pin.workspace.team, actor_user=actor_user, actor_key=actor_key)
+
+
 def pin_update(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None, data) -> Pin:
     """Change a pin that has not been published (queued, deferred or failed).
 
@@ -518,6 +537,7 @@ def pin_update(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | 
     with transaction.atomic():
         locked = _locked(pin)
         _refuse_unless_editable(locked)
+        _refuse_if_outcome_unknown(locked)
         merged = _current_payload(locked)
         merged.update(changes)
         draft = _clean_fields(merged)
@@ -525,6 +545,11 @@ def pin_update(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | 
         draft.raise_if_invalid()
         before = {name: merged_value for name, merged_value in _current_payload(locked).items() if name in changes}
         _apply_content(locked, draft)
+        if _reapproval_needed(locked, actor_user=actor_user, actor_key=actor_key):
+            locked.approval_state = ApprovalState.PENDING
+            if locked.status == PinStatus.DEFERRED:  # awaiting approval is "queued" (a failed pin stays failed)
+                locked.status = PinStatus.QUEUED
+                locked.next_attempt_at = None
         locked.save()
         _audit(locked, "pin.updated", actor_user=actor_user, actor_key=actor_key,
                details={"fields": sorted(changes), "before": before})
@@ -582,6 +607,7 @@ def _retry(pin: Pin, *, actor_user, actor_key, board_id=None, account_id=None, r
         if locked.status != PinStatus.FAILED:
             raise InvalidState("conflict", f"Only failed pins can be retried; this one is {locked.status}.")
         if board_id is not None or account_id is not None:
+            _refuse_if_outcome_unknown(locked)
             merged = _current_payload(locked)
             merged.update({name: value for name, value in (("board_id", board_id), ("account_id", account_id))
                            if value is not None})

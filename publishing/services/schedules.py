@@ -103,6 +103,14 @@ def _parse_datetime(value, field: str) -> datetime:
 
 def schedule_run_at(*, workspace: Workspace, data: dict, now: datetime | None = None) -> datetime:
     """The UTC ``run_at`` from ``run_at`` (aware) or ``run_at_local`` (+ ``run_at_fold``); in the future."""
+    try:
+        return _run_at(workspace=workspace, data=data, now=now)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00: in UTC it falls past the year 9999
+        field = "run_at" if data.get("run_at") is not None else "run_at_local"
+        raise ValidationError("invalid_datetime", "This date and time is out of range.", field=field) from None
+
+
+def _run_at(*, workspace: Workspace, data: dict, now: datetime | None) -> datetime:
     if data.get("run_at") is not None:
         run_at = _parse_datetime(data["run_at"], "run_at")
         if run_at.tzinfo is None:

@@ -7,6 +7,7 @@ random values, so a fast hash is enough; comparison is constant-time.
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +17,9 @@ from django.db.models import Q
 LOOKUP_BYTES = 6  # 12 hex characters
 SECRET_BYTES = 32
 LAST_USED_WRITE_INTERVAL = timedelta(minutes=1)
+# Every credential we issue is made of these characters (token_hex and token_urlsafe). Anything
+# else is refused before a query: PostgreSQL cannot even compare text holding a NUL.
+CREDENTIAL_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ def credential_new(kind: str) -> Credential:
 
 def credential_prefix(plaintext: str, kind_parts: int) -> str | None:
     """The stored prefix of a presented credential, or None when it is not shaped like one."""
+    if not CREDENTIAL_CHARACTERS.fullmatch(plaintext):
+        return None
     parts = plaintext.split("_", kind_parts + 1)
     if len(parts) != kind_parts + 2 or not all(parts):
         return None

@@ -201,6 +201,10 @@ def invitation_accept(*, token: str, user: User | None = None) -> tuple[Membersh
                                f"This invitation is for {invitation.email}; log in with that address to accept it.")
     if user is None and existing is not None:
         raise DomainError("login_required", f"{invitation.email} already has an account: log in, then accept.", 401)
+    if existing is not None and Membership.objects.filter(team=invitation.team, user=existing).exists():
+        # A resent stale invitation must not change a member's role (nor demote the last admin):
+        # roles of members change through membership_update_role only.
+        raise Conflict("already_member", f"{invitation.email} is already a member of {invitation.team.name}.")
     created = user is None
     if created:
         user = User.objects.create_user(email=invitation.email, password=None)

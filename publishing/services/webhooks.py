@@ -79,21 +79,27 @@ def _address_is_public(address: str) -> bool:
 
 def webhook_target_problem(url: str) -> str | None:
     """Why this URL may not receive webhooks, or None. Resolves the host (DNS) to check it."""
+    return _vetted_address(url)[1]
+
+
+def _vetted_address(url: str) -> tuple[str | None, str | None]:
+    """``(address, None)``: a public address of the URL's host to connect to; ``(None, problem)``
+    otherwise. ``(None, None)`` when private targets are allowed (connect by name)."""
     parts = urlsplit(url)
     if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
-        return None
+        return None, None
     host = parts.hostname or ""
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
     except (OSError, UnicodeError, ValueError):
-        return f"The host {host!r} could not be resolved."
+        return None, f"The host {host!r} could not be resolved."
     if not addresses:
-        return f"The host {host!r} could not be resolved."
+        return None, f"The host {host!r} could not be resolved."
     private = sorted(address for address in addresses if not _address_is_public(address))
     if private:
-        return f"The host {host!r} resolves to a private, loopback or link-local address ({private[0]})."
-    return None
+        return None, f"The host {host!r} resolves to a private, loopback or link-local address ({private[0]})."
+    return sorted(addresses)[0], None
 
 
 def _clean_url(url) -> str:
@@ -244,16 +250,21 @@ def webhook_delivery_attempt(*, delivery_id: int) -> str:
     delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
     webhook = delivery.webhook
     status_code, error = None, ""
+    address = None
     if not webhook.is_enabled:
         error = "The webhook is disabled."
     else:
-        error = webhook_target_problem(webhook.url) or ""
+        address, problem = _vetted_address(webhook.url)
+        error = problem or ""
     if not error:
-        status_code, error = _post(webhook, delivery)
+        status_code, error = _post(webhook, delivery, address=address)
     return _record_delivery_result(delivery, status_code, error)
 
 
-def _post(webhook: Webhook, delivery: WebhookDelivery) -> tuple[int | None, str]:
+def _post(webhook: Webhook, delivery: WebhookDelivery, *, address: str | None) -> tuple[int | None, str]:
+    """POST the delivery. With ``address``, connect to exactly that checked address (the name is
+    kept for the Host header and TLS): resolving the name again could give a private address
+    (DNS rebinding) after the check passed."""
     body = webhook_body(delivery.payload)
     headers = {
         "Content-Type": "application/json",
@@ -262,9 +273,16 @@ def _post(webhook: Webhook, delivery: WebhookDelivery) -> tuple[int | None, str]
         EVENT_HEADER: delivery.event_type,
         DELIVERY_HEADER: str(delivery.public_id),
     }
+    url, extensions = httpx.URL(webhook.url), {}
+    if address is not None:
+        headers["Host"] = url.netloc.decode("ascii")
+        extensions["sni_hostname"] = url.raw_host.decode("ascii")
+        url = url.copy_with(host=address)
     try:
-        response = httpx.post(webhook.url, content=body, headers=headers, follow_redirects=False,
-                              timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+        # trust_env=False: an environment proxy would resolve the name itself, unchecked.
+        with httpx.Client(follow_redirects=False, timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                          trust_env=address is None) as client:
+            response = client.post(url, content=body, headers=headers, extensions=extensions)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: could not deliver"
     if 200 <= response.status_code < 300:

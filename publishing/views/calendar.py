@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_date
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
-from publishing.forms import RescheduleForm
+from publishing.forms import FILTER_DAYS, RescheduleForm
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
 from publishing.permissions import Permission
 from publishing.services.schedules import schedule_update
@@ -97,10 +97,13 @@ def calendar_view(request):
 
 
 def parse_date_or(value: str | None, default: date) -> date:
+    """The day asked for, or ``default`` for anything unreadable or too near the calendar's ends
+    (showing the weeks around year 1 or 9999 would overflow Python's dates)."""
     try:
-        return parse_date(value or "") or default
+        day = parse_date(value or "")
     except ValueError:
         return default
+    return day if day and FILTER_DAYS[0] <= day <= FILTER_DAYS[1] else default
 
 
 def workspace_schedule_or_404(ctx, public_id) -> Schedule:

@@ -125,3 +125,28 @@ def test_a_body_over_the_size_limit_is_413(server, headers, settings):
     rows = [{"title": "x" * 1000, "idempotency_key": str(n)} for n in range(3000)]  # about 3 MB
     response = http(server, "POST", "/v1/pins/imports/json", json=rows, headers=headers)
     assert response.status_code == 413 and response.json()["detail"]["code"] == "payload_too_large"
+
+
+def raw_get(server: str, path: str, header: bytes) -> tuple[int, bytes]:
+    """One GET over a plain socket: httpx refuses to send a NUL in a header, an attacker's client does not."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(server)
+    with socket.create_connection((address.hostname, address.port), timeout=30) as connection:
+        connection.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: " + address.netloc.encode() + b"\r\n"
+                           + header + b"\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+@pytest.mark.parametrize("header", [b"x-api-key: pb_live_\x00abc_secret", b"x-api-key: pb_test_0123456789ab_sec\x00ret",
+                                    b"Authorization: Bearer pb_live_ab\x00c_secret",
+                                    b"Authorization: Bearer pbt_\x00abc_secret"])
+def test_a_nul_in_a_presented_credential_is_401_not_a_500(server, header):
+    status, body = raw_get(server, "/v1/pins", header)
+    assert status == 401, body
+    assert b"invalid_" in body

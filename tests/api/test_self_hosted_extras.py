@@ -4,6 +4,7 @@ audit trail, unlimited billing, MCP quota, and clear ``not_available`` errors fo
 import pytest
 from pinbridge_sdk.errors import NotFoundError
 from pinbridge_sdk.models import (
+    ActivityLogStatus,
     APIKeyCreate,
     CheckoutRequest,
     EmailPreferencesUpdateRequest,
@@ -26,6 +27,22 @@ def test_activity_logs_page_through_the_audit_trail_with_a_cursor(login, cast):
                                         for i in keys.items)
     assert keys.items[0].actor_user_id == cast.admin.public_id
 
+
+
+def test_the_status_filter_pages_over_every_matching_event_not_only_the_newest_page(login, cast):
+    admin = login(cast.admin)
+    revoked = admin.api_keys.create(APIKeyCreate(name="old"))
+    admin.api_keys.revoke(revoked.id)
+    for n in range(4):  # newer events that do not match the filter
+        admin.api_keys.create(APIKeyCreate(name=f"key {n}"))
+    canceled = admin.activity_logs.list(status=ActivityLogStatus.CANCELED, limit=2)
+    assert [(i.action, i.status) for i in canceled.items] == [("api_key.revoked", "canceled")]
+    assert canceled.next_cursor is None
+    succeeded = admin.activity_logs.list(status=ActivityLogStatus.SUCCESS, limit=2)
+    assert len(succeeded.items) == 2 and succeeded.next_cursor
+    rest = admin.activity_logs.list(status=ActivityLogStatus.SUCCESS, limit=10, cursor=succeeded.next_cursor)
+    assert {i.action for i in rest.items} == {"api_key.created"} and len(rest.items) == 3
+    assert admin.activity_logs.list(status=ActivityLogStatus.QUEUED).items == []
 
 def test_billing_says_self_hosted_and_unlimited(client):
     status = client.billing.status()

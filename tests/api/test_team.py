@@ -97,3 +97,28 @@ def test_denials(login, cast, keyed, outsider_client):
     with pytest.raises(NotFoundError):
         outsider_client.team.remove_member(member.public_id)
     assert login(cast.viewer).team.list_members().items
+
+
+def test_a_stale_invitation_cannot_change_the_role_of_someone_already_in_the_team(login, cast, sdk):
+    """An expired invitation can be resent after its invitee joined through a newer one: accepting it
+    then must not change their role (here: the team's only admin would become a viewer)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from publishing.models import Invitation
+
+    admin = login(cast.admin)
+    stale = admin.team.create_invitation(TeamInvitationCreateRequest(email=cast.outsider.email, role="viewer"))
+    Invitation.objects.filter(public_id=stale.id).update(expires_at=timezone.now() - timedelta(minutes=1))
+    admin.team.create_invitation(TeamInvitationCreateRequest(email=cast.outsider.email, role="admin"))
+    joined = login(cast.outsider).team.accept_invitation(TeamInvitationAcceptRequest(token=emailed_token()))
+    assert joined.organization_role == "admin"
+    new_admin = sdk(bearer_token=joined.access_token)
+    old_admin = next(m for m in new_admin.team.list_members().items if m.user.email == cast.admin.email)
+    new_admin.team.remove_member(old_admin.id)  # the former outsider is now Acme's only admin
+    new_admin.team.resend_invitation(stale.id)
+    with pytest.raises(APIError) as refused:
+        new_admin.team.accept_invitation(TeamInvitationAcceptRequest(token=emailed_token()))
+    assert refused.value.status_code == 409 and refused.value.code == "already_member"
+    assert Membership.objects.get(user=cast.outsider, team=cast.team).role == "admin"

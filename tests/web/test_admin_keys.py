@@ -65,3 +65,21 @@ def test_keys_cannot_be_added_or_deleted_as_rows_and_hashes_stay_hidden(client, 
     assert client.get(f"{CHANGELIST}add/").status_code == 403
     detail = client.get(f"{CHANGELIST}{issued.key.pk}/change/").content.decode()
     assert issued.key.secret_hash not in detail and issued.key.prefix in detail
+
+
+@pytest.mark.parametrize("action", ["rotate_keys", "revoke_keys"])
+def test_staff_who_may_only_view_keys_can_neither_rotate_nor_revoke(client, cast, workspace, action):
+    from django.contrib.auth.models import Permission
+
+    viewer = cast.viewer
+    viewer.is_staff = True
+    viewer.save()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_apikey"))
+    issued = api_key_create(workspace=workspace, name="Worker")
+    client.force_login(viewer)
+    assert client.get(CHANGELIST).status_code == 200  # the list is theirs to see
+    response = client.post(CHANGELIST, {"action": action, "_selected_action": [issued.key.pk],
+                                        "grace_0": "1", "grace_1": "hours"})
+    assert "Keep the old keys working for" not in response.content.decode()
+    assert ApiKey.objects.count() == 1
+    assert api_key_authenticate(plaintext=issued.plaintext).name == "Worker"

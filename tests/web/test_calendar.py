@@ -85,3 +85,11 @@ def test_the_calendar_runs_a_constant_number_of_queries(cast, login, schedule_at
 
 def test_a_nonsense_date_falls_back_to_today(cast, login):
     assert login(cast.editor).get("/app/calendar/?date=2026-13-45&view=year").status_code == 200
+
+
+@pytest.mark.parametrize("view", ["month", "week"])
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_a_date_at_the_end_of_the_calendar_shows_today_instead_of_a_500(cast, login, view, day):
+    response = login(cast.viewer).get(f"/app/calendar/?view={view}&date={day}")
+    assert response.status_code == 200
+    assert f'<time datetime="{timezone.localdate():%Y-%m-%d}">' in response.content.decode()

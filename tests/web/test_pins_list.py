@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.utils import timezone
 
 from publishing.models import Board, Pin, PinStatus
@@ -61,6 +62,14 @@ def test_bad_filters_are_explained_inline_not_a_500(cast, login, workspace):
     assert "Null characters are not allowed" in html
     assert "The end date must be on or after the start date" in html
     assert "Select a valid choice" in html
+
+
+@pytest.mark.parametrize("page", ["/app/pins/", "/app/assets/", "/app/team/audit"])
+def test_a_date_at_the_end_of_the_calendar_is_explained_inline_not_a_500(cast, login, workspace, page):
+    # The day after 9999-12-31 does not exist: filtering "until" it used to overflow.
+    response = login(cast.admin).get(f"{page}?date_to=9999-12-31&date_from=0001-01-01")
+    assert response.status_code == 200
+    assert response.content.decode().count("Choose a day between 1900-01-01 and 9998-12-31") == 2
 
 
 def test_keyset_pages_walk_every_pin_once_in_both_directions(cast, login, workspace, offline_account, offline_board):

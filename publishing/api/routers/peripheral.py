@@ -223,11 +223,30 @@ def _category(action: str) -> str:
     return CATEGORY_OF_PREFIX.get(action.split(".", 1)[0], "configuration")
 
 
+CANCELED_ACTIONS = ("canceled", "revoked")
+
+
 def _status(action: str) -> str:
     verb = action.split(".", 1)[-1]
     if verb in FAILED_ACTIONS:
         return "failed"
-    return "canceled" if verb in ("canceled", "revoked") else "success"
+    return "canceled" if verb in CANCELED_ACTIONS else "success"
+
+
+def _with_status(events, status: str):
+    """The events ``_status`` gives this status, filtered in the database so paging stays exact."""
+    from django.db.models import Q
+
+    def verb_in(verbs) -> Q:
+        return Q(action__regex=r"^([^.]*\.)?(" + "|".join(verbs) + r")$")
+
+    if status == "failed":
+        return events.filter(verb_in(FAILED_ACTIONS))
+    if status == "canceled":
+        return events.filter(verb_in(CANCELED_ACTIONS))
+    if status == "success":
+        return events.exclude(verb_in(FAILED_ACTIONS)).exclude(verb_in(CANCELED_ACTIONS))
+    return events.none()  # nothing in the audit trail is ever "queued"
 
 
 def _actor_type(event: AuditEvent) -> str:
@@ -284,9 +303,9 @@ def list_activity(request, filters: Query[ActivityFilters]):
     if filters.cursor:
         created, pk = _decode_cursor(filters.cursor)
         events = events.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
-    page = list(events[: filters.limit + 1])
     if filters.status:
-        page = [event for event in page if _status(event.action) == filters.status]
+        events = _with_status(events, filters.status)
+    page = list(events[: filters.limit + 1])
     more = len(page) > filters.limit
     page = page[: filters.limit]
     return {"items": [activity_out(event) for event in page],

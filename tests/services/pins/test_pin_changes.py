@@ -2,9 +2,10 @@
 
 import pytest
 
-from publishing.models import ApprovalState, AuditEvent, Board, Pin, PinStatus
+from publishing.models import ApprovalState, AuditEvent, Board, Pin, PinStatus, PublishAttempt
 from publishing.services.errors import InvalidState, NotFound, ValidationError
 from publishing.services.pins import (
+    pin_approve,
     pin_batch_create,
     pin_bulk_delete,
     pin_bulk_retry,
@@ -14,6 +15,7 @@ from publishing.services.pins import (
     pin_update,
     pin_validate,
 )
+from publishing.services.publishing import pin_claim
 from tests.pipeline_fixtures import pin_payload, queued_jobs
 
 PUBLISH = "publishing.tasks.publish_pin"
@@ -34,7 +36,7 @@ def set_status(pin, status, **fields):
 @pytest.mark.parametrize("status", [PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.FAILED])
 def test_unpublished_pins_can_be_edited(pin, cast, status):
     set_status(pin, status)
-    edited = pin_update(pin=pin, actor_user=cast.editor, data={"title": "New title", "description": None})
+    edited = pin_update(pin=pin, actor_user=cast.manager, data={"title": "New title", "description": None})
     assert (edited.title, edited.description, edited.status) == ("New title", "", status)
     event = AuditEvent.objects.get(action="pin.updated")
     assert event.details["fields"] == ["description", "title"]
@@ -194,3 +196,55 @@ def test_a_pending_pins_approval_state_survives_an_edit(workspace, cast, offline
                          data=pin_payload(offline_account, offline_board))
     assert pin_update(pin=pending, actor_user=cast.editor, data={"title": "x"}).approval_state == (
         ApprovalState.PENDING)
+
+
+@pytest.mark.parametrize("status", [PinStatus.QUEUED, PinStatus.DEFERRED])
+def test_an_editors_change_to_an_approved_pin_goes_back_for_approval(workspace, cast, offline_account, offline_board,
+                                                                      status):
+    pending = pin_create(workspace=workspace, actor_user=cast.editor, source="dashboard",
+                         data=pin_payload(offline_account, offline_board))
+    approved = set_status(pin_approve(pin=pending, actor_user=cast.manager), status)
+    edited = pin_update(pin=approved, actor_user=cast.editor, data={"title": "Not what the manager saw"})
+    assert (edited.status, edited.approval_state) == (PinStatus.QUEUED, ApprovalState.PENDING)
+    assert pin_claim(pin_id=edited.pk) is None  # the job enqueued by the approval publishes nothing
+    assert list(Pin.objects.awaiting_approval()) == [edited]
+
+
+def test_an_editors_change_to_a_pin_that_needed_no_approval_needs_it(pin, cast):
+    assert pin.approval_state == ApprovalState.NOT_REQUIRED  # the manager's pin
+    edited = pin_update(pin=pin, actor_user=cast.editor, data={"title": "Edited by an editor"})
+    assert (edited.status, edited.approval_state) == (PinStatus.QUEUED, ApprovalState.PENDING)
+
+
+def test_an_editors_change_to_a_failed_pin_is_approved_again_before_it_retries(pin, cast,
+                                                                                 django_capture_on_commit_callbacks):
+    set_status(pin, PinStatus.FAILED, error_code="board_not_found")
+    pin_update(pin=pin, actor_user=cast.editor, data={"title": "Fixed by an editor"})
+    with django_capture_on_commit_callbacks(execute=False) as enqueued:
+        retried = pin_retry(pin=pin, actor_user=cast.manager)
+    assert (retried.status, retried.approval_state) == (PinStatus.QUEUED, ApprovalState.PENDING)
+    assert enqueued == []  # nothing publishes before a manager approves
+
+
+def test_a_managers_change_keeps_the_approval(workspace, cast, offline_account, offline_board):
+    pending = pin_create(workspace=workspace, actor_user=cast.editor, source="dashboard",
+                         data=pin_payload(offline_account, offline_board))
+    approved = pin_approve(pin=pending, actor_user=cast.manager)
+    edited = pin_update(pin=approved, actor_user=cast.manager, data={"title": "Tweaked by the manager"})
+    assert (edited.status, edited.approval_state) == (PinStatus.QUEUED, ApprovalState.APPROVED)
+
+
+@pytest.mark.parametrize("outcome", [PublishAttempt.Outcome.STARTED, PublishAttempt.Outcome.UNKNOWN])
+def test_a_pin_that_may_already_be_on_pinterest_cannot_change(pin, cast, offline_account, offline_board, outcome):
+    # The next attempt looks on the board for the content it sent; other content would be a second pin.
+    set_status(pin, PinStatus.DEFERRED, error_code="outcome_unknown")
+    PublishAttempt.objects.create(pin=pin, number=1, outcome=outcome)
+    with pytest.raises(InvalidState) as refused:
+        pin_update(pin=pin, actor_user=cast.manager, data={"title": "Changed"})
+    assert refused.value.code == "pin_publishing"
+    set_status(pin, PinStatus.FAILED)
+    other_board = Board.objects.create(account=offline_account, pinterest_board_id="900000000000000555", name="Other")
+    with pytest.raises(InvalidState):
+        pin_retry(pin=pin, actor_user=cast.manager, board_id=other_board.pinterest_board_id)
+    pin.refresh_from_db()
+    assert (pin.title, pin.board_id) == ("A red chair", offline_board.pinterest_board_id)

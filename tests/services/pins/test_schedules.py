@@ -91,6 +91,8 @@ def test_a_new_schedule_is_scheduled_with_a_delayed_job_for_run_at(
     ({"run_at": None}, "run_at", "required"),
     ({"board_id": "900000000000000999"}, "board_id", "board_not_found"),
     ({"title": "\x00"}, "title", "invalid_characters"),
+    # West of UTC, the last hour of year 9999 falls past it in UTC: refused, not an OverflowError.
+    ({"run_at": "9999-12-31T23:00:00-05:00"}, "run_at", "invalid_datetime"),
 ])
 def test_bad_schedules_are_refused_naming_the_field(workspace, cast, offline_account, offline_board, overrides,
                                                     field, code):
@@ -100,6 +102,17 @@ def test_bad_schedules_are_refused_naming_the_field(workspace, cast, offline_acc
     assert refused.value.field == field
     assert refused.value.fields[field]
     assert refused.value.code == code
+    assert not Schedule.objects.exists()
+
+
+def test_a_local_time_past_the_calendar_end_in_utc_is_refused_not_a_crash(workspace, cast, offline_account,
+                                                                          offline_board):
+    workspace.timezone = "America/New_York"  # 23:00 on 9999-12-31 there is past year 9999 in UTC
+    workspace.save()
+    with pytest.raises(ValidationError) as refused:
+        schedule_create(workspace=workspace, actor_user=cast.manager, data=schedule_data(
+            offline_account, offline_board, run_at=None, run_at_local="9999-12-31T23:00"))
+    assert (refused.value.field, refused.value.code) == ("run_at_local", "invalid_datetime")
     assert not Schedule.objects.exists()
 
 

@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import json
+import socket
 
 import pytest
 
@@ -160,6 +161,43 @@ def test_a_target_that_became_private_is_not_called(workspace, published_pin, we
     webhook_delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert "private" in delivery.last_error and webhook_receiver.received == []
+
+
+def test_a_delivery_connects_to_the_address_it_checked_not_a_rebound_one(workspace, published_pin, settings,
+                                                                        monkeypatch):
+    """DNS rebinding: the name resolves to a public address for the check, then to an internal
+    service. The delivery must go to the checked address, with the name kept in the Host header."""
+    from tests.pipeline_fixtures import WebhookReceiver
+
+    public_site, internal_service = WebhookReceiver(), WebhookReceiver()
+    real_getaddrinfo = socket.getaddrinfo
+    lookups = []
+
+    def rebinding_dns(host, port, *args, **kwargs):
+        def answer(address, answer_port):
+            return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, answer_port))]
+
+        if host == "hooks.rebind.test":
+            lookups.append(host)
+            return answer("93.184.215.14", port) if len(lookups) == 1 else answer("127.0.0.1", internal_service.port)
+        if host == "93.184.215.14":  # the network's route to the public site (here: a local server)
+            return answer("127.0.0.1", public_site.port)
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    try:
+        settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
+        monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+        Webhook.objects.create(workspace=workspace, url=f"http://hooks.rebind.test:{public_site.port}/hook",
+                               secret=SECRET, events=["pin.published"])
+        [delivery] = webhook_event_emit(pin=published_pin, event="pin.published")
+        assert webhook_delivery_attempt(delivery_id=delivery.pk) == WebhookDelivery.Status.DELIVERED
+        assert internal_service.received == []
+        [received] = public_site.received
+        assert received.headers["host"] == f"hooks.rebind.test:{public_site.port}"
+        assert received.headers["x-pinbridge-signature"] == webhook_signature(SECRET, received.body)
+    finally:
+        public_site.close()
+        internal_service.close()
 
 
 def test_the_signature_is_lower_case_hex_hmac_sha256():
