@@ -9,10 +9,13 @@ is re-delivered) never creates a row's pin or schedule twice.
 
 import csv
 import io
+import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from publishing.models import ApiKey, ImportJob, Pin, User, Workspace
@@ -26,6 +29,9 @@ RUN_TASK = "publishing.services.imports.pin_import_run"
 MAX_ROWS = 5000
 MAX_CSV_BYTES = 10 * 1024 * 1024
 LEASE = timedelta(minutes=5)
+# One run works at most this long, then hands the rest to a fresh task: a 5000-row import takes
+# minutes, and django-q2 kills a task at Q_CLUSTER's timeout (90 s) without running it again.
+DEFAULT_TASK_SECONDS = 60
 # CSV columns that hold lists (comma-separated inside the cell).
 LIST_COLUMNS = ("related_terms",)
 KNOWN_COLUMNS = ("account_id", "board_id", "title", "description", "link_url", "image_url", "asset_id", "alt_text",
@@ -94,7 +100,18 @@ def _claim(job_id: int) -> bool:
     now = timezone.now()
     claimable = Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.PROCESSING, lease_expires_at__lt=now)
     return bool(ImportJob.objects.filter(claimable, pk=job_id).update(
-        status=ImportJob.Status.PROCESSING, lease_expires_at=now + LEASE, started_at=now, updated_at=now))
+        status=ImportJob.Status.PROCESSING, lease_expires_at=now + LEASE, started_at=Coalesce("started_at", now),
+        updated_at=now))
+
+
+def _hand_over(job: ImportJob) -> str:
+    """Give the claim back and queue a fresh run for the rows left."""
+    with transaction.atomic():
+        job.status = ImportJob.Status.QUEUED
+        job.lease_expires_at = None
+        job.save(update_fields=["status", "lease_expires_at", "updated_at"])
+        task_enqueue(RUN_TASK, job.pk)
+    return "continued"
 
 
 def _row_result(job: ImportJob, row_number: int, row) -> dict:
@@ -118,9 +135,11 @@ def _row_result(job: ImportJob, row_number: int, row) -> dict:
 
 
 def pin_import_run(job_id: int) -> str:
-    """The job: process every row not done yet. Safe to run twice."""
+    """The job: process the rows not done yet, for at most PIN_IMPORT_TASK_SECONDS (then a fresh run
+    continues). Safe to run twice."""
     if not _claim(job_id):
         return "skipped"
+    deadline = time.monotonic() + getattr(settings, "PIN_IMPORT_TASK_SECONDS", DEFAULT_TASK_SECONDS)
     job = ImportJob.objects.select_related("workspace__team", "created_by", "created_by_key").get(pk=job_id)
     for index, row in enumerate(job.rows[len(job.results):], start=len(job.results)):
         with transaction.atomic():
@@ -130,6 +149,8 @@ def pin_import_run(job_id: int) -> str:
             setattr(job, counter, getattr(job, counter) + 1)
             job.lease_expires_at = timezone.now() + LEASE
             job.save(update_fields=["results", counter, "lease_expires_at", "updated_at"])
+        if index + 1 < len(job.rows) and time.monotonic() >= deadline:
+            return _hand_over(job)
     job.status = ImportJob.Status.COMPLETED_WITH_ERRORS if job.failed_rows else ImportJob.Status.COMPLETED
     job.completed_at = timezone.now()
     job.lease_expires_at = None

@@ -34,7 +34,6 @@ from publishing.models import (
     Pin,
     PinStatus,
     PinterestAccount,
-    PublishAttempt,
     Team,
     User,
     Workspace,
@@ -505,9 +504,9 @@ def _refuse_unless_editable(pin: Pin) -> None:
 def _refuse_if_outcome_unknown(pin: Pin) -> None:
     """An interrupted attempt may have created the pin on Pinterest; the next attempt recognises it
     by the content it sent. Changing content or board before then would publish a second pin."""
-    unknown = PublishAttempt.objects.filter(pin=pin, action=PublishAttempt.Action.CREATE, outcome__in=[
-        PublishAttempt.Outcome.STARTED, PublishAttempt.Outcome.UNKNOWN])
-    if unknown.exists():
+    from publishing.services.publishing import unknown_create_attempts  # publishing imports this module
+
+    if unknown_create_attempts(pin).exists():
         raise InvalidState("pin_publishing",
                            "An interrupted attempt may already have published this pin; it cannot change until "
                            "that is checked. Try again in a minute.")
@@ -621,7 +620,9 @@ def _retry(pin: Pin, *, actor_user, actor_key, board_id=None, account_id=None, r
             # A video Pinterest refused gets a fresh upload: the retry may follow a fixed file.
             media_upload_ensure(asset=locked.asset, account=locked.account, restart_failed=True)
         was_rejected = locked.approval_state == ApprovalState.REJECTED
-        needs_approval = was_rejected or locked.approval_state == ApprovalState.PENDING
+        moved = board_id is not None or account_id is not None
+        needs_approval = was_rejected or locked.approval_state == ApprovalState.PENDING or (
+            moved and _reapproval_needed(locked, actor_user=actor_user, actor_key=actor_key))
         _requeue(locked, approval_state=ApprovalState.PENDING if needs_approval else locked.approval_state)
         if was_rejected:
             locked.rejection_reason = ""

@@ -155,7 +155,7 @@ def _publish_claimed(claim: Claim) -> None:
         _fail(claim, "account_reconnect_required",
               account.health_message or "The Pinterest account must be reconnected before this pin can publish.")
         return
-    if _unknown_attempts(pin).exists():
+    if unknown_create_attempts(pin).exists():
         if not _reconcile(claim):
             return
     if _attempts_this_round(pin) >= settings.PUBLISH_MAX_ATTEMPTS:
@@ -180,7 +180,8 @@ def _attempts_this_round(pin: Pin) -> int:
     return pin.attempt_count - pin.attempt_count_at_requeue
 
 
-def _unknown_attempts(pin: Pin):
+def unknown_create_attempts(pin: Pin):
+    """Create calls whose outcome is not known: the pin may already be on Pinterest."""
     return PublishAttempt.objects.filter(pin=pin, action=PublishAttempt.Action.CREATE,
                                          outcome__in=[PublishAttempt.Outcome.STARTED, PublishAttempt.Outcome.UNKNOWN])
 
@@ -207,7 +208,7 @@ def _access_token(claim: Claim) -> str | None:
 def _reconcile(claim: Claim) -> bool:
     """Adopt the pin an earlier attempt made, if it is on the board. True: go on and create."""
     pin = claim.pin
-    unknown = list(_unknown_attempts(pin).order_by("started_at"))
+    unknown = list(unknown_create_attempts(pin).order_by("started_at"))
     PublishAttempt.objects.filter(pk__in=[attempt.pk for attempt in unknown]).update(
         outcome=PublishAttempt.Outcome.UNKNOWN)
     settle_until = unknown[-1].started_at + timedelta(seconds=settings.PUBLISH_UNKNOWN_OUTCOME_SETTLE_SECONDS)

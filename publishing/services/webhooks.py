@@ -91,7 +91,8 @@ def _vetted_address(url: str) -> tuple[str | None, str | None]:
     host = parts.hostname or ""
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)}
+        # In the resolver's order of preference (dict keys: unique, ordered).
+        addresses = list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
     except (OSError, UnicodeError, ValueError):
         return None, f"The host {host!r} could not be resolved."
     if not addresses:
@@ -99,7 +100,7 @@ def _vetted_address(url: str) -> tuple[str | None, str | None]:
     private = sorted(address for address in addresses if not _address_is_public(address))
     if private:
         return None, f"The host {host!r} resolves to a private, loopback or link-local address ({private[0]})."
-    return sorted(addresses)[0], None
+    return addresses[0], None
 
 
 def _clean_url(url) -> str:

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
@@ -21,7 +22,7 @@ def workspace_key_or_404(ctx, public_id) -> ApiKey:
 
 def page(request, ctx, *, form=None, issued=None, issued_for=None, status=200, fragment=None):
     """The keys page; ``issued`` is a just-made secret, shown in this one response and never again."""
-    return render_page(
+    response = render_page(
         request,
         TEMPLATE,
         {
@@ -35,6 +36,9 @@ def page(request, ctx, *, form=None, issued=None, issued_for=None, status=200, f
         status=status,
         fragment=fragment,
     )
+    if issued:
+        add_never_cache_headers(response)  # no copy of the secret in any cache or the back button
+    return response
 
 
 @login_required
@@ -66,7 +70,9 @@ def api_key_rotate_view(request, public_id):
     key = workspace_key_or_404(ctx, public_id)
     form = ApiKeyRotateForm(request.POST)
     if not form.is_valid():
-        return page(request, ctx, status=422, fragment="keys_area")
+        reasons = " ".join(problem for problems in form.errors.values() for problem in problems)
+        return render_page(request, "publishing/api_keys.html#key_error",
+                           {"error": {"message": f"The key was not rotated: {reasons}"}}, status=422)
     try:
         issued = api_key_rotate(key=key, grace=form.cleaned_data["grace"], actor=ctx.user)
     except DomainError as error:

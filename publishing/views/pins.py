@@ -127,10 +127,19 @@ def pin_edit(request, public_id):
         except DomainError as error:
             add_domain_error(form, error)
         else:
-            messages.success(request, "Saved the pin." + (" It is back in the approval queue." if pin.approval_state == ApprovalState.PENDING else ""))
+            messages.success(request, "Saved the pin." + after_edit_note(pin))
             return back_to_pin(request, pin)
     return render_page(request, "publishing/pins/edit.html", {"ctx": ctx, "pin": pin, "form": form},
                        status=422 if form.errors else 200)
+
+
+def after_edit_note(pin: Pin) -> str:
+    """What happens next to an edited pin that now needs approval (see ``pin_update``)."""
+    if pin.approval_state != ApprovalState.PENDING:
+        return ""
+    if pin.status == PinStatus.FAILED:
+        return " A manager approves it when they retry it."
+    return " It is back in the approval queue."
 
 
 @login_required

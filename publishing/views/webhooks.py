@@ -5,6 +5,7 @@ import secrets
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from publishing.access import team_context_or_404
@@ -21,7 +22,7 @@ SECRET_BYTES = 32
 
 
 def webhooks_page(request, ctx, *, form=None, issued_secret=None, issued_for=None, error=None, status=200):
-    return render_page(
+    response = render_page(
         request, TEMPLATE,
         {
             "ctx": ctx,
@@ -35,6 +36,9 @@ def webhooks_page(request, ctx, *, form=None, issued_secret=None, issued_for=Non
         },
         status=status, fragment="webhooks_area",
     )
+    if issued_secret:
+        add_never_cache_headers(response)  # the secret is shown in this one response only
+    return response
 
 
 def workspace_webhook_or_404(ctx, public_id) -> Webhook:

@@ -77,6 +77,12 @@ QUERY_CASES = [
     "/v1/pins?offset=-1",
     "/v1/pins?limit=true",
     "/v1/pins?since=yesterday",
+    # Moments whose UTC time leaves years 1-9999 (SQLite compares in UTC: a 500 there otherwise).
+    "/v1/pins?since=0001-01-01T00:00:00%2B14:00",
+    "/v1/pins?until=9999-12-31T23:59:59-14:00",
+    "/v1/schedules?since=0001-01-01T00:00:00%2B14:00",
+    "/v1/assets?until=9999-12-31T23:59:59-14:00",
+    "/v1/activity-logs?since=0001-01-01T00:00:00%2B14:00",
     "/v1/pins?sort=random",
     "/v1/pins?status=eaten",
     "/v1/pins?account_id=12",
@@ -87,6 +93,9 @@ QUERY_CASES = [
     "/v1/activity-logs?cursor=%00",
     "/v1/activity-logs?limit=201",
     "/v1/dashboard/summary?tz=%00",
+    "/v1/dashboard/summary?start=0001-01-01T00:00:00&end=0001-01-01T01:00:00",  # the previous period is year 0
+    "/v1/dashboard/summary?end=0001-01-05T00:00:00Z",
+    "/v1/dashboard/summary?start=0001-01-01T05:00:00%2B14:00&end=0001-01-01T09:00:00%2B14:00",
     "/v1/rate-meter?account_id=%00",
     "/v1/pinterest/boards?account_id=nope",
     f"/v1/pinterest/boards/bad%00board/access?account_id={UUID_ZERO}",
@@ -101,6 +110,13 @@ def test_bad_query_and_path_values_are_422(server, headers, path):
     response = http(server, "GET", path, headers=headers)
     assert response.status_code == 422, response.text
     assert response.json()["error"]["errors"]
+
+
+def test_analytics_dates_whose_range_leaves_the_calendar_are_422(server, headers, account):
+    response = http(server, "GET", f"/v1/pinterest/accounts/{account.public_id}/analytics?end_date=0001-01-05",
+                    headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["errors"][0]["field"] == "end_date"
 
 
 def test_a_body_that_is_not_utf8_json_is_422(server, headers):

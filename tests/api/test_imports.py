@@ -69,3 +69,27 @@ def test_an_outsider_cannot_see_an_import(keyed, outsider_client, account, board
     with pytest.raises(NotFoundError):
         outsider_client.pins.get_import(job.id)
     assert outsider_client.pins.list_imports() == []
+
+
+def test_an_import_longer_than_one_task_hands_its_remaining_rows_to_a_fresh_run(keyed, account, board, settings,
+                                                                                start_cluster):
+    """django-q2 kills a task at its timeout (90 s) and never reruns it; 5000 rows take minutes."""
+    from publishing.models import ImportJob
+    from publishing.services.imports import pin_import_run
+
+    settings.PIN_IMPORT_TASK_SECONDS = 0  # runs in this process stop after one row
+    client = keyed()
+    job = client.pins.import_json([
+        PinImportCreate(account_id=account.public_id, board_id=board.pinterest_board_id, title=f"Row {n}",
+                        image_url="https://images.example.com/a.jpg", idempotency_key=f"long-{n}")
+        for n in range(3)])
+    stored = ImportJob.objects.get(public_id=job.id)
+    assert pin_import_run(stored.pk) == "continued"
+    stored.refresh_from_db()
+    assert (stored.status, len(stored.results), stored.lease_expires_at) == ("queued", 1, None)
+    start_cluster()  # the worker (default time budget) runs what is queued: the rest of the rows
+    done = finished(client, job.id)
+    assert done.status.value == "completed" and done.processed_rows == 3
+    assert [r.row_number for r in done.results] == [1, 2, 3]
+    assert ImportJob.objects.get(pk=stored.pk).started_at == stored.started_at  # when the first run began
+    assert Pin.objects.filter(source=Pin.Source.IMPORT).count() == 3

@@ -46,10 +46,12 @@ EXPECT_TIMEOUT_MS = 20_000
 E2E_DIR = Path(__file__).resolve().parent
 
 
+@pytest.hookimpl(hookwrapper=True)
 def pytest_collection_modifyitems(session, config, items):
-    """Browser tests run last. Playwright's sync API keeps an event loop running in the main
+    """Browser tests run last (after every other plugin's reordering, pytest-django's included). Playwright's sync API keeps an event loop running in the main
     thread from its first use to the end of the session, and any later test that calls
     ``asyncio.run()`` (the async Pinterest client's, the async SDK's) would fail on it."""
+    yield
     items.sort(key=lambda item: Path(str(item.path)).is_relative_to(E2E_DIR))
 
 

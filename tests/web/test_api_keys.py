@@ -25,6 +25,7 @@ def test_a_new_key_is_shown_once_with_a_copy_button_and_works(cast, login, works
     html = response.content.decode()
     plaintext = SECRET.search(html)[1]
     assert plaintext.startswith("pb_test_") and 'data-copy-target="#issued-secret"' in html
+    assert "no-store" in response["Cache-Control"]
     assert api_key_authenticate(plaintext=plaintext).name == "Shop sync"
     assert plaintext not in client.get("/app/api-keys/").content.decode()
     assert ApiKey.objects.get().secret_hash != plaintext
@@ -60,6 +61,7 @@ def test_rotating_keeps_the_old_key_working_for_the_grace_period(cast, login, wo
     response = login(cast.admin).post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "2", "grace_1": "hours"},
                                       HTTP_HX_REQUEST="true")
     successor = SECRET.search(response.content.decode())[1]
+    assert "no-store" in response["Cache-Control"]
     old = ApiKey.objects.get(pk=issued.key.pk)
     assert api_key_authenticate(plaintext=issued.plaintext) == old  # still valid during the grace period
     assert api_key_authenticate(plaintext=successor).scopes == ["read"]
@@ -76,8 +78,12 @@ def test_rotating_with_no_grace_stops_the_old_key_now(cast, login, workspace):
 def test_a_grace_period_must_be_sensible(cast, login, workspace):
     issued = api_key_create(workspace=workspace, name="Worker")
     client = login(cast.admin)
-    assert client.post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "-1", "grace_1": "hours"}).status_code == 422
-    assert client.post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "90", "grace_1": "days"}).status_code == 422
+    negative = client.post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "-1", "grace_1": "hours"})
+    too_long = client.post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "90", "grace_1": "days"})
+    assert (negative.status_code, too_long.status_code) == (422, 422)
+    # The member is told why, beside the keys, not shown the same page again in silence.
+    assert "greater than or equal to 0" in negative.content.decode()
+    assert "at most 30 days" in too_long.content.decode()
     assert ApiKey.objects.count() == 1
 
 

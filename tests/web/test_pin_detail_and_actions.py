@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from publishing.models import ApprovalState, Pin, PinStatus, PublishAttempt
-from publishing.services.pins import pin_reject
+from publishing.services.pins import pin_approve, pin_reject
 from tests.web.helpers import bulk_pins
 
 
@@ -68,6 +68,17 @@ def test_editing_a_rejected_pin_sends_it_back_for_approval(cast, login, make_pin
     login(cast.editor).post(f"/app/pins/{pin.public_id}/edit", form)
     pin.refresh_from_db()
     assert pin.title == "Fixed typo" and pin.approval_state == ApprovalState.PENDING and pin.status == PinStatus.QUEUED
+
+
+def test_an_editor_editing_an_approved_pin_sends_it_back_for_approval(cast, login, make_pin, offline_board):
+    pin = pin_approve(pin=make_pin(), actor_user=cast.manager)
+    form = {"board_id": offline_board.pinterest_board_id, "title": "Changed after approval", "description": "",
+            "link_url": "", "alt_text": ""}
+    response = login(cast.editor).post(f"/app/pins/{pin.public_id}/edit", form, follow=True)
+    assert "It is back in the approval queue." in response.content.decode()
+    pin.refresh_from_db()
+    assert (pin.title, pin.status, pin.approval_state) == ("Changed after approval", PinStatus.QUEUED,
+                                                           ApprovalState.PENDING)
 
 
 def test_a_published_pin_cannot_be_edited(cast, login, workspace, offline_account, offline_board):

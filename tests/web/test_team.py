@@ -137,6 +137,7 @@ def test_a_webhook_secret_is_shown_once_and_stored_encrypted(cast, login, settin
     response = client.post("/app/team/webhooks/create", {"url": "https://hooks.example.com/pins", "events": ["pin.published"]},
                            HTTP_HX_REQUEST="true")
     secret = re.search(r'id="webhook-secret" class="secret" type="text" readonly value="([^"]+)"', response.content.decode())[1]
+    assert "no-store" in response["Cache-Control"]
     webhook = Webhook.objects.get()
     assert webhook.secret == secret and webhook.events == ["pin.published"]
     with connection.cursor() as cursor:

@@ -1,7 +1,7 @@
 """/v1/dashboard/summary and /v1/rate-meter: publishing activity and the publishing pace."""
 
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.db.models import Count, Q
@@ -24,6 +24,10 @@ DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=366)
 HOURLY_UP_TO = timedelta(hours=48)
 WAITING = (PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.PUBLISHING)
+# No pin predates these bounds; inside them every derived moment (the previous period, the UTC
+# conversion the database makes) stays within what ``datetime`` can represent.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class SummaryFilters(InSchema):
@@ -113,6 +117,12 @@ def _aware(moment: datetime, zone) -> datetime:
     return moment.replace(tzinfo=zone) if timezone.is_naive(moment) else moment
 
 
+def _within_bounds(moment: datetime, field: str) -> datetime:
+    if not EARLIEST <= moment < LATEST:
+        raise ValidationError("out_of_range", f"{field} must fall between {EARLIEST:%Y} and {LATEST:%Y}.", field=field)
+    return moment
+
+
 def _pin_stats(pins, start: datetime, end: datetime) -> dict:
     in_range = {"published": Q(published_at__gte=start, published_at__lt=end, status=PinStatus.PUBLISHED),
                 "failed": Q(status=PinStatus.FAILED, failed_at__gte=start, failed_at__lt=end)}
@@ -155,8 +165,8 @@ def _series(pins, start: datetime, end: datetime, zone, hourly: bool) -> list[di
 def summary(request, filters: Query[SummaryFilters]):
     who = caller(request).require(Need.READ)
     zone = _zone(filters.tz, who)
-    end = _aware(filters.end, zone) if filters.end else timezone.now()
-    start = _aware(filters.start, zone) if filters.start else end - DEFAULT_RANGE
+    end = _within_bounds(_aware(filters.end, zone), "end") if filters.end else timezone.now()
+    start = _within_bounds(_aware(filters.start, zone), "start") if filters.start else end - DEFAULT_RANGE
     if start >= end:
         raise ValidationError("invalid_range", "start must be before end.", field="start")
     if end - start > MAX_RANGE:

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from publishing.api.errors import ApiError
 from publishing.api.lookups import pin_or_404
-from publishing.api.schemas.common import InSchema, responses
+from publishing.api.schemas.common import FilterMoment, InSchema, responses
 from publishing.api.schemas.content import AnalyticsFilters
 from publishing.api.security import ApiCaller, Need, caller
 from publishing.models import AuditEvent, PinterestAccount
@@ -191,7 +191,7 @@ class ActivityFilters(InSchema):
     action: str | None = Field(None, max_length=64)
     status: Literal["success", "failed", "queued", "canceled"] | None = None
     resource_type: str | None = Field(None, max_length=64)
-    since: datetime | None = None
+    since: FilterMoment | None = None
 
 
 class ActivityOut(Schema):
@@ -335,7 +335,11 @@ def simulated_analytics(who: ApiCaller, filters: AnalyticsFilters, *, account: P
     if not who.workspace.is_sandbox:
         not_available("Pinboard does not collect Pinterest analytics; see them in Pinterest's own analytics.")
     end = filters.end_date or timezone.localdate()
-    start = filters.start_date or end - timedelta(days=29)
+    try:
+        start = filters.start_date or end - timedelta(days=29)
+    except OverflowError:  # an end_date in the first days of year 1
+        raise ValidationError("out_of_range", "end_date is too early to have a default start_date.",
+                              field="end_date") from None
     if start > end:
         raise ValidationError("invalid_range", "start_date must not be after end_date.", field="start_date")
     if (end - start).days > 365:

@@ -1,5 +1,6 @@
 """Building blocks shared by every area's In and Out schemas."""
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -21,6 +22,20 @@ def refuse_nul(value: Any) -> Any:
             refuse_nul(item)
     return value
 
+
+def representable_in_utc(value: datetime) -> datetime:
+    """Databases compare moments in UTC (SQLite converts them in Python): refuse one that UTC
+    cannot hold, such as 0001-01-01T00:00+14:00, as bad input instead of a 500."""
+    if value.tzinfo is not None:
+        try:
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is out of range once converted to UTC") from None
+    return value
+
+
+# A list filter's moment (since, until).
+FilterMoment = Annotated[datetime, AfterValidator(representable_in_utc)]
 
 # For path and query parameters declared one by one.
 SafeStr = Annotated[str, AfterValidator(refuse_nul)]

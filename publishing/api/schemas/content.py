@@ -8,7 +8,7 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from publishing.api.schemas.common import BoardId, InSchema, Limit, Offset, SafeStr, refuse_nul
+from publishing.api.schemas.common import BoardId, FilterMoment, InSchema, Limit, Offset, SafeStr, refuse_nul
 from publishing.models import Asset, Board, Pin, PinterestAccount, Webhook
 from publishing.services.imports import MAX_ROWS
 
@@ -120,8 +120,8 @@ class AssetFilters(InSchema):
     q: str | None = Field(None, max_length=255)
     asset_type: Literal["image", "video"] | None = None
     in_use: bool | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: FilterMoment | None = None
+    until: FilterMoment | None = None
 
 
 class AssetOut(Schema):
@@ -262,8 +262,8 @@ class PinFilters(InSchema):
     board_id: BoardId | None = None
     status: PinStatusName | None = None
     error_code: str | None = Field(None, max_length=64)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: FilterMoment | None = None
+    until: FilterMoment | None = None
     q: str | None = Field(None, max_length=255)
     sort: PinSort = "created_at_desc"
     removed: bool | None = None
@@ -466,8 +466,8 @@ class ScheduleFilters(InSchema):
     account_id: UUID | None = None
     board_id: BoardId | None = None
     status: ScheduleStatusName | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: FilterMoment | None = None
+    until: FilterMoment | None = None
     q: str | None = Field(None, max_length=255)
     sort: ScheduleSort = "run_at_desc"
 

@@ -226,6 +226,17 @@ def test_an_editors_change_to_a_failed_pin_is_approved_again_before_it_retries(p
     assert enqueued == []  # nothing publishes before a manager approves
 
 
+def test_an_editor_moving_a_failed_pin_to_another_board_needs_approval(pin, cast, offline_account,
+                                                                       django_capture_on_commit_callbacks):
+    set_status(pin, PinStatus.FAILED, error_code="board_not_found")
+    lamps = Board.objects.create(account=offline_account, pinterest_board_id="900000000000000555", name="Lamps")
+    with django_capture_on_commit_callbacks(execute=False) as enqueued:
+        retried = pin_retry(pin=pin, actor_user=cast.editor, board_id=lamps.pinterest_board_id)
+    assert (retried.board_id, retried.status, retried.approval_state) == (
+        lamps.pinterest_board_id, PinStatus.QUEUED, ApprovalState.PENDING)
+    assert enqueued == []
+
+
 def test_a_managers_change_keeps_the_approval(workspace, cast, offline_account, offline_board):
     pending = pin_create(workspace=workspace, actor_user=cast.editor, source="dashboard",
                          data=pin_payload(offline_account, offline_board))
