@@ -63,12 +63,30 @@ class OpenAPIRequest:
 
     @property
     def body(self) -> bytes | None:
-        content = self._request.content
-        return content or None
+        return _sent_body(self._request) or None
 
     @property
     def content_type(self) -> str:
         return self._request.headers.get("Content-Type", "").lower()
+
+
+def _sent_body(request: httpx.Request) -> bytes:
+    """The body as sent. A streamed body (a base64 image read from a file) is read again from
+    its stream, which must be replayable, and must be exactly as long as its Content-Length."""
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        pass
+    try:
+        content = b"".join(request.stream)
+    except httpx.StreamConsumed:
+        raise ContractViolation(f"{request.method} {request.url}: a one-shot stream cannot be checked") from None
+    declared = request.headers.get("Content-Length")
+    if declared != str(len(content)):
+        raise ContractViolation(
+            f"{request.method} {request.url}: Content-Length {declared} but the body has {len(content)} bytes"
+        )
+    return content
 
 
 class OpenAPIResponse:

@@ -200,6 +200,15 @@ class Schedule(models.Model):
     run_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=16, choices=ScheduleStatus.choices, default=ScheduleStatus.SCHEDULED)
     payload = models.JSONField(default=dict)
+    # The caller's key (an import row's, a Compose form's): a repeat with the same key and payload
+    # gets this schedule back instead of publishing twice. The API's ScheduleCreate has no key, so
+    # most schedules have none: NULL, which the partial unique constraint below leaves out.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    # A hash of the request as first submitted: same key + another fingerprint = a conflict.
+    payload_fingerprint = models.CharField(max_length=64, blank=True)
+    # Someone whose pins need approval (an editor, by the team's rules) wrote or changed the content:
+    # the pin it becomes awaits approval whoever the schedule's author is.
+    needs_approval = models.BooleanField(default=False)
     last_error = models.CharField(max_length=1000, blank=True)
     pin = models.OneToOneField(Pin, on_delete=models.SET_NULL, null=True, blank=True, related_name="schedule")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -218,6 +227,11 @@ class Schedule(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in ScheduleStatus]), name="schedule_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="schedule_idempotency_key_unique_per_workspace",
             ),
         ]
         indexes = [models.Index(fields=["status", "run_at"], name="schedule_due_idx")]

@@ -45,6 +45,7 @@ from publishing.pinterest.models import (
     PinCreate,
     UserAccount,
 )
+from publishing.pinterest.streaming import StreamedJson, files_in
 from publishing.pinterest.transport import (
     CREATED,
     DELETED,
@@ -83,6 +84,15 @@ def validated(model, **fields):
 
 def body(model_instance) -> dict:
     return model_instance.model_dump(mode="json", exclude_none=True)
+
+
+def json_body(model_instance) -> dict:
+    """``json=`` for a plain body; ``streamed_json=`` when base64 fields come from files."""
+    files = []
+    files_in(model_instance, files.append)
+    if not files:
+        return {"json": body(model_instance)}
+    return {"streamed_json": StreamedJson(body(model_instance), files)}
 
 
 BOARD_LIST_PRIVACY = ("ALL", "PUBLIC", "PROTECTED", "SECRET", "PUBLIC_AND_SECRET")
@@ -228,7 +238,7 @@ class Endpoints:
             dominant_color=dominant_color,
         )
         return self._call(
-            Call("pins/create", "POST", "pins", success=CREATED, json=body(payload), result=Pin)
+            Call("pins/create", "POST", "pins", success=CREATED, result=Pin, **json_body(payload))
         )
 
     def pin_get(self, pin_id: str) -> Pin:

@@ -7,6 +7,7 @@ keys the spec does not list (``images.originals``, ``"status": "failure"``).
 from __future__ import annotations
 
 import base64
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Generic, Literal, TypeVar
@@ -16,10 +17,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     SecretStr,
     StringConstraints,
     model_validator,
 )
+
+from publishing.pinterest.streaming import Base64File
 
 
 def refuse_nul(value: str) -> str:
@@ -32,7 +37,30 @@ def refuse_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(refuse_nul)]
 PinterestId = Annotated[str, StringConstraints(pattern=r"^[0-9]+$", max_length=64)]
 ImageContentType = Literal["image/jpeg", "image/png"]
-Base64Data = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/=]+$")]
+BASE64_PATTERN = r"^[A-Za-z0-9+/=]+$"
+Base64Data = Annotated[str, StringConstraints(pattern=BASE64_PATTERN)]
+BASE64_TEXT = re.compile(BASE64_PATTERN)
+
+
+def base64_text_or_file(value: object) -> str | Base64File:
+    if isinstance(value, Base64File):
+        if value.size == 0:
+            raise ValueError(f"{value.name} is empty")
+        return value
+    if not isinstance(value, str) or not BASE64_TEXT.fullmatch(value):
+        raise ValueError("must be base64 text (A-Z, a-z, 0-9, +, / and =) or a Base64File")
+    return value
+
+
+def placeholder_of(value: str | Base64File) -> str:
+    # In the JSON dump a streamed file stands as its placeholder; the client swaps the file in.
+    return value.placeholder if isinstance(value, Base64File) else value
+
+
+# Base64 text given inline, or a file whose base64 the client streams into the request body.
+StreamableBase64 = Annotated[
+    str | Base64File, PlainValidator(base64_text_or_file), PlainSerializer(placeholder_of, return_type=str)
+]
 
 
 class PinterestModel(BaseModel):
@@ -127,15 +155,24 @@ class ImageUrlSource(PinterestModel):
 
 
 class ImageBase64Source(PinterestModel):
-    """An image sent inline. Only for small images: the whole file travels in the JSON body."""
+    """An image sent inline: the whole file travels base64-encoded in the JSON body.
+
+    ``from_file`` keeps only a reference to the file; the client streams its base64 into the
+    request (see ``streaming``), so even a 20 MB image is never held in memory.
+    """
 
     source_type: Literal["image_base64"] = "image_base64"
     content_type: ImageContentType
-    data: Base64Data
+    data: StreamableBase64
 
     @classmethod
     def from_bytes(cls, content: bytes, content_type: ImageContentType) -> ImageBase64Source:
         return cls(content_type=content_type, data=base64.b64encode(content).decode("ascii"))
+
+    @classmethod
+    def from_file(cls, source, content_type: ImageContentType) -> ImageBase64Source:
+        """``source``: a path, or a Django File/FieldFile (read through its storage)."""
+        return cls(content_type=content_type, data=Base64File(source))
 
 
 class CarouselItem(PinterestModel):
@@ -161,7 +198,7 @@ class VideoSource(PinterestModel):
     cover_image_url: Annotated[Text, StringConstraints(min_length=1, max_length=2048)] | None = None
     cover_image_key_frame_time: Annotated[int, Field(ge=0)] | None = None
     cover_image_content_type: ImageContentType | None = None
-    cover_image_data: Base64Data | None = None
+    cover_image_data: StreamableBase64 | None = None
 
     @model_validator(mode="after")
     def _exactly_one_cover(self) -> VideoSource:

@@ -21,6 +21,7 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from publishing.pinterest import errors
+from publishing.pinterest.streaming import StreamedJson
 
 logger = logging.getLogger("publishing.pinterest")
 
@@ -41,6 +42,7 @@ class Call:
     result: Any = None  # what a success body parses into; None when there is no body to read
     params: dict[str, Any] | None = None
     json: Any = None
+    streamed_json: StreamedJson | None = None  # a JSON body with file-backed base64 fields
     form: dict[str, str] | None = None
     upload_fields: dict[str, str] | None = None
     upload_file: Path | None = None
@@ -191,6 +193,17 @@ class BaseSession:
         self.rate_limit: RateLimitStatus | None = None
 
     def _request(self, call: Call, files: dict | None) -> httpx.Request:
+        if call.streamed_json is not None:
+            request = self._http.build_request(
+                call.method,
+                relative(call.url),
+                params=call.params,
+                headers=call.streamed_json.headers,  # a real Content-Length: no chunked encoding
+                content=call.streamed_json,
+            )
+            # httpx wraps any iterable as a sync-only stream; ours serves the async client too.
+            request.stream = call.streamed_json
+            return request
         return self._http.build_request(
             call.method,
             relative(call.url),

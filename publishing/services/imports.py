@@ -1,7 +1,7 @@
 """Bulk pin imports: a JSON array or a CSV file of rows, processed by a job, one result per row.
 
-A row becomes a pin through ``pin_create`` (its ``idempotency_key`` makes a repeated row an
-``existing`` one), or a schedule through ``schedule_create`` when it has ``run_at``. The job
+A row becomes a pin through ``pin_create``, or a schedule through ``schedule_create`` when it
+has ``run_at``; either way its ``idempotency_key`` makes a repeated row an ``existing`` one. The job
 claims the import with a conditional UPDATE and a lease, and saves each row's result in the
 same transaction as the row's pin or schedule, so a job that runs twice (or dies half-way and
 is re-delivered) never creates a row's pin or schedule twice.
@@ -121,12 +121,13 @@ def _row_result(job: ImportJob, row_number: int, row) -> dict:
     result["idempotency_key"] = row.get("idempotency_key") if isinstance(row.get("idempotency_key"), str) else None
     actors = {"actor_user": job.created_by, "actor_key": job.created_by_key}
     try:
-        if row.get("run_at"):
-            schedule = schedule_create(workspace=job.workspace, data=row, **actors)
-            return {**result, "status": "created", "schedule_id": str(schedule.public_id)}
         if not row.get("idempotency_key"):
             # Unlike a dashboard form, an imported row must name its key: importing twice must not publish twice.
             raise ValidationError("validation_error", "Field required", field="idempotency_key")
+        if row.get("run_at"):
+            schedule = schedule_create(workspace=job.workspace, data=row, **actors)
+            return {**result, "status": "existing" if schedule.idempotent_replay else "created",
+                    "schedule_id": str(schedule.public_id)}
         pin = pin_create(workspace=job.workspace, source=Pin.Source.IMPORT, data=row, **actors)
     except DomainError as error:
         message = error.message if not error.field or error.field in error.message else f"{error.field}: {error.message}"

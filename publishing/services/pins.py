@@ -309,10 +309,11 @@ def _audit(pin: Pin, action: str, *, actor_user=None, actor_key=None, details=No
 
 
 def pin_create(*, workspace: Workspace, actor_user: User | None = None, actor_key: ApiKey | None = None,
-               source: str, data) -> Pin:
+               source: str, data, approval_required: bool = False) -> Pin:
     """Create a pin (queued, or queued awaiting approval) and enqueue its publishing.
 
-    Returns the pin; ``pin.idempotent_replay`` is True when an earlier pin with the same
+    ``approval_required`` sends it to approval whatever the actor's role (a schedule whose content
+    an editor wrote or changed becomes a pin as its author, who may be a manager). Returns the pin; ``pin.idempotent_replay`` is True when an earlier pin with the same
     ``idempotency_key`` and payload came back instead (nothing new is published then).
     Raises ValidationError (fields named), PermissionDenied (key allow-list) or
     IdempotencyConflict (same key, other payload).
@@ -333,7 +334,8 @@ def pin_create(*, workspace: Workspace, actor_user: User | None = None, actor_ke
     _resolve_targets(draft, workspace=workspace, actor_key=actor_key)
     draft.raise_if_invalid()
 
-    needs_approval = pin_needs_approval(team=workspace.team, actor_user=actor_user, actor_key=actor_key)
+    needs_approval = approval_required or pin_needs_approval(team=workspace.team, actor_user=actor_user,
+                                                             actor_key=actor_key)
     pin = Pin(
         workspace=workspace,
         account=draft.account,
@@ -364,13 +366,19 @@ def pin_create(*, workspace: Workspace, actor_user: User | None = None, actor_ke
 
 def _replay_of(workspace: Workspace, key: str, fingerprint: str) -> Pin | None:
     """The pin already created with this key, or None; a different payload is a conflict."""
-    existing = Pin.objects.select_related("account", "asset", "workspace").filter(
-        workspace=workspace, idempotency_key=key).first()
+    return idempotent_replay_of(Pin.objects.select_related("account", "asset", "workspace").filter(
+        workspace=workspace), key=key, fingerprint=fingerprint, noun="pin")
+
+
+def idempotent_replay_of(candidates, *, key: str, fingerprint: str, noun: str):
+    """The row of ``candidates`` (one workspace's pins or schedules) holding ``key``, marked
+    ``idempotent_replay``, or None; the same key with another payload fingerprint is a conflict."""
+    existing = candidates.filter(idempotency_key=key).first()
     if existing is None:
         return None
     if existing.payload_fingerprint != fingerprint:
         raise IdempotencyConflict(
-            message=f"idempotency_key {key!r} was already used for a different pin.",
+            message=f"idempotency_key {key!r} was already used for a different {noun}.",
             field="idempotency_key",
             remediation="Send the original payload again, or use a new idempotency_key.",
         )

@@ -16,22 +16,46 @@ schedule runs once however many jobs reach it.
 
 After its pin exists, the schedule's status follows the pin's: queued, deferred, running
 (publishing), done (published) or failed.
+
+Repeats: a caller that may submit twice (an import run again, a Compose form sent twice) gives an
+``idempotency_key``; the database keeps it unique per workspace, so the same key and payload get
+the first schedule back and another payload is an ``idempotency_conflict`` (as for pins).
+
+Approval: the pin is created as the schedule's author, so ``needs_approval`` remembers whether
+someone whose pins need approval wrote or changed the content; the pin then awaits approval even
+when the author is a manager.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zoneinfo
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from publishing.models import ApiKey, Pin, PinStatus, Schedule, ScheduleStatus, User, Workspace
 from publishing.services.audit import audit_record
 from publishing.services.bulk import bulk_apply
-from publishing.services.errors import BadRequest, DomainError, InvalidState, NotFound, ValidationError
-from publishing.services.pins import pin_create, pin_draft, pin_retry, pin_validate
+from publishing.services.errors import (
+    BadRequest,
+    DomainError,
+    InvalidState,
+    NotFound,
+    ValidationError,
+)
+from publishing.services.pins import (
+    TEXT_LIMITS,
+    idempotent_replay_of,
+    pin_create,
+    pin_draft,
+    pin_needs_approval,
+    pin_retry,
+    pin_validate,
+)
 from publishing.services.queue import task_enqueue
 
 RUN_TASK = "publishing.tasks.run_schedule"
@@ -157,10 +181,51 @@ def _audit(schedule: Schedule, action: str, actor_user=None, actor_key=None, det
                  target=schedule, details=details)
 
 
+def _idempotency_key(data: dict) -> str | None:
+    """The caller's key, cleaned like a pin's; None when there is none."""
+    key = data.get("idempotency_key")
+    if key is None:
+        return None
+    if not isinstance(key, str):
+        raise ValidationError("invalid_type", "Must be text.", field="idempotency_key")
+    if "\x00" in key:
+        raise ValidationError("invalid_characters", "Must not contain NUL characters.", field="idempotency_key")
+    limit = TEXT_LIMITS["idempotency_key"]
+    if len(key) > limit:
+        raise ValidationError("too_long", f"Must be at most {limit} characters (got {len(key)}).",
+                              field="idempotency_key")
+    return key.strip() or None
+
+
+def _fingerprint(data: dict) -> str:
+    """A hash of the request as submitted (pin part, account and time), empty fields left out."""
+    canonical = {name: data[name] for name in sorted((*PAYLOAD_FIELDS, *TIME_FIELDS, "account_id"))
+                 if data.get(name) not in (None, "", [])}
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay_of(workspace: Workspace, key: str | None, fingerprint: str) -> Schedule | None:
+    """The schedule already created with this key, or None; a different payload is a conflict."""
+    if key is None:
+        return None
+    return idempotent_replay_of(Schedule.objects.filter(workspace=workspace), key=key, fingerprint=fingerprint,
+                                noun="schedule")
+
+
 def schedule_create(*, workspace: Workspace, actor_user: User | None = None, actor_key: ApiKey | None = None,
                     data) -> Schedule:
-    """A schedule (status ``scheduled``) that will create its pin at ``run_at``."""
+    """A schedule (status ``scheduled``) that will create its pin at ``run_at``.
+
+    With an ``idempotency_key`` in ``data``, a repeat of the same request returns the first
+    schedule (``schedule.idempotent_replay`` is True, nothing new runs) even once its time has
+    passed; the same key with another payload raises IdempotencyConflict.
+    """
     data = _mapping(data)
+    key = _idempotency_key(data)
+    fingerprint = _fingerprint(data)
+    existing = _replay_of(workspace, key, fingerprint)
+    if existing is not None:
+        return existing
     errors = []
     try:
         run_at = schedule_run_at(workspace=workspace, data=data)
@@ -176,11 +241,22 @@ def schedule_create(*, workspace: Workspace, actor_user: User | None = None, act
         fields = {**errors[0].fields, **errors[1].fields}
         raise ValidationError("validation_error", "; ".join(f"{name}: {text}" for name, text in fields.items()),
                               field=errors[0].field, fields=fields)
-    with transaction.atomic():
-        schedule = Schedule.objects.create(workspace=workspace, account=account, run_at=run_at, payload=payload,
-                                           created_by=actor_user, created_by_key=actor_key)
-        _audit(schedule, "schedule.created", actor_user, actor_key, {"run_at": run_at.isoformat()})
-        task_enqueue(RUN_TASK, schedule.pk, at=run_at)
+    needs_approval = pin_needs_approval(team=workspace.team, actor_user=actor_user, actor_key=actor_key)
+    try:
+        with transaction.atomic():  # a savepoint: a lost race on the key leaves the caller's transaction usable
+            schedule = Schedule.objects.create(workspace=workspace, account=account, run_at=run_at, payload=payload,
+                                               idempotency_key=key, payload_fingerprint=fingerprint,
+                                               needs_approval=needs_approval, created_by=actor_user,
+                                               created_by_key=actor_key)
+            _audit(schedule, "schedule.created", actor_user, actor_key,
+                   {"run_at": run_at.isoformat(), "needs_approval": needs_approval})
+            task_enqueue(RUN_TASK, schedule.pk, at=run_at)
+    except IntegrityError:
+        existing = _replay_of(workspace, key, fingerprint)
+        if existing is None:
+            raise
+        return existing
+    schedule.idempotent_replay = False
     return schedule
 
 
@@ -228,9 +304,13 @@ def schedule_update(*, schedule: Schedule, actor_user: User | None = None, actor
         if any(changes.get(name) is not None for name in TIME_FIELDS):
             locked.run_at = schedule_run_at(workspace=locked.workspace, data=changes)
             task_enqueue(RUN_TASK, locked.pk, at=locked.run_at)
+        before = (locked.payload, locked.account_id)
         merged = {**locked.payload, "account_id": str(locked.account.public_id)}
         merged.update({name: value for name, value in changes.items() if name not in TIME_FIELDS})
         locked.payload, locked.account = _payload_and_account(locked.workspace, merged, actor_key)
+        if (locked.payload, locked.account_id) != before and pin_needs_approval(
+                team=locked.workspace.team, actor_user=actor_user, actor_key=actor_key):
+            locked.needs_approval = True  # content its approvers never saw; moving it in time needs none
         locked.save()
         _audit(locked, "schedule.updated", actor_user, actor_key, {"fields": sorted(changes)})
     return locked
@@ -326,7 +406,8 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
                     "idempotency_key": schedule_idempotency_key(schedule)}
             data.pop("media_type", None)
             pin = pin_create(workspace=schedule.workspace, actor_user=schedule.created_by,
-                             actor_key=schedule.created_by_key, source=Pin.Source.SCHEDULE, data=data)
+                             actor_key=schedule.created_by_key, source=Pin.Source.SCHEDULE, data=data,
+                             approval_required=schedule.needs_approval)
             Schedule.objects.filter(pk=schedule.pk).update(
                 pin=pin, status=PIN_STATUS_TO_SCHEDULE[PinStatus(pin.status)], last_error="", updated_at=now)
     except DomainError as error:

@@ -24,7 +24,7 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     placed = False
     for service_field, message in error.fields.items():
         field = FIELD_ALIASES.get(service_field, service_field)
-        if field in form.fields:
+        if field in form.fields and not form.fields[field].widget.is_hidden:  # a hidden field's errors never show
             form.add_error(field, message)
             placed = True
     if not placed:

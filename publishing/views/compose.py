@@ -12,8 +12,8 @@ from publishing.access import team_context_or_404
 from publishing.forms import AssetUploadForm, ComposeForm
 from publishing.models import Asset, Board, Pin, PinterestAccount
 from publishing.permissions import Permission
-from publishing.services.compose import schedule_create_once
 from publishing.services.pins import pin_create
+from publishing.services.schedules import schedule_create
 from publishing.views.assets import upload_or_add_error
 from publishing.views.common import render_page, submit, uuid_or_none
 
@@ -67,9 +67,9 @@ def publish_or_schedule(ctx, form: ComposeForm) -> str:
     """Create the pin (or its schedule) and say where to go next."""
     data = form.pin_data()
     if form.cleaned_data["when"] == "schedule":
-        payload = {name: value for name, value in data.items() if name != "idempotency_key"}
-        schedule = schedule_create_once(workspace=ctx.workspace, actor_user=ctx.user, form_key=data["idempotency_key"],
-                                        data={**payload, "run_at_local": form.cleaned_data["run_at"]})
+        # The form's key makes a double submit return the first schedule.
+        schedule = schedule_create(workspace=ctx.workspace, actor_user=ctx.user,
+                                   data={**data, "run_at_local": form.cleaned_data["run_at"]})
         return f"{reverse('calendar')}?view=week&date={form.cleaned_data['run_at']:%Y-%m-%d}#schedule-{schedule.public_id}"
     pin = pin_create(workspace=ctx.workspace, actor_user=ctx.user, source=Pin.Source.DASHBOARD, data=data)
     return reverse("pin_detail", args=[pin.public_id])
