@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 from publishing.services import assets
+from publishing.services.accounts import oauth_states_delete_expired
+from publishing.services.imports import pin_imports_requeue_due
 from publishing.services.operations import stuck_work_requeue
 from publishing.services.publishing import pin_publish, pins_requeue_due, pins_watch_leases
 from publishing.services.schedules import schedule_run, schedules_run_due
@@ -33,8 +35,10 @@ def deliver_webhook(delivery_id: int) -> str:
 
 
 def sweep_pins() -> dict:
-    """Periodic: requeue due deferred pins, pins whose worker died (expired lease), stale queued pins."""
-    return pins_requeue_due()
+    """Periodic: requeue due deferred pins, pins whose worker died (expired lease), stale queued pins;
+    resume imports whose run died; delete long-expired OAuth round trips."""
+    return {**pins_requeue_due(), "imports_resumed": pin_imports_requeue_due(),
+            "oauth_states_deleted": oauth_states_delete_expired()}
 
 
 def run_due_schedules() -> int:

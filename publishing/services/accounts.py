@@ -41,6 +41,8 @@ from publishing.services.errors import Conflict, DomainError, NotFound, RateLimi
 logger = logging.getLogger(__name__)
 
 OAUTH_STATE_TTL = timedelta(minutes=10)
+# Expired round trips are kept this long past their expiry (to explain a late callback), then deleted.
+OAUTH_STATE_KEEP_EXPIRED = timedelta(days=1)
 # Refresh an access token this long before it expires, so no call goes out with a dying token.
 REFRESH_MARGIN = timedelta(minutes=5)
 # How long one worker may hold the refresh; others wait at most this long for its result.
@@ -155,6 +157,13 @@ def dashboard_redirect_uri() -> str:
 
 def _state_digest(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
+
+
+def oauth_states_delete_expired(*, now=None) -> int:
+    """Delete the OAuth round trips that expired more than OAUTH_STATE_KEEP_EXPIRED ago."""
+    now = now or timezone.now()
+    deleted, _ = OAuthState.objects.filter(expires_at__lt=now - OAUTH_STATE_KEEP_EXPIRED).delete()
+    return deleted
 
 
 @transaction.atomic

@@ -54,6 +54,16 @@ def access_token_issue(*, user: User, workspace: Workspace) -> IssuedToken:
     return IssuedToken(token=credential.plaintext, record=record)
 
 
+@transaction.atomic
+def access_token_switch(*, user: User, workspace: Workspace, replacing: AccessToken | None = None) -> IssuedToken:
+    """A token for another workspace; the presented one (``replacing``) stops working at once, so
+    a switch never leaves two live tokens behind (the caller replaces its token with the new one)."""
+    issued = access_token_issue(user=user, workspace=workspace)
+    if replacing is not None:
+        access_token_revoke(record=replacing)
+    return issued
+
+
 def access_token_authenticate(*, token: str) -> AccessToken | None:
     """The live token row for a presented bearer token, or None."""
     prefix = credential_prefix(token, kind_parts=1)

@@ -9,6 +9,7 @@ is re-delivered) never creates a row's pin or schedule twice.
 
 import csv
 import io
+import logging
 import time
 from datetime import timedelta
 
@@ -18,17 +19,22 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from publishing.models import ApiKey, ImportJob, Pin, User, Workspace
+from publishing.models import ApiKey, ImportJob, Membership, Pin, User, Workspace
 from publishing.services.audit import audit_record
 from publishing.services.errors import DomainError, ValidationError
 from publishing.services.pins import pin_create
 from publishing.services.queue import task_enqueue
 from publishing.services.schedules import schedule_create
 
+logger = logging.getLogger(__name__)
+
 RUN_TASK = "publishing.services.imports.pin_import_run"
 MAX_ROWS = 5000
 MAX_CSV_BYTES = 10 * 1024 * 1024
-LEASE = timedelta(minutes=5)
+# A run's claim, renewed after every row. Longer than django-q2 lets a task live (Q_CLUSTER's
+# timeout, 90 s), so no second run starts beside a live one; shorter than Q_CLUSTER's retry
+# (120 s), so when a worker dies mid-run the re-delivered task (or the sweeper) can claim the job.
+LEASE = timedelta(seconds=105)
 # One run works at most this long, then hands the rest to a fresh task: a 5000-row import takes
 # minutes, and django-q2 kills a task at Q_CLUSTER's timeout (90 s) without running it again.
 DEFAULT_TASK_SECONDS = 60
@@ -96,6 +102,16 @@ def pin_import_create(*, workspace: Workspace, source_type: str, rows: list, sou
     return job
 
 
+def pin_imports_requeue_due(*, now=None) -> int:
+    """Queue a fresh run for each import whose run died (its lease expired while ``processing``)."""
+    now = now or timezone.now()
+    abandoned = list(ImportJob.objects.filter(status=ImportJob.Status.PROCESSING, lease_expires_at__lt=now)
+                     .values_list("pk", flat=True)[:500])
+    for job_id in abandoned:
+        task_enqueue(RUN_TASK, job_id)
+    return len(abandoned)
+
+
 def _claim(job_id: int) -> bool:
     now = timezone.now()
     claimable = Q(status=ImportJob.Status.QUEUED) | Q(status=ImportJob.Status.PROCESSING, lease_expires_at__lt=now)
@@ -114,6 +130,30 @@ def _hand_over(job: ImportJob) -> str:
     return "continued"
 
 
+def _fail(job_id: int, message: str) -> str:
+    """End the job as ``failed`` with a reason a person can act on (never left in ``processing``)."""
+    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.FAILED, error_message=message[:1000],
+                                               lease_expires_at=None, completed_at=timezone.now(),
+                                               updated_at=timezone.now())
+    return ImportJob.Status.FAILED
+
+
+def _creator_gone(job: ImportJob) -> str | None:
+    """Why the job may no longer act for whoever created it, or None: its rows run with that
+    creator's rights, so a revoked key or a removed member must not keep publishing."""
+    if job.created_by_key_id is not None:
+        key = ApiKey.objects.filter(pk=job.created_by_key_id).values("revoked_at", "expires_at").first()
+        if key is None or key["revoked_at"] is not None or (key["expires_at"] is not None and key["expires_at"] <= timezone.now()):
+            return ("The API key that created this import was revoked or has expired; "
+                    "the remaining rows were not imported.")
+    elif job.created_by_id is not None:
+        is_member = Membership.objects.filter(user_id=job.created_by_id, team_id=job.workspace.team_id,
+                                              user__is_active=True).exists()
+        if not is_member:
+            return "The user who created this import is no longer a member of the team; the remaining rows were not imported."
+    return None
+
+
 def _row_result(job: ImportJob, row_number: int, row) -> dict:
     result = {"row_number": row_number}
     if not isinstance(row, dict):
@@ -121,17 +161,24 @@ def _row_result(job: ImportJob, row_number: int, row) -> dict:
     result["idempotency_key"] = row.get("idempotency_key") if isinstance(row.get("idempotency_key"), str) else None
     actors = {"actor_user": job.created_by, "actor_key": job.created_by_key}
     try:
-        if not row.get("idempotency_key"):
-            # Unlike a dashboard form, an imported row must name its key: importing twice must not publish twice.
-            raise ValidationError("validation_error", "Field required", field="idempotency_key")
-        if row.get("run_at"):
-            schedule = schedule_create(workspace=job.workspace, data=row, **actors)
-            return {**result, "status": "existing" if schedule.idempotent_replay else "created",
-                    "schedule_id": str(schedule.public_id)}
-        pin = pin_create(workspace=job.workspace, source=Pin.Source.IMPORT, data=row, **actors)
+        # A savepoint: a database error in this row must not abort the transaction saving its result.
+        with transaction.atomic():
+            if not row.get("idempotency_key"):
+                # Unlike a dashboard form, an imported row must name its key: importing twice must not publish twice.
+                raise ValidationError("validation_error", "Field required", field="idempotency_key")
+            if row.get("run_at"):
+                schedule = schedule_create(workspace=job.workspace, data=row, **actors)
+                return {**result, "status": "existing" if schedule.idempotent_replay else "created",
+                        "schedule_id": str(schedule.public_id)}
+            pin = pin_create(workspace=job.workspace, source=Pin.Source.IMPORT, data=row, **actors)
     except DomainError as error:
         message = error.message if not error.field or error.field in error.message else f"{error.field}: {error.message}"
         return {**result, "status": "failed", "error_code": error.code, "error_message": message}
+    except Exception:
+        # One bad row must not strand the other rows; the traceback goes to the log, not the result.
+        logger.exception("import %s: row %s failed unexpectedly", job.public_id, row_number)
+        return {**result, "status": "failed", "error_code": "internal_error",
+                "error_message": "This row could not be imported because of an internal error; try it again later."}
     return {**result, "status": "existing" if pin.idempotent_replay else "created", "pin_id": str(pin.public_id)}
 
 
@@ -140,9 +187,19 @@ def pin_import_run(job_id: int) -> str:
     continues). Safe to run twice."""
     if not _claim(job_id):
         return "skipped"
+    try:
+        return _run_rows(job_id)
+    except Exception:
+        logger.exception("import job %s could not continue", job_id)
+        return _fail(job_id, "The import stopped because of an internal error; the rows with results were imported.")
+
+
+def _run_rows(job_id: int) -> str:
     deadline = time.monotonic() + getattr(settings, "PIN_IMPORT_TASK_SECONDS", DEFAULT_TASK_SECONDS)
     job = ImportJob.objects.select_related("workspace__team", "created_by", "created_by_key").get(pk=job_id)
     for index, row in enumerate(job.rows[len(job.results):], start=len(job.results)):
+        if reason := _creator_gone(job):
+            return _fail(job_id, reason)
         with transaction.atomic():
             result = _row_result(job, index + 1, row)
             job.results.append(result)

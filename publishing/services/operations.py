@@ -16,6 +16,7 @@ from django_q.models import Schedule as QSchedule
 
 from publishing.models import Schedule as PinSchedule
 from publishing.models import ScheduleStatus, WebhookDelivery
+from publishing.services.imports import pin_imports_requeue_due
 from publishing.services.publishing import pins_requeue_due, stuck_pins
 from publishing.services.schedules import schedules_run_due
 from publishing.services.webhooks import webhook_deliveries_requeue_due
@@ -100,4 +101,5 @@ def stuck_work_requeue(*, now=None, queued_for: timedelta = OVERDUE) -> dict:
         "pins": pins_requeue_due(now=now, queued_for=queued_for),
         "schedules_run": schedules_run_due(now=now),
         "webhook_deliveries": webhook_deliveries_requeue_due(now=now),
+        "imports": pin_imports_requeue_due(now=now),
     }

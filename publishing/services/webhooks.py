@@ -103,6 +103,23 @@ def _vetted_address(url: str) -> tuple[str | None, str | None]:
     return addresses[0], None
 
 
+def webhook_url_redacted(url: str) -> str:
+    """``scheme://host[:port]/path`` with any userinfo, query and fragment cut off (marked ``…``):
+    receivers often take credentials there (``user:pass@`` or ``?token=``). Shown to members who
+    may not manage integrations, and the only form of the URL the audit trail keeps."""
+    parts = urlsplit(url)
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # an unparsable port: keep the host alone
+        port = ""
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal: brackets again, as in the URL
+        host = f"[{host}]"
+    redacted = f"{parts.scheme}://{host}{port}{parts.path}"
+    removed_something = "@" in parts.netloc or parts.query or parts.fragment
+    return f"{redacted}…" if removed_something else redacted
+
+
 def _clean_url(url) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ValidationError("required", "A webhook URL is required.", field="url")
@@ -156,7 +173,7 @@ def webhook_create(*, workspace: Workspace, url: str, secret: str, events=None, 
                                      events=_clean_events(events), is_enabled=bool(is_enabled))
     audit_record(team=workspace.team, workspace=workspace, action="webhook.created", actor_user=actor_user,
                  actor_label=_actor_label(actor_key), target=webhook,
-                 details={"url": webhook.url, "events": webhook.events})
+                 details={"url": webhook_url_redacted(webhook.url), "events": webhook.events})
     return webhook
 
 
@@ -192,7 +209,7 @@ def webhook_update(*, webhook: Webhook, data, actor_user: User | None = None,
 def webhook_delete(*, webhook: Webhook, actor_user: User | None = None, actor_key: ApiKey | None = None) -> None:
     audit_record(team=webhook.workspace.team, workspace=webhook.workspace, action="webhook.deleted",
                  actor_user=actor_user, actor_label=_actor_label(actor_key), target=webhook,
-                 details={"url": webhook.url})
+                 details={"url": webhook_url_redacted(webhook.url)})
     webhook.delete()
 
 

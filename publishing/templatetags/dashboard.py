@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from publishing.models import ApprovalState, PinStatus, PinterestAccount, ScheduleStatus
+from publishing.services.webhooks import webhook_url_redacted
 
 register = template.Library()
 
@@ -57,6 +58,12 @@ def badge(kind: str, value: str):
 
 MOVING_STATUSES = {PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.PUBLISHING}
 PARKED_APPROVALS = {ApprovalState.PENDING, ApprovalState.REJECTED}
+
+
+@register.filter
+def webhook_url_for(webhook, may_manage_integrations) -> str:
+    """The full URL for members who manage integrations; otherwise without credentials."""
+    return webhook.url if may_manage_integrations is True else webhook_url_redacted(webhook.url)
 
 
 @register.filter

@@ -21,6 +21,16 @@ def test_list_switch_and_work_in_the_other_project(login, cast, production_works
     assert sdk(bearer_token=switched.access_token).auth.me().workspace.environment.value == "sandbox"
 
 
+def test_switch_revokes_the_presenting_token(login, cast, workspace, sdk):
+    client = login(cast.admin)
+    switched = client.projects.switch(SwitchProjectRequest(project_id=workspace.public_id))
+    with pytest.raises(AuthenticationError) as old_token:
+        client.auth.me()
+    assert old_token.value.status_code == 401 and old_token.value.code == "invalid_token"
+    client.set_bearer_token(switched.access_token)
+    assert client.auth.me().workspace.environment.value == "sandbox"
+
+
 def test_create_sandbox_is_idempotent_and_reset_clears_its_content(login, cast, account, board):
     client = login(cast.admin)
     first = client.projects.create_sandbox()

@@ -34,7 +34,7 @@ def switch_project(request, data: ProjectSwitchIn):
     user = who.require_user()
     workspace = get_object_or_404(Workspace.objects.for_team(who.team).select_related("team"),
                                   public_id=data.project_id)
-    issued = auth_services.access_token_issue(user=user, workspace=workspace)
+    issued = auth_services.access_token_switch(user=user, workspace=workspace, replacing=who.access_token)
     return {**projects_context_out(workspace), "access_token": issued.token, "token_type": "bearer",
             "expires_in": issued.expires_in}
 

@@ -1,0 +1,100 @@
+"""Bulk imports that meet trouble: a row failing unexpectedly, a job that cannot go on, a dead run
+(lease and sweeper), and a creator who lost the right to import."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from publishing.models import ImportJob, Membership, Pin
+from publishing.services.imports import LEASE, RUN_TASK, pin_import_create, pin_import_run
+from publishing.services.keys import api_key_create, api_key_revoke
+from publishing.services.teams import membership_remove
+from publishing.tasks import sweep_pins
+from tests.pipeline_fixtures import pin_payload, queued_jobs
+
+pytestmark = pytest.mark.django_db
+
+
+def rows(account, board, *titles):
+    return [pin_payload(account, board, title=title, idempotency_key=f"row-{n}") for n, title in enumerate(titles)]
+
+
+@pytest.fixture
+def faulty_pin_table():
+    """A real database fault, not a mock: inserting a pin titled "explode" fails in the database."""
+    table = Pin._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION pb_explode() RETURNS trigger AS $$ BEGIN "
+                           "IF NEW.title = 'explode' THEN RAISE EXCEPTION 'injected fault'; END IF; "
+                           "RETURN NEW; END $$ LANGUAGE plpgsql")
+            cursor.execute(f"CREATE TRIGGER pb_explode BEFORE INSERT ON {table} "
+                           "FOR EACH ROW EXECUTE FUNCTION pb_explode()")
+        else:
+            cursor.execute(f"CREATE TRIGGER pb_explode BEFORE INSERT ON {table} WHEN NEW.title = 'explode' "
+                           "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
+    # The test's transaction is rolled back at the end, and the trigger with it.
+
+
+def test_an_unexpected_error_in_one_row_fails_that_row_and_the_rest_go_on(
+        faulty_pin_table, workspace, cast, offline_account, offline_board):
+    job = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+                            rows=rows(offline_account, offline_board, "First", "explode", "Third"))
+    assert pin_import_run(job.pk) == ImportJob.Status.COMPLETED_WITH_ERRORS
+    job.refresh_from_db()
+    assert [r["status"] for r in job.results] == ["created", "failed", "created"]
+    assert job.results[1]["error_code"] == "internal_error" and "injected" not in job.results[1]["error_message"]
+    assert (job.created_rows, job.failed_rows, job.lease_expires_at) == (2, 1, None)
+    assert sorted(Pin.objects.values_list("title", flat=True)) == ["First", "Third"]
+
+
+def test_a_job_that_cannot_go_on_ends_failed_with_a_message(workspace, cast, offline_account, offline_board):
+    job = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+                            rows=rows(offline_account, offline_board, "First"))
+    ImportJob.objects.filter(pk=job.pk).update(rows={"not": "a list of rows"})  # a corrupted job
+    assert pin_import_run(job.pk) == ImportJob.Status.FAILED
+    job.refresh_from_db()
+    assert (job.status, job.lease_expires_at) == (ImportJob.Status.FAILED, None)
+    assert "internal error" in job.error_message and job.completed_at
+
+
+def test_the_lease_outlives_a_task_but_not_the_brokers_redelivery(settings):
+    assert settings.Q_CLUSTER["timeout"] < LEASE.total_seconds() < settings.Q_CLUSTER["retry"]
+
+
+def test_a_run_that_died_is_resumed_by_the_sweeper(workspace, cast, offline_account, offline_board,
+                                                   django_capture_on_commit_callbacks):
+    job = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+                            rows=rows(offline_account, offline_board, "First", "Second"))
+    live = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+                             rows=rows(offline_account, offline_board, "Other"))
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PROCESSING,
+                                               lease_expires_at=now - timedelta(seconds=1))
+    ImportJob.objects.filter(pk=live.pk).update(status=ImportJob.Status.PROCESSING, lease_expires_at=now + LEASE)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_pins()["imports_resumed"] == 1
+    assert [args for args, _ in queued_jobs(RUN_TASK)] == [(job.pk,)]
+    assert pin_import_run(job.pk) == ImportJob.Status.COMPLETED and pin_import_run(live.pk) == "skipped"
+
+
+def test_an_import_stops_when_its_api_key_is_revoked(workspace, offline_account, offline_board):
+    key = api_key_create(workspace=workspace, name="importer", scopes=["read", "write"]).key
+    job = pin_import_create(workspace=workspace, source_type="json", actor_key=key,
+                            rows=rows(offline_account, offline_board, "First"))
+    api_key_revoke(key=key)
+    assert pin_import_run(job.pk) == ImportJob.Status.FAILED
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED and "API key" in job.error_message and "revoked" in job.error_message
+    assert job.results == [] and not Pin.objects.exists()
+
+
+def test_an_import_stops_when_its_creator_leaves_the_team(workspace, cast, offline_account, offline_board):
+    job = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+                            rows=rows(offline_account, offline_board, "First"))
+    membership_remove(membership=Membership.objects.get(team=cast.team, user=cast.manager), actor=cast.admin)
+    assert pin_import_run(job.pk) == ImportJob.Status.FAILED
+    job.refresh_from_db()
+    assert "no longer a member" in job.error_message and not Pin.objects.exists()
