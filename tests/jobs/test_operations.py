@@ -93,6 +93,7 @@ def test_stuck_work_lists_and_requeues(pin, workspace, cast, offline_account, of
 
     requeued = run("stuck_work", "--requeue")
     assert "1 with an expired lease" in requeued and "ran 1 schedule(s)" in requeued
+    assert "resumed 0 import(s)." in requeued
     assert Schedule.objects.get().pin is not None
 
 

@@ -32,4 +32,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(
                 f"Requeued pins: {pins['deferred_due']} deferred, {pins['lease_expired']} with an expired lease, "
                 f"{pins['queued_stale']} queued; ran {requeued['schedules_run']} schedule(s); "
-                f"re-sent {requeued['webhook_deliveries']} webhook delivery(ies)."))
+                f"re-sent {requeued['webhook_deliveries']} webhook delivery(ies); "
+                f"resumed {requeued['imports']} import(s)."))
