@@ -154,6 +154,12 @@ def _publish_claimed(claim: Claim) -> None:
         _fail(claim, "account_reconnect_required",
               account.health_message or "The Pinterest account must be reconnected before this pin can publish.")
         return
+    answered = _answered_create(pin)
+    if answered is not None:
+        # A worker died after recording Pinterest's answer and before marking the pin: the pin
+        # exists on Pinterest, so finish the job with it instead of creating a second one.
+        _published(claim, answered.pinterest_pin_id, answered.finished_at)
+        return
     if unknown_create_attempts(pin).exists():
         if not _reconcile(claim):
             return
@@ -183,6 +189,13 @@ def unknown_create_attempts(pin: Pin):
     """Create calls whose outcome is not known: the pin may already be on Pinterest."""
     return PublishAttempt.objects.filter(pin=pin, action=PublishAttempt.Action.CREATE,
                                          outcome__in=[PublishAttempt.Outcome.STARTED, PublishAttempt.Outcome.UNKNOWN])
+
+
+def _answered_create(pin: Pin) -> PublishAttempt | None:
+    """The create call Pinterest answered with a pin id, if the pin was never marked published."""
+    return (PublishAttempt.objects.filter(pin=pin, action=PublishAttempt.Action.CREATE,
+                                          outcome=PublishAttempt.Outcome.PUBLISHED)
+            .exclude(pinterest_pin_id="").order_by("-number").first())
 
 
 def _fingerprint(pin: Pin) -> PinFingerprint:

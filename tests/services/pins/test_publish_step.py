@@ -301,3 +301,20 @@ def test_a_video_pinterest_cannot_process_fails_the_pin(workspace, cast, account
     media_upload_process(media_upload_id=MediaUpload.objects.get(asset=video).pk)
     assert pin_publish(pin_id=pin.pk) == PinStatus.PUBLISHED
     assert pins_on_board(board)[0].media["media_type"] == "video"
+
+
+def test_a_worker_dying_between_pinterests_answer_and_marking_the_pin_publishes_no_second_pin(pin, board):
+    assert pin_publish(pin_id=pin.pk) == PinStatus.PUBLISHED
+    pin.refresh_from_db()
+    made = pin.pinterest_pin_id
+    # What a SIGKILL right after the attempt row recorded Pinterest's answer leaves behind: the
+    # attempt says published, the pin is still "publishing" under a lease that has run out.
+    Pin.objects.filter(pk=pin.pk).update(status=PinStatus.PUBLISHING, pinterest_pin_id="", published_at=None,
+                                         lease_expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert pin_publish(pin_id=pin.pk) == PinStatus.PUBLISHED
+
+    pin.refresh_from_db()
+    assert pin.pinterest_pin_id == made
+    assert [remote.pinterest_id for remote in pins_on_board(board)] == [made]
+    assert outcomes(pin) == [("create", Outcome.PUBLISHED)]
