@@ -33,7 +33,8 @@ class PinQuerySet(models.QuerySet):
 
     def for_workspace(self, workspace: Workspace) -> "PinQuerySet":
         """A workspace's pins that have not been deleted, with what list pages show loaded."""
-        return self.filter(workspace=workspace, deleted_at__isnull=True).select_related("account", "asset")
+        return self.filter(workspace=workspace, deleted_at__isnull=True).select_related(
+            "account", "asset", "cover_image_asset")
 
     def awaiting_approval(self) -> "PinQuerySet":
         return self.filter(status=PinStatus.QUEUED, approval_state=ApprovalState.PENDING)

@@ -1,0 +1,44 @@
+"""/v1 list endpoints answer with a constant number of queries, however many rows they list."""
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from publishing.models import Asset, Pin, Schedule
+from publishing.services.keys import api_key_create
+from tests.pipeline_fixtures import offline_account, offline_board, workspace  # noqa: F401 - fixtures
+
+
+def add_pins(workspace, account, board, count, start):  # noqa: F811 - a parameter, not the fixture
+    for n in range(start, start + count):
+        asset = Asset.objects.create(
+            workspace=workspace, asset_type="video", file=f"v{n}.mp4", original_filename=f"v{n}.mp4",
+            extension=".mp4", content_type="video/mp4", size_bytes=1, checksum_sha256="0" * 64)
+        cover = Asset.objects.create(
+            workspace=workspace, asset_type="image", file=f"c{n}.png", original_filename=f"c{n}.png",
+            extension=".png", content_type="image/png", size_bytes=1, checksum_sha256="0" * 64)
+        pin = Pin.objects.create(workspace=workspace, account=account, board_id=board.pinterest_board_id,
+                                 idempotency_key=f"k{n}", payload_fingerprint="f", title=f"Pin {n}",
+                                 asset=asset, cover_image_asset=cover)
+        Schedule.objects.create(workspace=workspace, account=account, run_at=timezone.now(), pin=pin,
+                                payload={"title": f"Pin {n}"})
+
+
+def queries_for(client, path, key) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, HTTP_X_API_KEY=key)
+    assert response.status_code == 200, response.content
+    return len(captured)
+
+
+def test_pin_schedule_and_asset_lists_cost_the_same_at_3_and_30_rows(workspace, offline_account,  # noqa: F811
+                                                                     offline_board):  # noqa: F811
+    client = Client()
+    key = api_key_create(workspace=workspace, name="lists", scopes=["read"]).plaintext
+    paths = ["/v1/pins?limit=100", "/v1/schedules?limit=100", "/v1/assets?limit=100"]
+    add_pins(workspace, offline_account, offline_board, 3, 0)
+    few = [queries_for(client, path, key) for path in paths]
+    add_pins(workspace, offline_account, offline_board, 27, 3)
+    many = [queries_for(client, path, key) for path in paths]
+    assert many == few
