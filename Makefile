@@ -2,38 +2,38 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
 
-export DEBUG ?= true
-export PORT ?= 8000
+.PHONY: run test install install-test browser lint bench clean
 
-.PHONY: run test install browser lint clean
+# Runtime dependencies only, from the hashed lock (requirements/runtime.txt).
+install:
+	scripts/install runtime
 
-$(PY):
-	python3 -m venv $(VENV)
+# Runtime plus the test tools, from their own lock (requirements/test.txt).
+install-test:
+	scripts/install test
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+# Writes a development .env once (generated keys, DEBUG=true); settings load it.
+.env:
+	scripts/dev-env > .env
 
-install: $(STAMP)
-
-run: install
-	mkdir -p var
+run: install .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py q_schedules
 	$(PY) manage.py demo
 	$(PY) manage.py serve
 
-browser: install
+browser:
 	bash scripts/ensure-chromium
 
-test: install browser
+test: install-test browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install
+lint: install-test
 	$(VENV)/bin/ruff check .
+
+bench: install-test
+	bash bench/run
 
 clean:
 	rm -rf $(VENV) var staticfiles test-artifacts

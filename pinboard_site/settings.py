@@ -1,13 +1,20 @@
 """Pinboard settings: one module, every outside value read through pinboard_site.env."""
 
 import hashlib
+import os
 from pathlib import Path
 
 import dj_database_url
+from dotenv import load_dotenv
 
 from pinboard_site.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Development: `make run` writes .env (generated keys, DEBUG=true). The real environment always wins,
+# and PINBOARD_ENV_FILE="" turns the file off (the tests do; production sets real variables).
+ENV_FILE = os.environ.get("PINBOARD_ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE:
+    load_dotenv(ENV_FILE, override=False)
 VAR_DIR = Path(env_str("PINBOARD_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", False)

@@ -11,7 +11,6 @@ Any URL whose path contains ``/v5/`` is checked as that path of ``https://api.pi
 is parsed once per process. Raises ``ContractViolation`` (an AssertionError) naming the problem.
 """
 
-import os
 import warnings
 from functools import cache
 from pathlib import Path
@@ -22,11 +21,8 @@ from openapi_core import OpenAPI
 from openapi_core.datatypes import RequestParameters
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-# The repository's sibling ``../shared``; PINTEREST_OPENAPI_PATH overrides it elsewhere (CI).
-SPEC_PATH = Path(
-    os.environ.get("PINTEREST_OPENAPI_PATH")
-    or Path(__file__).resolve().parent.parent.parent / "shared" / "pinterest" / "openapi-v5.json"
-)
+# Pinterest's official document, vendored with its source and licence (vendor/pinterest/README.md).
+SPEC_PATH = Path(__file__).resolve().parent.parent / "vendor" / "pinterest" / "openapi-v5.json"
 SPEC_HOST = "https://api.pinterest.com"
 
 

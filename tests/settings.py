@@ -3,6 +3,7 @@
 import os
 import tempfile
 
+os.environ["PINBOARD_ENV_FILE"] = ""  # a developer's .env must not change what the suite runs with
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
