@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from publishing.api.lookups import account_or_404
-from publishing.api.schemas.common import InSchema, responses
+from publishing.api.schemas.common import FilterMoment, InSchema, responses
 from publishing.api.security import ApiCaller, Need, caller
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
 from publishing.services.errors import ValidationError
@@ -31,8 +31,8 @@ LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 class SummaryFilters(InSchema):
-    start: datetime | None = None
-    end: datetime | None = None
+    start: FilterMoment | None = None
+    end: FilterMoment | None = None
     tz: str | None = Field(None, max_length=64)
     account_id: UUID | None = None
 

@@ -1,6 +1,6 @@
 """Building blocks shared by every area's In and Out schemas."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -23,10 +23,18 @@ def refuse_nul(value: Any) -> Any:
     return value
 
 
+# PostgreSQL's timestamptz takes UTC offsets below 16 hours; Python's datetime takes up to 24.
+DATABASE_MAX_UTC_OFFSET = timedelta(hours=16)
+
+
 def representable_in_utc(value: datetime) -> datetime:
     """Databases compare moments in UTC (SQLite converts them in Python): refuse one that UTC
-    cannot hold, such as 0001-01-01T00:00+14:00, as bad input instead of a 500."""
+    cannot hold, such as 0001-01-01T00:00+14:00, as bad input instead of a 500. Refuse too an
+    offset PostgreSQL cannot parse (such as -18:33): the moment reaches it with its offset."""
     if value.tzinfo is not None:
+        offset = value.utcoffset()
+        if offset is not None and abs(offset) >= DATABASE_MAX_UTC_OFFSET:
+            raise ValueError("has a UTC offset beyond ±15:59")
         try:
             value.astimezone(UTC)
         except OverflowError:
@@ -34,7 +42,7 @@ def representable_in_utc(value: datetime) -> datetime:
     return value
 
 
-# A list filter's moment (since, until).
+# A moment from a request (list filters' since and until, the dashboard's start and end).
 FilterMoment = Annotated[datetime, AfterValidator(representable_in_utc)]
 
 # For path and query parameters declared one by one.
