@@ -3,11 +3,20 @@
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from dotenv import load_dotenv
 
-from pinboard_site.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
+from pinboard_site.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_fernet_keys,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Development: `make run` writes .env (generated keys, DEBUG=true). The real environment always wins,
@@ -25,10 +34,16 @@ if not SECRET_KEY:
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 - DEBUG only
 
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# The address users and Pinterest reach this server at (OAuth redirects, asset URLs).
-SITE_URL = env_str("SITE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+# The address users and Pinterest reach this server at (OAuth redirects, email links, asset URLs):
+# required in production, where a wrong default would send people to 127.0.0.1.
+SITE_URL = env_url("SITE_URL", f"http://127.0.0.1:{PORT}" if DEBUG else None)
+if not DEBUG and not SITE_URL:
+    raise ImproperlyConfiguredEnv("SITE_URL must be set when DEBUG is off (e.g. https://pinboard.example.com)")
+_SITE = urlsplit(SITE_URL)
+# Derived from SITE_URL unless given. Loopback stays allowed so probes inside the host or container
+# (Docker HEALTHCHECK, a local curl of /healthz) are not refused as a foreign Host.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_SITE.hostname, "127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [f"{_SITE.scheme}://{_SITE.netloc}"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -135,6 +150,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS enforcement under Django's own names, off unless set: HSTS is a promise browsers keep for
+# SECURE_HSTS_SECONDS, so it is the operator's decision (docs/deployment.md, .env.example).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Probes and the metrics scrape reach a node directly over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -169,9 +192,12 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
-# Encrypts Pinterest OAuth tokens and webhook secrets at rest. Defaults to a key derived from
-# SECRET_KEY; set it separately so rotating SECRET_KEY does not lose the tokens.
-FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY", None)
+# Encrypts Pinterest OAuth tokens and webhook secrets at rest: comma-separated Fernet keys, the first
+# encrypts, all decrypt (`manage.py rotate_encryption_key` moves stored secrets to the first).
+# Required in production, so rotating SECRET_KEY never loses the tokens; DEBUG derives one from SECRET_KEY.
+FIELD_ENCRYPTION_KEY = env_fernet_keys("FIELD_ENCRYPTION_KEY")
+if not DEBUG and not FIELD_ENCRYPTION_KEY:
+    raise ImproperlyConfiguredEnv("FIELD_ENCRYPTION_KEY must be set when DEBUG is off (comma-separated Fernet keys)")
 
 # Pinterest: production workspaces talk to PINTEREST_API_BASE with the app's credentials;
 # sandbox workspaces talk to the sandbox built into this server.

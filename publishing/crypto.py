@@ -1,8 +1,9 @@
 """Encryption at rest for secrets we must be able to read back (OAuth tokens, webhook secrets).
 
-Fernet (AES-128-CBC + HMAC) from `cryptography`. The key is FIELD_ENCRYPTION_KEY, or one derived
-from SECRET_KEY when that is unset; MultiFernet accepts a comma-separated list so keys can be
-rotated (the first encrypts, all decrypt).
+Fernet (AES-128-CBC + HMAC) from `cryptography`. The key is FIELD_ENCRYPTION_KEY (required in
+production), or in development one derived from SECRET_KEY when that is unset; MultiFernet accepts
+a comma-separated list so keys can be rotated (the first encrypts, all decrypt;
+``manage.py rotate_encryption_key`` moves stored values to the first).
 """
 
 import base64
@@ -11,16 +12,49 @@ from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 
 
 @cache
-def _fernet() -> MultiFernet:
+def _keys() -> tuple[Fernet, ...]:
     raw_keys = [k.strip() for k in (settings.FIELD_ENCRYPTION_KEY or "").split(",") if k.strip()]
     if not raw_keys:
         derived = hashlib.sha256(f"pinboard-field-encryption:{settings.SECRET_KEY}".encode()).digest()
         raw_keys = [base64.urlsafe_b64encode(derived).decode()]
-    return MultiFernet([Fernet(key) for key in raw_keys])
+    return tuple(Fernet(key) for key in raw_keys)
+
+
+@cache
+def _fernet() -> MultiFernet:
+    return MultiFernet(list(_keys()))
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting, **kwargs):
+    """Tests (and ``override_settings``) change the keys; the cached ciphers must follow."""
+    if setting in ("FIELD_ENCRYPTION_KEY", "SECRET_KEY"):
+        _keys.cache_clear()
+        _fernet.cache_clear()
+
+
+def is_under_newest_key(ciphertext: str) -> bool:
+    """Whether the first (encrypting) key alone reads this value: rotation leaves it as it is."""
+    try:
+        _keys()[0].decrypt(ciphertext.encode())
+    except InvalidToken:
+        return False
+    return True
+
+
+def reencrypt(ciphertext: str) -> str:
+    """The same secret encrypted under the newest key (MultiFernet.rotate: decrypt with any, encrypt
+    with the first). Raises ValueError when no configured key reads it."""
+    try:
+        return _fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("Stored secret cannot be decrypted with the configured keys") from exc
 
 
 def encrypt(plaintext: str) -> str:

@@ -7,6 +7,10 @@ os.environ["PINBOARD_ENV_FILE"] = ""  # a developer's .env must not change what 
 os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+# Production requires both (DEBUG is off here). SITE_URL keeps the value the suite always had (the old
+# default); tests that run a live server point SITE_URL at it themselves (tests/pipeline_fixtures.py).
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1maWVsZC1rZXktbm90LWZvci1wcm9kdWN0aW8=")  # test-only Fernet key
 os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("PINBOARD_VAR_DIR", tempfile.mkdtemp(prefix="pinboard-test-"))
 

@@ -1,6 +1,15 @@
 import pytest
+from cryptography.fernet import Fernet
 
-from pinboard_site.env import ImproperlyConfiguredEnv, env_bool, env_int, env_list, env_str
+from pinboard_site.env import (
+    ImproperlyConfiguredEnv,
+    env_bool,
+    env_fernet_keys,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
 
 
 def test_env_str_returns_default_when_unset(monkeypatch):
@@ -56,3 +65,30 @@ def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch):
     assert env_list("PB_TEST_HOSTS") == ["a.example", "b.example"]
     monkeypatch.delenv("PB_TEST_HOSTS")
     assert env_list("PB_TEST_HOSTS", ["x"]) == ["x"]
+
+
+def test_env_list_treats_an_empty_value_as_unset(monkeypatch):
+    monkeypatch.setenv("PB_TEST_HOSTS", " ")
+    assert env_list("PB_TEST_HOSTS", ["derived.example"]) == ["derived.example"]
+
+
+@pytest.mark.parametrize("raw", ["pinboard.example.com", "ftp://pinboard.example.com", "https://", "https://x.test/?a=1"])
+def test_env_url_refuses_what_is_not_an_absolute_http_url(monkeypatch, raw):
+    monkeypatch.setenv("PB_TEST_URL", raw)
+    with pytest.raises(ImproperlyConfiguredEnv, match="PB_TEST_URL must"):
+        env_url("PB_TEST_URL")
+
+
+def test_env_url_drops_the_trailing_slash(monkeypatch):
+    monkeypatch.setenv("PB_TEST_URL", "https://pinboard.example.com/base/")
+    assert env_url("PB_TEST_URL") == "https://pinboard.example.com/base"
+
+
+def test_env_fernet_keys_names_the_bad_key_by_position_never_by_value(monkeypatch):
+    good = Fernet.generate_key().decode()
+    monkeypatch.setenv("PB_TEST_KEYS", f"{good}, not-a-fernet-key-secret")
+    with pytest.raises(ImproperlyConfiguredEnv, match="key 2 of 2 is not a Fernet key") as refused:
+        env_fernet_keys("PB_TEST_KEYS")
+    assert "not-a-fernet-key-secret" not in str(refused.value)
+    monkeypatch.setenv("PB_TEST_KEYS", f" {good} ,")
+    assert env_fernet_keys("PB_TEST_KEYS") == good

@@ -132,13 +132,16 @@ def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(
 
 @pytest.mark.parametrize("debug_cookie_secure", [True])
 def test_session_cookie_is_secure_outside_debug(debug_cookie_secure):
+    import os
     import subprocess
     import sys
 
     from django.conf import settings
 
     code = "from django.conf import settings; print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)"
-    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "pinboard_site.settings", "SECRET_KEY": "k" * 50}
+    env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "pinboard_site.settings", "SECRET_KEY": "k" * 50,
+           "SITE_URL": "https://pinboard.example.com", "FIELD_ENCRYPTION_KEY": os.environ["FIELD_ENCRYPTION_KEY"],
+           "PINBOARD_ENV_FILE": ""}
     out = subprocess.run([sys.executable, "-c", "import django; django.setup(); " + code], env=env,
                          cwd=settings.BASE_DIR, capture_output=True, text=True)
     assert out.stdout.split() == ["True", "True"], out.stderr

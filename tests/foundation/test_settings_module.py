@@ -14,9 +14,16 @@ PRINT_SETTINGS = (
 )
 
 
+# What the suite's own environment (tests/settings.py) sets: none of it may leak into these subprocesses.
+CONFIG_VARIABLES = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "REDIS_URL", "PINBOARD_VAR_DIR", "SECURE_COOKIES",
+                    "SITE_URL", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "PACING_REDIS_URL"}
+PRODUCTION = {"DEBUG": "false", "SECRET_KEY": "x" * 50, "SITE_URL": "https://pinboard.example.com",
+              "FIELD_ENCRYPTION_KEY": "dGVzdC1maWVsZC1rZXktbm90LWZvci1wcm9kdWN0aW8="}
+
+
 def load_settings(**env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "REDIS_URL", "PINBOARD_VAR_DIR", "SECURE_COOKIES"}}
-    clean.update(env, DJANGO_SETTINGS_MODULE="pinboard_site.settings")
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    clean.update(env, DJANGO_SETTINGS_MODULE="pinboard_site.settings", PINBOARD_ENV_FILE="")
     return subprocess.run(
         [sys.executable, "-c", PRINT_SETTINGS], env=clean, cwd=settings.BASE_DIR, capture_output=True, text=True
     )
@@ -43,7 +50,7 @@ def test_postgres_url_uses_postgresql_backend_and_redis_url_switches_broker():
     import json
 
     result = load_settings(
-        DEBUG="false", SECRET_KEY="x" * 50, DATABASE_URL="postgres://u@127.0.0.1:5432/pinboard",
+        **PRODUCTION, DATABASE_URL="postgres://u@127.0.0.1:5432/pinboard",
         REDIS_URL="redis://127.0.0.1:6379/3",
     )
     assert result.returncode == 0, result.stderr
