@@ -18,6 +18,7 @@ install-test:
 	scripts/dev-env > .env
 
 run: install .env
+	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py q_schedules
 	$(PY) manage.py demo
