@@ -1,9 +1,20 @@
-"""Seed a demo team, or create/update exactly one user in a team (automation uses this).
+"""Seed a demo team, or create exactly one user in a team (how a production server gets its first admin).
 
-Idempotent: running it again changes nothing that is already as asked.
+Idempotent: running it again changes nothing that is already as asked. A user that exists keeps its
+password (``make run`` calls this on every start; it must not undo a password someone changed)
+unless ``--reset-password`` says otherwise.
+
+The demo cast logs in with a password printed in the README, so it is refused when DEBUG is off.
+``--email`` works everywhere; its password comes from ``--password``, from the variable named by
+``--password-env`` (keeps it out of shell history and ``ps``), or from a prompt, and is never printed.
 """
 
+import getpass
+import os
+
 import httpx
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
@@ -22,54 +33,96 @@ DEMO_USERS = [(f"{role.value}@demo.pinboard.test", role.value) for role in Role]
 
 
 class Command(BaseCommand):
-    help = "Create the demo team with one user per role, or (with --email) one user in --team."
+    help = ("Create the demo team with one user per role (DEBUG only), or (with --email) one user in --team. "
+            "Existing users keep their password unless --reset-password is given.")
 
     def add_arguments(self, parser):
         parser.add_argument("--team", default=DEMO_TEAM, help="Team name (created when missing).")
         parser.add_argument("--email", help="Create or update only this user.")
-        parser.add_argument("--password", help="Password for --email (required with it).")
+        parser.add_argument("--password", help="Password for a new --email user (visible in shell history).")
+        parser.add_argument("--password-env", metavar="VAR",
+                            help="Read the password for --email from environment variable VAR.")
+        parser.add_argument("--reset-password", action="store_true",
+                            help="Also set the password of an --email user who exists already.")
+        parser.add_argument("--superuser", action="store_true",
+                            help="Give the --email user the Django admin panel (staff and superuser).")
         parser.add_argument("--role", choices=[role.value for role in Role], default=Role.EDITOR.value)
         parser.add_argument("--timezone", default="UTC", help="Time zone of a newly created team's workspace.")
 
     def handle(self, *args, **options):
-        if options["email"]:
-            if not options["password"]:
-                raise CommandError("--password is required with --email")
+        seeding_demo_cast = not options["email"]
+        if seeding_demo_cast:
+            if not settings.DEBUG:
+                raise CommandError(
+                    "The demo cast logs in with a published password, so it only runs with DEBUG=true. "
+                    "To create a real user: manage.py demo --team NAME --email EMAIL --role admin "
+                    "--password-env VAR (or answer the prompt)."
+                )
+            users = [(email, role, DEMO_PASSWORD) for email, role in DEMO_USERS]
+        else:
             try:
                 validate_email(options["email"])
             except ValidationError:
                 raise CommandError(f"{options['email']!r} is not an email address") from None
-            users = [(options["email"], options["role"], options["password"])]
-        else:
-            users = [(email, role, DEMO_PASSWORD) for email, role in DEMO_USERS]
-        seeding_demo_cast = not options["email"]
+            users = [(options["email"], options["role"], self.password_from(options))]
 
         with transaction.atomic():
             team = self.ensure_team(options["team"], options["timezone"])
             for email, role, password in users:
-                user = self.ensure_user(team, email, role, password)
-                if seeding_demo_cast and role == Role.ADMIN and not user.is_superuser:
+                user = self.ensure_user(team, email, role, password, reset=options["reset_password"])
+                superuser = (seeding_demo_cast and role == Role.ADMIN) or options["superuser"]
+                if superuser and not user.is_superuser:
                     # The demo's admin also operates the server, so it may use the Django admin panel.
                     user.is_staff = user.is_superuser = True
                     user.save(update_fields=["is_staff", "is_superuser"])
         # Outside the transaction: connecting an account talks to Pinterest (the sandbox) over HTTP,
-        # and no transaction is held across such calls.
-        self.after_seed(team)
+        # and no transaction is held across such calls. Development only: a production team connects
+        # its own accounts.
+        if settings.DEBUG:
+            self.after_seed(team)
 
         self.stdout.write(self.style.SUCCESS(f"Team {team.name!r} is ready."))
         self.stdout.write("Log in at /accounts/login/ with:")
-        for email, role, password in users:
-            self.stdout.write(f"  {role:<8} {email} / {password}")
+        for email, role, _password in users:
+            # Only the demo's published password is ever printed; a real one would end up in logs.
+            shown = DEMO_PASSWORD if seeding_demo_cast else "(the password you gave)"
+            self.stdout.write(f"  {role:<8} {email} / {shown}")
+
+    def password_from(self, options) -> str:
+        """The --email user's password: --password, --password-env VAR, or a prompt on a terminal."""
+        if options["password"] and options["password_env"]:
+            raise CommandError("Give --password or --password-env, not both")
+        if options["password_env"]:
+            password = os.environ.get(options["password_env"], "")
+            if not password:
+                raise CommandError(f"--password-env: environment variable {options['password_env']} is empty or unset")
+        elif options["password"]:
+            password = options["password"]
+        elif self.stdin_is_a_terminal():
+            password = getpass.getpass(f"Password for {options['email']}: ")
+            if password != getpass.getpass("Password (again): "):
+                raise CommandError("The passwords do not match")
+        else:
+            raise CommandError("--password, --password-env or a terminal to prompt on is required with --email")
+        try:
+            validate_password(password, user=User(email=options["email"]))
+        except ValidationError as error:
+            raise CommandError("Password refused: " + " ".join(error.messages)) from None
+        return password
+
+    @staticmethod
+    def stdin_is_a_terminal() -> bool:
+        return os.isatty(0)
 
     def ensure_team(self, name: str, timezone: str) -> Team:
         team = Team.objects.filter(name=name).order_by("id").first()
         return team or team_create(name=name, timezone=timezone)
 
-    def ensure_user(self, team: Team, email: str, role: str, password: str) -> User:
+    def ensure_user(self, team: Team, email: str, role: str, password: str, *, reset: bool = False) -> User:
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             user = User.objects.create_user(email=email, password=password, full_name=email.split("@")[0].title())
-        elif not user.check_password(password):
+        elif reset and not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])
         membership_set_role(team=team, user=user, role=role)
