@@ -267,6 +267,14 @@ WEBHOOK_BACKOFF_BASE_SECONDS = env_int("WEBHOOK_BACKOFF_BASE_SECONDS", 10, minim
 API_ACCESS_TOKEN_TTL_SECONDS = env_int("API_ACCESS_TOKEN_TTL_SECONDS", 3600, minimum=60)
 INVITATION_TTL_DAYS = env_int("INVITATION_TTL_DAYS", 7, minimum=1)
 
+# Retention (publishing/services/retention.py, run hourly and by `manage.py prune`): days each kind
+# of row is kept once it is done with; 0 keeps it forever. The audit log is kept unless configured.
+RETENTION_ACCESS_TOKENS_DAYS = env_int("RETENTION_ACCESS_TOKENS_DAYS", 7, minimum=0)
+RETENTION_PUBLISH_ATTEMPTS_DAYS = env_int("RETENTION_PUBLISH_ATTEMPTS_DAYS", 90, minimum=0)
+RETENTION_WEBHOOK_DELIVERIES_DAYS = env_int("RETENTION_WEBHOOK_DELIVERIES_DAYS", 30, minimum=0)
+RETENTION_OAUTH_STATES_DAYS = env_int("RETENTION_OAUTH_STATES_DAYS", 1, minimum=0)
+RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 0, minimum=0)
+
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,

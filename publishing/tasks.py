@@ -7,6 +7,7 @@ from publishing.services.accounts import oauth_states_delete_expired
 from publishing.services.imports import pin_imports_requeue_due
 from publishing.services.operations import stuck_work_requeue
 from publishing.services.publishing import pin_publish, pins_requeue_due, pins_watch_leases
+from publishing.services.retention import records_prune
 from publishing.services.schedules import schedule_run, schedules_run_due
 from publishing.services.webhooks import webhook_deliveries_requeue_due, webhook_delivery_attempt
 
@@ -49,6 +50,11 @@ def run_due_schedules() -> int:
 def sweep_webhook_deliveries() -> int:
     """Periodic: re-send webhook deliveries whose job was lost."""
     return webhook_deliveries_requeue_due()
+
+
+def prune_old_records() -> dict:
+    """Periodic: delete rows past their retention age (services/retention.py)."""
+    return records_prune()
 
 
 def recover_orphaned_work() -> dict:

@@ -38,6 +38,8 @@ PERIODIC_TASKS = (
     PeriodicTask(f"{NAME_PREFIX}sweep pins", "publishing.tasks.sweep_pins"),
     PeriodicTask(f"{NAME_PREFIX}run due schedules", "publishing.tasks.run_due_schedules"),
     PeriodicTask(f"{NAME_PREFIX}sweep webhook deliveries", "publishing.tasks.sweep_webhook_deliveries"),
+    # Retention (services/retention.py): hourly keeps each run's batch of deletions small.
+    PeriodicTask(f"{NAME_PREFIX}prune old records", "publishing.tasks.prune_old_records", minutes=60),
 )
 
 
