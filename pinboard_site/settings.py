@@ -165,10 +165,44 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `scripts/release static` (collectstatic) writes and WhiteNoise serves from.
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded media: local disk (MEDIA_ROOT) by default; MEDIA_STORAGE=s3 keeps it in an S3-compatible
+# bucket instead, so web nodes and workers on different machines share it (docs/deployment.md).
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", "local").lower()
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfiguredEnv(f"MEDIA_STORAGE must be 'local' or 's3', got {MEDIA_STORAGE!r}")
+if MEDIA_STORAGE == "s3":
+    # django-storages' S3 backend, read under its own setting names. The subclass changes one thing:
+    # files opened for reading stream through ranged GETs instead of downloading whole first.
+    MEDIA_STORAGE_BACKEND = {
+        "BACKEND": "publishing.media_storage.S3MediaStorage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME", required=True),
+            # Empty for AWS itself; the server's URL for MinIO, Ceph, R2, Garage and the like.
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),
+            "region_name": env_str("AWS_S3_REGION_NAME"),
+            # Unset: boto3 finds credentials itself (instance profile, AWS_* env, ~/.aws).
+            "access_key": env_str("AWS_ACCESS_KEY_ID"),
+            "secret_key": env_str("AWS_SECRET_ACCESS_KEY"),
+            # Media is private: no public ACL, and every URL handed out is presigned and short-lived.
+            "default_acl": env_str("AWS_DEFAULT_ACL", "private"),
+            "querystring_auth": True,
+            "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 300, minimum=10, maximum=7 * 24 * 3600),
+            "signature_version": "s3v4",
+            # Path style works on every S3-compatible server (virtual hosts need wildcard DNS).
+            "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE", "path"),
+            # Never overwrite an object: names are random UUIDs, a clash must not clobber media.
+            "file_overwrite": False,
+            # Anything still reading through django-storages' own S3File spools past 5 MB to disk, not RAM.
+            "max_memory_size": 5 * 1024 * 1024,
+        },
+    }
+else:
+    MEDIA_STORAGE_BACKEND = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_BACKEND,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -45,7 +45,7 @@ from publishing.pinterest.models import (
     PinCreate,
     UserAccount,
 )
-from publishing.pinterest.streaming import StreamedJson, files_in
+from publishing.pinterest.streaming import FileSource, StreamedJson, files_in
 from publishing.pinterest.transport import (
     CREATED,
     DELETED,
@@ -264,14 +264,17 @@ class Endpoints:
             )
         )
 
-    def media_upload(self, registration: MediaUpload, path: str | Path) -> None:
-        """Step 2: POST the file to the registration's ``upload_url`` (S3), streamed from disk.
+    def media_upload(self, registration: MediaUpload, path: str | Path | FileSource) -> None:
+        """Step 2: POST the file to the registration's ``upload_url`` (S3), streamed from disk or
+        from storage (a ``FileSource`` over a stored file).
 
         Every ``upload_parameters`` field goes first and ``file`` last; no Pinterest token is sent.
         """
-        path = Path(path)
-        if not path.is_file():
-            raise errors.InvalidRequest(f"No file to upload at {path}")
+        if not isinstance(path, FileSource):
+            path = Path(path)
+            if not path.is_file():
+                raise errors.InvalidRequest(f"No file to upload at {path}")
+            path = FileSource(path)
         return self._call(
             Call(
                 "media/upload",

@@ -15,7 +15,7 @@ import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
 import httpx
@@ -24,36 +24,37 @@ import httpx
 BASE64_READ_BYTES = 3 * 64 * 1024
 
 
-class Base64File:
-    """A file sent as a base64 string in a JSON body, read in chunks every time it is sent.
+class FileSource:
+    """A file to send, opened afresh for every attempt and read in chunks, never whole.
 
-    ``source`` is a filesystem path or a Django ``File``/``FieldFile`` (opened through its
-    storage, so a fresh handle is used for every attempt). While the body is built it stands in
-    the JSON as ``placeholder``, a random token no other field can contain by chance.
+    ``source`` is a filesystem path or a Django ``File``/``FieldFile``. A stored file is opened
+    through its storage, so it streams from wherever it lives (local disk, or an S3 bucket through
+    ``publishing.media_storage``): the media upload sends it as a multipart part, ``Base64File``
+    as base64 inside a JSON body.
     """
 
     def __init__(self, source: str | os.PathLike | Any) -> None:
         self._source = source
-        self.placeholder = f"PinboardStreamedBase64{uuid.uuid4().hex}"
         self.size = self._size()
 
     def __repr__(self) -> str:
-        return f"Base64File({self.name!r}, {self.size} bytes)"
+        return f"{type(self).__name__}({self.name!r}, {self.size} bytes)"
 
     @property
     def name(self) -> str:
         return str(getattr(self._source, "name", self._source))
 
     @property
-    def encoded_length(self) -> int:
-        return 4 * -(-self.size // 3)
+    def filename(self) -> str:
+        """The last part of the name, as a multipart part's ``filename``."""
+        return PurePath(self.name).name
 
     def _size(self) -> int:
         if isinstance(self._source, str | os.PathLike):
             return Path(self._source).stat().st_size
         return self._source.size
 
-    def _open(self) -> BinaryIO:
+    def open(self) -> BinaryIO:
         if isinstance(self._source, str | os.PathLike):
             return open(self._source, "rb")
         storage = getattr(self._source, "storage", None)
@@ -61,9 +62,25 @@ class Base64File:
             return storage.open(self._source.name, "rb")
         return self._source.open("rb")
 
+
+class Base64File(FileSource):
+    """A file sent as a base64 string in a JSON body, read in chunks every time it is sent.
+
+    While the body is built it stands in the JSON as ``placeholder``, a random token no other
+    field can contain by chance.
+    """
+
+    def __init__(self, source: str | os.PathLike | Any) -> None:
+        super().__init__(source)
+        self.placeholder = f"PinboardStreamedBase64{uuid.uuid4().hex}"
+
+    @property
+    def encoded_length(self) -> int:
+        return 4 * -(-self.size // 3)
+
     def chunks(self) -> Iterator[bytes]:
         sent = 0
-        with self._open() as handle:
+        with self.open() as handle:
             while chunk := handle.read(BASE64_READ_BYTES):
                 sent += len(chunk)
                 yield base64.b64encode(chunk)

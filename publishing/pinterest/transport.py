@@ -14,14 +14,13 @@ import logging
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from publishing.pinterest import errors
-from publishing.pinterest.streaming import StreamedJson
+from publishing.pinterest.streaming import FileSource, StreamedJson
 
 logger = logging.getLogger("publishing.pinterest")
 
@@ -45,7 +44,7 @@ class Call:
     streamed_json: StreamedJson | None = None  # a JSON body with file-backed base64 fields
     form: dict[str, str] | None = None
     upload_fields: dict[str, str] | None = None
-    upload_file: Path | None = None
+    upload_file: FileSource | None = None
     authenticated: bool = True  # False for the upload URL: it must never see our token
 
     @property
@@ -175,12 +174,13 @@ def relative(url: str) -> str:
 @contextlib.contextmanager
 def opened_upload(call: Call):
     """The multipart parts: every upload field first, the file last (S3's POST policy wants it
-    so). httpx streams the open file in 64 KiB chunks, so a large video is never held in memory."""
+    so). httpx streams the open file in 64 KiB chunks, so a large video is never held in memory,
+    whether it is read from local disk or from the media bucket."""
     if call.upload_file is None:
         yield None
         return
-    with open(call.upload_file, "rb") as handle:
-        yield {"file": (call.upload_file.name, handle, "application/octet-stream")}
+    with call.upload_file.open() as handle:
+        yield {"file": (call.upload_file.filename, handle, "application/octet-stream")}
 
 
 class BaseSession:

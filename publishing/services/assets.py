@@ -1,17 +1,16 @@
 """Assets: uploading (streamed, measured, never trusted), deleting, storage usage, and sending
 videos to Pinterest's media endpoint.
 
-An upload is written through Django's storage API chunk by chunk while it is hashed and
-counted, so a 2 GB video never sits in memory. What the file *is* comes from its bytes (magic
+An upload is written through Django's storage API (local disk, or an S3 bucket: see
+``publishing.media_storage``) chunk by chunk while it is hashed and counted, so a 2 GB video never
+sits in memory; the same goes for reading it back to send it to Pinterest. What the file *is* comes from its bytes (magic
 numbers, then Pillow or FFmpeg through PyAV), never from its name or the client's content type.
 Anything Pinterest would refuse is refused here with an ``AssetRejected`` naming the reason.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import tempfile
 import unicodedata
 import uuid
 import warnings
@@ -30,6 +29,7 @@ from PIL import Image, UnidentifiedImageError
 from publishing.models import Asset, MediaUpload, PinterestAccount, Team, User, Workspace
 from publishing.models.assets import asset_upload_path
 from publishing.pinterest import errors as pinterest_errors
+from publishing.pinterest.streaming import FileSource
 from publishing.services.accounts import (
     AccountReconnectRequired,
     account_fresh_access_token,
@@ -140,7 +140,42 @@ class MeasuredStream:
     def tell(self) -> int:
         return self.size
 
+    # What boto3's managed upload asks (the S3 storage): a readable stream that is *not* seekable,
+    # so it reads the parts once, in order, through read() (which hashes and counts them), instead
+    # of seeking to the end for a length and reading parts out of order.
+    closed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
     def close(self) -> None:  # the caller owns the uploaded file
+        pass
+
+
+class LentFile:
+    """The upload lent to Pillow or FFmpeg for measuring: they may close what they are given
+    (Pillow's PNG ``verify()`` does), and the upload must stay open to be stored afterwards."""
+
+    def __init__(self, file) -> None:
+        self._file = file
+        self.name = getattr(file, "name", None)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def close(self) -> None:
         pass
 
 
@@ -176,6 +211,14 @@ def sniff_kind(head: bytes) -> FileKind | None:
     if kind is not None and kind.content_type == "video/mp4" and head[8:12] == b"M4V ":
         kind = ACCEPTED_KINDS["video/x-m4v"]  # the M4V brand of MP4
     return kind
+
+
+def _real_size(uploaded_file) -> int:
+    """The upload's size as it lies on disk (or in memory), whatever size was declared for it."""
+    uploaded_file.seek(0, 2)
+    size = uploaded_file.tell()
+    uploaded_file.seek(0)
+    return size
 
 
 def _read_head(uploaded_file) -> bytes:
@@ -282,6 +325,8 @@ def asset_upload(
     declared_size = getattr(uploaded_file, "size", None)
     if declared_size is not None and declared_size > MAX_BYTES[expected_kind]:
         raise _too_large(expected_kind)
+    if _real_size(uploaded_file) > MAX_BYTES[expected_kind]:  # measured below, so the size must hold first
+        raise _too_large(expected_kind)
     head = _read_head(uploaded_file)
     if not head:
         raise AssetRejected("empty_file", "The file is empty.")
@@ -309,14 +354,17 @@ def asset_upload(
         content_type=kind.content_type,
         uploaded_by=actor,
     )
+    # Measured from the upload itself (Django's temporary file, or memory for small ones) before it
+    # is stored: Pillow and FFmpeg seek about the file, which is free on local disk and would be a
+    # ranged GET per seek from a bucket. The very same bytes are then streamed to storage.
+    measured = MEASURERS[kind.asset_type](LentFile(uploaded_file))
+    uploaded_file.seek(0)
     storage = Asset._meta.get_field("file").storage
     target_name = asset_upload_path(asset, original_filename)
     stream = MeasuredStream(uploaded_file, limit=MAX_BYTES[kind.asset_type], kind=kind.asset_type)
     stored_name = None
     try:
         stored_name = storage.save(target_name, stream)
-        with storage.open(stored_name, "rb") as stored:
-            measured = MEASURERS[kind.asset_type](stored)
         with transaction.atomic():
             # One upload at a time per team past this point, so two can't both squeeze under the quota.
             Team.objects.select_for_update().filter(pk=workspace.team_id).first()
@@ -531,8 +579,8 @@ def media_upload_process(*, media_upload_id: int) -> MediaUpload | None:
                 _media_step(upload, MediaUpload.Status.REGISTERED, pinterest_media_id=registration.media_id,
                             attempts=upload.attempts + 1)
                 _media_step(upload, MediaUpload.Status.UPLOADING)
-                with local_path_of(upload.asset) as path:
-                    client.media_upload(registration, path)
+                # Streamed from storage (local disk or the bucket), never copied to this machine first.
+                client.media_upload(registration, FileSource(upload.asset.file))
                 _media_step(upload, MediaUpload.Status.PROCESSING, processing_started_at=timezone.now())
             client.media_wait(upload.pinterest_media_id, timeout=settings.PINTEREST_MEDIA_POLL_SECONDS)
     except pinterest_errors.MediaNotReady:
@@ -576,22 +624,3 @@ def _media_release(upload: MediaUpload, message: str, *, restart: bool = False) 
     if restart or status in MEDIA_RESTART_STATUSES:
         status = MediaUpload.Status.PENDING
     return _media_step(upload, status, error_message=message, lease_expires_at=None)
-
-
-@contextlib.contextmanager
-def local_path_of(asset: Asset):
-    """A path on local disk holding the asset's bytes: the stored file itself when the storage is
-    local, otherwise a temporary copy made in chunks."""
-    storage = asset.file.storage
-    try:
-        local_path = storage.path(asset.file.name)
-    except NotImplementedError:
-        local_path = None
-    if local_path is not None:
-        yield local_path
-        return
-    with tempfile.NamedTemporaryFile(suffix=asset.extension) as copy, storage.open(asset.file.name, "rb") as source:
-        for chunk in source.chunks():
-            copy.write(chunk)
-        copy.flush()
-        yield copy.name

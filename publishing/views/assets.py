@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from publishing.access import team_context_or_404
+from publishing.asset_content import asset_content_response
 from publishing.forms import AssetFilterForm, AssetUploadForm, ConfirmForm
 from publishing.models import Asset
 from publishing.pagination import keyset_page
@@ -70,12 +70,10 @@ def upload_or_add_error(ctx, form: AssetUploadForm) -> Asset | None:
 
 @login_required
 def asset_file(request, public_id):
-    """The asset's bytes, streamed from storage, to members of its workspace only."""
+    """The asset's bytes, to members of its workspace only: a redirect to a short-lived presigned
+    link when media lives in a bucket (the browser then fetches from it), else streamed with Range."""
     ctx = team_context_or_404(request)
-    asset = workspace_asset_or_404(ctx, public_id)
-    response = FileResponse(asset.file.open("rb"), content_type=asset.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return asset_content_response(request, workspace_asset_or_404(ctx, public_id), redirect=True)
 
 
 @login_required

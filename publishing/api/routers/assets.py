@@ -2,10 +2,9 @@
 
 from uuid import UUID
 
-from django.http import FileResponse
 from ninja import File, Query, Router, Status, UploadedFile
 
-from publishing.api.errors import ApiError
+from publishing.api.errors import ApiError, error_response
 from publishing.api.lookups import asset_or_404
 from publishing.api.schemas.common import responses
 from publishing.api.schemas.content import (
@@ -18,6 +17,7 @@ from publishing.api.schemas.content import (
     asset_out,
 )
 from publishing.api.security import ApiCaller, Need, caller
+from publishing.asset_content import asset_content_response
 from publishing.models import Asset
 from publishing.permissions import Permission
 from publishing.services import assets as asset_services
@@ -66,14 +66,25 @@ def get_asset(request, asset_id: UUID):
 
 
 @router.get("/{asset_id}/content", response=responses({200: None}, 403, 404), openapi_extra={
-    "responses": {200: {"description": "The file's bytes", "content": {"application/octet-stream": {}}}}})
-def get_asset_content(request, asset_id: UUID):
-    """The stored bytes, streamed from storage (never read whole into memory)."""
+    "responses": {
+        200: {"description": "The file's bytes", "content": {"application/octet-stream": {}}},
+        206: {"description": "The byte range the Range header asked for", "content": {"application/octet-stream": {}}},
+        302: {"description": "With redirect=true and media in a bucket: a presigned link, valid for minutes"},
+        416: {"description": "The Range names no byte of the file"},
+    }})
+def get_asset_content(request, asset_id: UUID, redirect: bool = False):
+    """The stored bytes, streamed from storage (never read whole into memory), with Range support.
+
+    Streamed by default, because the SDK does not follow redirects; ``redirect=true`` asks for a
+    302 to a short-lived presigned link instead when media lives in a bucket (docs/api.md).
+    """
     who = caller(request).require(Need.READ)
-    asset = asset_or_404(who, asset_id)
-    response = FileResponse(asset.file.open("rb"), content_type=asset.content_type, as_attachment=False,
-                            filename=asset.original_filename)
-    response["Cache-Control"] = "private, max-age=3600"
+    response = asset_content_response(request, asset_or_404(who, asset_id), redirect=redirect)
+    if response.status_code == 416:  # the API's error body, keeping the size the client needs
+        refusal = error_response(request, 416, code="range_not_satisfiable",
+                                 message="The Range header names no byte of this file.")
+        refusal["Content-Range"] = response["Content-Range"]
+        return refusal
     return response
 
 
