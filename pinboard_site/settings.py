@@ -244,7 +244,18 @@ SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", SITE_URL).rstrip("/")
 
 # django-q2: the ORM broker by default, Redis when REDIS_URL is set. `timeout` stays below
 # `retry` so a task that is still running is never handed to a second worker.
+# Two clusters share the broker, each with its own queue, so publishing never waits behind a video:
+# "pinboard" (publishing, schedules, webhooks, imports: `manage.py qcluster`) and "media" (video
+# uploads to Pinterest, up to 2 GB: `Q_CLUSTER_NAME=media manage.py qcluster`).
 REDIS_URL = env_str("REDIS_URL", None)
+Q_MEDIA_CLUSTER = "media"
+# A video upload's timeout is sized to its file: the minimum (which covers the processing poll) plus
+# the time to send the file at the slowest throughput we accept, capped by the maximum.
+MEDIA_UPLOAD_MIN_BYTES_PER_SECOND = env_int("MEDIA_UPLOAD_MIN_BYTES_PER_SECOND", 1_000_000, minimum=1)
+MEDIA_UPLOAD_TIMEOUT_MIN_SECONDS = env_int("MEDIA_UPLOAD_TIMEOUT_MIN_SECONDS", 120,
+                                           minimum=PINTEREST_MEDIA_POLL_SECONDS + 20)
+MEDIA_UPLOAD_TIMEOUT_MAX_SECONDS = env_int("MEDIA_UPLOAD_TIMEOUT_MAX_SECONDS", 3600,
+                                           minimum=MEDIA_UPLOAD_TIMEOUT_MIN_SECONDS)
 Q_CLUSTER = {
     "name": "pinboard",
     "workers": env_int("Q_WORKERS", 2, minimum=1),
@@ -256,19 +267,30 @@ Q_CLUSTER = {
     "poll": 0.5,
     "label": "Jobs",
     "save_limit": 500,
+    "recycle": env_int("Q_RECYCLE", 500, minimum=1),  # tasks a worker runs before it is replaced
+    # Read by django-q2 when Q_CLUSTER_NAME names the cluster: what differs from the above.
+    "ALT_CLUSTERS": {
+        Q_MEDIA_CLUSTER: {
+            "workers": env_int("Q_MEDIA_WORKERS", 1, minimum=1),
+            # Each upload task carries its own timeout (see services/queue.py); the ORM broker hands
+            # an unacknowledged task out again after `retry`, so it must outlast the longest.
+            "timeout": MEDIA_UPLOAD_TIMEOUT_MAX_SECONDS,
+            "retry": MEDIA_UPLOAD_TIMEOUT_MAX_SECONDS + 60,
+            "scheduler": False,  # the publishing cluster runs every schedule
+        },
+    },
 }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
+    # django-q2's Redis broker plus delayed tasks kept in a sorted set (timed publishes, retries).
+    Q_CLUSTER["broker_class"] = "publishing.services.queue.RedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
-    # The cluster publishes its heartbeat (django_q's Stat, every half second) to this cache;
-    # a file cache is shared by the web and worker processes of one host, so /readyz can see
-    # the worker. (The Redis broker keeps these stats in Redis instead.)
-    Q_CLUSTER["cache"] = "q2_stats"
+# Worker liveness (`manage.py worker_health`): each cluster's workers beat a database row this often.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "q2_stats": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "q2-stats")},
 }
 
 # Publishing pipeline (publishing/services/publishing.py, pacing.py, webhooks.py).

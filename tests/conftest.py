@@ -9,6 +9,8 @@ from publishing.models import Team, User
 from publishing.permissions import Role
 from publishing.services.teams import membership_set_role, team_create
 
+pytest_plugins = ["tests.service_markers"]  # postgres/redis markers; no silent skips in CI
+
 PASSWORD = "correct-horse-battery"
 
 

@@ -5,7 +5,9 @@
 - ``account`` / ``board``: a sandbox Pinterest account connected through the real OAuth flow,
   and one of its (cached) boards.
 - ``offline_account`` / ``offline_board``: rows only, for tests that never call Pinterest.
-- ``q_cluster``: a real ``manage.py qcluster`` subprocess on the test database.
+- ``start_cluster``: real ``manage.py qcluster`` subprocesses (the publishing cluster and, beside
+  it, the media cluster) on the test database, and on the Redis broker when ``REDIS_URL`` is set
+  (a test Redis database, 5 or 6, flushed when each test starts).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -53,13 +57,6 @@ def wait_for(condition: Callable[[], object], *, timeout: float, interval: float
         if time.monotonic() > deadline:
             pytest.fail(f"Timed out after {timeout}s waiting for {message or condition}")
         time.sleep(interval)
-
-
-def queued_jobs(func: str) -> list[tuple]:
-    """The ``(args, run_after)`` of each task waiting in the ORM broker that calls ``func``."""
-    from django_q.models import OrmQ
-
-    return [(row.task["args"], row.lock) for row in OrmQ.objects.order_by("id") if row.task["func"] == func]
 
 
 @pytest.fixture
@@ -125,11 +122,59 @@ def pin_payload(account: PinterestAccount, board: Board, **overrides) -> dict:
     return payload
 
 
+# The Redis databases tests may flush (REDIS_URL for the cluster suite on the Redis broker, and a
+# second one for tests that need their own).
+TEST_REDIS_DATABASES = ("5", "6")
+
+
+def checked_test_redis_url(url: str) -> str:
+    """``url``, once checked to name a test Redis database: the suite flushes it."""
+    database = urlsplit(url).path.lstrip("/")
+    if database not in TEST_REDIS_DATABASES:
+        pytest.fail(f"Tests flush their Redis database: point REDIS_URL at database 5 or 6, not {url!r}")
+    return url
+
+
+def redis_broker_in_use() -> bool:
+    return bool(django_settings.REDIS_URL)
+
+
+def queued_jobs(func: str) -> list[tuple]:
+    """The ``(args, run_after)`` of each task waiting in the broker (any queue) that calls ``func``
+    (``run_after`` is None for a task due now on Redis)."""
+    from django_q.models import OrmQ
+
+    if not redis_broker_in_use():
+        return [(row.task["args"], row.lock) for row in OrmQ.objects.order_by("id") if row.task["func"] == func]
+    import redis
+    from django_q.signing import SignedPackage
+
+    client = redis.Redis.from_url(django_settings.REDIS_URL)
+    found = []
+    for key in sorted(client.keys("django_q:*:q")):
+        found += [(SignedPackage.loads(raw), None) for raw in client.lrange(key, 0, -1)]
+        found += [(SignedPackage.loads(raw), datetime.fromtimestamp(score, tz=UTC))
+                  for raw, score in client.zrange(key + b":delayed", 0, -1, withscores=True)]
+    return [(task["args"], run_after) for task, run_after in found if task["func"] == func]
+
+
+@pytest.fixture(autouse=True)
+def fresh_redis_broker():
+    """On the Redis broker, every test starts with an empty queue (the database's tables are
+    emptied between tests; Redis is not)."""
+    if redis_broker_in_use():
+        import redis
+
+        redis.Redis.from_url(checked_test_redis_url(django_settings.REDIS_URL)).flushdb()
+    yield
+
+
 @dataclass
 class Cluster:
     process: subprocess.Popen
     log_path: Path
     env: dict
+    media: Cluster | None = None  # the media cluster started beside it, stopped with it
 
     def stop(self, timeout: float = 10) -> None:
         """Stop gracefully: SIGTERM to the cluster's main process only (it stops its sentinel,
@@ -141,10 +186,14 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 pass
         self._kill_group()
+        if self.media is not None:
+            self.media.stop(timeout)
 
     def kill(self) -> None:
         """SIGKILL every process of the cluster at once: a crash, no clean-up whatsoever."""
         self._kill_group()
+        if self.media is not None:
+            self.media.kill()
 
     def _kill_group(self) -> None:
         try:
@@ -159,7 +208,9 @@ class Cluster:
 
 @pytest.fixture
 def start_cluster(sandbox, transactional_db, tmp_path):
-    """``start_cluster()`` → a running ``manage.py qcluster`` on the test database; stopped at the end."""
+    """``start_cluster()`` → a running publishing cluster (``manage.py qcluster``) on the test
+    database, with a media cluster beside it (``media=False``: none); killed at the end.
+    ``extra_env`` adds environment variables (settings) for these clusters only."""
     call_command("q_schedules", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
     clusters: list[Cluster] = []
     env = {
@@ -173,17 +224,28 @@ def start_cluster(sandbox, transactional_db, tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
 
-    def start() -> Cluster:
-        log_path = tmp_path / f"qcluster-{len(clusters)}.log"
+    def launch(name: str, extra: dict) -> Cluster:
+        log_path = tmp_path / f"qcluster-{len(clusters)}-{name}.log"
+        cluster_env = {**env, "Q_CLUSTER_NAME": name, **extra}
         with log_path.open("wb") as log:
-            process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=BASE_DIR, env=env,
+            process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=BASE_DIR, env=cluster_env,
                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        cluster = Cluster(process, log_path, env)
+        cluster = Cluster(process, log_path, cluster_env)
         clusters.append(cluster)
-        wait_for(lambda: "running" in cluster.log() or process.poll() is not None, timeout=30,
-                 message="the cluster to start")
-        assert process.poll() is None, cluster.log()
         return cluster
+
+    def started(cluster: Cluster) -> Cluster:
+        wait_for(lambda: "running" in cluster.log() or cluster.process.poll() is not None, timeout=30,
+                 message="the cluster to start")
+        assert cluster.process.poll() is None, cluster.log()
+        return cluster
+
+    def start(*, media: bool = True, extra_env: dict | None = None) -> Cluster:
+        publishing = launch(django_settings.Q_CLUSTER["name"], extra_env or {})
+        if media:
+            publishing.media = launch(django_settings.Q_MEDIA_CLUSTER, extra_env or {})
+            started(publishing.media)
+        return started(publishing)
 
     yield start
     for cluster in clusters:

@@ -24,3 +24,4 @@ from publishing.models.teams import (  # noqa: F401
     validate_time_zone,
 )
 from publishing.models.webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery  # noqa: F401
+from publishing.models.workers import WorkerCluster  # noqa: F401

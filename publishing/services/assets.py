@@ -38,7 +38,7 @@ from publishing.services.accounts import (
 )
 from publishing.services.audit import audit_record
 from publishing.services.errors import NotFound, ValidationError
-from publishing.services.queue import task_enqueue
+from publishing.services.queue import media_task_timeout, task_enqueue
 
 MB = 1024 * 1024
 GB = 1024 * MB
@@ -515,9 +515,10 @@ MEDIA_PROCESSING_MAX = timedelta(minutes=30)
 MEDIA_UPLOAD_TASK = "publishing.tasks.media_upload_run"
 
 
-def _media_upload_lease() -> timedelta:
-    # As long as django-q2 lets the job run: past that the worker was killed and the row is free.
-    return timedelta(seconds=settings.Q_CLUSTER.get("timeout", 90) + 10)
+def _media_upload_lease(size_bytes: int) -> timedelta:
+    # As long as django-q2 lets the job run (its timeout is sized to the file): past that the
+    # worker was killed and the row is free.
+    return timedelta(seconds=media_task_timeout(size_bytes) + 10)
 
 
 def media_upload_ensure(*, asset: Asset, account: PinterestAccount, restart_failed: bool = False) -> MediaUpload:
@@ -544,7 +545,9 @@ def media_upload_ensure(*, asset: Asset, account: PinterestAccount, restart_fail
             upload.refresh_from_db()
         lease_free = upload.lease_expires_at is None or upload.lease_expires_at <= timezone.now()
         if upload.status in MEDIA_ACTIVE_STATUSES and lease_free:
-            task_enqueue(MEDIA_UPLOAD_TASK, upload.pk)
+            # The media cluster's own queue: a 2 GB video never holds up a publishing worker.
+            task_enqueue(MEDIA_UPLOAD_TASK, upload.pk, queue=settings.Q_MEDIA_CLUSTER,
+                         timeout=media_task_timeout(asset.size_bytes))
     return upload
 
 
@@ -554,11 +557,12 @@ def media_upload_process(*, media_upload_id: int) -> MediaUpload | None:
     Claims the row with a conditional UPDATE (a lease), so concurrent or repeated runs do the
     work once; returns None when someone else holds it or it is already finished.
     """
+    size_bytes = MediaUpload.objects.filter(pk=media_upload_id).values_list("asset__size_bytes", flat=True).first()
     now = timezone.now()
-    claimed = (
+    claimed = size_bytes is not None and (
         MediaUpload.objects.filter(pk=media_upload_id, status__in=MEDIA_ACTIVE_STATUSES)
         .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
-        .update(lease_expires_at=now + _media_upload_lease(), updated_at=now)
+        .update(lease_expires_at=now + _media_upload_lease(size_bytes), updated_at=now)
     )
     if not claimed:
         return None

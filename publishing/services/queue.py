@@ -1,24 +1,34 @@
-"""Handing work to the django-q2 cluster: after the transaction commits, now or at a given time.
+"""Handing work to the django-q2 clusters: after the transaction commits, now or at a given time.
 
 Jobs take ids, so a job never runs against data its enqueuer had not committed yet; every
 enqueue here therefore goes through ``transaction.on_commit``.
 
-Delayed jobs: django-q2 has no per-task ETA, but its ORM broker hands out a queued row only once
-the row's ``lock`` time has passed (``OrmQ.lock < now``), so writing the row with
-``lock = run_at`` makes a task that starts within one poll (``Q_CLUSTER["poll"]``) of ``run_at``.
-With another broker (Redis) a one-off django-q2 ``Schedule`` does it instead, at the scheduler's
-30-second resolution. Either way the periodic sweepers are the backstop: a job that was lost
-still runs on their next pass.
+Queues: everything runs in the publishing cluster's queue unless ``queue=`` names another; video
+uploads go to ``settings.Q_MEDIA_CLUSTER`` (its own cluster: ``Q_CLUSTER_NAME=media manage.py
+qcluster``), each with a timeout sized to its file (``media_task_timeout``).
+
+Delayed jobs: django-q2 has no per-task ETA.
+- Its ORM broker hands out a queued row only once the row's ``lock`` time has passed
+  (``OrmQ.lock < now``), so writing the row with ``lock = run_at`` makes a task that starts within
+  one poll (``Q_CLUSTER["poll"]``) of ``run_at``.
+- With Redis, ``RedisBroker`` (django-q2's, plus a sorted set of delayed tasks scored by their due
+  time) does the same: every pusher moves the due ones onto the queue before each pop (at most a
+  second apart), atomically, so each is handed over once however many clusters run.
+Either way the periodic sweepers are the backstop: a job that was lost still runs on their next pass.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
+from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.models import OrmQ, Schedule
 from django_q.tasks import async_task
@@ -36,24 +46,97 @@ class DelayedOrmBroker(ORM):
         return package.pk
 
 
-def _enqueue_now(func: str, args: tuple) -> None:
-    async_task(func, *args)
+# KEYS: the delayed set, the queue. ARGV: now (epoch seconds), how many to move at most.
+_MOVE_DUE_SCRIPT = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for _, task in ipairs(due) do
+  redis.call('ZREM', KEYS[1], task)
+  redis.call('RPUSH', KEYS[2], task)
+end
+return #due
+"""
 
 
-def _enqueue_at(func: str, args: tuple, run_at: datetime) -> None:
+class RedisBroker(Redis):
+    """django-q2's Redis broker with delayed tasks (``Q_CLUSTER["broker_class"]`` when REDIS_URL is set).
+
+    A delayed task waits in ``<queue>:delayed`` (a sorted set scored by its due time, epoch seconds);
+    ``dequeue`` first moves every due task onto the queue in one Lua script, then pops as django-q2
+    does (blocking for at most a second), so a task starts within about a second of its time.
+    """
+
+    def __init__(self, list_key: str | None = None, run_at: datetime | None = None):
+        super().__init__(list_key=list_key)
+        self.run_at = run_at
+
+    @property
+    def delayed_key(self) -> str:
+        return f"{self.list_key}:delayed"
+
+    def enqueue(self, task):
+        if self.run_at is None:
+            return super().enqueue(task)
+        return self.connection.zadd(self.delayed_key, {task: self.run_at.timestamp()})
+
+    def move_due(self, now: float | None = None) -> int:
+        return self.connection.eval(_MOVE_DUE_SCRIPT, 2, self.delayed_key, self.list_key,
+                                    time.time() if now is None else now, 100)
+
+    def dequeue(self):
+        self.move_due()
+        return super().dequeue()
+
+    def delayed_size(self) -> int:
+        return self.connection.zcard(self.delayed_key)
+
+    def delete_queue(self):
+        self.connection.delete(self.delayed_key)
+        return super().delete_queue()
+
+
+def media_task_timeout(size_bytes: int) -> int:
+    """Seconds a video upload job may run: the minimum (registering, polling the processing) plus
+    sending ``size_bytes`` at the slowest throughput we accept, at most the media cluster's maximum."""
+    sending = math.ceil(max(size_bytes, 0) / settings.MEDIA_UPLOAD_MIN_BYTES_PER_SECOND)
+    return min(settings.MEDIA_UPLOAD_TIMEOUT_MIN_SECONDS + sending, settings.MEDIA_UPLOAD_TIMEOUT_MAX_SECONDS)
+
+
+def _options(queue: str | None, timeout: int | None) -> dict:
+    options = {}
+    if queue is not None:
+        options["cluster"] = queue
+    if timeout is not None:
+        options["timeout"] = timeout
+    return options
+
+
+def _enqueue_now(func: str, args: tuple, options: dict) -> None:
+    async_task(func, *args, q_options=options)
+
+
+def _enqueue_at(func: str, args: tuple, run_at: datetime, options: dict) -> None:
+    queue = options.get("cluster")
+    broker = get_broker(queue)
     if run_at <= timezone.now() + timedelta(seconds=Conf.POLL or 0):
-        async_task(func, *args)
-    elif isinstance(get_broker(), ORM):
-        async_task(func, *args, broker=DelayedOrmBroker(run_at))
+        async_task(func, *args, q_options=options)
+    elif isinstance(broker, ORM):
+        async_task(func, *args, q_options={**options, "broker": DelayedOrmBroker(run_at, list_key=broker.list_key)})
+    elif isinstance(broker, RedisBroker):
+        async_task(func, *args, q_options={**options, "broker": RedisBroker(list_key=queue, run_at=run_at)})
     else:
-        # repeats=-1: the scheduler deletes a ONCE schedule after running it.
+        # Another broker: a one-off django-q2 Schedule (30 s resolution). repeats=-1: the scheduler
+        # deletes a ONCE schedule after running it.
         Schedule.objects.create(func=func, args=repr(args), schedule_type=Schedule.ONCE, repeats=-1,
-                                next_run=run_at)
+                                next_run=run_at, cluster=queue)
 
 
-def task_enqueue(func: str, *args, at: datetime | None = None) -> None:
-    """Run ``func(*args)`` on the cluster once the current transaction commits (at ``at``, if given)."""
+def task_enqueue(func: str, *args, at: datetime | None = None, queue: str | None = None,
+                 timeout: int | None = None) -> None:
+    """Run ``func(*args)`` on a cluster once the current transaction commits (at ``at``, if given):
+    the publishing cluster's queue unless ``queue`` names another, killed after ``timeout`` seconds
+    if given (otherwise after the cluster's own timeout)."""
+    options = _options(queue, timeout)
     if at is None:
-        transaction.on_commit(lambda: _enqueue_now(func, args))
+        transaction.on_commit(lambda: _enqueue_now(func, args, options))
     else:
-        transaction.on_commit(lambda: _enqueue_at(func, args, at))
+        transaction.on_commit(lambda: _enqueue_at(func, args, at, options))
