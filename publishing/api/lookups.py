@@ -6,7 +6,7 @@ Objects of other workspaces and other teams are indistinguishable from missing o
 from uuid import UUID
 
 from publishing.api.security import ApiCaller
-from publishing.models import Asset, Pin, PinterestAccount, Schedule, Webhook
+from publishing.models import Asset, ImportJob, Pin, PinterestAccount, Schedule, Webhook
 from publishing.services.errors import NotFound
 
 
@@ -52,6 +52,20 @@ def webhook_or_404(who: ApiCaller, webhook_id: UUID) -> Webhook:
     if webhook is None:
         raise NotFound("webhook_not_found", "No webhook with this id in this workspace.")
     return webhook
+
+
+def imports_for(who: ApiCaller):
+    """The imports this caller may read: the workspace's, or for a key limited to some accounts
+    only those it made (an import's results name pins of every account its rows used)."""
+    jobs = ImportJob.objects.filter(workspace=who.workspace).select_related("workspace")
+    return jobs.filter(created_by_key=who.api_key) if who.restricted_to_accounts else jobs
+
+
+def import_or_404(who: ApiCaller, job_id: UUID) -> ImportJob:
+    job = imports_for(who).filter(public_id=job_id).defer("rows").first()
+    if job is None:
+        raise NotFound("import_not_found", "No import with this id in this workspace.")
+    return job
 
 
 def within_named_account(who: ApiCaller, queryset, account_id: UUID | None):

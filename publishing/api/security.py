@@ -7,7 +7,9 @@ Three ways in, tried in this order (the vendor's own precedence):
    token from ``POST /v1/auth/login`` (a user acting in one workspace with their team role);
 3. the dashboard's session cookie (CSRF-checked on writes), for htmx calls from the browser.
 
-A credential that is presented but wrong is a 401 at once; it never falls through to the next.
+``x-api-key`` together with a login bearer token (the vendor's example programs send both): both
+must be valid, and the user acts. A credential that is presented but wrong is a 401 at once; it
+never falls through to the next.
 Every operation opens with ``caller(request).require(...)`` — the one access check.
 """
 
@@ -106,6 +108,26 @@ class ApiCaller:
             self._allowed_account_ids = api_key_allowed_account_ids(self.api_key)
         return self._allowed_account_ids
 
+    @property
+    def restricted_to_accounts(self) -> bool:
+        """An API key with an account allow-list: it may not touch what spans every account."""
+        return self.allowed_account_ids() is not None
+
+    def require_all_accounts(self) -> "ApiCaller":
+        """For what spans the whole workspace (webhooks get every account's events)."""
+        if self.restricted_to_accounts:
+            raise PermissionDenied("account_restricted_key", "This API key is limited to some Pinterest accounts; "
+                                   "it may not manage what covers the whole workspace.")
+        return self
+
+    def may(self, need: Need, permission: Permission | None = None) -> bool:
+        """Whether ``require`` would let this caller through (to shape an answer, not to refuse)."""
+        try:
+            self.require(need, permission)
+        except PermissionDenied:
+            return False
+        return True
+
     def check_account(self, account: PinterestAccount) -> PinterestAccount:
         allowed = self.allowed_account_ids()
         if allowed is not None and account.pk not in allowed:
@@ -166,7 +188,14 @@ def resolve_caller(request: HttpRequest) -> ApiCaller | None:
         return request.api_caller
     api_key = request.headers.get("x-api-key", "").strip()
     bearer = _bearer(request)
-    if api_key:
+    if api_key and bearer and not bearer.startswith("pb_"):
+        # Both, as the vendor's own example programs send them: each must be valid (else 401), and
+        # the logged-in user acts, so user operations (auth.me, api_keys.*, projects.*) work.
+        _from_api_key(api_key)
+        found = _from_access_token(bearer)
+    elif api_key:
+        if bearer:  # two API keys: both must be valid; the x-api-key one acts (the vendor's precedence)
+            _from_api_key(bearer)
         found = _from_api_key(api_key)
     elif bearer and bearer.startswith("pb_"):
         found = _from_api_key(bearer)

@@ -12,9 +12,19 @@ the receiver answers 2xx or ``WEBHOOK_MAX_ATTEMPTS`` is reached; every attempt u
 ``WebhookDelivery`` row (the delivery log).
 
 Targets must not be private, loopback or link-local addresses (the server would otherwise be a
-proxy into its own network): the host is resolved and checked on registration and again before
-every delivery, and redirects are never followed. ``WEBHOOK_ALLOW_PRIVATE_TARGETS`` lifts this
-for tests and single-machine setups.
+proxy into its own network), nor IPv6 addresses that embed such an IPv4 address (6to4, NAT64,
+Teredo, mapped and compatible forms). Registration needs no DNS: it refuses literal addresses and
+names that can only be local (``localhost``, ``.invalid``); before every delivery the host is
+resolved, every address checked, and the delivery connects to the checked address (the name kept
+for the Host header, SNI and certificate checks), so a name rebound to a private address after the
+check is never reached. Redirects are never followed. ``WEBHOOK_ALLOW_PRIVATE_TARGETS`` lifts the
+address checks for tests and single-machine setups.
+
+When the environment names a proxy for the target's scheme (``HTTP_PROXY``/``HTTPS_PROXY``/
+``ALL_PROXY``, minus ``NO_PROXY``), deliveries go through it and only literal addresses are checked
+here: the proxy resolves the name, so it is the proxy that must refuse private destinations (the
+usual job of an egress proxy). Certificates are verified against certifi's CA bundle, or
+``SSL_CERT_FILE``/``SSL_CERT_DIR`` when set.
 """
 
 from __future__ import annotations
@@ -25,7 +35,9 @@ import ipaddress
 import json
 import logging
 import random
+import re
 import socket
+import urllib.request
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -69,17 +81,79 @@ def webhook_body(payload: dict) -> bytes:
 # --- validation -------------------------------------------------------------------------------
 
 
-def _address_is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if getattr(ip, "ipv4_mapped", None):
-        ip = ip.ipv4_mapped
+# IPv6 ranges that carry an IPv4 address in their low 32 bits (NAT64 RFC 6052, IPv4-compatible
+# ::/96). 6to4 (2002::/16), Teredo (2001::/32) and mapped (::ffff:0:0/96) are decoded by ipaddress.
+_LOW_32_BITS_IPV4 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
+# Local-use NAT64 (RFC 8215): translates to whatever IPv4 the local network chooses.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 transition address reaches (where traffic to it really goes)."""
+    embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if any(ip in network for network in _LOW_32_BITS_IPV4) and int(ip) > 1:  # not :: or ::1
+        embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in embedded if address is not None]
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
                                  or ip.is_reserved or ip.is_unspecified)
 
 
+def _address_is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if ip.version == 6:
+        if ip in _LOCAL_NAT64:
+            return False
+        embedded = _embedded_ipv4(ip)
+        if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is the IPv4 address itself
+            return _is_public(ip.ipv4_mapped)
+        if not all(_is_public(address) for address in embedded):
+            return False
+    return _is_public(ip)
+
+
+def _literal_address(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        return None
+
+
+def _name_problem(host: str) -> str | None:
+    """Why this host, checked without DNS, can never be a public target, or None."""
+    host = host.rstrip(".").lower()
+    address = _literal_address(host)
+    if address is not None:
+        if not _address_is_public(address):
+            return f"The host {host!r} is a private, loopback or link-local address."
+        return None
+    if not host:
+        return "The URL has no host."
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"The host {host!r} is a loopback name."
+    if host == "invalid" or host.endswith(".invalid"):
+        return f"The host {host!r} could not be resolved (.invalid names never resolve)."
+    return None
+
+
 def webhook_target_problem(url: str) -> str | None:
-    """Why this URL may not receive webhooks, or None. Resolves the host (DNS) to check it."""
-    return _vetted_address(url)[1]
+    """Why this URL may not receive webhooks, or None, decided without DNS (registration): the
+    resolved addresses are checked before each delivery."""
+    if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
+        return None
+    return _name_problem(urlsplit(url).hostname or "")
+
+
+def _environment_proxy(url: str) -> str | None:
+    """The proxy the environment names for this URL (``*_PROXY`` honouring ``NO_PROXY``), or None."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass(parts.hostname or ""):
+        return None
+    return proxy
 
 
 def _vetted_address(url: str) -> tuple[str | None, str | None]:
@@ -89,6 +163,8 @@ def _vetted_address(url: str) -> tuple[str | None, str | None]:
     if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS:
         return None, None
     host = parts.hostname or ""
+    if problem := _name_problem(host):
+        return None, problem
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         # In the resolver's order of preference (dict keys: unique, ordered).
@@ -103,10 +179,23 @@ def _vetted_address(url: str) -> tuple[str | None, str | None]:
     return addresses[0], None
 
 
+# A path segment shown as is: a short word (letters, ``-``, ``_``, ``.``). Anything else (digits,
+# long or encoded segments) may be a token, as in Slack's /services/T0/B0/XXXX or Discord's
+# /api/webhooks/<id>/<token>: shown as ``…``.
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z][A-Za-z._-]{0,23}")
+
+
+def _path_redacted(path: str) -> str:
+    return "/".join(segment if not segment or _PLAIN_SEGMENT.fullmatch(segment) else "…"
+                    for segment in path.split("/"))
+
+
 def webhook_url_redacted(url: str) -> str:
-    """``scheme://host[:port]/path`` with any userinfo, query and fragment cut off (marked ``…``):
-    receivers often take credentials there (``user:pass@`` or ``?token=``). Shown to members who
-    may not manage integrations, and the only form of the URL the audit trail keeps."""
+    """``scheme://host[:port]/path`` with any userinfo, query and fragment cut off (marked ``…``),
+    and every path segment that could be a token (see ``_PLAIN_SEGMENT``) replaced by ``…``:
+    receivers often take credentials there (``user:pass@``, ``?token=``, ``/hooks/<token>``).
+    Shown to callers who may not manage integrations, and the only form of the URL the audit
+    trail keeps."""
     parts = urlsplit(url)
     try:
         port = f":{parts.port}" if parts.port else ""
@@ -115,7 +204,7 @@ def webhook_url_redacted(url: str) -> str:
     host = parts.hostname or ""
     if ":" in host:  # IPv6 literal: brackets again, as in the URL
         host = f"[{host}]"
-    redacted = f"{parts.scheme}://{host}{port}{parts.path}"
+    redacted = f"{parts.scheme}://{host}{port}{_path_redacted(parts.path)}"
     removed_something = "@" in parts.netloc or parts.query or parts.fragment
     return f"{redacted}…" if removed_something else redacted
 
@@ -268,21 +357,24 @@ def webhook_delivery_attempt(*, delivery_id: int) -> str:
     delivery = WebhookDelivery.objects.select_related("webhook").get(pk=delivery_id)
     webhook = delivery.webhook
     status_code, error = None, ""
-    address = None
+    address = proxy = None
     if not webhook.is_enabled:
         error = "The webhook is disabled."
+    elif proxy := _environment_proxy(webhook.url):
+        error = webhook_target_problem(webhook.url) or ""  # the proxy resolves the name (module docstring)
     else:
         address, problem = _vetted_address(webhook.url)
         error = problem or ""
     if not error:
-        status_code, error = _post(webhook, delivery, address=address)
+        status_code, error = _post(webhook, delivery, address=address, proxy=proxy)
     return _record_delivery_result(delivery, status_code, error)
 
 
-def _post(webhook: Webhook, delivery: WebhookDelivery, *, address: str | None) -> tuple[int | None, str]:
-    """POST the delivery. With ``address``, connect to exactly that checked address (the name is
-    kept for the Host header and TLS): resolving the name again could give a private address
-    (DNS rebinding) after the check passed."""
+def _post(webhook: Webhook, delivery: WebhookDelivery, *, address: str | None,
+          proxy: str | None = None) -> tuple[int | None, str]:
+    """POST the delivery, through ``proxy`` if given. With ``address``, connect to exactly that
+    checked address (the name is kept for the Host header, SNI and the certificate check):
+    resolving the name again could give a private address (DNS rebinding) after the check passed."""
     body = webhook_body(delivery.payload)
     headers = {
         "Content-Type": "application/json",
@@ -297,9 +389,10 @@ def _post(webhook: Webhook, delivery: WebhookDelivery, *, address: str | None) -
         extensions["sni_hostname"] = url.raw_host.decode("ascii")
         url = url.copy_with(host=address)
     try:
-        # trust_env=False: an environment proxy would resolve the name itself, unchecked.
-        with httpx.Client(follow_redirects=False, timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-                          trust_env=address is None) as client:
+        # trust_env=False: the proxy is chosen above, explicitly; the CA bundle still honours
+        # SSL_CERT_FILE / SSL_CERT_DIR.
+        with httpx.Client(follow_redirects=False, timeout=settings.WEBHOOK_TIMEOUT_SECONDS, trust_env=False,
+                          proxy=proxy, verify=httpx.create_ssl_context(trust_env=True)) as client:
             response = client.post(url, content=body, headers=headers, extensions=extensions)
     except httpx.HTTPError as exc:
         return None, f"{type(exc).__name__}: could not deliver"

@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Replace
 from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -17,7 +19,7 @@ from publishing.api.lookups import pin_or_404
 from publishing.api.schemas.common import FilterMoment, InSchema, responses
 from publishing.api.schemas.content import AnalyticsFilters
 from publishing.api.security import ApiCaller, Need, caller
-from publishing.models import AuditEvent, PinterestAccount
+from publishing.models import AuditEvent, ImportJob, Pin, PinterestAccount, Schedule
 from publishing.services.errors import ValidationError
 
 billing_router = Router(tags=["self-hosted"])
@@ -235,8 +237,6 @@ def _status(action: str) -> str:
 
 def _with_status(events, status: str):
     """The events ``_status`` gives this status, filtered in the database so paging stays exact."""
-    from django.db.models import Q
-
     def verb_in(verbs) -> Q:
         return Q(action__regex=r"^([^.]*\.)?(" + "|".join(verbs) + r")$")
 
@@ -279,13 +279,40 @@ def _encode_cursor(event: AuditEvent) -> str:
     return base64.urlsafe_b64encode(json.dumps([event.created_at.isoformat(), event.pk]).encode()).decode()
 
 
+def _hex_id(expression):
+    """A public id as 32 hex digits on every database (PostgreSQL's uuid text has dashes, SQLite's
+    stored UUIDs do not), so audit ``target_id`` strings and model ids compare alike."""
+    return Replace(Cast(expression, CharField()), Value("-"), Value(""))
+
+
+def _within_allow_list(who: ApiCaller, events):
+    """A key limited to some accounts sees only the events about its accounts, their pins and
+    schedules, and the imports it made: the rest (other accounts' pin titles, members, keys,
+    webhooks) is outside what it may read."""
+    allowed = who.allowed_account_ids()
+    if allowed is None:
+        return events
+
+    def ids(queryset):
+        return queryset.annotate(hex_id=_hex_id("public_id")).values("hex_id")
+
+    readable = (Q(target_type="pin", target_hex__in=ids(Pin.objects.filter(workspace=who.workspace,
+                                                                            account_id__in=allowed)))
+                | Q(target_type="schedule", target_hex__in=ids(Schedule.objects.filter(workspace=who.workspace,
+                                                                                      account_id__in=allowed)))
+                | Q(target_type="pinterestaccount", target_hex__in=ids(PinterestAccount.objects.filter(
+                    pk__in=allowed)))
+                | Q(target_type="importjob", target_hex__in=ids(ImportJob.objects.filter(
+                    workspace=who.workspace, created_by_key=who.api_key))))
+    return events.annotate(target_hex=_hex_id("target_id")).filter(readable)
+
+
 @activity_router.get("", response=responses({200: ActivityListOut}, 403))
 def list_activity(request, filters: Query[ActivityFilters]):
     """The team's audit trail for the active workspace, newest first, with an opaque cursor."""
-    from django.db.models import Q
-
     who = caller(request).require(Need.READ)
     events = AuditEvent.objects.for_team(who.team).filter(Q(workspace=who.workspace) | Q(workspace__isnull=True))
+    events = _within_allow_list(who, events)
     if filters.action:
         events = events.filter(action=filters.action)
     if filters.resource_type:

@@ -9,6 +9,8 @@ from ninja import Body, File, Query, Router, Status, UploadedFile
 from publishing.api.lookups import (
     bulk_within_allow_list,
     check_named_account,
+    import_or_404,
+    imports_for,
     pin_or_404,
     within_named_account,
 )
@@ -149,7 +151,7 @@ def import_pins_csv(request, file: File[UploadedFile]):
 @router.get("/imports", response=responses({200: list[ImportJobOut]}, 403))
 def list_imports(request, filters: Query[ImportFilters]):
     who = caller(request).require(Need.READ)
-    jobs = ImportJob.objects.filter(workspace=who.workspace).select_related("workspace")
+    jobs = imports_for(who)
     if filters.status:
         jobs = jobs.filter(status=filters.status)
     if filters.source_type:
@@ -164,11 +166,7 @@ def get_import(request, job_id: UUID):
 
 
 def _import(who: ApiCaller, job_id: UUID) -> ImportJob:
-    job = ImportJob.objects.filter(workspace=who.workspace, public_id=job_id).select_related("workspace").defer(
-        "rows").first()
-    if job is None:
-        raise NotFound("import_not_found", "No import with this id in this workspace.")
-    return job
+    return import_or_404(who, job_id)
 
 
 @router.get("/{pin_id}", response=responses({200: PinOut}, 403, 404))

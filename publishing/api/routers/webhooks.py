@@ -7,7 +7,7 @@ from ninja import Router, Status
 from publishing.api.lookups import webhook_or_404
 from publishing.api.schemas.common import responses
 from publishing.api.schemas.content import WebhookCreateIn, WebhookOut, WebhookUpdateIn, webhook_out
-from publishing.api.security import Need, caller
+from publishing.api.security import ApiCaller, Need, caller
 from publishing.models import Webhook
 from publishing.permissions import Permission
 from publishing.services import webhooks as webhook_services
@@ -15,9 +15,19 @@ from publishing.services import webhooks as webhook_services
 router = Router(tags=["webhooks"])
 
 
-def _manager(request, need: Need):
+def _manager(request, need: Need) -> ApiCaller:
     # Webhooks send the team's data elsewhere: integrations are an admin's call (or a key's scope).
-    return caller(request).require(need, Permission.MANAGE_INTEGRATIONS)
+    # A webhook gets every account's events, so a key limited to some accounts may not manage one.
+    return caller(request).require(need, Permission.MANAGE_INTEGRATIONS).require_all_accounts()
+
+
+def _shown(who: ApiCaller, webhook: Webhook) -> dict:
+    """The webhook as this caller may see it: the full URL (it may hold the receiver's credentials)
+    only for those who may manage integrations, the redacted one for everyone else, as in the dashboard."""
+    out = webhook_out(webhook)
+    if not (who.may(Need.WRITE, Permission.MANAGE_INTEGRATIONS) and not who.restricted_to_accounts):
+        out["url"] = webhook_services.webhook_url_redacted(webhook.url)
+    return out
 
 
 @router.post("", response=responses({201: WebhookOut}, 403))
@@ -32,13 +42,13 @@ def create_webhook(request, data: WebhookCreateIn):
 @router.get("", response=responses({200: list[WebhookOut]}, 403))
 def list_webhooks(request):
     who = caller(request).require(Need.READ)
-    return [webhook_out(w) for w in Webhook.objects.filter(workspace=who.workspace).select_related("workspace")]
+    return [_shown(who, w) for w in Webhook.objects.filter(workspace=who.workspace).select_related("workspace")]
 
 
 @router.get("/{webhook_id}", response=responses({200: WebhookOut}, 403, 404))
 def get_webhook(request, webhook_id: UUID):
     who = caller(request).require(Need.READ)
-    return webhook_out(webhook_or_404(who, webhook_id))
+    return _shown(who, webhook_or_404(who, webhook_id))
 
 
 @router.patch("/{webhook_id}", response=responses({200: WebhookOut}, 403, 404))
