@@ -256,24 +256,42 @@ def start_cluster(sandbox, transactional_db, tmp_path):
 class ReceivedWebhook:
     headers: dict
     body: bytes
+    signature_valid: bool
+
+
+# The secret a ``webhook_receiver`` checks signatures with: give the webhook under test this secret.
+WEBHOOK_RECEIVER_SECRET = "whsec-receiver-0123456789abcdef"
 
 
 class WebhookReceiver:
-    """A tiny real HTTP server in a thread: records every POST and answers the next queued status."""
+    """A tiny real HTTP server in a thread that verifies deliveries as a customer's endpoint must:
+    ``X-PinBridge-Signature`` is the hex HMAC-SHA256 of the raw body keyed with ``secret``. A bad
+    or missing signature is answered 401 (and recorded, ``signature_valid=False``); a good one gets
+    the next queued status (204 when none is queued)."""
 
-    def __init__(self):
+    def __init__(self, secret: str = WEBHOOK_RECEIVER_SECRET):
+        import hashlib
+        import hmac
         import threading
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         receiver = self
+        self.secret = secret
         self.received: list[ReceivedWebhook] = []
         self.statuses: list[int] = []
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - the http.server API
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                receiver.received.append(ReceivedWebhook({k.lower(): v for k, v in self.headers.items()}, body))
-                status = receiver.statuses.pop(0) if receiver.statuses else 204
+                # Written here, not imported from the product: the receiver is the customer's side.
+                expected = hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
+                valid = hmac.compare_digest(self.headers.get("X-PinBridge-Signature", ""), expected)
+                receiver.received.append(
+                    ReceivedWebhook({k.lower(): v for k, v in self.headers.items()}, body, valid))
+                if not valid:
+                    status = 401
+                else:
+                    status = receiver.statuses.pop(0) if receiver.statuses else 204
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -6,6 +6,7 @@ import logging
 import pytest
 from pinbridge_sdk.errors import NotFoundError
 
+from publishing.services.keys import api_key_create
 from tests.api.conftest import http
 from tests.pipeline_fixtures import wait_for
 
@@ -61,9 +62,16 @@ def test_wrong_method_is_a_json_405(server):
     assert "POST" in response.headers["Allow"]
 
 
-def test_no_trailing_slash_redirects(server):
-    response = http(server, "GET", "/v1/pins/")
-    assert response.status_code == 404 and "Location" not in response.headers
+@pytest.mark.parametrize("path", ["/v1/pins", "/v1/schedules", "/v1/assets", "/v1/webhooks", "/v1/projects"])
+def test_the_sdks_paths_are_served_as_written_and_a_trailing_slash_never_redirects(server, workspace, path):
+    key = api_key_create(workspace=workspace, name="paths", scopes=["read", "write", "destructive"]).plaintext
+    # The SDK follows no redirects: its own path must reach the operation (here a 200 list) ...
+    response = http(server, "GET", path, headers={"X-API-Key": key})
+    assert response.status_code == 200 and "Location" not in response.headers
+    # ... and the slashed variant is a JSON 404, never a redirect to the path.
+    slashed = http(server, "GET", f"{path}/")
+    assert slashed.status_code == 404 and "Location" not in slashed.headers
+    assert slashed.json()["detail"]["code"] == "not_found"
 
 
 def test_a_caller_chosen_request_id_is_echoed(server):

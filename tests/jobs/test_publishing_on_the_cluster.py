@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.db import connection
+from django_q.tasks import async_task
 
 from pinterest_sandbox import faults
 from pinterest_sandbox.models import Pin as SandboxPin
@@ -21,8 +22,13 @@ from publishing.models import (
 )
 from publishing.services.assets import asset_upload
 from publishing.services.pins import pin_approve, pin_create, pin_reject
+from tests.jobs import task_watch as watching
 from tests.media import make_mp4
 from tests.pipeline_fixtures import pin_payload, wait_for
+
+task_watch = watching.task_watch  # the fixture: waits for the cluster to finish what this process queued
+
+PUBLISH_TASK = "publishing.tasks.publish_pin"
 
 FINISHED = (PinStatus.PUBLISHED, PinStatus.FAILED)
 
@@ -70,13 +76,23 @@ def test_a_video_pin_waits_for_its_media_then_is_published(start_cluster, worksp
     assert remote.media["media_type"] == "video" and remote.media_upload.pinterest_id == upload.pinterest_media_id
 
 
-def test_approval_holds_a_pin_back_and_rejection_fails_it(start_cluster, workspace, cast, account, board):
+def test_approval_holds_a_pin_back_and_rejection_fails_it(start_cluster, workspace, cast, account, board,
+                                                          task_watch):
     start_cluster()
     waiting = create(workspace, cast.editor, account, board, idempotency_key="wait")
     refused = create(workspace, cast.editor, account, board, idempotency_key="refuse", title="Off-brand")
-    time.sleep(2)  # give the workers every chance to (wrongly) pick the pending pins up
+    # Proof that the workers had every chance to (wrongly) pick the pending pins up: a manager's pin
+    # made after them is published, then the start-up recovery sweep (which requeues every queued
+    # pin it considers due) runs, and every publish job queued by then has finished.
+    [control] = wait_until_finished([create(workspace, cast.manager, account, board, idempotency_key="control",
+                                            title="Control chair")], timeout=30)
+    assert control.status == PinStatus.PUBLISHED
+    async_task("publishing.tasks.recover_orphaned_work")
+    task_watch.wait_finished("publishing.tasks.recover_orphaned_work")
+    task_watch.wait_finished(PUBLISH_TASK)
     assert Pin.objects.filter(status=PinStatus.QUEUED, approval_state=ApprovalState.PENDING).count() == 2
-    assert not pins_on(board).exists()
+    assert not PublishAttempt.objects.filter(pin__in=[waiting, refused]).exists()
+    assert list(pins_on(board).values_list("title", flat=True)) == ["Control chair"]
 
     pin_approve(pin=waiting, actor_user=cast.manager)
     pin_reject(pin=refused, actor_user=cast.manager, reason="Off-brand colours")
@@ -85,12 +101,12 @@ def test_approval_holds_a_pin_back_and_rejection_fails_it(start_cluster, workspa
     assert approved.status == PinStatus.PUBLISHED
     refused.refresh_from_db()
     assert (refused.status, refused.error_code) == (PinStatus.FAILED, "rejected")
-    assert list(pins_on(board).values_list("title", flat=True)) == ["A red chair"]
+    assert sorted(pins_on(board).values_list("title", flat=True)) == ["A red chair", "Control chair"]
 
 
 @pytest.mark.parametrize("concurrency", [20])
 def test_twenty_concurrent_creates_with_one_key_make_one_pin_and_one_pinterest_pin(
-        start_cluster, workspace, cast, account, board, concurrency):
+        start_cluster, workspace, cast, account, board, concurrency, task_watch):
     start_cluster()
     barrier = threading.Barrier(concurrency)
     results, errors = [], []
@@ -112,9 +128,12 @@ def test_twenty_concurrent_creates_with_one_key_make_one_pin_and_one_pinterest_p
 
     assert errors == [] and len(results) == concurrency
     assert len(set(results)) == 1 and Pin.objects.count() == 1
-    wait_until_finished([Pin.objects.get()], timeout=30)
-    time.sleep(1)  # any duplicate publish job would have run by now
+    [pin] = wait_until_finished([Pin.objects.get()], timeout=30)
+    # Every publish job the creates queued has run (a duplicate would have run by then, too).
+    assert task_watch.ids(PUBLISH_TASK), "the creates queued a publish job"
+    task_watch.wait_finished(PUBLISH_TASK)
     assert pins_on(board).count() == 1
+    assert pin.attempts.filter(action=PublishAttempt.Action.CREATE).count() == 1
 
 
 def test_a_worker_killed_mid_publish_loses_no_pin_and_duplicates_none(start_cluster, workspace, cast, account,

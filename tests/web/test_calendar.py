@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from publishing.models import PinStatus, Schedule
 from publishing.services.schedules import schedule_create
+from tests.conftest import at_every_clock
 from tests.pipeline_fixtures import pin_payload
 from tests.web.helpers import bulk_pins, queries_to_render
 
@@ -83,13 +84,18 @@ def test_the_calendar_runs_a_constant_number_of_queries(cast, login, schedule_at
     assert queries_to_render(client, f"/app/calendar/?date={YEAR}-07-01") == few
 
 
-def test_a_nonsense_date_falls_back_to_today(cast, login):
-    assert login(cast.editor).get("/app/calendar/?date=2026-13-45&view=year").status_code == 200
+@at_every_clock
+def test_a_nonsense_date_falls_back_to_today_in_the_team_zone(clock, cast, login, workspace):
+    response = login(cast.editor).get("/app/calendar/?date=2026-13-45&view=year")
+    assert response.status_code == 200
+    assert f'<time datetime="{timezone.localdate(timezone=workspace.zone):%Y-%m-%d}">' in response.content.decode()
 
 
 @pytest.mark.parametrize("view", ["month", "week"])
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
-def test_a_date_at_the_end_of_the_calendar_shows_today_instead_of_a_500(cast, login, view, day):
+@at_every_clock
+def test_a_date_at_the_end_of_the_calendar_shows_today_in_the_team_zone_instead_of_a_500(clock, cast, login,
+                                                                                         workspace, view, day):
     response = login(cast.viewer).get(f"/app/calendar/?view={view}&date={day}")
     assert response.status_code == 200
-    assert f'<time datetime="{timezone.localdate():%Y-%m-%d}">' in response.content.decode()
+    assert f'<time datetime="{timezone.localdate(timezone=workspace.zone):%Y-%m-%d}">' in response.content.decode()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from publishing.models import Pin, PinStatus
+from tests.conftest import at_every_clock
 from tests.web.helpers import bulk_pins, queries_to_render
 
 
@@ -15,7 +16,9 @@ def status_row(html: str, status: str) -> list[int]:
     return [int(n) for n in re.findall(r"<td>(-?\d+)</td>", row)]
 
 
-def test_status_counts_compare_the_last_30_days_with_the_30_before(cast, login, workspace, offline_account, offline_board):
+@at_every_clock
+def test_status_counts_compare_the_last_30_days_with_the_30_before(clock, cast, login, workspace, offline_account,
+                                                                  offline_board):
     now = timezone.now()
     bulk_pins(workspace, offline_account, offline_board, 3, status=PinStatus.PUBLISHED, start=now - timedelta(days=2))
     bulk_pins(workspace, offline_account, offline_board, 1, status=PinStatus.FAILED, start=now - timedelta(days=3))
@@ -27,13 +30,20 @@ def test_status_counts_compare_the_last_30_days_with_the_30_before(cast, login, 
     assert "▼</span> -2" in html  # published fell by two, said with a symbol and a number
 
 
-def test_the_chart_has_a_bar_per_day_with_a_text_alternative(cast, login, workspace, offline_account, offline_board):
-    bulk_pins(workspace, offline_account, offline_board, 4, status=PinStatus.PUBLISHED, start=timezone.now() - timedelta(hours=1))
+@at_every_clock
+def test_the_chart_has_a_bar_per_day_in_the_team_zone_with_a_text_alternative(clock, cast, login, workspace,
+                                                                              offline_account, offline_board):
+    # An hour ago may be another day in Paris than now, and another day in Paris than in UTC.
+    pins = bulk_pins(workspace, offline_account, offline_board, 4, status=PinStatus.PUBLISHED,
+                     start=timezone.now() - timedelta(hours=1))
     html = login(cast.viewer).get("/app/").content.decode()
     svg = html.split('<svg class="chart"')[1].split("</svg>")[0]
     assert svg.count('class="bar-total"') == 30 and 'role="img"' in html
-    today = timezone.localtime().strftime("%a %-d %b")
-    assert f"<title>{today}: 4 created, 4 published</title>" in svg
+    days = {timezone.localtime(pin.created_at, workspace.zone).strftime("%a %-d %b") for pin in pins}
+    [day] = days  # four pins a second apart: one day
+    assert f"<title>{day}: 4 created, 4 published</title>" in svg
+    bar_days = re.findall(r"<title>([^:<]+): \d+ created", svg)
+    assert bar_days[-1] == timezone.localtime(timezone.now(), workspace.zone).strftime("%a %-d %b")  # today, in Paris
 
 
 def test_the_queue_and_upcoming_schedules_with_next_steps(cast, login, make_pin):

@@ -30,9 +30,19 @@ def test_a_managers_pin_is_queued_and_its_publishing_enqueued_after_commit(
 
 
 @pytest.mark.parametrize("source", ["dashboard", "api", "batch", "import", "schedule"])
-def test_every_source_goes_through_the_same_create(workspace, cast, offline_account, offline_board, source):
-    pin = create(workspace, cast.admin, pin_payload(offline_account, offline_board), source=source)
-    assert Pin.objects.get(pk=pin.pk).source == source
+def test_every_source_gets_the_same_validation_approval_hold_idempotency_and_audit(
+        workspace, cast, offline_account, offline_board, source):
+    with pytest.raises(ValidationError) as refused:
+        create(workspace, cast.editor, pin_payload(offline_account, offline_board, title="x" * 1000), source=source)
+    assert "title" in refused.value.fields
+
+    pin = create(workspace, cast.editor, pin_payload(offline_account, offline_board), source=source)
+    again = create(workspace, cast.editor, pin_payload(offline_account, offline_board), source=source)
+
+    assert (pin.source, pin.approval_state) == (source, ApprovalState.PENDING)  # an editor's pin is held
+    assert again.pk == pin.pk and again.idempotent_replay
+    event = AuditEvent.objects.get(action="pin.created", target_id=str(pin.public_id))
+    assert event.details == {"source": source, "needs_approval": True}
 
 
 def test_an_editors_pin_awaits_approval_and_nothing_is_enqueued(

@@ -18,9 +18,9 @@ from publishing.services.webhooks import (
     webhook_signature,
     webhook_update,
 )
-from tests.pipeline_fixtures import pin_payload, queued_jobs
+from tests.pipeline_fixtures import WEBHOOK_RECEIVER_SECRET, pin_payload, queued_jobs
 
-SECRET = "whsec-0123456789abcdef"
+SECRET = WEBHOOK_RECEIVER_SECRET  # what the webhook_receiver checks signatures with
 DELIVER = "publishing.tasks.deliver_webhook"
 
 
@@ -120,6 +120,7 @@ def test_a_receiver_verifies_the_signature_of_the_raw_body(workspace, published_
     assert webhook_delivery_attempt(delivery_id=delivery.pk) == WebhookDelivery.Status.DELIVERED
 
     [received] = webhook_receiver.received
+    assert received.signature_valid  # the receiver checked it (a bad one is answered 401)
     expected = hmac.new(SECRET.encode(), received.body, hashlib.sha256).hexdigest()
     assert received.headers["x-pinbridge-signature"] == expected
     assert received.headers["x-pinbridge-event"] == "pin.published"
@@ -127,6 +128,21 @@ def test_a_receiver_verifies_the_signature_of_the_raw_body(workspace, published_
     assert json.loads(received.body)["pin_id"] == str(published_pin.public_id)
     delivery.refresh_from_db()
     assert (delivery.attempt_count, delivery.last_status_code) == (1, 204)
+
+
+def test_a_receiver_refuses_a_delivery_signed_with_another_secret(workspace, published_pin, webhook_receiver,
+                                                                 settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    Webhook.objects.create(workspace=workspace, url=webhook_receiver.url, secret="whsec-someone-elses-secret",
+                           events=["pin.published"])
+    [delivery] = webhook_event_emit(pin=published_pin, event="pin.published")
+
+    assert webhook_delivery_attempt(delivery_id=delivery.pk) == WebhookDelivery.Status.PENDING
+
+    [received] = webhook_receiver.received
+    assert not received.signature_valid
+    delivery.refresh_from_db()
+    assert (delivery.attempt_count, delivery.last_status_code) == (1, 401)
 
 
 def test_a_failing_receiver_gets_retries_with_backoff_then_gives_up(workspace, published_pin, webhook_receiver,
