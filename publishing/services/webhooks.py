@@ -81,18 +81,23 @@ def webhook_body(payload: dict) -> bytes:
 # --- validation -------------------------------------------------------------------------------
 
 
-# IPv6 ranges that carry an IPv4 address in their low 32 bits (NAT64 RFC 6052, IPv4-compatible
-# ::/96). 6to4 (2002::/16), Teredo (2001::/32) and mapped (::ffff:0:0/96) are decoded by ipaddress.
-_LOW_32_BITS_IPV4 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96"))
+# NAT64 (RFC 6052): the IPv4 address in the low 32 bits is where the traffic really goes.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 # Local-use NAT64 (RFC 8215): translates to whatever IPv4 the local network chooses.
 _LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+# IPv4-compatible addresses (deprecated), ::a.b.c.d.
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _low_32_bits(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address:
+    return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 transition address reaches (where traffic to it really goes)."""
-    embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
-    if any(ip in network for network in _LOW_32_BITS_IPV4) and int(ip) > 1:  # not :: or ::1
-        embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    """The IPv4 addresses a 6to4, Teredo or IPv4-compatible address reaches."""
+    embedded = [ip.sixtofour, *(ip.teredo or ())]
+    if ip in _IPV4_COMPATIBLE:
+        embedded.append(_low_32_bits(ip))
     return [address for address in embedded if address is not None]
 
 
@@ -106,10 +111,11 @@ def _address_is_public(address: str) -> bool:
     if ip.version == 6:
         if ip in _LOCAL_NAT64:
             return False
-        embedded = _embedded_ipv4(ip)
         if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is the IPv4 address itself
             return _is_public(ip.ipv4_mapped)
-        if not all(_is_public(address) for address in embedded):
+        if ip in _NAT64:  # judged by where it leads (the prefix itself sits in reserved ::/8)
+            return _is_public(_low_32_bits(ip))
+        if not all(_is_public(embedded) for embedded in _embedded_ipv4(ip)):
             return False
     return _is_public(ip)
 
