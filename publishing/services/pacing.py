@@ -111,6 +111,11 @@ def _database_take(limits: list[BucketLimits]) -> float:
         )
         rows = {row.key: row for row in RateBucket.objects.select_for_update().filter(
             key__in=[item.key for item in limits]).order_by("key")}
+        # The clock is read once the rows are ours: a worker that waited for the lock must not
+        # write a refill time older than the one its predecessor just wrote (that would count the
+        # same seconds of refill twice).
+        now_dt = timezone.now()
+        now = _epoch(now_dt)
         levels = {item.key: _refilled(rows[item.key].tokens, _epoch(rows[item.key].refilled_at), now, item)
                   for item in limits}
         wait = max(((1.0 - levels[item.key]) / item.refill_rate for item in limits if levels[item.key] < 1.0),
