@@ -88,6 +88,8 @@ def pin_import_rows_from_csv(uploaded_file) -> list[dict]:
 def pin_import_create(*, workspace: Workspace, source_type: str, rows: list, source_filename: str = "",
                       actor_user: User | None = None, actor_key: ApiKey | None = None) -> ImportJob:
     """Store the rows and queue the job that turns them into pins and schedules."""
+    if actor_user is None and actor_key is None:
+        raise ValueError("An import acts for whoever created it: name the user or the API key.")
     if not rows:
         raise ValidationError("empty_import", "The import has no rows.", field="rows")
     if len(rows) > MAX_ROWS:
@@ -140,7 +142,11 @@ def _fail(job_id: int, message: str) -> str:
 
 def _creator_gone(job: ImportJob) -> str | None:
     """Why the job may no longer act for whoever created it, or None: its rows run with that
-    creator's rights, so a revoked key or a removed member must not keep publishing."""
+    creator's rights, so a revoked or deleted key or a removed or deleted member must not keep
+    publishing. Every import has a creator, so one with neither left had its creator deleted
+    (the foreign keys are SET_NULL)."""
+    if job.created_by_key_id is None and job.created_by_id is None:
+        return "Whoever created this import was deleted; the remaining rows were not imported."
     if job.created_by_key_id is not None:
         key = ApiKey.objects.filter(pk=job.created_by_key_id).values("revoked_at", "expires_at").first()
         if key is None or key["revoked_at"] is not None or (key["expires_at"] is not None and key["expires_at"] <= timezone.now()):
