@@ -112,9 +112,10 @@ class S3MediaStorage(S3Storage):
     def get_default_settings(self) -> dict:
         defaults = super().get_default_settings()
         if defaults["transfer_config"] is None:  # AWS_S3_TRANSFER_CONFIG, when set, wins
-            # 8 MiB parts (2 GB is 256 of the 10,000 allowed), at most 4 in flight and 4 buffered.
-            config = TransferConfig(multipart_threshold=8 * MB, multipart_chunksize=8 * MB, max_concurrency=4)
-            config.max_in_memory_upload_chunks = 4  # s3transfer's knob; boto3's constructor does not take it
+            # 8 MiB parts (2 GB is 256 of the 10,000 allowed), 2 in flight and 2 buffered: one upload
+            # then holds a few tens of MB whatever the file's size (tests/storage/test_upload_memory.py).
+            config = TransferConfig(multipart_threshold=8 * MB, multipart_chunksize=8 * MB, max_concurrency=2)
+            config.max_in_memory_upload_chunks = 2  # s3transfer's knob; boto3's constructor does not take it
             defaults["transfer_config"] = config
         return defaults
 
