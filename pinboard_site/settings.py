@@ -1,12 +1,17 @@
 """Pinboard settings: one module, every outside value read through pinboard_site.env."""
 
 import hashlib
+import importlib.metadata
+import ipaddress
+import logging
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+import sentry_sdk
 from dotenv import load_dotenv
+from sentry_sdk.integrations.django import DjangoIntegration
 
 from pinboard_site.env import (
     ImproperlyConfiguredEnv,
@@ -332,26 +337,65 @@ RETENTION_OAUTH_STATES_DAYS = env_int("RETENTION_OAUTH_STATES_DAYS", 1, minimum=
 RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 0, minimum=0)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+# plain: one readable line per event. json: one JSON object per line (python-json-logger), with an
+# event's `extra` fields (e.g. the API request lines of publishing.api.middleware) as keys.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfiguredEnv(f"LOG_FORMAT must be 'plain' or 'json', got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        # API request lines are JSON objects already (publishing.api.middleware); print them bare.
-        "json_line": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "ts", "levelname": "level", "name": "logger"},
+        },
     },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "json_console": {"class": "logging.StreamHandler", "formatter": "json_line"},
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "axes": {"level": "WARNING"},
         # httpx logs every request URL at INFO; OAuth URLs carry the state and code in their query.
         "httpx": {"level": "WARNING"},
-        "pinboard.api.requests": {"handlers": ["json_console"], "level": "INFO", "propagate": False},
+        "pinboard.api.requests": {"level": "INFO"},
     },
 }
+if LOG_FORMAT == "json":
+    # Python warnings go through logging too (as py.warnings), so stderr carries nothing but JSON lines.
+    logging.captureWarnings(True)
+    # Loggers that bring their own plain handler when none is configured: route them through ours.
+    LOGGING["loggers"]["django.server"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+    LOGGING["loggers"]["django-q"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+
+# /metrics (publishing/metrics.py): off (404) unless a bearer token or an IP allow-list is set; with
+# both, both must pass. Recent-activity metrics cover the last METRICS_WINDOW_SECONDS.
+METRICS_TOKEN = env_str("METRICS_TOKEN", None)
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+for _network in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise ImproperlyConfiguredEnv(f"METRICS_ALLOWED_IPS: {_network!r} is not an IP address or network") from None
+METRICS_WINDOW_SECONDS = env_int("METRICS_WINDOW_SECONDS", 3600, minimum=60)
+
+# Error reporting to Sentry (or a Sentry-compatible server such as GlitchTip), only when SENTRY_DSN is
+# set. No personal data is sent (no user emails, IPs, cookies or request bodies).
+SENTRY_DSN = env_str("SENTRY_DSN", None)
+if SENTRY_DSN:
+    try:
+        _release = f"pinboard@{importlib.metadata.version('pinboard')}"
+    except importlib.metadata.PackageNotFoundError:
+        _release = None
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        release=env_str("SENTRY_RELEASE", _release),
+        traces_sample_rate=env_int("SENTRY_TRACES_SAMPLE_PERCENT", 0, minimum=0, maximum=100) / 100,
+    )
 
 # The built-in Pinterest sandbox is one OAuth app whose credentials both sides derive from
 # SECRET_KEY, so nothing needs configuring for sandbox workspaces.

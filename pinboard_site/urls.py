@@ -6,6 +6,7 @@ from pinboard_site import views as site_views
 from pinboard_site.forms import EmailAuthenticationForm
 from publishing.api import views as api_views
 from publishing.api.app import api
+from publishing.metrics import metrics_view
 
 admin.site.site_header = "Pinboard administration"
 admin.site.site_title = "Pinboard admin"
@@ -21,6 +22,8 @@ urlpatterns = [
     path("", site_views.root, name="root"),
     path("healthz", api_views.healthz, name="healthz"),
     path("readyz", api_views.readyz, name="readyz"),
+    # Prometheus; off (404) unless METRICS_TOKEN or METRICS_ALLOWED_IPS is set (publishing/metrics.py).
+    path("metrics", metrics_view, name="metrics"),
     path("v1/", api.urls),
     # Anything else under /v1 is an API 404 in the API's error shape, never a slash redirect.
     re_path(r"^v1/(?P<unmatched_path>.*)$", api_views.not_found),

@@ -82,17 +82,25 @@ class StuckWork:
         return len(self.pins) + len(self.schedules) + len(self.deliveries)
 
 
-def stuck_work_find(*, now=None) -> StuckWork:
-    """What should have moved by now and did not: the signs of lost jobs or dead workers."""
+def stuck_work_querysets(*, now=None) -> dict:
+    """The stuck pins, schedules and webhook deliveries as querysets (listed below, counted by /metrics)."""
     now = now or timezone.now()
     late = now - OVERDUE
+    return {
+        "pins": stuck_pins(now=now),
+        "schedules": PinSchedule.objects.filter(status=ScheduleStatus.SCHEDULED, run_at__lte=late),
+        "deliveries": WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(
+            Q(next_attempt_at__lte=late) | Q(next_attempt_at__isnull=True, created_at__lte=late)),
+    }
+
+
+def stuck_work_find(*, now=None) -> StuckWork:
+    """What should have moved by now and did not: the signs of lost jobs or dead workers."""
+    stuck = stuck_work_querysets(now=now)
     return StuckWork(
-        pins=list(stuck_pins(now=now)[:500]),
-        schedules=list(PinSchedule.objects.filter(status=ScheduleStatus.SCHEDULED, run_at__lte=late)
-                       .select_related("workspace__team").order_by("run_at")[:500]),
-        deliveries=list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(
-            Q(next_attempt_at__lte=late) | Q(next_attempt_at__isnull=True, created_at__lte=late)
-        ).select_related("webhook").order_by("created_at")[:500]),
+        pins=list(stuck["pins"][:500]),
+        schedules=list(stuck["schedules"].select_related("workspace__team").order_by("run_at")[:500]),
+        deliveries=list(stuck["deliveries"].select_related("webhook").order_by("created_at")[:500]),
     )
 
 
