@@ -4,12 +4,18 @@ from datetime import timedelta
 
 from publishing.services import assets
 from publishing.services.accounts import oauth_states_delete_expired
+from publishing.services.auth import password_reset_email_send
 from publishing.services.imports import pin_imports_requeue_due
 from publishing.services.operations import stuck_work_requeue
 from publishing.services.publishing import pin_publish, pins_requeue_due, pins_watch_leases
 from publishing.services.retention import records_prune
 from publishing.services.schedules import schedule_run, schedules_run_due
 from publishing.services.webhooks import webhook_deliveries_requeue_due, webhook_delivery_attempt
+
+
+def send_password_reset(email: str) -> bool:
+    """Email a password reset token if the address has an account (see auth.password_reset_request)."""
+    return password_reset_email_send(email=email)
 
 
 def media_upload_run(media_upload_id: int) -> None:

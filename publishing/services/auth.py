@@ -22,8 +22,10 @@ from django.utils.http import urlsafe_base64_encode
 from publishing.models import AccessToken, Membership, User, Workspace
 from publishing.services.audit import audit_record
 from publishing.services.errors import DomainError, RateLimited, ValidationError
+from publishing.services.queue import task_enqueue
 from publishing.services.secrets import credential_matches, credential_new, credential_prefix, touch_last_used
 
+PASSWORD_RESET_TASK = "publishing.tasks.send_password_reset"
 ACCESS_TOKEN_KIND = "pbt"  # never "pb_": a bearer starting with pb_ is read as an API key
 
 
@@ -143,10 +145,18 @@ def password_reset_token(user: User) -> str:
 
 
 def password_reset_request(*, email: str) -> None:
-    """Email a reset token if the address belongs to an active user; silent otherwise."""
+    """Queue the reset email. The request itself does the same for every address (no lookup): the
+    job looks the address up and sends, or does nothing, so neither the answer nor its timing says
+    whether an account exists."""
+    task_enqueue(PASSWORD_RESET_TASK, email.strip())
+
+
+def password_reset_email_send(*, email: str) -> bool:
+    """The job: email a reset token if the address belongs to an active user; silent otherwise.
+    Returns whether an email went out. Running it twice sends a second (equally valid) token."""
     user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if user is None:
-        return
+        return False
     token = password_reset_token(user)
     dashboard_link = (
         f"{settings.SITE_URL}/accounts/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/"
@@ -163,6 +173,7 @@ def password_reset_request(*, email: str) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+    return True
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from pinbridge_sdk.models import (
 )
 
 from publishing.models import Membership
+from tests.api.test_password_reset_request import run_queued_resets
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -58,6 +59,7 @@ def test_invite_preview_resend_and_accept_as_a_new_user(login, cast, sdk):
     accepted = sdk().team.accept_invitation(TeamInvitationAcceptRequest(token=token))
     assert accepted.organization_role == "editor" and accepted.user.email == "nina@acme.test"
     assert sdk(bearer_token=accepted.access_token).auth.me().organization.name == "Acme"
+    run_queued_resets()  # the set-password email goes out from the queue
     assert "set" in mail.outbox[-1].subject.lower() or "password" in mail.outbox[-1].subject.lower()
     assert sdk().team.preview_invitation(token).status == "accepted"
 
