@@ -8,11 +8,13 @@ from pinbridge_sdk.errors import AuthenticationError, NotFoundError, ValidationE
 
 from publishing.models import Pin, PinStatus
 from tests.api.conftest import pin_create
+from tests.conftest import at_every_clock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_summary_counts_outcomes_in_the_range(client, account, board):
+@at_every_clock
+def test_summary_counts_outcomes_in_the_range(clock, client, account, board):
     published, failed, waiting = (client.pins.create(pin_create(account, board, idempotency_key=k))
                                   for k in ("p", "f", "w"))
     now = timezone.now()

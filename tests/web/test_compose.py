@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from publishing.models import Asset, Board, Pin, Schedule
+from tests.conftest import at_every_clock
 from tests.media import make_mp4, make_png
 
 
@@ -150,7 +151,8 @@ def test_a_time_the_clocks_skip_is_explained(cast, login, offline_account, offli
     assert response.status_code == 422 and "does not exist in Europe/Paris" in response.content.decode()
 
 
-def test_a_schedule_needs_a_future_time(cast, login, offline_account, offline_board, image):
+@at_every_clock
+def test_a_schedule_needs_a_future_time(clock, cast, login, offline_account, offline_board, image):
     client = login(cast.editor)
     missing = client.post("/app/compose/", form_data(offline_account, offline_board, image, when="schedule"))
     assert missing.status_code == 422 and "Choose when to publish" in missing.content.decode()
