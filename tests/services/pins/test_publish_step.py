@@ -7,6 +7,7 @@ PublishAttempt log and what exists on the (sandbox) Pinterest board.
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from pinterest_sandbox import faults
@@ -27,6 +28,14 @@ from tests.pipeline_fixtures import pin_payload, queued_jobs
 
 Outcome = PublishAttempt.Outcome
 PUBLISH = "publishing.tasks.publish_pin"
+
+
+@pytest.fixture
+def frozen_clock():
+    """Time stands still: a wait the service computed is compared with the same "now", however long
+    the machine takes between the call and the assertion."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture
@@ -54,7 +63,7 @@ def test_a_queued_pin_is_published_with_its_pinterest_id(pin, board):
     assert pin_publish(pin_id=pin.pk) == "not_claimed"  # running the job again does nothing
 
 
-def test_a_rate_limit_defers_the_pin_until_pinterests_reset(pin, board):
+def test_a_rate_limit_defers_the_pin_until_pinterests_reset(pin, board, frozen_clock):
     faults.rate_limit_burst(endpoint="pins.create", times=1, reset_seconds=30)
 
     assert pin_publish(pin_id=pin.pk) == PinStatus.DEFERRED
@@ -62,14 +71,14 @@ def test_a_rate_limit_defers_the_pin_until_pinterests_reset(pin, board):
     pin.refresh_from_db()
     assert pin.error_code == "rate_limited"
     waited = (pin.next_attempt_at - timezone.now()).total_seconds()
-    assert 28 < waited <= 31
+    assert 29 <= waited <= 31
     assert outcomes(pin) == [("create", Outcome.DEFERRED)]
     assert [args for args, run_after in queued_jobs(PUBLISH) if run_after == pin.next_attempt_at] == [(pin.pk,)]
     assert pin_publish(pin_id=pin.pk) == "not_claimed"  # not due yet
     assert pins_on_board(board) == []
 
 
-def test_server_errors_back_off_and_the_attempts_are_bounded(pin, board, settings):
+def test_server_errors_back_off_and_the_attempts_are_bounded(pin, board, settings, frozen_clock):
     settings.PUBLISH_MAX_ATTEMPTS = 3
     faults.server_error(endpoint="pins.create", status=503, times=None)
 
@@ -82,7 +91,7 @@ def test_server_errors_back_off_and_the_attempts_are_bounded(pin, board, setting
             assert status == PinStatus.DEFERRED
             backoff = (pin.next_attempt_at - timezone.now()).total_seconds()
             base = settings.PUBLISH_BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)
-            assert base * 0.5 - 0.2 <= backoff <= base
+            assert base * 0.5 <= backoff <= base
 
     assert (pin.status, pin.error_code) == (PinStatus.FAILED, "pinterest_unavailable")
     assert "Gave up after 3 attempts" in pin.error_message
@@ -164,7 +173,7 @@ def test_a_dropped_request_that_made_nothing_is_published_once_after_the_lookup(
         ("create", Outcome.FAILED), ("lookup", Outcome.FAILED), ("create", Outcome.PUBLISHED)]
 
 
-def test_an_unknown_outcome_waits_for_the_earlier_request_to_settle(pin, settings):
+def test_an_unknown_outcome_waits_for_the_earlier_request_to_settle(pin, settings, frozen_clock):
     settings.PUBLISH_UNKNOWN_OUTCOME_SETTLE_SECONDS = 60
     faults.drop_connection_after_create()
     pin_publish(pin_id=pin.pk)
@@ -172,7 +181,7 @@ def test_an_unknown_outcome_waits_for_the_earlier_request_to_settle(pin, setting
 
     assert pin_publish(pin_id=pin.pk) == PinStatus.DEFERRED
     pin.refresh_from_db()
-    assert (pin.next_attempt_at - timezone.now()).total_seconds() > 55
+    assert (pin.next_attempt_at - timezone.now()).total_seconds() == pytest.approx(60, abs=1)
     assert outcomes(pin) == [("create", Outcome.UNKNOWN)]  # no second call yet
 
 
@@ -201,7 +210,7 @@ def test_a_worker_that_lost_its_lease_cannot_overwrite_the_outcome(pin):
     assert Pin.objects.get(pk=pin.pk).status == PinStatus.PUBLISHED
 
 
-def test_an_empty_token_bucket_defers_without_calling_pinterest(pin, account, board, settings):
+def test_an_empty_token_bucket_defers_without_calling_pinterest(pin, account, board, settings, frozen_clock):
     settings.PACING_ACCOUNT_CAPACITY = 1
     RateBucket.objects.create(key=f"account:{account.public_id}", tokens=0, refilled_at=timezone.now())
 
@@ -248,7 +257,8 @@ def test_when_pinterest_is_down_a_delete_keeps_the_record(pin, board, cast):
     assert Pin.objects.get(pk=pin.pk).deleted_at is None and len(pins_on_board(board)) == 1
 
 
-def test_a_video_stuck_in_processing_defers_the_pin_then_fails_it(workspace, cast, account, board, tmp_path):
+def test_a_video_stuck_in_processing_defers_the_pin_then_fails_it(workspace, cast, account, board, tmp_path,
+                                                                  frozen_clock):
     from django.core.files import File
 
     from publishing.models import MediaUpload
