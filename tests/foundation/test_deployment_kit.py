@@ -98,6 +98,21 @@ def test_every_command_compose_and_the_dockerfile_run_exists(compose):
             assert_runnable(words, f"Dockerfile {instruction}")
 
 
+def test_the_systemd_units_run_existing_commands_and_the_media_unit_its_own_queue():
+    units = {path.name: path.read_text() for path in (BASE_DIR / "deploy/systemd").glob("*.service")}
+    assert set(units) == {"pinboard-release.service", "pinboard-web.service", "pinboard-worker.service",
+                          "pinboard-media-worker.service"}
+    for name, text in units.items():
+        exec_start = re.search(r"^ExecStart=(.+)$", text, re.MULTILINE).group(1)
+        argv = [word.removeprefix("/opt/pinboard/") for word in shlex.split(exec_start)]
+        assert_runnable(argv, name)
+        assert "Environment=PINBOARD_ENV_FILE=\n" in text, f"{name} must not read a .env beside the code"
+        if name != "pinboard-release.service":
+            assert "Requires=pinboard-release.service" in text, name
+    assert f"Environment=Q_CLUSTER_NAME={settings.Q_MEDIA_CLUSTER}\n" in units["pinboard-media-worker.service"]
+    assert "Q_CLUSTER_NAME" not in units["pinboard-worker.service"]
+
+
 def test_compose_sets_only_variables_pinboard_reads():
     """A typo in compose.yaml's environment would silently configure nothing."""
     documented = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (BASE_DIR / ".env.example").read_text(), re.MULTILINE))

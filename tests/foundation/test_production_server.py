@@ -184,7 +184,7 @@ def test_the_health_check_fails_when_nothing_listens(production_env):
 
 
 def test_the_health_check_fails_when_healthz_is_not_200(production_env):
-    """A node whose /healthz answers 503 (its database is unreachable) is unhealthy."""
+    """A node whose /healthz answers anything but 200 is unhealthy (a real HTTP server answering 503)."""
     seen_hosts = []
 
     class Degraded(BaseHTTPRequestHandler):
