@@ -246,6 +246,8 @@ PINTEREST_APP_ID = env_str("PINTEREST_APP_ID", "")
 PINTEREST_APP_SECRET = env_str("PINTEREST_APP_SECRET", "")
 PINTEREST_TIMEOUT_SECONDS = float(env_int("PINTEREST_TIMEOUT_SECONDS", 20, minimum=1))
 SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", SITE_URL).rstrip("/")
+# Serve the built-in Pinterest sandbox (/sandbox/pinterest/...); off: 404 there, sandbox workspaces cannot connect.
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
 
 # django-q2: the ORM broker by default, Redis when REDIS_URL is set. `timeout` stays below
 # `retry` so a task that is still running is never handed to a second worker.

@@ -51,3 +51,22 @@ def app_id() -> str:
 
 def app_secret() -> str:
     return settings.SANDBOX_PINTEREST_APP_SECRET
+
+
+def enabled() -> bool:
+    """Whether this server serves the sandbox at all (``SANDBOX_ENABLED``, on by default)."""
+    return bool(getattr(settings, "SANDBOX_ENABLED", True))
+
+
+# Where Pinboard's two OAuth callbacks live (the dashboard's and the API's), relative to SITE_URL.
+DEFAULT_REDIRECT_PATHS = ("/app/accounts/oauth/callback", "/v1/pinterest/oauth/callback")
+
+
+def registered_redirect_uris() -> list[str]:
+    """The redirect URIs registered for the sandbox's one app, as a Pinterest app registers its
+    own: ``SANDBOX_PINTEREST_REDIRECT_URIS`` if set, else the two callbacks of this server."""
+    configured = getattr(settings, "SANDBOX_PINTEREST_REDIRECT_URIS", None)
+    if configured:
+        return list(configured)
+    site = settings.SITE_URL.rstrip("/")
+    return [f"{site}{path}" for path in DEFAULT_REDIRECT_PATHS]

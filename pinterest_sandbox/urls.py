@@ -1,8 +1,12 @@
 """Mounted at ``sandbox/pinterest/``: the v5 API (no trailing slashes, as Pinterest), the OAuth
 authorize page, the stand-in for S3 and the staff control page."""
 
+import functools
+
+from django.http import Http404
 from django.urls import path, re_path
 
+from pinterest_sandbox import conf
 from pinterest_sandbox.endpoint import not_found
 from pinterest_sandbox.views import control, oauth, upload, v5
 
@@ -23,3 +27,19 @@ urlpatterns = [
     path("v5/media/<str:media_id>", v5.media_item, name="media_item"),
     re_path(r"^v5/", not_found),
 ]
+
+
+def _served_only_where_enabled(view):
+    """404 for every sandbox page when SANDBOX_ENABLED is off (read per request, not at import)."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not conf.enabled():
+            raise Http404("The Pinterest sandbox is not enabled on this server.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+for _pattern in urlpatterns:
+    _pattern.callback = _served_only_where_enabled(_pattern.callback)

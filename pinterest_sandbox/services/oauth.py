@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.db import transaction
 
@@ -51,6 +52,18 @@ def scopes_parse(raw: str) -> list[str]:
     if unknown:
         raise ValueError(f"Unknown scope: {', '.join(unknown)}")
     return list(dict.fromkeys(scopes))
+
+
+def _without_query(uri: str) -> tuple[str, str, str]:
+    parts = urlsplit(uri)
+    return parts.scheme.lower(), parts.netloc.lower(), parts.path or "/"
+
+
+def redirect_uri_registered(redirect_uri: str) -> bool:
+    """Whether the app registered this redirect URI: scheme, host, port and path must match one
+    exactly (the query may carry the app's own parameters)."""
+    wanted = _without_query(redirect_uri)
+    return any(_without_query(registered) == wanted for registered in conf.registered_redirect_uris())
 
 
 def client_credentials_valid(client_id: str, client_secret: str) -> bool:

@@ -101,6 +101,10 @@ def _authorize_params(data) -> dict:
     parts = urlsplit(params["redirect_uri"])
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
         raise AuthorizeRequestError("redirect_uri must be an absolute http(s) URL without a fragment.")
+    # Checked before anything is sent there, errors included: otherwise this page would redirect
+    # anyone anywhere (an open redirect on this server's domain).
+    if not oauth_services.redirect_uri_registered(params["redirect_uri"]):
+        raise AuthorizeRequestError("redirect_uri is not one the app registered.")
     return params
 
 

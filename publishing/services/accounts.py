@@ -63,6 +63,12 @@ class OAuthFailed(DomainError):
     status_hint = 400
 
 
+class SandboxDisabled(Conflict):
+    """A sandbox workspace on a server whose built-in sandbox is off (``SANDBOX_ENABLED``)."""
+
+    code = "sandbox_disabled"
+
+
 class AccountReconnectRequired(Conflict):
     """The account's tokens no longer work (expired refresh token, revoked access, missing scope)
     or it was disconnected: someone must connect it again."""
@@ -174,6 +180,9 @@ def account_oauth_start(
 
     ``redirect_uri`` defaults to the dashboard's callback; the API passes its own.
     """
+    if workspace.is_sandbox and not settings.SANDBOX_ENABLED:
+        raise SandboxDisabled("sandbox_disabled", "The Pinterest sandbox is not enabled on this server "
+                              "(SANDBOX_ENABLED): sandbox workspaces cannot connect accounts.")
     state = secrets.token_urlsafe(32)
     redirect_uri = redirect_uri or dashboard_redirect_uri()
     OAuthState.objects.create(

@@ -18,6 +18,12 @@ REDIRECT_URI = "http://127.0.0.1:9/app/pinterest/callback?keep=1"
 SCOPES = "boards:read,boards:write,pins:read,pins:write,user_accounts:read"
 
 
+@pytest.fixture(autouse=True)
+def registered_redirect_uri(settings):
+    """The sandbox redirects only to the app's registered URIs (tests/sandbox/test_oauth_redirects.py)."""
+    settings.SANDBOX_PINTEREST_REDIRECT_URIS = [REDIRECT_URI.split("?")[0]]
+
+
 def authorize_params(**overrides) -> dict:
     return {
         "client_id": settings.SANDBOX_PINTEREST_APP_ID,

@@ -135,8 +135,9 @@ def test_a_refused_code_spends_the_state_and_connects_nothing(cast, sandbox_work
     assert not PinterestAccount.objects.exists()
 
 
-def test_the_api_may_use_its_own_redirect_uri_and_the_exchange_repeats_it(cast, sandbox_workspace, live_sandbox):
-    api_callback = f"{live_sandbox.url}/v1/pinterest/oauth/callback"
+def test_the_api_may_use_its_own_redirect_uri_and_the_exchange_repeats_it(cast, sandbox_workspace, live_sandbox,
+                                                                          settings):
+    api_callback = f"{settings.SITE_URL}/v1/pinterest/oauth/callback"  # registered with the sandbox's app
     url = account_oauth_start(workspace=sandbox_workspace, user=None, redirect_uri=api_callback)
     assert query_of(url)["redirect_uri"] == api_callback
 
