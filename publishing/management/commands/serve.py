@@ -1,7 +1,9 @@
-"""Run the web server and the django-q2 worker together; SIGINT/SIGTERM stops both.
+"""Run the web server and the django-q2 clusters together; SIGINT/SIGTERM stops them all.
 
-Each child runs in its own process group, so stopping one stops everything it spawned
-(gunicorn's workers, the cluster's worker processes).
+Three children: the web (gunicorn), the publishing cluster and the media cluster (video uploads,
+its own queue). Each runs in its own process group, so stopping one stops everything it spawned
+(gunicorn's workers, a cluster's worker processes). A cluster that exits is started again (the
+web keeps serving); the web exiting stops everything, since there is nothing left to serve.
 """
 
 import os
@@ -12,15 +14,18 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django_q.conf import Conf
 
 
 class Command(BaseCommand):
-    help = "Serve Pinboard on 127.0.0.1:PORT with a django-q2 worker beside it."
+    help = "Serve Pinboard on 127.0.0.1:PORT with the publishing and media django-q2 clusters beside it."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=settings.PORT)
         parser.add_argument("--no-worker", action="store_true", help="Serve the web only.")
+        parser.add_argument("--restart-delay", type=float, default=2.0,
+                            help="Seconds before a cluster that exited is started again.")
 
     def handle(self, *args, **options):
         python = sys.executable
@@ -33,10 +38,17 @@ class Command(BaseCommand):
                 "--access-logfile", "-", "--graceful-timeout", "10",
             ],
         }
+        environments = {"web": None}
         if not options["no_worker"]:
             commands["worker"] = [python, manage, "qcluster"]
+            environments["worker"] = {**os.environ, "Q_CLUSTER_NAME": Conf.PREFIX}
+            commands["media-worker"] = [python, manage, "qcluster"]
+            environments["media-worker"] = {**os.environ, "Q_CLUSTER_NAME": settings.Q_MEDIA_CLUSTER}
 
-        children = {name: subprocess.Popen(cmd, start_new_session=True) for name, cmd in commands.items()}
+        def start(name):
+            return subprocess.Popen(commands[name], env=environments[name], start_new_session=True)
+
+        children = {name: start(name) for name in commands}
         self.stdout.write(f"Pinboard is at http://{options['host']}:{options['port']}/ (Ctrl-C stops it)")
 
         stopping = False
@@ -48,21 +60,42 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         exit_code = 0
+        restart_at: dict[str, float] = {}
         while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    self.stderr.write(f"{name} exited with {child.returncode}; stopping the rest")
+            for name, child in list(children.items()):
+                if name in restart_at:
+                    if time.monotonic() >= restart_at[name]:
+                        del restart_at[name]
+                        children[name] = start(name)
+                        self.stderr.write(f"{name} started again (pid {children[name].pid})")
+                elif child.poll() is not None and name == "web":
+                    self.stderr.write(f"web exited with {child.returncode}; stopping the rest")
                     exit_code = child.returncode or 1
                     stopping = True
+                elif child.poll() is not None:
+                    self.stderr.write(f"{name} exited with {child.returncode}; starting it again "
+                                      f"in {options['restart_delay']:g}s")
+                    self._kill_group(child)  # whatever it left behind (orphaned workers)
+                    restart_at[name] = time.monotonic() + options["restart_delay"]
             time.sleep(0.3)
         self.shutdown(children)
         if exit_code:
             sys.exit(exit_code)
 
+    @staticmethod
+    def _kill_group(child):
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
     def shutdown(self, children):
         for child in children.values():
             if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
+                try:
+                    os.killpg(child.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
         deadline = time.monotonic() + 15
         for child in children.values():
             try:
