@@ -76,6 +76,9 @@ class OAuthState(models.Model):
     state = models.CharField(max_length=128, unique=True)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE)
     user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True)
+    # Or the API key that started it: only the starting user or key may complete the round trip.
+    api_key = models.ForeignKey("publishing.ApiKey", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="+")
     # The code exchange must repeat the redirect_uri the authorize URL carried, exactly.
     redirect_uri = models.CharField(max_length=500, blank=True)
     redirect_after = models.CharField(max_length=500, blank=True)

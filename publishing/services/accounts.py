@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from publishing.models import (
+    ApiKey,
     Board,
     OAuthState,
     PinterestAccount,
@@ -174,12 +175,17 @@ def oauth_states_delete_expired(*, now=None) -> int:
 
 @transaction.atomic
 def account_oauth_start(
-    *, workspace: Workspace, user: User | None, redirect_uri: str | None = None, redirect_after: str = ""
+    *, workspace: Workspace, user: User | None, api_key: ApiKey | None = None, redirect_uri: str | None = None,
+    redirect_after: str = ""
 ) -> str:
     """Remember a new OAuth round trip and return the Pinterest page to send the browser to.
 
-    ``redirect_uri`` defaults to the dashboard's callback; the API passes its own.
+    The round trip belongs to whoever started it (``user``, or ``api_key`` for an API key): only
+    they may complete it (``account_oauth_complete``). ``redirect_uri`` defaults to the
+    dashboard's callback; the API passes its own.
     """
+    if (user is None) == (api_key is None):
+        raise ValueError("An OAuth round trip is started by exactly one user or one API key.")
     if workspace.is_sandbox and not settings.SANDBOX_ENABLED:
         raise SandboxDisabled("sandbox_disabled", "The Pinterest sandbox is not enabled on this server "
                               "(SANDBOX_ENABLED): sandbox workspaces cannot connect accounts.")
@@ -189,6 +195,7 @@ def account_oauth_start(
         state=_state_digest(state),
         workspace=workspace,
         user=user,
+        api_key=api_key,
         redirect_uri=redirect_uri,
         redirect_after=redirect_after,
         expires_at=timezone.now() + OAUTH_STATE_TTL,
@@ -196,18 +203,28 @@ def account_oauth_start(
     return authorize_url(pinterest_endpoints(workspace.environment), redirect_uri=redirect_uri, state=state)
 
 
-def account_oauth_complete(*, state: str, code: str, user: User | None = None) -> PinterestAccount:
+def _started_by(pending: OAuthState, *, user: User | None, api_key: ApiKey | None) -> bool:
+    if pending.api_key_id is not None:
+        return api_key is not None and api_key.pk == pending.api_key_id
+    return pending.user_id is not None and user is not None and user.pk == pending.user_id
+
+
+def account_oauth_complete(*, state: str, code: str, user: User | None = None,
+                           api_key: ApiKey | None = None) -> PinterestAccount:
     """Finish the round trip: spend the state once, trade the code for tokens, save the account.
 
-    When ``user`` is given (the dashboard's callback), the state must have been started by that
-    user; otherwise (Pinterest redirecting to the API) the state alone identifies the workspace.
+    Only whoever started it completes it: the same user (the dashboard's session, or a bearer
+    token) or the same API key. Anyone else who follows the link, or replays the callback, gets
+    ``oauth_state_invalid`` without spending the state, so a connection link sent to someone
+    else cannot connect their Pinterest account to the starter's workspace.
     """
     if not state or not code or "\x00" in state or "\x00" in code:
         raise OAuthFailed("oauth_failed", "The Pinterest callback is missing its code or state.")
     digest = _state_digest(state)
     pending = OAuthState.objects.select_related("workspace__team", "user").filter(state=digest).first()
-    if pending is None or (user is not None and pending.user_id not in (None, user.pk)):
-        raise OAuthFailed("oauth_state_invalid", "This Pinterest connection link is not valid; start again.")
+    if pending is None or not _started_by(pending, user=user, api_key=api_key):
+        raise OAuthFailed("oauth_state_invalid", "This Pinterest connection link is not valid for you; whoever "
+                          "started the connection must complete it (start again).")
     now = timezone.now()
     if pending.used_at is not None:
         raise OAuthFailed("oauth_state_used", "This Pinterest connection link was already used; start again.")

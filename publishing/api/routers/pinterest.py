@@ -22,7 +22,7 @@ from publishing.api.schemas.content import (
     account_out,
     board_out,
 )
-from publishing.api.security import Need, caller
+from publishing.api.security import Need, NotAuthenticated, caller, resolve_caller
 from publishing.models import Board, PinterestAccount
 from publishing.permissions import Permission
 from publishing.services import accounts as account_services
@@ -42,15 +42,22 @@ def api_redirect_uri() -> str:
 def start_oauth(request):
     """The Pinterest page to send the user to; Pinterest then redirects to /oauth/callback."""
     who = caller(request).require(Need.WRITE, Permission.MANAGE_INTEGRATIONS)
-    url = account_services.account_oauth_start(workspace=who.workspace, user=who.user,
+    url = account_services.account_oauth_start(workspace=who.workspace, user=who.user, api_key=who.api_key,
                                                redirect_uri=api_redirect_uri())
     return {"authorization_url": url}
 
 
 @router.get("/oauth/callback", response=responses({200: OAuthCallbackOut}, 400, 404, 409), auth=None)
 def oauth_callback(request, code: SafeStr, state: SafeStr):
-    """Where Pinterest sends the browser back; the one-time ``state`` names the workspace."""
-    account = account_services.account_oauth_complete(state=state, code=code)
+    """Completes a connection for whoever started it: the same API key or user (bearer token, or
+    the dashboard's session when Pinterest sends the browser back here). Without a credential it
+    is a 401 saying how to finish: ``pinterest.oauth_callback(code=..., state=...)`` with it."""
+    who = resolve_caller(request)
+    if who is None:
+        raise NotAuthenticated("not_authenticated", "Finish connecting with the credential that started it: "
+                               "call pinterest.oauth_callback(code=..., state=...) with the same API key or bearer "
+                               "token, or open this link while logged in to the dashboard.")
+    account = account_services.account_oauth_complete(state=state, code=code, user=who.user, api_key=who.api_key)
     return {"status": "connected", "message": f"Pinterest account {account.username or account.pinterest_user_id} "
             "is connected.", "account_id": str(account.public_id)}
 

@@ -138,13 +138,13 @@ def test_a_refused_code_spends_the_state_and_connects_nothing(cast, sandbox_work
 def test_the_api_may_use_its_own_redirect_uri_and_the_exchange_repeats_it(cast, sandbox_workspace, live_sandbox,
                                                                           settings):
     api_callback = f"{settings.SITE_URL}/v1/pinterest/oauth/callback"  # registered with the sandbox's app
-    url = account_oauth_start(workspace=sandbox_workspace, user=None, redirect_uri=api_callback)
+    url = account_oauth_start(workspace=sandbox_workspace, user=cast.admin, redirect_uri=api_callback)
     assert query_of(url)["redirect_uri"] == api_callback
 
     code, state = approve(url)
-    account = account_oauth_complete(state=state, code=code)
+    account = account_oauth_complete(state=state, code=code, user=cast.admin)
 
-    assert account.connected_by is None and account.workspace == sandbox_workspace
+    assert account.connected_by == cast.admin and account.workspace == sandbox_workspace
 
 
 def test_connecting_the_same_pinterest_user_again_updates_one_account(cast, sandbox_workspace, connected_account):
