@@ -22,10 +22,13 @@ day has 23 or 25 hours.
   clocks left alone Python 3.11's ``time.sleep`` fails with EINVAL (an absolute
   ``clock_nanosleep`` on the monotonic clock), and with them shifted ``threading.Event.wait``
   never returns.
-  Not shifted: PostgreSQL's ``now()``/``CURRENT_TIMESTAMP``, Redis's clock and Chromium's
-  JavaScript clock. The product never asks the database or Redis for the time (timestamps come
-  from ``django.utils.timezone.now()`` in Python), which is why shifting the Python processes is
-  sound; a new ``db_default=Now()`` would break that and show up in a run at a shifted clock.
+  Not shifted: PostgreSQL's ``now()``/``CURRENT_TIMESTAMP``, Redis's clock, Chromium's
+  JavaScript clock, and C libraries that read the clock themselves (time-machine patches
+  Python's clock functions): OpenSSL checks a certificate's validity against the real time, so
+  a certificate a test makes with the shifted "now" must be valid at both. The product never
+  asks the database or Redis for the time (timestamps come from ``django.utils.timezone.now()``
+  in Python), which is why shifting the Python processes is sound; a new ``db_default=Now()``
+  would break that and show up in a run at a shifted clock.
 """
 
 import os
