@@ -216,6 +216,10 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+# A request body the application answered without reading (a 413, a 401 before an upload) is read away
+# up to this size so the keep-alive connection stays usable (pinboard_site/request_body.py); a longer
+# one closes the connection. Default: the largest upload accepted (a 2 GiB video) plus 16 MiB.
+REQUEST_BODY_DRAIN_MAX_BYTES = env_int("REQUEST_BODY_DRAIN_MAX_BYTES", 2 * 1024**3 + 16 * 1024**2, minimum=0)
 # Uploaded images and videos of one team, all workspaces together, may use at most this much storage.
 ASSET_STORAGE_QUOTA_BYTES = env_int("ASSET_STORAGE_QUOTA_BYTES", 10 * 1024**3, minimum=1)
 # How long one video-upload job waits for Pinterest to finish processing before it lets go (the
@@ -355,9 +359,16 @@ LOGGING = {
             "rename_fields": {"asctime": "ts", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    # Credentials in URLs (OAuth code/state, invitation and reset tokens, signatures) are redacted from
+    # every line this handler writes: messages, tracebacks and extra fields (pinboard_site/log_redaction.py).
+    "filters": {"redact": {"()": "pinboard_site.log_redaction.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers for these (DEBUG's console, runserver's django.server) would print request
+        # paths unredacted: everything goes through the redacting console handler instead.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"level": "WARNING"},
         # httpx logs every request URL at INFO; OAuth URLs carry the state and code in their query.
         "httpx": {"level": "WARNING"},
@@ -368,7 +379,6 @@ if LOG_FORMAT == "json":
     # Python warnings go through logging too (as py.warnings), so stderr carries nothing but JSON lines.
     logging.captureWarnings(True)
     # Loggers that bring their own plain handler when none is configured: route them through ours.
-    LOGGING["loggers"]["django.server"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
     LOGGING["loggers"]["django-q"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
 
 # /metrics (publishing/metrics.py): off (404) unless a bearer token or an IP allow-list is set; with

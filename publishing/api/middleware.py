@@ -10,6 +10,7 @@ import re
 import time
 import uuid
 
+from pinboard_site.log_redaction import redact
 from publishing.api.errors import error_response
 
 request_log = logging.getLogger("pinboard.api.requests")
@@ -53,7 +54,10 @@ class ApiRequestMiddleware:
             "event": "api_request",
             "request_id": request.request_id,
             "method": request.method,
-            "path": request.path,  # never the query string: reset and invitation tokens travel there
+            # Redacted here too (not only by the handler's filter), so no log configuration can leak them:
+            # OAuth codes, invitation and verification tokens travel in the query string.
+            "path": redact(request.path),
+            "query": redact(request.META.get("QUERY_STRING", "")) or None,
             "status": response.status_code,
             "duration_ms": round(seconds * 1000, 1),
             "auth_mode": caller.mode if caller else None,

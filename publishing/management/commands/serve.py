@@ -36,6 +36,8 @@ class Command(BaseCommand):
                 "--bind", f"{options['host']}:{options['port']}",
                 "--worker-class", "gthread", "--threads", "8", "--workers", "2",
                 "--access-logfile", "-", "--graceful-timeout", "10",
+                # Credentials in URLs (OAuth code/state, invitation and reset tokens) never reach the log.
+                "--logger-class", "pinboard_site.gunicorn_logging.RedactingLogger",
             ],
         }
         environments = {"web": None}
