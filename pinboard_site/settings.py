@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import sentry_sdk
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from dotenv import load_dotenv
 from sentry_sdk.integrations.django import DjangoIntegration
 
@@ -69,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response (django-csp; the policy is CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
     # Request ids, the error shape of non-API responses under /v1 and one JSON log line per API request.
     "publishing.api.middleware.ApiRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -252,6 +256,46 @@ PINTEREST_TIMEOUT_SECONDS = float(env_int("PINTEREST_TIMEOUT_SECONDS", 20, minim
 SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", SITE_URL).rstrip("/")
 # Serve the built-in Pinterest sandbox (/sandbox/pinterest/...); off: 404 there, sandbox workspaces cannot connect.
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts and fetches from this origin only; no inline
+# script or style anywhere (templates load static/js and static/css; htmx's own indicator style is off in
+# base.html's htmx-config and lives in pinboard.css). Images and media may also come from the S3 bucket
+# (asset previews redirect to presigned links there). Forms post here, and the Pinterest account
+# connection's form is answered with a redirect to Pinterest's (or the sandbox's) authorize page, which
+# form-action governs too. The admin and the /v1/docs page (Swagger UI) work under this same policy.
+_MEDIA_ORIGINS = []
+if MEDIA_STORAGE == "s3":
+    _options = MEDIA_STORAGE_BACKEND["OPTIONS"]
+    if _options["endpoint_url"]:
+        _endpoint = urlsplit(_options["endpoint_url"])
+        _MEDIA_ORIGINS = [f"{_endpoint.scheme}://{_endpoint.netloc}"]
+    else:  # AWS itself: path-style or virtual-host links, in the region or the global endpoint
+        _regional = f"s3.{_options['region_name']}.amazonaws.com" if _options["region_name"] else "s3.amazonaws.com"
+        _MEDIA_ORIGINS = [f"https://{_regional}", f"https://{_options['bucket_name']}.{_regional}"]
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+
+# Pinterest's authorize page and the sandbox's; a sandbox served under another origin posts back to
+# SITE_URL's callback, so that origin is named then ('self' covers it otherwise).
+_FORM_TARGETS = {_origin(PINTEREST_OAUTH_AUTHORIZE_URL), _origin(SANDBOX_BASE_URL), _origin(SITE_URL)} - {""}
+if _origin(SANDBOX_BASE_URL) == _origin(SITE_URL):
+    _FORM_TARGETS.discard(_origin(SITE_URL))
+_FORM_TARGETS = sorted(_FORM_TARGETS)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:", *_MEDIA_ORIGINS],
+        "media-src": [CSP_SELF, *_MEDIA_ORIGINS],
+        "object-src": [CSP_NONE],
+        "base-uri": [CSP_NONE],
+        "form-action": [CSP_SELF, *_FORM_TARGETS],
+        "frame-ancestors": [CSP_NONE],
+    },
+}
 
 # django-q2: the ORM broker by default, Redis when REDIS_URL is set. `timeout` stays below
 # `retry` so a task that is still running is never handed to a second worker.
