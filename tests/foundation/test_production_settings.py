@@ -81,7 +81,9 @@ def documented_production_environment(tmp_path) -> dict:
 
 
 def check_deploy(env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES and not k.startswith(("SECURE_", "AWS_"))}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: the e2e suite sets it for its own process; no deployment has it.
+    clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+             and not k.startswith(("SECURE_", "AWS_"))}
     clean.update(env, DJANGO_SETTINGS_MODULE="pinboard_site.settings", PINBOARD_ENV_FILE="")
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=clean,
                           cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=120)

@@ -69,6 +69,16 @@ def web_answers(port: int) -> bool:
         return False
 
 
+def web_child(serve_pid: int) -> int | None:
+    for pid in subprocess.run(["pgrep", "-P", str(serve_pid)], capture_output=True, text=True).stdout.split():
+        try:
+            if "gunicorn" in open(f"/proc/{pid}/cmdline").read():
+                return int(pid)
+        except OSError:
+            continue
+    return None
+
+
 def qcluster_child(serve_pid: int, name: str) -> int | None:
     for pid in subprocess.run(["pgrep", "-P", str(serve_pid)], capture_output=True, text=True).stdout.split():
         try:
@@ -87,7 +97,8 @@ def test_a_cluster_that_dies_is_started_again_and_the_web_keeps_serving(tmp_path
         while qcluster_child(server.pid, "pinboard") is None or qcluster_child(server.pid, "media") is None:
             assert time.monotonic() < wait, "serve started both clusters"
             time.sleep(0.2)
-        crashed = qcluster_child(server.pid, "pinboard")
+        crashed, web = qcluster_child(server.pid, "pinboard"), web_child(server.pid)
+        assert web is not None
         os.killpg(crashed, signal.SIGKILL)  # the whole publishing cluster dies at once
 
         wait = time.monotonic() + 30
@@ -95,7 +106,13 @@ def test_a_cluster_that_dies_is_started_again_and_the_web_keeps_serving(tmp_path
             assert server.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
             assert time.monotonic() < wait, (tmp_path / "serve.log").read_text()[-3000:]
             time.sleep(0.2)
-        assert web_answers(port)
+        # The same web process kept serving (a loaded machine may take a moment to answer).
+        assert web_child(server.pid) == web
+        wait = time.monotonic() + 30
+        while not web_answers(port):
+            assert time.monotonic() < wait, (tmp_path / "serve.log").read_text()[-3000:]
+            time.sleep(0.2)
+        assert web_child(server.pid) == web
         assert "worker exited with" in (tmp_path / "serve.log").read_text()
     finally:
         server.send_signal(signal.SIGTERM)

@@ -32,6 +32,7 @@ HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"'
 
 @pytest.fixture
 def endpoints(live_server, api_base, settings) -> PinterestEndpoints:
+    settings.SANDBOX_PINTEREST_REDIRECT_URIS = [REDIRECT_URI]  # the sandbox app's registered callback
     return PinterestEndpoints(
         environment="sandbox",
         api_base=api_base,

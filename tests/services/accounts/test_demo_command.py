@@ -11,6 +11,12 @@ from publishing.models import Board, OAuthState, PinterestAccount, Team
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def development(settings):
+    """The demo cast runs only in development (DEBUG on); the suite runs with it off."""
+    settings.DEBUG = True
+
+
 def demo(*args) -> str:
     out = StringIO()
     call_command("demo", *args, stdout=out)
