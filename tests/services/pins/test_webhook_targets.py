@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from publishing.access import Actor
 from publishing.models import Pin, PinStatus, Webhook, WebhookDelivery
 from publishing.services.errors import ValidationError
 from publishing.services.pins import pin_create
@@ -39,7 +40,7 @@ PUBLIC_ADDRESS = "93.184.215.14"  # what the fake DNS answers for the receiver's
 
 @pytest.fixture
 def published_pin(workspace, cast, offline_account, offline_board):
-    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                      data=pin_payload(offline_account, offline_board))
     Pin.objects.filter(pk=pin.pk).update(status=PinStatus.PUBLISHED, pinterest_pin_id="813000000000000001")
     pin.refresh_from_db()
@@ -89,18 +90,18 @@ def fake_dns(monkeypatch, names: dict[str, tuple[str, int | None]]):
 ])
 def test_ipv6_forms_of_private_addresses_and_local_names_are_refused(workspace, cast, host):
     with pytest.raises(ValidationError) as refused:
-        webhook_create(workspace=workspace, actor_user=cast.admin, url=f"http://{host}/hook", secret=SECRET)
+        webhook_create(actor=Actor.for_user(cast.admin, workspace), url=f"http://{host}/hook", secret=SECRET)
     assert (refused.value.field, refused.value.code) == ("url", "webhook_target_not_allowed")
 
 
 @pytest.mark.parametrize("host", ["[2002:808:808::1]", "[64:ff9b::808:808]", "[2606:4700::1111]", "8.8.8.8"])
 def test_ipv6_forms_of_public_addresses_are_accepted(workspace, cast, host):
-    assert webhook_create(workspace=workspace, actor_user=cast.admin, url=f"http://{host}/hook", secret=SECRET)
+    assert webhook_create(actor=Actor.for_user(cast.admin, workspace), url=f"http://{host}/hook", secret=SECRET)
 
 
 def test_registering_a_name_does_not_resolve_it(workspace, cast, monkeypatch):
     lookups = fake_dns(monkeypatch, {"hooks.example.com": ("127.0.0.1", None)})
-    webhook = webhook_create(workspace=workspace, actor_user=cast.admin, url="https://hooks.example.com/in",
+    webhook = webhook_create(actor=Actor.for_user(cast.admin, workspace), url="https://hooks.example.com/in",
                              secret=SECRET)
     assert webhook.pk and lookups == []
 
@@ -188,12 +189,14 @@ def test_a_proxy_does_not_lift_the_check_of_literal_addresses(workspace, publish
 
 
 def _certificate(subject_name: str, issuer_name: str, key, signing_key, *, ca: bool, dns_name: str | None = None):
+    # OpenSSL checks validity against the real clock, not the suite's (PINBOARD_TEST_CLOCK may shift
+    # Python's): a window of years either side holds whatever the test clock says.
     now = datetime.datetime.now(datetime.UTC)
     builder = (x509.CertificateBuilder()
                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_name)]))
                .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=1))
+               .not_valid_before(now - datetime.timedelta(days=3650)).not_valid_after(now + datetime.timedelta(days=3650))
                .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
     if dns_name:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
