@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
@@ -129,6 +130,14 @@ def _on_too_big(request, exc: RequestDataTooBig):
                           f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes; send fewer rows per request.")
 
 
+def _on_malformed_multipart(request, exc: MultiPartParserError):
+    # A multipart/form-data body Django cannot split (no boundary, a broken part): bad input, a 422,
+    # wherever it is first read (a file parameter, or django-axes reading a failed login's form).
+    errors = [{"loc": ["body"], "field": "body", "msg": f"Malformed multipart/form-data body: {exc}",
+               "type": "multipart_invalid"}]
+    return validation_response(request, errors)
+
+
 def _on_permission_denied(request, exc: DjangoPermissionDenied):
     return error_response(request, 403, message=str(exc) or None)
 
@@ -145,4 +154,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, _on_not_found)
     api.add_exception_handler(DjangoPermissionDenied, _on_permission_denied)
     api.add_exception_handler(RequestDataTooBig, _on_too_big)
+    api.add_exception_handler(MultiPartParserError, _on_malformed_multipart)
     api.add_exception_handler(Exception, _on_unhandled)

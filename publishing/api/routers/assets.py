@@ -44,7 +44,7 @@ def upload_video(request, file: File[UploadedFile]):
     return _upload(request, file, Asset.Kind.VIDEO)
 
 
-@router.get("", response=responses({200: AssetListOut}, 403))
+@router.get("", response=responses({200: AssetListOut}, 403, 404))  # 404: workspace_id is not the key's project
 def list_assets(request, filters: Query[AssetFilters]):
     who = caller(request).require(Need.READ)
     if filters.workspace_id and filters.workspace_id != who.workspace.public_id:
