@@ -7,6 +7,7 @@ from pinboard_site.forms import EmailAuthenticationForm
 from publishing.api import views as api_views
 from publishing.api.app import api
 from publishing.metrics import metrics_view
+from publishing.views import password_reset as password_reset_views
 
 admin.site.site_header = "Pinboard administration"
 admin.site.site_title = "Pinboard admin"
@@ -18,6 +19,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True),
         name="login",
     ),
+    # Before Django's auth URLs: the reset request only queues the mail (no account lookup here).
+    path("accounts/password_reset/", password_reset_views.password_reset, name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", site_views.root, name="root"),
     path("healthz", api_views.healthz, name="healthz"),

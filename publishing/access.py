@@ -1,17 +1,224 @@
-"""Who is acting, in which team and workspace, and may they?
+"""Who is acting, in which team and workspace, and may they? The one access policy.
 
-Every dashboard view opens with one call here; it returns the caller's context or
-raises Http404 (not a member: the team's existence is not revealed) or
-PermissionDenied (a member without the permission: 403).
+- ``Actor``: one frozen value for whoever acts (a member, an API key, a guest link, a system job),
+  with its team, workspace, role, key scopes, account allow-list and one ``label`` for audits.
+- ``ACTIONS``: every operation of the services, with the role permission and the key scope it
+  needs. ``authorize(actor, action, account=...)`` opens each service; the dashboard and the /v1
+  API only build the actor and turn a refusal into a page or a 403/404.
+- Refusals: ``AccessHidden`` (404: an outsider, or another workspace's object; nothing about it is
+  revealed) and ``AccessForbidden`` (403: a member or key that may see but not do this).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from publishing.models import Membership, Team, User, Workspace
-from publishing.permissions import Permission, permissions_for
+from publishing.models import ApiKey, Membership, PinterestAccount, Team, User, Workspace
+from publishing.permissions import Permission, permissions_for, role_can
+from publishing.services.errors import DomainError, NotFound
+from publishing.services.errors import PermissionDenied as DomainPermissionDenied
+
+
+class ActorKind(StrEnum):
+    USER = "user"
+    API_KEY = "api_key"
+    GUEST_LINK = "guest_link"  # reserved: no guest links yet, so authorize refuses them everything
+    SYSTEM = "system"
+
+
+class Scope(StrEnum):
+    """What an API key's scopes must include for an action (the ApiKeyScope values)."""
+
+    READ = "read"
+    WRITE = "write"
+    DESTRUCTIVE = "destructive"
+
+
+@dataclass(frozen=True)
+class Action:
+    permission: Permission  # what a member's role must hold
+    scope: Scope  # what an API key's scopes must hold
+    user_only: bool = False  # people and credentials: a key never manages them
+    all_accounts: bool = False  # spans every account: not for a key limited to some accounts
+
+
+def _act(permission, scope, **flags) -> Action:
+    return Action(permission, Scope(scope), **flags)
+
+
+P = Permission
+ACTIONS: dict[str, Action] = {
+    # Reading anything of the workspace (lists, details, reports, boards, activity).
+    "workspace.read": _act(P.VIEW_REPORTS, "read"),
+    "pin.create": _act(P.PUBLISH, "write"),
+    "pin.validate": _act(P.PUBLISH, "write"),
+    "pin.edit": _act(P.PUBLISH, "write"),
+    "pin.retry": _act(P.APPROVE, "write"),  # a retry publishes again: an approver's call in every face
+    "pin.approve": _act(P.APPROVE, "write"),
+    "pin.reject": _act(P.APPROVE, "write"),
+    "pin.delete": _act(P.DELETE_CONTENT, "destructive"),
+    "schedule.create": _act(P.PUBLISH, "write"),
+    "schedule.validate": _act(P.PUBLISH, "write"),
+    "schedule.update": _act(P.PUBLISH, "write"),
+    "schedule.cancel": _act(P.PUBLISH, "write"),
+    "schedule.retry": _act(P.APPROVE, "write"),  # retries the schedule's failed pin
+    "schedule.delete": _act(P.DELETE_CONTENT, "destructive"),
+    "import.create": _act(P.PUBLISH, "write"),
+    "asset.upload": _act(P.PUBLISH, "write"),
+    "asset.delete": _act(P.DELETE_CONTENT, "destructive"),
+    # The refresh button (the /v1 board reads refresh a stale cache as part of reading).
+    "board.refresh": _act(P.MANAGE_INTEGRATIONS, "write"),
+    "board.create": _act(P.MANAGE_INTEGRATIONS, "write"),
+    "board.update": _act(P.MANAGE_INTEGRATIONS, "write"),
+    "board.delete": _act(P.MANAGE_INTEGRATIONS, "destructive"),
+    "account.connect": _act(P.MANAGE_INTEGRATIONS, "write"),
+    "account.disconnect": _act(P.MANAGE_INTEGRATIONS, "destructive"),
+    # Webhooks get every account's events and send the team's data elsewhere.
+    "webhook.create": _act(P.MANAGE_INTEGRATIONS, "write", all_accounts=True),
+    "webhook.update": _act(P.MANAGE_INTEGRATIONS, "write", all_accounts=True),
+    "webhook.delete": _act(P.MANAGE_INTEGRATIONS, "destructive", all_accounts=True),
+    "api_key.list": _act(P.MANAGE_API_KEYS, "read", user_only=True),
+    "api_key.create": _act(P.MANAGE_API_KEYS, "write", user_only=True),
+    "api_key.update": _act(P.MANAGE_API_KEYS, "write", user_only=True),
+    "api_key.rotate": _act(P.MANAGE_API_KEYS, "write", user_only=True),
+    "api_key.revoke": _act(P.MANAGE_API_KEYS, "destructive", user_only=True),
+    "member.set_role": _act(P.MANAGE_MEMBERS, "write", user_only=True),
+    "member.remove": _act(P.MANAGE_MEMBERS, "destructive", user_only=True),
+    "invitation.list": _act(P.MANAGE_MEMBERS, "read", user_only=True),
+    "invitation.create": _act(P.MANAGE_MEMBERS, "write", user_only=True),
+    "invitation.resend": _act(P.MANAGE_MEMBERS, "write", user_only=True),
+    "invitation.revoke": _act(P.MANAGE_MEMBERS, "destructive", user_only=True),
+    "team.audit_read": _act(P.MANAGE_MEMBERS, "read", user_only=True),
+    "team.approval_rules": _act(P.MANAGE_MEMBERS, "write", user_only=True),
+    "workspace.rename": _act(P.MANAGE_MEMBERS, "write", user_only=True),
+    "workspace.sandbox_create": _act(P.MANAGE_INTEGRATIONS, "write"),
+    "workspace.sandbox_reset": _act(P.DELETE_CONTENT, "destructive"),
+}
+del P
+
+
+class AccessRefused(DomainError):
+    """The refusals ``authorize`` raises: a face never mistakes one for bad input."""
+
+
+class AccessHidden(AccessRefused, NotFound):
+    """404: the actor is not in the team, or the object is another workspace's."""
+
+
+class AccessForbidden(AccessRefused, DomainPermissionDenied):
+    """403: the actor sees the workspace but may not do this."""
+
+
+@dataclass(frozen=True, eq=False)
+class Actor:
+    """Whoever acts. Build it with ``for_user``, ``for_key`` or ``system``; never by hand in a face."""
+
+    kind: ActorKind
+    workspace: Workspace
+    user: User | None = None
+    api_key: ApiKey | None = None
+    role: str | None = None  # the member's role; None for keys, system jobs and outsiders
+    scopes: frozenset[str] = frozenset()
+    allowed_account_ids: frozenset[int] | None = None  # None: every account of the workspace
+    job: str = ""  # what a system job is doing ("schedule", "import", ...)
+    membership: Membership | None = field(default=None, repr=False)
+
+    @classmethod
+    def for_user(cls, user: User, workspace: Workspace, membership: Membership | None = None) -> "Actor":
+        if membership is None or membership.team_id != workspace.team_id:
+            membership = Membership.objects.filter(user=user, team_id=workspace.team_id).select_related(
+                "team").first()
+        return cls(kind=ActorKind.USER, workspace=workspace, user=user, membership=membership,
+                   role=membership.role if membership is not None and user.is_active else None)
+
+    @classmethod
+    def for_key(cls, key: ApiKey) -> "Actor":
+        allowed = (frozenset(key.allowed_accounts.values_list("pk", flat=True)) if key.restricts_accounts
+                   else None)
+        return cls(kind=ActorKind.API_KEY, workspace=key.workspace, api_key=key,
+                   scopes=frozenset(key.scopes or []), allowed_account_ids=allowed)
+
+    @classmethod
+    def system(cls, workspace: Workspace, *, job: str) -> "Actor":
+        return cls(kind=ActorKind.SYSTEM, workspace=workspace, job=job)
+
+    @classmethod
+    def for_creator(cls, workspace: Workspace, *, user: User | None, key: ApiKey | None) -> "Actor":
+        """Whoever made a piece of queued work (an import, a schedule): its rows act as them."""
+        if key is not None:
+            return cls.for_key(key)
+        return cls.for_user(user, workspace)
+
+    @property
+    def team(self) -> Team:
+        return self.workspace.team
+
+    @property
+    def label(self) -> str:
+        """How audits and logs name this actor: one spelling per kind."""
+        if self.kind == ActorKind.API_KEY:
+            return f"API key {self.api_key.prefix}"
+        if self.kind == ActorKind.USER:
+            return self.user.email
+        if self.kind == ActorKind.SYSTEM:
+            return f"system ({self.job})" if self.job else "system"
+        return "guest link"
+
+    @property
+    def restricted_to_accounts(self) -> bool:
+        return self.allowed_account_ids is not None
+
+    def may_use(self, account: PinterestAccount) -> bool:
+        """Whether the account is on this actor's allow-list (always, without one)."""
+        return self.allowed_account_ids is None or account.pk in self.allowed_account_ids
+
+    def may(self, action: str, *, account: PinterestAccount | None = None) -> bool:
+        """Whether ``authorize`` would let this actor through (to shape a page, never to refuse)."""
+        try:
+            authorize(self, action, account=account)
+        except (AccessHidden, AccessForbidden):
+            return False
+        return True
+
+    def filter_accounts(self, queryset, field: str = "pk"):
+        """Narrow a queryset to the accounts this actor may use (``field`` names the account id)."""
+        allowed = self.allowed_account_ids
+        return queryset if allowed is None else queryset.filter(**{f"{field}__in": allowed})
+
+
+def authorize(actor: Actor, action: str, *, account: PinterestAccount | None = None,
+              workspace: Workspace | None = None, team: Team | None = None) -> Actor:
+    """The access check every service opens with. ``workspace``/``team``: where the object acted on
+    lives (another one is a 404); ``account``: the Pinterest account it uses (a key's allow-list)."""
+    rule = ACTIONS[action]  # an unknown action is a programming error, not a refusal
+    if workspace is not None and workspace.pk != actor.workspace.pk:
+        raise AccessHidden("not_found", "Not found in this workspace.")
+    if team is not None and team.pk != actor.workspace.team_id:
+        raise AccessHidden("not_found", "Not found in this team.")
+    if actor.kind == ActorKind.SYSTEM:
+        return actor  # jobs carry out work someone was authorized for when they asked
+    if actor.kind == ActorKind.GUEST_LINK:
+        raise AccessForbidden("guest_link", "A guest link may not do this.")
+    if actor.kind == ActorKind.USER:
+        if actor.role is None:
+            raise AccessHidden("no_team", "You are not a member of this team.")
+        if not role_can(actor.role, rule.permission):
+            raise AccessForbidden("insufficient_role",
+                                  f"Your role ({actor.role}) may not {rule.permission.value.replace('_', ' ')}.")
+    else:
+        if rule.user_only:
+            raise AccessForbidden("user_required", "This needs a logged-in admin (bearer token), not an API key.")
+        if rule.scope.value not in actor.scopes:
+            raise AccessForbidden("insufficient_scope", f"This API key does not have the '{rule.scope}' scope.")
+        if rule.all_accounts and actor.restricted_to_accounts:
+            raise AccessForbidden("account_restricted_key", "This API key is limited to some Pinterest accounts; "
+                                  "it may not manage what covers the whole workspace.")
+    if account is not None and not actor.may_use(account):
+        raise AccessForbidden("account_not_permitted", "This API key may not use this Pinterest account.")
+    return actor
 
 SESSION_TEAM_KEY = "pinboard_team"
 SESSION_WORKSPACE_KEY = "pinboard_workspace"
@@ -19,6 +226,8 @@ SESSION_WORKSPACE_KEY = "pinboard_workspace"
 
 @dataclass(frozen=True)
 class TeamContext:
+    """The dashboard's caller: the logged-in member, in the workspace they chose."""
+
     user: User
     membership: Membership
     workspace: Workspace
@@ -31,17 +240,16 @@ class TeamContext:
     def role(self) -> str:
         return self.membership.role
 
+    @cached_property
+    def actor(self) -> Actor:
+        return Actor.for_user(self.user, self.workspace, self.membership)
+
     def can(self, permission: Permission) -> bool:
         return self.membership.can(permission)
 
     @property
     def permissions(self) -> dict[str, bool]:
         return permissions_for(self.role)
-
-    def require(self, permission: Permission) -> "TeamContext":
-        if not self.can(permission):
-            raise PermissionDenied(f"Your role ({self.role}) may not {permission.value.replace('_', ' ')}.")
-        return self
 
 
 def resolve_team_context(user: User, team_id=None, workspace_id=None) -> TeamContext | None:
@@ -67,11 +275,19 @@ def resolve_team_context(user: User, team_id=None, workspace_id=None) -> TeamCon
     return TeamContext(user=user, membership=membership, workspace=workspace)
 
 
-def team_context_or_404(request, permission: Permission | None = None) -> TeamContext:
-    """The access check every dashboard view starts with."""
+def team_context_or_404(request, action: str | None = None) -> TeamContext:
+    """What every dashboard view starts with: the caller's context, and for a page that shows an
+    action's form before any service runs, ``authorize`` for that action (same table, no account)."""
     context = getattr(request, "team_context", None)
     if not context:  # None, or a lazy object wrapping None
         raise Http404("You are not a member of any team yet.")
-    if permission is not None:
-        context.require(permission)
+    if action is not None:
+        authorize(context.actor, action)
     return context
+
+
+def refusal_as_django(error: AccessRefused) -> Exception:
+    """A refusal as the dashboard shows it: Django's 404 or 403 page."""
+    if isinstance(error, AccessHidden):
+        return Http404(error.message)
+    return PermissionDenied(error.message)

@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.template.response import TemplateResponse
 
+from publishing.access import Actor
 from publishing.forms import GracePeriodField
 from publishing.models import (
     ApiKey,
@@ -21,6 +22,11 @@ from publishing.services.keys import api_key_revoke, api_key_rotate
 from publishing.services.pins import pin_retry
 from publishing.services.publishing import pins_publish_now
 from publishing.services.webhooks import webhook_delivery_resend
+
+
+def _site_admin(request, obj) -> Actor:
+    """A superuser acting through Django's admin: outside any team, so a system actor named after them."""
+    return Actor.system(obj.workspace, job=f"site admin {request.user.email}")
 
 
 @admin.register(User)
@@ -131,7 +137,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         revoked = 0
         for key in queryset.select_related("workspace__team"):
             if key.revoked_at is None:
-                api_key_revoke(key=key, actor=request.user, actor_label=f"admin {request.user.email}")
+                api_key_revoke(key=key, actor=_site_admin(request, key))
                 revoked += 1
         self.message_user(request, f"Revoked {revoked} key(s).", messages.SUCCESS)
 
@@ -145,8 +151,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
             issued, refused = [], []
             for key in keys:
                 try:
-                    issued.append(api_key_rotate(key=key, grace=form.cleaned_data["grace"], actor=request.user,
-                                                 actor_label=f"admin {request.user.email}"))
+                    issued.append(api_key_rotate(key=key, grace=form.cleaned_data["grace"],
+                                                 actor=_site_admin(request, key)))
                 except DomainError as error:
                     refused.append((key, error.message))
             # Rendered, never redirected: the secrets exist only in this one response.
@@ -209,7 +215,7 @@ class PinAdmin(admin.ModelAdmin):
         retried, refused = 0, 0
         for pin in queryset.filter(status=PinStatus.FAILED):
             try:
-                pin_retry(pin=pin, actor_user=request.user)
+                pin_retry(pin=pin, actor=_site_admin(request, pin))
                 retried += 1
             except DomainError:
                 refused += 1

@@ -1,7 +1,14 @@
+from django.core.handlers.exception import response_for_exception
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from publishing.access import SESSION_TEAM_KEY, SESSION_WORKSPACE_KEY, resolve_team_context
+from publishing.access import (
+    SESSION_TEAM_KEY,
+    SESSION_WORKSPACE_KEY,
+    AccessRefused,
+    refusal_as_django,
+    resolve_team_context,
+)
 
 
 class CurrentWorkspaceMiddleware:
@@ -20,6 +27,12 @@ class CurrentWorkspaceMiddleware:
 
         request.team_context = SimpleLazyObject(load) if request.user.is_authenticated else None
         return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        """A service's access refusal in a dashboard view is the 404 or 403 page (the API maps its own)."""
+        if isinstance(exception, AccessRefused):
+            return response_for_exception(request, refusal_as_django(exception))
+        return None
 
 
 class WorkspaceTimeZoneMiddleware:

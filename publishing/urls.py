@@ -27,7 +27,7 @@ urlpatterns = [
     path("pins/<uuid:public_id>/", pins.pin_detail, name="pin_detail"),
     path("pins/<uuid:public_id>/row", pins.pin_row, name="pin_row"),
     path("pins/<uuid:public_id>/retry", pins.pin_retry_view, name="pin_retry"),
-    path("pins/<uuid:public_id>/edit", pins.pin_edit, name="pin_edit"),
+    path("pins/<uuid:public_id>/edit", pins.pin_edit_view, name="pin_edit"),
     path("pins/<uuid:public_id>/delete", pins.pin_delete_view, name="pin_delete"),
     # Approvals
     path("approvals/", approvals.approval_queue, name="approvals"),

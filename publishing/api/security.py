@@ -10,41 +10,22 @@ Three ways in, tried in this order (the vendor's own precedence):
 ``x-api-key`` together with a login bearer token (the vendor's example programs send both): both
 must be valid, and the user acts. A credential that is presented but wrong is a 401 at once; it
 never falls through to the next.
-Every operation opens with ``caller(request).require(...)`` — the one access check.
+Operations build the ``Actor`` (``actor_of``); the services decide with ``authorize`` (publishing.access).
 """
 
 from dataclasses import dataclass
-from enum import StrEnum
+from functools import cached_property
 
 from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer
 from ninja.utils import check_csrf
 
-from publishing.access import resolve_team_context
-from publishing.models import AccessToken, ApiKey, Membership, PinterestAccount, User, Workspace
-from publishing.permissions import Permission, role_can
+from publishing.access import Actor, authorize, resolve_team_context
+from publishing.models import AccessToken, ApiKey, Membership, User, Workspace
 from publishing.services.auth import access_token_authenticate
 from publishing.services.errors import DomainError, PermissionDenied
-from publishing.services.keys import api_key_allowed_account_ids, api_key_authenticate
-
-
-class Need(StrEnum):
-    """What an operation does, which is what an API key's scope must allow."""
-
-    READ = "read"
-    WRITE = "write"
-    DESTRUCTIVE = "destructive"
-
-
-# What a team member's role must allow for each kind of operation, unless it names a permission.
-ROLE_PERMISSION_FOR = {
-    Need.READ: Permission.VIEW_REPORTS,
-    Need.WRITE: Permission.PUBLISH,
-    Need.DESTRUCTIVE: Permission.DELETE_CONTENT,
-}
-# Managing people and credentials is for logged-in admins; a key must never mint keys or members.
-USER_ONLY_PERMISSIONS = {Permission.MANAGE_MEMBERS, Permission.MANAGE_API_KEYS}
+from publishing.services.keys import api_key_authenticate
 
 
 class NotAuthenticated(DomainError):
@@ -54,6 +35,8 @@ class NotAuthenticated(DomainError):
 
 @dataclass
 class ApiCaller:
+    """How the request authenticated; ``actor`` is who acts (what services and ``authorize`` take)."""
+
     mode: str  # "api_key" | "bearer" | "session": logged with every request
     workspace: Workspace
     user: User | None = None
@@ -65,83 +48,29 @@ class ApiCaller:
     def team(self):
         return self.workspace.team
 
-    @property
-    def role(self) -> str | None:
-        return self.membership.role if self.membership else None
-
-    @property
-    def label(self) -> str:
-        """How audit events name this caller."""
+    @cached_property
+    def actor(self) -> Actor:
         if self.api_key is not None:
-            return f"key {self.api_key.prefix}"
-        return self.user.email
-
-    @property
-    def actors(self) -> dict:
-        """How the pipeline's services take the caller: ``actor_user`` and ``actor_key``."""
-        return {"actor_user": self.user, "actor_key": self.api_key}
-
-    def require(self, need: Need, permission: Permission | None = None) -> "ApiCaller":
-        if self.api_key is not None:
-            if permission in USER_ONLY_PERMISSIONS:
-                raise PermissionDenied("user_required", "This needs a logged-in admin (bearer token), not an API key.")
-            scopes = self.api_key.scopes or []
-            if need.value not in scopes:
-                raise PermissionDenied("insufficient_scope", f"This API key does not have the '{need.value}' scope.")
-            return self
-        permission = permission or ROLE_PERMISSION_FOR[need]
-        if not role_can(self.role, permission):
-            raise PermissionDenied("insufficient_role",
-                            f"Your role ({self.role}) may not {permission.value.replace('_', ' ')}.")
-        return self
+            return Actor.for_key(self.api_key)
+        return Actor.for_user(self.user, self.workspace, self.membership)
 
     def require_user(self) -> User:
         if self.user is None:
             raise PermissionDenied("user_required", "This needs a logged-in user (bearer token), not an API key.")
         return self.user
 
-    def allowed_account_ids(self) -> set[int] | None:
-        """Primary keys of the accounts this caller may use; None means all of the workspace's."""
-        if self.api_key is None:
-            return None
-        if not hasattr(self, "_allowed_account_ids"):
-            self._allowed_account_ids = api_key_allowed_account_ids(self.api_key)
-        return self._allowed_account_ids
-
-    @property
-    def restricted_to_accounts(self) -> bool:
-        """An API key with an account allow-list: it may not touch what spans every account."""
-        return self.allowed_account_ids() is not None
-
-    def require_all_accounts(self) -> "ApiCaller":
-        """For what spans the whole workspace (webhooks get every account's events)."""
-        if self.restricted_to_accounts:
-            raise PermissionDenied("account_restricted_key", "This API key is limited to some Pinterest accounts; "
-                                   "it may not manage what covers the whole workspace.")
-        return self
-
-    def may(self, need: Need, permission: Permission | None = None) -> bool:
-        """Whether ``require`` would let this caller through (to shape an answer, not to refuse)."""
-        try:
-            self.require(need, permission)
-        except PermissionDenied:
-            return False
-        return True
-
-    def check_account(self, account: PinterestAccount) -> PinterestAccount:
-        allowed = self.allowed_account_ids()
-        if allowed is not None and account.pk not in allowed:
-            raise PermissionDenied("account_not_permitted", "This API key may not use this Pinterest account.")
-        return account
-
-    def filter_accounts(self, queryset, field: str = "pk"):
-        """Narrow a queryset to the accounts this caller may use (``field`` names the account id)."""
-        allowed = self.allowed_account_ids()
-        return queryset if allowed is None else queryset.filter(**{f"{field}__in": allowed})
-
 
 def caller(request: HttpRequest) -> ApiCaller:
     return request.auth
+
+
+def actor_of(request: HttpRequest, action: str | None = None) -> Actor:
+    """The caller as an ``Actor``. With ``action``: authorized for it, for the reads no service
+    opens (the services authorize every change themselves)."""
+    actor = request.auth.actor
+    if action is not None:
+        authorize(actor, action)
+    return actor
 
 
 def _bearer(request: HttpRequest) -> str | None:

@@ -178,7 +178,10 @@ class AuditEvent(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="audit_events")
     workspace = models.ForeignKey(Workspace, on_delete=models.SET_NULL, null=True, blank=True)
     actor_user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
-    # A human-readable label of the actor that survives deletion ("ann@example.com", "key pb_live_ab12").
+    # The acting API key (by name: keys are defined after teams); neither it nor a user: the system.
+    actor_key = models.ForeignKey("publishing.ApiKey", on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+")
+    # A human-readable label of the actor that survives deletion ("ann@example.com", "API key pb_live_ab12").
     actor_label = models.CharField(max_length=255)
     action = models.CharField(max_length=64, db_index=True)
     target_type = models.CharField(max_length=64, blank=True)

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from publishing.access import Actor, authorize
 from publishing.models import (
     ApiKey,
     Board,
@@ -174,16 +175,15 @@ def oauth_states_delete_expired(*, now=None) -> int:
 
 
 @transaction.atomic
-def account_oauth_start(
-    *, workspace: Workspace, user: User | None, api_key: ApiKey | None = None, redirect_uri: str | None = None,
-    redirect_after: str = ""
-) -> str:
+def account_oauth_start(*, actor: Actor, redirect_uri: str | None = None, redirect_after: str = "") -> str:
     """Remember a new OAuth round trip and return the Pinterest page to send the browser to.
 
     The round trip belongs to whoever started it (``user``, or ``api_key`` for an API key): only
     they may complete it (``account_oauth_complete``). ``redirect_uri`` defaults to the
     dashboard's callback; the API passes its own.
     """
+    authorize(actor, "account.connect")
+    workspace, user, api_key = actor.workspace, actor.user, actor.api_key
     if (user is None) == (api_key is None):
         raise ValueError("An OAuth round trip is started by exactly one user or one API key.")
     if workspace.is_sandbox and not settings.SANDBOX_ENABLED:
@@ -282,7 +282,7 @@ def _account_save_grant(*, workspace: Workspace, user: User | None, grant, profi
     account.connected_by = user or account.connected_by
     account.save()
     audit_record(
-        team=workspace.team, workspace=workspace, action="pinterest_account.connected", actor_user=user,
+        team=workspace.team, workspace=workspace, action="pinterest_account.connected", user=user,
         target=account, details={"username": account.username, "scopes": account.scopes, "reconnected": reconnected},
     )
     return account
@@ -402,7 +402,7 @@ def account_mark_reconnect_required(account: PinterestAccount, message: str, *, 
         if changed:
             audit_record(
                 team=account.workspace.team, workspace=account.workspace, action="pinterest_account.reconnect_required",
-                actor_label="system", target=account, details={"code": code, "message": message},
+                target=account, details={"code": code, "message": message},
             )
     account.health_status = PinterestAccount.Health.RECONNECT_REQUIRED
     account.health_message, account.health_checked_at = message, now
@@ -472,20 +472,24 @@ def _board_upsert(account: PinterestAccount, remote) -> Board:
     return board
 
 
-def _board_audit(account: PinterestAccount, action: str, board: Board, actor: User | None, actor_label: str | None,
-                 **details) -> None:
+def board_list_refresh(*, account: PinterestAccount, actor: Actor) -> list[Board]:
+    """``boards_refresh`` asked for by someone (the dashboard's refresh button)."""
+    authorize(actor, "board.refresh", workspace=account.workspace, account=account)
+    return boards_refresh(account)
+
+
+def _board_audit(account: PinterestAccount, action: str, board: Board, actor: Actor, **details) -> None:
     audit_record(
-        team=account.workspace.team, workspace=account.workspace, action=action, actor_user=actor,
-        actor_label=actor_label, target=account,
+        team=account.workspace.team, workspace=account.workspace, action=action, actor=actor, target=account,
         details={"board_id": board.pinterest_board_id, "name": board.name, **details},
     )
 
 
 def board_create(
-    *, account: PinterestAccount, name: str, description: str | None = None, privacy: str | None = None,
-    actor: User | None = None, actor_label: str | None = None,
+    *, account: PinterestAccount, actor: Actor, name: str, description: str | None = None, privacy: str | None = None,
 ) -> Board:
     """Create a board on Pinterest and in the cache."""
+    authorize(actor, "board.create", workspace=account.workspace, account=account)
     name = _clean_text(name, "name", max_length=BOARD_NAME_MAX, required=True)
     description = _clean_text(description, "description", max_length=500)
     privacy = _clean_privacy(account, privacy)
@@ -493,15 +497,16 @@ def board_create(
         remote = client.board_create(name=name, description=description or None, privacy=privacy)
     with transaction.atomic():
         board = _board_upsert(account, remote)
-        _board_audit(account, "board.created", board, actor, actor_label)
+        _board_audit(account, "board.created", board, actor)
     return board
 
 
 def board_update(
-    *, account: PinterestAccount, board_id: str, name: str | None = None, description: str | None = None,
-    privacy: str | None = None, actor: User | None = None, actor_label: str | None = None,
+    *, account: PinterestAccount, actor: Actor, board_id: str, name: str | None = None,
+    description: str | None = None, privacy: str | None = None,
 ) -> Board:
     """Rename a board or change its description or privacy, on Pinterest and in the cache."""
+    authorize(actor, "board.update", workspace=account.workspace, account=account)
     name = _clean_text(name, "name", max_length=BOARD_NAME_MAX, required=name is not None)
     description = _clean_text(description, "description", max_length=500)
     privacy = _clean_privacy(account, privacy)
@@ -514,20 +519,19 @@ def board_update(
         board = _board_upsert(account, remote)
         changed = {key: value for key, value in (("name", name), ("description", description), ("privacy", privacy))
                    if value is not None}
-        _board_audit(account, "board.updated", board, actor, actor_label, changed=sorted(changed))
+        _board_audit(account, "board.updated", board, actor, changed=sorted(changed))
     return board
 
 
-def board_delete(
-    *, account: PinterestAccount, board_id: str, actor: User | None = None, actor_label: str | None = None
-) -> None:
+def board_delete(*, account: PinterestAccount, actor: Actor, board_id: str) -> None:
     """Delete a board on Pinterest (with its pins) and mark it deleted in the cache."""
+    authorize(actor, "board.delete", workspace=account.workspace, account=account)
     board_id = _board_id(board_id)
     with _existing_board(account, board_id) as client:
         client.board_delete(board_id)
     with transaction.atomic():
         board = _board_forget(account, board_id) or Board(pinterest_board_id=board_id, name="")
-        _board_audit(account, "board.deleted", board, actor, actor_label)
+        _board_audit(account, "board.deleted", board, actor)
 
 
 @contextlib.contextmanager
@@ -559,14 +563,13 @@ def _board_forget(account: PinterestAccount, board_id: str) -> Board | None:
 
 
 @transaction.atomic
-def account_disconnect(
-    *, account: PinterestAccount, actor: User | None = None, actor_label: str | None = None
-) -> int:
+def account_disconnect(*, account: PinterestAccount, actor: Actor) -> int:
     """Disconnect the account here: forget its tokens, cancel its pending schedules.
 
     Pinterest offers apps no way to revoke a user's grant (its revoke endpoint is for system
     users), so revoking is local: the tokens are erased. Returns how many schedules were canceled.
     """
+    authorize(actor, "account.disconnect", workspace=account.workspace, account=account)
     locked = PinterestAccount.objects.select_for_update().get(pk=account.pk)
     if locked.revoked_at is not None:
         raise NotFound("account_not_found", "This Pinterest account is already disconnected.")
@@ -582,7 +585,7 @@ def account_disconnect(
     _copy_token_fields(locked, into=account)
     audit_record(
         team=locked.workspace.team, workspace=locked.workspace, action="pinterest_account.disconnected",
-        actor_user=actor, actor_label=actor_label, target=locked,
+        actor=actor, target=locked,
         details={"username": locked.username, "canceled_schedules": canceled},
     )
     return canceled

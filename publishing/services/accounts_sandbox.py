@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
 
+from publishing.access import Actor
 from publishing.models import PinterestAccount, User, Workspace
 from publishing.services.accounts import (
     OAuthFailed,
@@ -87,7 +88,7 @@ def account_connect_sandbox(*, workspace: Workspace, user: User | None, username
     sandbox workspace, through the full OAuth code flow."""
     if not workspace.is_sandbox:
         raise OAuthFailed("oauth_failed", "Only sandbox workspaces can be connected without a person approving.")
-    url = account_oauth_start(workspace=workspace, user=user)
+    url = account_oauth_start(actor=Actor.for_user(user, workspace))
     with httpx.Client(timeout=AUTHORIZE_TIMEOUT_SECONDS, follow_redirects=False, **transport_kwargs()) as http:
         code, state = sandbox_authorize(url, http=http, username=username)
     return account_oauth_complete(state=state, code=code, user=user)

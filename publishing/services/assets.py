@@ -26,7 +26,8 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from publishing.models import Asset, MediaUpload, PinterestAccount, Team, User, Workspace
+from publishing.access import Actor, authorize
+from publishing.models import Asset, MediaUpload, PinterestAccount, Team
 from publishing.models.assets import asset_upload_path
 from publishing.pinterest import errors as pinterest_errors
 from publishing.pinterest.streaming import FileSource
@@ -310,17 +311,17 @@ MEASURERS = {Asset.Kind.IMAGE: measure_image, Asset.Kind.VIDEO: measure_video}
 
 def asset_upload(
     *,
-    workspace: Workspace,
+    actor: Actor,
     uploaded_file,
     expected_kind: str,
-    actor: User | None = None,
-    actor_label: str | None = None,
 ) -> Asset:
-    """Store one uploaded image or video in ``workspace``, or raise ``AssetRejected``.
+    """Store one uploaded image or video in the actor's workspace, or raise ``AssetRejected``.
 
     ``uploaded_file`` is a Django ``UploadedFile`` (or any ``File``); ``expected_kind`` is
     ``"image"`` or ``"video"`` (the endpoint the file was sent to).
     """
+    authorize(actor, "asset.upload")
+    workspace = actor.workspace
     expected_kind = Asset.Kind(expected_kind)
     declared_size = getattr(uploaded_file, "size", None)
     if declared_size is not None and declared_size > MAX_BYTES[expected_kind]:
@@ -352,7 +353,7 @@ def asset_upload(
         original_filename=original_filename,
         extension=kind.extension,
         content_type=kind.content_type,
-        uploaded_by=actor,
+        uploaded_by=actor.user,
     )
     # Measured from the upload itself (Django's temporary file, or memory for small ones) before it
     # is stored: Pillow and FFmpeg seek about the file, which is free on local disk and would be a
@@ -378,8 +379,8 @@ def asset_upload(
             asset.duration_seconds, asset.video_codec = measured.duration_seconds, measured.video_codec
             asset.save()
             audit_record(
-                team=workspace.team, workspace=workspace, action="asset.uploaded", actor_user=actor,
-                actor_label=actor_label, target=asset,
+                team=workspace.team, workspace=workspace, action="asset.uploaded", actor=actor,
+                target=asset,
                 details={"asset_type": asset.asset_type, "size_bytes": asset.size_bytes,
                          "original_filename": asset.original_filename},
             )
@@ -445,14 +446,13 @@ class BulkAssetDeleteOutcome:
 
 
 @transaction.atomic
-def asset_delete(
-    *, asset: Asset, confirm: bool = False, actor: User | None = None, actor_label: str | None = None
-) -> AssetDeleteOutcome:
+def asset_delete(*, asset: Asset, actor: Actor, confirm: bool = False) -> AssetDeleteOutcome:
     """Delete an asset, unless pins or pending schedules use it and the caller did not confirm.
 
     The row stays (soft-deleted) so pins keep their record; the file is removed once the
     transaction commits. An unpublished pin that used the asset fails at publish time.
     """
+    authorize(actor, "asset.delete", workspace=asset.workspace)
     locked = (
         Asset.objects.select_for_update(of=("self",))
         .filter(pk=asset.pk, deleted_at__isnull=True)
@@ -470,8 +470,8 @@ def asset_delete(
     stored_name, storage = locked.file.name, locked.file.storage
     transaction.on_commit(lambda: storage.delete(stored_name))
     audit_record(
-        team=locked.workspace.team, workspace=locked.workspace, action="asset.deleted", actor_user=actor,
-        actor_label=actor_label, target=locked,
+        team=locked.workspace.team, workspace=locked.workspace, action="asset.deleted", actor=actor,
+        target=locked,
         details={"original_filename": locked.original_filename, "size_bytes": locked.size_bytes,
                  "referenced_pin_count": references, "confirmed": bool(confirm)},
     )
@@ -481,12 +481,11 @@ def asset_delete(
 
 
 @transaction.atomic
-def assets_delete_bulk(
-    *, team: Team, asset_ids, confirm: bool = False, actor: User | None = None, actor_label: str | None = None
-) -> BulkAssetDeleteOutcome:
-    """``asset_delete`` for many assets of one team; ids outside the team count as not found."""
+def assets_delete_bulk(*, actor: Actor, asset_ids, confirm: bool = False) -> BulkAssetDeleteOutcome:
+    """``asset_delete`` for many assets of the actor's workspace; other ids count as not found."""
+    authorize(actor, "asset.delete")
     wanted = list(dict.fromkeys(asset_ids))
-    found = {a.public_id: a for a in Asset.objects.for_team(team).filter(public_id__in=wanted, deleted_at__isnull=True)
+    found = {a.public_id: a for a in Asset.objects.for_workspace(actor.workspace).filter(public_id__in=wanted, deleted_at__isnull=True)
              .select_related("workspace__team")}
     outcome = BulkAssetDeleteOutcome()
     for public_id in wanted:
@@ -494,7 +493,7 @@ def assets_delete_bulk(
         if asset is None:
             outcome.not_found.append(public_id)
             continue
-        result = asset_delete(asset=asset, confirm=confirm, actor=actor, actor_label=actor_label)
+        result = asset_delete(asset=asset, confirm=confirm, actor=actor)
         (outcome.deleted if result.deleted else outcome.requires_confirmation).append(result)
     return outcome
 

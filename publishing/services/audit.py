@@ -1,3 +1,4 @@
+from publishing.access import Actor
 from publishing.models import AuditEvent, Team, User, Workspace
 
 
@@ -5,19 +6,25 @@ def audit_record(
     *,
     team: Team,
     action: str,
-    actor_user: User | None = None,
-    actor_label: str | None = None,
+    actor: Actor | None = None,
+    user: User | None = None,
     workspace: Workspace | None = None,
     target=None,
     details: dict | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
-    """Append one audit event. ``target`` is any model with a ``public_id``."""
-    label = actor_label or (actor_user.email if actor_user else "system")
+    """Append one audit event. ``actor`` acted (its user or key and its label are stored); ``user``
+    is for what a person does outside any workspace (their password); neither means the system.
+    ``target`` is any model with a ``public_id``."""
+    if actor is not None:
+        user, key, label = actor.user, actor.api_key, actor.label
+    else:
+        key, label = None, user.email if user is not None else "system"
     return AuditEvent.objects.create(
         team=team,
         workspace=workspace,
-        actor_user=actor_user,
+        actor_user=user,
+        actor_key=key,
         actor_label=label,
         action=action,
         target_type=target._meta.model_name if target is not None else "",

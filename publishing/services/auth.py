@@ -128,7 +128,7 @@ def password_change(*, user: User, current_password: str, new_password: str,
     user.save(update_fields=["password"])
     access_tokens_revoke_for_user(user=user, keep=keep_token)
     for membership in Membership.objects.for_user(user):
-        audit_record(team=membership.team, action="user.password_changed", actor_user=user, target=user)
+        audit_record(team=membership.team, action="user.password_changed", user=user, target=user)
 
 
 def _validate_new_password(password: str, user: User, *, field: str) -> None:
@@ -191,5 +191,5 @@ def password_reset_confirm(*, token: str, password: str) -> User:
     user.save(update_fields=["password"])
     access_tokens_revoke_for_user(user=user)
     for membership in Membership.objects.for_user(user):
-        audit_record(team=membership.team, action="user.password_reset", actor_user=user, target=user)
+        audit_record(team=membership.team, action="user.password_reset", user=user, target=user)
     return user

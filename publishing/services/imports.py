@@ -19,7 +19,8 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from publishing.models import ApiKey, ImportJob, Membership, Pin, User, Workspace
+from publishing.access import Actor, authorize
+from publishing.models import ApiKey, ImportJob, Membership, Pin
 from publishing.services.audit import audit_record
 from publishing.services.errors import DomainError, ValidationError
 from publishing.services.pins import pin_create
@@ -85,20 +86,21 @@ def pin_import_rows_from_csv(uploaded_file) -> list[dict]:
 
 
 @transaction.atomic
-def pin_import_create(*, workspace: Workspace, source_type: str, rows: list, source_filename: str = "",
-                      actor_user: User | None = None, actor_key: ApiKey | None = None) -> ImportJob:
-    """Store the rows and queue the job that turns them into pins and schedules."""
-    if actor_user is None and actor_key is None:
-        raise ValueError("An import acts for whoever created it: name the user or the API key.")
+def pin_import_create(*, actor: Actor, source_type: str, rows: list, source_filename: str = "") -> ImportJob:
+    """Store the rows and queue the job that turns them into pins and schedules (each row acting
+    as whoever created the import)."""
+    authorize(actor, "import.create")
+    if actor.user is None and actor.api_key is None:
+        raise ValueError("An import acts for whoever created it: a user or an API key.")
+    workspace = actor.workspace
     if not rows:
         raise ValidationError("empty_import", "The import has no rows.", field="rows")
     if len(rows) > MAX_ROWS:
         raise ValidationError("too_many_rows", f"An import has at most {MAX_ROWS} rows.", field="rows")
     job = ImportJob.objects.create(workspace=workspace, source_type=ImportJob.SourceType(source_type),
                                    source_filename=(source_filename or "")[:255], rows=rows, total_rows=len(rows),
-                                   created_by=actor_user, created_by_key=actor_key)
-    audit_record(team=workspace.team, workspace=workspace, action="import.created", actor_user=actor_user,
-                 actor_label=f"API key {actor_key.prefix}" if actor_key else None, target=job,
+                                   created_by=actor.user, created_by_key=actor.api_key)
+    audit_record(team=workspace.team, workspace=workspace, action="import.created", actor=actor, target=job,
                  details={"source_type": job.source_type, "rows": job.total_rows})
     task_enqueue(RUN_TASK, job.pk)
     return job
@@ -165,7 +167,7 @@ def _row_result(job: ImportJob, row_number: int, row) -> dict:
     if not isinstance(row, dict):
         return {**result, "status": "failed", "error_code": "validation_error", "error_message": "A row must be an object."}
     result["idempotency_key"] = row.get("idempotency_key") if isinstance(row.get("idempotency_key"), str) else None
-    actors = {"actor_user": job.created_by, "actor_key": job.created_by_key}
+    actor = Actor.for_creator(job.workspace, user=job.created_by, key=job.created_by_key)
     try:
         # A savepoint: a database error in this row must not abort the transaction saving its result.
         with transaction.atomic():
@@ -173,10 +175,10 @@ def _row_result(job: ImportJob, row_number: int, row) -> dict:
                 # Unlike a dashboard form, an imported row must name its key: importing twice must not publish twice.
                 raise ValidationError("validation_error", "Field required", field="idempotency_key")
             if row.get("run_at"):
-                schedule = schedule_create(workspace=job.workspace, data=row, **actors)
+                schedule = schedule_create(actor=actor, data=row)
                 return {**result, "status": "existing" if schedule.idempotent_replay else "created",
                         "schedule_id": str(schedule.public_id)}
-            pin = pin_create(workspace=job.workspace, source=Pin.Source.IMPORT, data=row, **actors)
+            pin = pin_create(actor=actor, source=Pin.Source.IMPORT, data=row)
     except DomainError as error:
         message = error.message if not error.field or error.field in error.message else f"{error.field}: {error.message}"
         return {**result, "status": "failed", "error_code": error.code, "error_message": message}

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from publishing.models import ApiKey, ApiKeyScope, PinterestAccount, User, Workspace
+from publishing.access import Actor, authorize
+from publishing.models import ApiKey, ApiKeyScope, PinterestAccount, Workspace
 from publishing.services.audit import audit_record
 from publishing.services.errors import InvalidState, ValidationError
 from publishing.services.secrets import credential_matches, credential_new, credential_prefix, touch_last_used
@@ -70,10 +71,12 @@ def _clean_name(name: str) -> str:
 
 
 @transaction.atomic
-def api_key_create(*, workspace: Workspace, name: str, scopes: Iterable[str] | None = None,
+def api_key_create(*, actor: Actor, name: str, scopes: Iterable[str] | None = None,
                    accounts: Iterable[PinterestAccount] | None = None, expires_at: datetime | None = None,
-                   actor: User | None = None, actor_label: str | None = None, source: str = "manual") -> IssuedKey:
-    """A new key. ``accounts=None`` lets it use every account of the workspace."""
+                   source: str = "manual") -> IssuedKey:
+    """A new key for the actor's workspace. ``accounts=None`` lets it use every account of it."""
+    authorize(actor, "api_key.create")
+    workspace = actor.workspace
     allowed = _clean_accounts(workspace, accounts)
     credential = credential_new(_kind(workspace))
     key = ApiKey.objects.create(
@@ -84,20 +87,20 @@ def api_key_create(*, workspace: Workspace, name: str, scopes: Iterable[str] | N
         scopes=_clean_scopes(scopes),
         restricts_accounts=allowed is not None,
         source=source,
-        created_by=actor,
+        created_by=actor.user,
         expires_at=expires_at,
     )
     if allowed:
         key.allowed_accounts.set(allowed)
     audit_record(team=workspace.team, workspace=workspace, action="api_key.created", target=key,
-                 details={"prefix": key.prefix, "scopes": key.scopes}, actor_user=actor, actor_label=actor_label)
+                 details={"prefix": key.prefix, "scopes": key.scopes}, actor=actor)
     return IssuedKey(key=key, plaintext=credential.plaintext)
 
 
 @transaction.atomic
-def api_key_update(*, key: ApiKey, name=UNSET, scopes=UNSET, accounts=UNSET,
-                   actor: User | None = None, actor_label: str | None = None) -> ApiKey:
+def api_key_update(*, key: ApiKey, actor: Actor, name=UNSET, scopes=UNSET, accounts=UNSET) -> ApiKey:
     """Change what is passed; ``accounts=None`` lifts the allow-list, a list sets it."""
+    authorize(actor, "api_key.update", workspace=key.workspace)
     key = ApiKey.objects.select_for_update().get(pk=key.pk)
     changes = {}
     if name is not UNSET:
@@ -113,30 +116,31 @@ def api_key_update(*, key: ApiKey, name=UNSET, scopes=UNSET, accounts=UNSET,
         raise ValidationError("nothing_to_update", "Provide at least one of name, scopes or pinterest_account_ids.")
     key.save(update_fields=["name", "scopes", "restricts_accounts"])
     audit_record(team=key.workspace.team, workspace=key.workspace, action="api_key.updated", target=key,
-                 details={"prefix": key.prefix, **changes}, actor_user=actor, actor_label=actor_label)
+                 details={"prefix": key.prefix, **changes}, actor=actor)
     return key
 
 
 @transaction.atomic
-def api_key_revoke(*, key: ApiKey, actor: User | None = None, actor_label: str | None = None) -> ApiKey:
+def api_key_revoke(*, key: ApiKey, actor: Actor) -> ApiKey:
     """Stop a key working at once. Revoking a revoked key changes nothing."""
+    authorize(actor, "api_key.revoke", workspace=key.workspace)
     now = timezone.now()
     if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=now):
         key.revoked_at = now
         audit_record(team=key.workspace.team, workspace=key.workspace, action="api_key.revoked", target=key,
-                     details={"prefix": key.prefix}, actor_user=actor, actor_label=actor_label)
+                     details={"prefix": key.prefix}, actor=actor)
     else:
         key.refresh_from_db(fields=["revoked_at"])
     return key
 
 
 @transaction.atomic
-def api_key_rotate(*, key: ApiKey, grace: timedelta, actor: User | None = None,
-                   actor_label: str | None = None) -> IssuedKey:
+def api_key_rotate(*, key: ApiKey, actor: Actor, grace: timedelta) -> IssuedKey:
     """Issue a successor with the same name, scopes and accounts; the old key keeps working
     until ``now + grace`` (its ``expires_at``) so deployments can switch over without downtime."""
     if grace < timedelta(0):
         raise ValidationError("invalid_grace", "The grace period cannot be negative.", field="grace")
+    authorize(actor, "api_key.rotate", workspace=key.workspace)
     key = ApiKey.objects.select_for_update().select_related("workspace__team").get(pk=key.pk)
     now = timezone.now()
     if key.revoked_at is not None or (key.expires_at is not None and key.expires_at <= now):
@@ -144,9 +148,8 @@ def api_key_rotate(*, key: ApiKey, grace: timedelta, actor: User | None = None,
     if key.replaced_by_id is not None:
         raise InvalidState("api_key_already_rotated", "This key was already rotated; rotate its successor.")
     allowed = list(key.allowed_accounts.all()) if key.restricts_accounts else None
-    successor = api_key_create(workspace=key.workspace, name=key.name, scopes=key.scopes, accounts=allowed,
-                               expires_at=None, actor=actor, actor_label=actor_label,
-                               source=key.source)
+    successor = api_key_create(actor=actor, name=key.name, scopes=key.scopes, accounts=allowed,
+                               expires_at=None, source=key.source)
     grace_end = now + grace
     key.expires_at = min(key.expires_at, grace_end) if key.expires_at else grace_end
     key.replaced_by = successor.key
@@ -154,7 +157,7 @@ def api_key_rotate(*, key: ApiKey, grace: timedelta, actor: User | None = None,
     audit_record(team=key.workspace.team, workspace=key.workspace, action="api_key.rotated", target=key,
                  details={"prefix": key.prefix, "successor_prefix": successor.key.prefix,
                           "old_key_expires_at": key.expires_at.isoformat()},
-                 actor_user=actor, actor_label=actor_label)
+                 actor=actor)
     return successor
 
 

@@ -6,9 +6,9 @@ savepoint and an IntegrityError means someone else holds the key — a repeat wi
 payload gets that pin back (and nothing is published again), a different payload is an
 ``idempotency_conflict``.
 
-Every function takes the acting user or API key (``actor_user`` / ``actor_key``); views and API
-operations check the caller's permission first, services apply the domain rules (allow-lists,
-approval, self-approval, which status allows what).
+Every operation takes the ``Actor`` and opens with ``authorize`` (publishing.access: the role's
+permission, the key's scope and account allow-list); then it applies the domain rules (approval,
+self-approval, which status allows what).
 """
 
 from __future__ import annotations
@@ -25,16 +25,15 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from publishing.access import Actor, ActorKind, authorize
 from publishing.models import (
     ApiKey,
     ApprovalState,
     Asset,
     Board,
-    Membership,
     Pin,
     PinStatus,
     PinterestAccount,
-    Team,
     User,
     Workspace,
 )
@@ -229,15 +228,14 @@ def _clean_fields(data: dict, *, draft: PinDraft | None = None) -> PinDraft:
 # --- resolving ids against the database -------------------------------------------------------
 
 
-def _resolve_targets(draft: PinDraft, *, workspace: Workspace, actor_key: ApiKey | None) -> None:
+def _resolve_targets(draft: PinDraft, *, workspace: Workspace, actor: Actor | None) -> None:
     """Account, board and media: they exist in this workspace, are healthy and go together."""
     values = draft.values
     if values.get("account_id") and not draft.has_problem("account_id"):
         account = PinterestAccount.objects.filter(workspace=workspace, public_id=values["account_id"]).first()
         if account is None or account.revoked_at is not None:
             draft.refuse("account_id", "account_not_found", "No connected Pinterest account with this id here.")
-        elif actor_key is not None and actor_key.restricts_accounts and not actor_key.allowed_accounts.filter(
-                pk=account.pk).exists():
+        elif actor is not None and not actor.may_use(account):
             draft.refuse("account_id", "account_not_permitted", "This API key may not publish to this account.")
         elif account.reconnect_required:
             draft.refuse("account_id", "account_reconnect_required",
@@ -266,60 +264,52 @@ def _resolve_asset(draft: PinDraft, workspace: Workspace, name: str) -> Asset | 
     return asset
 
 
-def pin_draft(*, workspace: Workspace, data, actor_key: ApiKey | None = None) -> PinDraft:
+def pin_draft(*, actor: Actor, data) -> PinDraft:
     """Every check of a pin payload, collected (not raised): what create, update and validate share."""
     draft = _clean_fields(_as_mapping(data))
-    _resolve_targets(draft, workspace=workspace, actor_key=actor_key)
+    _resolve_targets(draft, workspace=actor.workspace, actor=actor)
     return draft
 
 
 # --- approval ---------------------------------------------------------------------------------
 
 
-def _role_in(team: Team, user: User | None) -> str | None:
-    if user is None:
-        return None
-    return Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
-
-
-def pin_needs_approval(*, team: Team, actor_user: User | None = None, actor_key: ApiKey | None = None) -> bool:
+def pin_needs_approval(*, actor: Actor) -> bool:
     """The team's rule: editors' pins (by default) and API keys' pins (if the team says so)."""
-    if actor_key is not None:
+    team = actor.team
+    if actor.kind == ActorKind.API_KEY:
         return team.api_key_pins_need_approval
-    role = _role_in(team, actor_user)
-    if role is None:
-        return False  # the system itself (a schedule whose creator left keeps the team's decision)
-    if role_can(role, Permission.APPROVE):
+    if actor.kind != ActorKind.USER or actor.role is None:
+        return False  # a system job (a schedule keeps the decision made when it was created)
+    if role_can(actor.role, Permission.APPROVE):
         return False
-    return role != Role.EDITOR or team.editor_pins_need_approval
+    return actor.role != Role.EDITOR or team.editor_pins_need_approval
 
 
-def _actor_label(actor_user: User | None, actor_key: ApiKey | None) -> str | None:
-    if actor_key is not None:
-        return f"API key {actor_key.prefix}"
-    return None  # audit_record uses the user's email, or "system"
-
-
-def _audit(pin: Pin, action: str, *, actor_user=None, actor_key=None, details=None) -> None:
-    audit_record(team=pin.workspace.team, workspace=pin.workspace, action=action, actor_user=actor_user,
-                 actor_label=_actor_label(actor_user, actor_key), target=pin, details=details)
+def _audit(pin: Pin, action: str, *, actor: Actor, details=None) -> None:
+    audit_record(team=pin.workspace.team, workspace=pin.workspace, action=action, actor=actor, target=pin,
+                 details=details)
 
 
 # --- create -----------------------------------------------------------------------------------
 
 
-def pin_create(*, workspace: Workspace, actor_user: User | None = None, actor_key: ApiKey | None = None,
-               source: str, data, approval_required: bool = False) -> Pin:
+def pin_create(*, actor: Actor, source: str, data, approval_required: bool = False,
+               created_by: tuple[User | None, ApiKey | None] | None = None) -> Pin:
     """Create a pin (queued, or queued awaiting approval) and enqueue its publishing.
 
     ``approval_required`` sends it to approval whatever the actor's role (a schedule whose content
-    an editor wrote or changed becomes a pin as its author, who may be a manager). Returns the pin; ``pin.idempotent_replay`` is True when an earlier pin with the same
+    an editor wrote or changed becomes a pin as its author, who may be a manager). ``created_by``:
+    the (user, key) a system job creates the pin for. Returns the pin; ``pin.idempotent_replay`` is
+    True when an earlier pin with the same
     ``idempotency_key`` and payload came back instead (nothing new is published then).
     Raises ValidationError (fields named), PermissionDenied (key allow-list) or
     IdempotencyConflict (same key, other payload).
     """
     if source not in Pin.Source.values:
         raise ValueError(f"Unknown pin source {source!r}")
+    authorize(actor, "pin.create")
+    workspace = actor.workspace
     data = _as_mapping(data)
     draft = _clean_fields(data)
     if not data.get("idempotency_key") and not draft.has_problem("idempotency_key"):
@@ -331,11 +321,11 @@ def pin_create(*, workspace: Workspace, actor_user: User | None = None, actor_ke
         existing = _replay_of(workspace, key, fingerprint)
         if existing is not None:
             return existing
-    _resolve_targets(draft, workspace=workspace, actor_key=actor_key)
+    _resolve_targets(draft, workspace=workspace, actor=actor)
     draft.raise_if_invalid()
 
-    needs_approval = approval_required or pin_needs_approval(team=workspace.team, actor_user=actor_user,
-                                                             actor_key=actor_key)
+    needs_approval = approval_required or pin_needs_approval(actor=actor)
+    creator_user, creator_key = created_by or (actor.user, actor.api_key)
     pin = Pin(
         workspace=workspace,
         account=draft.account,
@@ -343,15 +333,15 @@ def pin_create(*, workspace: Workspace, actor_user: User | None = None, actor_ke
         idempotency_key=key,
         payload_fingerprint=fingerprint,
         source=source,
-        created_by=actor_user,
-        created_by_key=actor_key,
+        created_by=creator_user,
+        created_by_key=creator_key,
         approval_state=ApprovalState.PENDING if needs_approval else ApprovalState.NOT_REQUIRED,
     )
     _apply_content(pin, draft)
     try:
         with transaction.atomic():
             pin.save()
-            _audit(pin, "pin.created", actor_user=actor_user, actor_key=actor_key,
+            _audit(pin, "pin.created", actor=actor,
                    details={"source": source, "needs_approval": needs_approval})
             if not needs_approval:
                 _publish_enqueue(pin)
@@ -409,18 +399,18 @@ def _publish_enqueue(pin: Pin) -> None:
     pin_publish_enqueue(pin)
 
 
-def pin_batch_create(*, workspace: Workspace, actor_user: User | None = None, actor_key: ApiKey | None = None,
-                     source: str = Pin.Source.BATCH, items: Iterable) -> dict:
+def pin_batch_create(*, actor: Actor, source: str = Pin.Source.BATCH, items: Iterable) -> dict:
     """Create many pins, each on its own (one bad item does not stop the others).
 
     Returns the SDK's PinBatchResponse shape with the Pin objects in ``results[].pin``.
     """
+    authorize(actor, "pin.create")  # a caller who may not create pins is refused whole, not per item
     results = []
     counts = {"created": 0, "existing": 0, "failed": 0}
     for index, item in enumerate(items):
         item = _as_mapping(item)
         try:
-            pin = pin_create(workspace=workspace, actor_user=actor_user, actor_key=actor_key, source=source, data=item)
+            pin = pin_create(actor=actor, source=source, data=item)
         except DomainError as error:
             counts["failed"] += 1
             results.append({"index": index, "idempotency_key": item.get("idempotency_key"), "status": "failed",
@@ -437,12 +427,14 @@ def pin_batch_create(*, workspace: Workspace, actor_user: User | None = None, ac
 # --- validate (dry run) -----------------------------------------------------------------------
 
 
-def pin_validate(*, workspace: Workspace, actor_key: ApiKey | None = None, data) -> dict:
+def pin_validate(*, actor: Actor, data) -> dict:
     """Every check pin_create makes, reported instead of raised (the SDK's PinValidationResponse)."""
     from publishing.services.pacing import pacing_meter
 
+    authorize(actor, "pin.validate")
+    workspace = actor.workspace
     data = _as_mapping(data)
-    draft = pin_draft(workspace=workspace, data=data, actor_key=actor_key)
+    draft = pin_draft(actor=actor, data=data)
     checks = []
     for name in CHECK_ORDER:
         problems = [problem for problem in draft.problems if problem.check == name]
@@ -520,19 +512,21 @@ def _refuse_if_outcome_unknown(pin: Pin) -> None:
                            "that is checked. Try again in a minute.")
 
 
-def _reapproval_needed(pin: Pin, *, actor_user: User | None, actor_key: ApiKey | None) -> bool:
+def _reapproval_needed(pin: Pin, *, actor: Actor) -> bool:
     """Content its approvers never saw may not publish: an edit by someone whose pins need approval
     sends an approved (or never-reviewed) pin back to the queue."""
     return pin.approval_state in (ApprovalState.APPROVED, ApprovalState.NOT_REQUIRED) and pin_needs_approval(
-        team=pin.workspace.team, actor_user=actor_user, actor_key=actor_key)
+        actor=actor)
 
 
-def pin_update(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None, data) -> Pin:
-    """Change a pin that has not been published (queued, deferred or failed).
+def pin_edit(*, pin: Pin, actor: Actor, data) -> Pin:
+    """Change a pin that has not been published (queued, deferred or failed), in one transaction:
+    a rejected pin, once edited, goes back to its approvers (every face: the dashboard and /v1).
 
     ``data`` holds only the fields to change; None clears an optional one. A new board is
     checked like on create.
     """
+    authorize(actor, "pin.edit", workspace=pin.workspace, account=pin.account)
     changes = _as_mapping(data)
     unknown = sorted(set(changes) - set(UPDATABLE_FIELDS))
     if unknown:
@@ -548,18 +542,20 @@ def pin_update(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | 
         merged = _current_payload(locked)
         merged.update(changes)
         draft = _clean_fields(merged)
-        _resolve_targets(draft, workspace=locked.workspace, actor_key=actor_key)
+        _resolve_targets(draft, workspace=locked.workspace, actor=actor)
         draft.raise_if_invalid()
         before = {name: merged_value for name, merged_value in _current_payload(locked).items() if name in changes}
         _apply_content(locked, draft)
-        if _reapproval_needed(locked, actor_user=actor_user, actor_key=actor_key):
+        if _reapproval_needed(locked, actor=actor):
             locked.approval_state = ApprovalState.PENDING
             if locked.status == PinStatus.DEFERRED:  # awaiting approval is "queued" (a failed pin stays failed)
                 locked.status = PinStatus.QUEUED
                 locked.next_attempt_at = None
         locked.save()
-        _audit(locked, "pin.updated", actor_user=actor_user, actor_key=actor_key,
-               details={"fields": sorted(changes), "before": before})
+        _audit(locked, "pin.updated", actor=actor, details={"fields": sorted(changes), "before": before})
+        if locked.approval_state == ApprovalState.REJECTED and locked.status == PinStatus.FAILED:
+            # Inside the same transaction: the edit and the resubmission happen together or not at all.
+            locked = _resubmit_locked(locked, actor=actor)
     return locked
 
 
@@ -594,52 +590,50 @@ def _requeue(pin: Pin, *, approval_state: str) -> None:
     pin.attempt_count_at_requeue = pin.attempt_count
 
 
-def pin_retry(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None,
-              board_id: str | None = None, account_id=None) -> Pin:
-    """Queue a failed pin again, optionally to another board or account. A rejected pin goes back
-    to its approvers (as ``pin_resubmit``), never straight to publishing."""
-    return _retry(pin, actor_user=actor_user, actor_key=actor_key, board_id=board_id, account_id=account_id)
-
-
-def pin_resubmit(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None) -> Pin:
-    """Send a rejected (and usually edited) pin back for approval."""
-    return _retry(pin, actor_user=actor_user, actor_key=actor_key, rejected_only=True)
-
-
-def _retry(pin: Pin, *, actor_user, actor_key, board_id=None, account_id=None, rejected_only=False) -> Pin:
+def pin_retry(*, pin: Pin, actor: Actor, board_id: str | None = None, account_id=None) -> Pin:
+    """Queue a failed pin again, optionally to another board or account (an approver's call). A
+    rejected pin goes back to its approvers, never straight to publishing."""
+    authorize(actor, "pin.retry", workspace=pin.workspace, account=pin.account)
     with transaction.atomic():
-        locked = _locked(pin)
-        if rejected_only and locked.approval_state != ApprovalState.REJECTED:
-            raise InvalidState("conflict", "Only rejected pins can be resubmitted.")
-        if locked.status != PinStatus.FAILED:
-            raise InvalidState("conflict", f"Only failed pins can be retried; this one is {locked.status}.")
-        if board_id is not None or account_id is not None:
-            _refuse_if_outcome_unknown(locked)
-            merged = _current_payload(locked)
-            merged.update({name: value for name, value in (("board_id", board_id), ("account_id", account_id))
-                           if value is not None})
-            draft = _clean_fields(merged)
-            _resolve_targets(draft, workspace=locked.workspace, actor_key=actor_key)
-            draft.raise_if_invalid()
-            _apply_content(locked, draft)
-        else:
-            _check_account_can_publish(locked)
-        if locked.asset_id and locked.asset.asset_type == Asset.Kind.VIDEO and locked.asset.deleted_at is None:
-            # A video Pinterest refused gets a fresh upload: the retry may follow a fixed file.
-            media_upload_ensure(asset=locked.asset, account=locked.account, restart_failed=True)
-        was_rejected = locked.approval_state == ApprovalState.REJECTED
-        moved = board_id is not None or account_id is not None
-        needs_approval = was_rejected or locked.approval_state == ApprovalState.PENDING or (
-            moved and _reapproval_needed(locked, actor_user=actor_user, actor_key=actor_key))
-        _requeue(locked, approval_state=ApprovalState.PENDING if needs_approval else locked.approval_state)
-        if was_rejected:
-            locked.rejection_reason = ""
-        locked.save()
-        _audit(locked, "pin.resubmitted" if was_rejected else "pin.retried", actor_user=actor_user,
-               actor_key=actor_key, details={"board_id": locked.board_id, "account_id": str(locked.account.public_id)})
-        if not needs_approval:
-            _publish_enqueue(locked)
-        _schedule_follow(locked)
+        return _retry(_locked(pin), actor=actor, board_id=board_id, account_id=account_id)
+
+
+def _resubmit_locked(locked: Pin, *, actor: Actor) -> Pin:
+    """Send a rejected, just edited pin back for approval (``pin_edit`` holds the lock)."""
+    return _retry(locked, actor=actor)
+
+
+def _retry(locked: Pin, *, actor: Actor, board_id=None, account_id=None) -> Pin:
+    """The retry itself; the caller holds the row lock in its transaction."""
+    if locked.status != PinStatus.FAILED:
+        raise InvalidState("conflict", f"Only failed pins can be retried; this one is {locked.status}.")
+    if board_id is not None or account_id is not None:
+        _refuse_if_outcome_unknown(locked)
+        merged = _current_payload(locked)
+        merged.update({name: value for name, value in (("board_id", board_id), ("account_id", account_id))
+                       if value is not None})
+        draft = _clean_fields(merged)
+        _resolve_targets(draft, workspace=locked.workspace, actor=actor)
+        draft.raise_if_invalid()
+        _apply_content(locked, draft)
+    else:
+        _check_account_can_publish(locked)
+    if locked.asset_id and locked.asset.asset_type == Asset.Kind.VIDEO and locked.asset.deleted_at is None:
+        # A video Pinterest refused gets a fresh upload: the retry may follow a fixed file.
+        media_upload_ensure(asset=locked.asset, account=locked.account, restart_failed=True)
+    was_rejected = locked.approval_state == ApprovalState.REJECTED
+    moved = board_id is not None or account_id is not None
+    needs_approval = was_rejected or locked.approval_state == ApprovalState.PENDING or (
+        moved and _reapproval_needed(locked, actor=actor))
+    _requeue(locked, approval_state=ApprovalState.PENDING if needs_approval else locked.approval_state)
+    if was_rejected:
+        locked.rejection_reason = ""
+    locked.save()
+    _audit(locked, "pin.resubmitted" if was_rejected else "pin.retried", actor=actor,
+           details={"board_id": locked.board_id, "account_id": str(locked.account.public_id)})
+    if not needs_approval:
+        _publish_enqueue(locked)
+    _schedule_follow(locked)
     return locked
 
 
@@ -654,13 +648,10 @@ def _check_account_can_publish(pin: Pin) -> None:
                               field="account_id")
 
 
-def _decide(pin: Pin, *, actor_user: User | None, actor_key: ApiKey | None) -> Pin:
+def _decide(pin: Pin, *, actor: Actor) -> Pin:
     locked = _locked(pin)
-    if actor_user is not None:
-        role = _role_in(locked.workspace.team, actor_user)
-        if not role_can(role, Permission.APPROVE):
-            raise PermissionDenied("forbidden", "Only managers and admins approve or reject pins.")
-        if not locked.workspace.team.allow_self_approval and locked.created_by_id == actor_user.pk:
+    if actor.user is not None:
+        if not locked.workspace.team.allow_self_approval and locked.created_by_id == actor.user.pk:
             raise PermissionDenied("self_approval_forbidden",
                                    "Your team does not allow approving or rejecting your own pins.")
     if locked.status != PinStatus.QUEUED or locked.approval_state != ApprovalState.PENDING:
@@ -668,25 +659,27 @@ def _decide(pin: Pin, *, actor_user: User | None, actor_key: ApiKey | None) -> P
     return locked
 
 
-def pin_approve(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None) -> Pin:
+def pin_approve(*, pin: Pin, actor: Actor) -> Pin:
     from publishing.services.webhooks import webhook_event_emit
 
+    authorize(actor, "pin.approve", workspace=pin.workspace, account=pin.account)
     with transaction.atomic():
-        locked = _decide(pin, actor_user=actor_user, actor_key=actor_key)
+        locked = _decide(pin, actor=actor)
         locked.approval_state = ApprovalState.APPROVED
-        locked.approved_by = actor_user
+        locked.approved_by = actor.user
         locked.decided_at = timezone.now()
         locked.save(update_fields=["approval_state", "approved_by", "decided_at", "updated_at"])
-        _audit(locked, "pin.approved", actor_user=actor_user, actor_key=actor_key)
+        _audit(locked, "pin.approved", actor=actor)
         webhook_event_emit(pin=locked, event="pin.approved")
         _publish_enqueue(locked)
     return locked
 
 
-def pin_reject(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None, reason: str) -> Pin:
+def pin_reject(*, pin: Pin, actor: Actor, reason: str) -> Pin:
     """Refuse a pin: it becomes failed with error_code ``rejected`` and stays editable."""
     from publishing.services.webhooks import webhook_event_emit
 
+    authorize(actor, "pin.reject", workspace=pin.workspace, account=pin.account)
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError("required", "Give a reason for the rejection.", field="reason")
     if "\x00" in reason:
@@ -694,10 +687,10 @@ def pin_reject(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | 
     if len(reason) > REJECTION_REASON_LIMIT:
         raise ValidationError("too_long", f"Must be at most {REJECTION_REASON_LIMIT} characters.", field="reason")
     with transaction.atomic():
-        locked = _decide(pin, actor_user=actor_user, actor_key=actor_key)
+        locked = _decide(pin, actor=actor)
         now = timezone.now()
         locked.approval_state = ApprovalState.REJECTED
-        locked.approved_by = actor_user
+        locked.approved_by = actor.user
         locked.decided_at = now
         locked.rejection_reason = reason.strip()
         locked.status = PinStatus.FAILED
@@ -705,7 +698,7 @@ def pin_reject(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | 
         locked.error_message = f"Rejected: {reason.strip()}"[:1000]
         locked.failed_at = now
         locked.save()
-        _audit(locked, "pin.rejected", actor_user=actor_user, actor_key=actor_key, details={"reason": reason.strip()})
+        _audit(locked, "pin.rejected", actor=actor, details={"reason": reason.strip()})
         webhook_event_emit(pin=locked, event="pin.rejected")
         _schedule_follow(locked)
     return locked
@@ -717,8 +710,7 @@ def _schedule_follow(pin: Pin) -> None:
     schedule_follow_pin(pin)
 
 
-def pin_delete(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | None = None,
-               delete_from_pinterest: bool = False) -> dict:
+def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -> dict:
     """Delete the pin's record and, if asked, the published pin on Pinterest first.
 
     Returns the SDK's PinDeleteResponse fields. A pin mid-publish cannot be deleted (its
@@ -726,6 +718,7 @@ def pin_delete(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | 
     """
     from publishing.services.publishing import pinterest_pin_remove
 
+    authorize(actor, "pin.delete", workspace=pin.workspace, account=pin.account)
     with transaction.atomic():
         locked = _locked(pin)
         if locked.status == PinStatus.PUBLISHING:
@@ -749,7 +742,7 @@ def pin_delete(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | 
             removed_from_pinterest_at=now if outcome["removed_from_pinterest"] else locked.removed_from_pinterest_at)
         if not changed:
             raise InvalidState("pin_publishing", "This pin started publishing; try again in a moment.")
-        _audit(locked, "pin.deleted", actor_user=actor_user, actor_key=actor_key,
+        _audit(locked, "pin.deleted", actor=actor,
                details={"delete_from_pinterest": delete_from_pinterest,
                         "removed_from_pinterest": outcome["removed_from_pinterest"]})
     return outcome
@@ -758,26 +751,26 @@ def pin_delete(*, pin: Pin, actor_user: User | None = None, actor_key: ApiKey | 
 # --- bulk -------------------------------------------------------------------------------------
 
 
-def _bulk(*, workspace: Workspace, pin_ids: Iterable, action) -> dict:
-    """``action(pin)`` for each id of a pin in the workspace: the SDK's BulkOperationResponse."""
-    return bulk_apply(pin_ids, find=lambda public_id: Pin.objects.for_workspace(workspace).filter(
-        public_id=public_id).first(), action=action, not_found="Pin not found.")
+def _bulk(*, actor: Actor, action_name: str, pin_ids: Iterable, action) -> dict:
+    """``action(pin)`` for each id of a pin the actor may use: the SDK's BulkOperationResponse. A
+    caller who may not do this at all is refused whole; pins of accounts outside a key's
+    allow-list are not found, like other workspaces' pins."""
+    authorize(actor, action_name)
+    pins = actor.filter_accounts(Pin.objects.for_workspace(actor.workspace), "account")
+    return bulk_apply(pin_ids, find=lambda public_id: pins.filter(public_id=public_id).first(), action=action,
+                      not_found="Pin not found.")
 
 
-def pin_bulk_delete(*, workspace: Workspace, pin_ids: Iterable, actor_user: User | None = None,
-                    actor_key: ApiKey | None = None) -> dict:
-    return _bulk(workspace=workspace, pin_ids=pin_ids,
-                 action=lambda pin: pin_delete(pin=pin, actor_user=actor_user, actor_key=actor_key))
+def pin_bulk_delete(*, actor: Actor, pin_ids: Iterable) -> dict:
+    return _bulk(actor=actor, action_name="pin.delete", pin_ids=pin_ids,
+                 action=lambda pin: pin_delete(pin=pin, actor=actor))
 
 
-def pin_bulk_retry(*, workspace: Workspace, pin_ids: Iterable, actor_user: User | None = None,
-                   actor_key: ApiKey | None = None) -> dict:
-    return _bulk(workspace=workspace, pin_ids=pin_ids,
-                 action=lambda pin: pin_retry(pin=pin, actor_user=actor_user, actor_key=actor_key))
+def pin_bulk_retry(*, actor: Actor, pin_ids: Iterable) -> dict:
+    return _bulk(actor=actor, action_name="pin.retry", pin_ids=pin_ids,
+                 action=lambda pin: pin_retry(pin=pin, actor=actor))
 
 
-def pin_bulk_approve(*, workspace: Workspace, pin_ids: Iterable, actor_user: User | None = None,
-                     actor_key: ApiKey | None = None) -> dict:
-    return _bulk(workspace=workspace, pin_ids=pin_ids,
-                 action=lambda pin: pin_approve(pin=pin, actor_user=actor_user, actor_key=actor_key))
-
+def pin_bulk_approve(*, actor: Actor, pin_ids: Iterable) -> dict:
+    return _bulk(actor=actor, action_name="pin.approve", pin_ids=pin_ids,
+                 action=lambda pin: pin_approve(pin=pin, actor=actor))

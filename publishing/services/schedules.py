@@ -37,7 +37,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from publishing.models import ApiKey, Pin, PinStatus, Schedule, ScheduleStatus, User, Workspace
+from publishing.access import Actor, authorize
+from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus, Workspace
 from publishing.services.audit import audit_record
 from publishing.services.bulk import bulk_apply
 from publishing.services.errors import (
@@ -164,20 +165,19 @@ def _mapping(data) -> dict:
     return data.model_dump(exclude_unset=True) if hasattr(data, "model_dump") else dict(data)
 
 
-def _payload_and_account(workspace: Workspace, data: dict, actor_key: ApiKey | None):
+def _payload_and_account(data: dict, actor: Actor):
     """Checks the pin part like a pin create (board preflight now, not at run time)."""
     pin_data = {name: data.get(name) for name in (*PAYLOAD_FIELDS, "account_id")}
     pin_data["idempotency_key"] = "schedule:preflight"  # the real key is set when the schedule runs
-    draft = pin_draft(workspace=workspace, data=pin_data, actor_key=actor_key)
+    draft = pin_draft(actor=actor, data=pin_data)
     draft.raise_if_invalid()
     payload = {name: draft.values.get(name) for name in PAYLOAD_FIELDS}
     payload["media_type"] = draft.asset.asset_type if draft.asset else "image"
     return payload, draft.account
 
 
-def _audit(schedule: Schedule, action: str, actor_user=None, actor_key=None, details=None) -> None:
-    audit_record(team=schedule.workspace.team, workspace=schedule.workspace, action=action, actor_user=actor_user,
-                 actor_label=f"API key {actor_key.prefix}" if actor_key is not None else None,
+def _audit(schedule: Schedule, action: str, actor: Actor, details=None) -> None:
+    audit_record(team=schedule.workspace.team, workspace=schedule.workspace, action=action, actor=actor,
                  target=schedule, details=details)
 
 
@@ -212,14 +212,15 @@ def _replay_of(workspace: Workspace, key: str | None, fingerprint: str) -> Sched
                                 noun="schedule")
 
 
-def schedule_create(*, workspace: Workspace, actor_user: User | None = None, actor_key: ApiKey | None = None,
-                    data) -> Schedule:
+def schedule_create(*, actor: Actor, data) -> Schedule:
     """A schedule (status ``scheduled``) that will create its pin at ``run_at``.
 
     With an ``idempotency_key`` in ``data``, a repeat of the same request returns the first
     schedule (``schedule.idempotent_replay`` is True, nothing new runs) even once its time has
     passed; the same key with another payload raises IdempotencyConflict.
     """
+    authorize(actor, "schedule.create")
+    workspace = actor.workspace
     data = _mapping(data)
     key = _idempotency_key(data)
     fingerprint = _fingerprint(data)
@@ -232,7 +233,7 @@ def schedule_create(*, workspace: Workspace, actor_user: User | None = None, act
     except ValidationError as error:
         errors.append(error)
     try:
-        payload, account = _payload_and_account(workspace, data, actor_key)
+        payload, account = _payload_and_account(data, actor)
     except ValidationError as error:
         errors.append(error)
     if len(errors) == 1:
@@ -241,14 +242,14 @@ def schedule_create(*, workspace: Workspace, actor_user: User | None = None, act
         fields = {**errors[0].fields, **errors[1].fields}
         raise ValidationError("validation_error", "; ".join(f"{name}: {text}" for name, text in fields.items()),
                               field=errors[0].field, fields=fields)
-    needs_approval = pin_needs_approval(team=workspace.team, actor_user=actor_user, actor_key=actor_key)
+    needs_approval = pin_needs_approval(actor=actor)
     try:
         with transaction.atomic():  # a savepoint: a lost race on the key leaves the caller's transaction usable
             schedule = Schedule.objects.create(workspace=workspace, account=account, run_at=run_at, payload=payload,
                                                idempotency_key=key, payload_fingerprint=fingerprint,
-                                               needs_approval=needs_approval, created_by=actor_user,
-                                               created_by_key=actor_key)
-            _audit(schedule, "schedule.created", actor_user, actor_key,
+                                               needs_approval=needs_approval, created_by=actor.user,
+                                               created_by_key=actor.api_key)
+            _audit(schedule, "schedule.created", actor,
                    {"run_at": run_at.isoformat(), "needs_approval": needs_approval})
             task_enqueue(RUN_TASK, schedule.pk, at=run_at)
     except IntegrityError:
@@ -260,12 +261,14 @@ def schedule_create(*, workspace: Workspace, actor_user: User | None = None, act
     return schedule
 
 
-def schedule_validate(*, workspace: Workspace, actor_key: ApiKey | None = None, data) -> dict:
+def schedule_validate(*, actor: Actor, data) -> dict:
     """Dry run of schedule_create: the pin checks plus a ``run_at`` check (PinValidationResponse)."""
+    authorize(actor, "schedule.validate")
+    workspace = actor.workspace
     data = _mapping(data)
     pin_data = {name: data.get(name) for name in (*PAYLOAD_FIELDS, "account_id")}
     pin_data["idempotency_key"] = "schedule:preflight"
-    report = pin_validate(workspace=workspace, actor_key=actor_key, data=pin_data)
+    report = pin_validate(actor=actor, data=pin_data)
     report["checks"] = [check for check in report["checks"] if check["name"] != "idempotency"]
     report["resolved"]["idempotency_key"] = None
     report["existing_pin_id"] = None
@@ -288,9 +291,9 @@ def _locked(schedule: Schedule) -> Schedule:
     return locked
 
 
-def schedule_update(*, schedule: Schedule, actor_user: User | None = None, actor_key: ApiKey | None = None,
-                    data) -> Schedule:
+def schedule_update(*, schedule: Schedule, actor: Actor, data) -> Schedule:
     """Change a schedule that has not started (status ``scheduled``)."""
+    authorize(actor, "schedule.update", workspace=schedule.workspace, account=schedule.account)
     changes = _mapping(data)
     unknown = sorted(set(changes) - set(UPDATABLE_FIELDS))
     if unknown:
@@ -307,21 +310,20 @@ def schedule_update(*, schedule: Schedule, actor_user: User | None = None, actor
         before = (locked.payload, locked.account_id)
         merged = {**locked.payload, "account_id": str(locked.account.public_id)}
         merged.update({name: value for name, value in changes.items() if name not in TIME_FIELDS})
-        locked.payload, locked.account = _payload_and_account(locked.workspace, merged, actor_key)
-        if (locked.payload, locked.account_id) != before and pin_needs_approval(
-                team=locked.workspace.team, actor_user=actor_user, actor_key=actor_key):
+        locked.payload, locked.account = _payload_and_account(merged, actor)
+        if (locked.payload, locked.account_id) != before and pin_needs_approval(actor=actor):
             locked.needs_approval = True  # content its approvers never saw; moving it in time needs none
         locked.save()
-        _audit(locked, "schedule.updated", actor_user, actor_key, {"fields": sorted(changes)})
+        _audit(locked, "schedule.updated", actor, {"fields": sorted(changes)})
     return locked
 
 
 # --- cancel, retry, delete --------------------------------------------------------------------
 
 
-def schedule_cancel(*, schedule: Schedule, actor_user: User | None = None,
-                    actor_key: ApiKey | None = None) -> Schedule:
+def schedule_cancel(*, schedule: Schedule, actor: Actor) -> Schedule:
     """Stop a schedule that is scheduled, or queued with a pin that has not started publishing."""
+    authorize(actor, "schedule.cancel", workspace=schedule.workspace, account=schedule.account)
     with transaction.atomic():
         locked = _locked(schedule)
         if locked.status not in (ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED):
@@ -335,20 +337,20 @@ def schedule_cancel(*, schedule: Schedule, actor_user: User | None = None,
                 raise BadRequest(message="Its pin has started publishing; the schedule can no longer be canceled.")
         locked.status = ScheduleStatus.CANCELED
         locked.save(update_fields=["status", "updated_at"])
-        _audit(locked, "schedule.canceled", actor_user, actor_key)
+        _audit(locked, "schedule.canceled", actor)
     return locked
 
 
-def schedule_retry(*, schedule: Schedule, actor_user: User | None = None,
-                   actor_key: ApiKey | None = None) -> Schedule:
+def schedule_retry(*, schedule: Schedule, actor: Actor) -> Schedule:
     """Run a failed schedule again: its failed pin is retried, or (no pin yet) it is scheduled again
     and, when ``run_at`` has passed, runs at the next tick."""
+    authorize(actor, "schedule.retry", workspace=schedule.workspace, account=schedule.account)
     with transaction.atomic():
         locked = _locked(schedule)
         if locked.status != ScheduleStatus.FAILED:
             raise BadRequest(message=f"Only failed schedules can be retried; this one is {locked.status}.")
         if locked.pin_id and locked.pin.deleted_at is None:
-            pin_retry(pin=locked.pin, actor_user=actor_user, actor_key=actor_key)  # the schedule follows its pin
+            pin_retry(pin=locked.pin, actor=actor)  # the schedule follows its pin
             locked.refresh_from_db()
         else:
             locked.pin = None
@@ -356,28 +358,32 @@ def schedule_retry(*, schedule: Schedule, actor_user: User | None = None,
             locked.last_error = ""
             locked.save(update_fields=["pin", "status", "last_error", "updated_at"])
             task_enqueue(RUN_TASK, locked.pk, at=max(locked.run_at, timezone.now()))
-        _audit(locked, "schedule.retried", actor_user, actor_key)
+        _audit(locked, "schedule.retried", actor)
     return locked
 
 
-def schedule_delete(*, schedule: Schedule, actor_user: User | None = None, actor_key: ApiKey | None = None) -> None:
+def schedule_delete(*, schedule: Schedule, actor: Actor) -> None:
     """Delete a finished schedule (done, failed or canceled); its published pin is left alone."""
+    authorize(actor, "schedule.delete", workspace=schedule.workspace, account=schedule.account)
     with transaction.atomic():
         locked = _locked(schedule)
         if locked.status not in (ScheduleStatus.DONE, ScheduleStatus.FAILED, ScheduleStatus.CANCELED):
             raise BadRequest(message=f"A {locked.status} schedule cannot be deleted; cancel it first.")
-        _audit(locked, "schedule.deleted", actor_user, actor_key)
+        _audit(locked, "schedule.deleted", actor)
         locked.delete()
 
 
-def schedule_bulk(*, workspace: Workspace, schedule_ids, action, actor_user: User | None = None,
-                  actor_key: ApiKey | None = None) -> dict:
-    """``action`` ("cancel", "retry" or "delete") for each id: the SDK's BulkOperationResponse."""
+def schedule_bulk(*, actor: Actor, schedule_ids, action) -> dict:
+    """``action`` ("cancel", "retry" or "delete") for each id: the SDK's BulkOperationResponse. A
+    caller who may not do it at all is refused whole; schedules of accounts outside a key's
+    allow-list are not found."""
     operation = {"cancel": schedule_cancel, "retry": schedule_retry, "delete": schedule_delete}[action]
+    authorize(actor, f"schedule.{action}")
+    schedules = actor.filter_accounts(Schedule.objects.filter(workspace=actor.workspace), "account")
     return bulk_apply(
         schedule_ids,
-        find=lambda public_id: Schedule.objects.filter(workspace=workspace, public_id=public_id).first(),
-        action=lambda schedule: operation(schedule=schedule, actor_user=actor_user, actor_key=actor_key),
+        find=lambda public_id: schedules.filter(public_id=public_id).first(),
+        action=lambda schedule: operation(schedule=schedule, actor=actor),
         not_found="Schedule not found.",
     )
 
@@ -405,9 +411,11 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
             data = {**schedule.payload, "account_id": str(schedule.account.public_id),
                     "idempotency_key": schedule_idempotency_key(schedule)}
             data.pop("media_type", None)
-            pin = pin_create(workspace=schedule.workspace, actor_user=schedule.created_by,
-                             actor_key=schedule.created_by_key, source=Pin.Source.SCHEDULE, data=data,
-                             approval_required=schedule.needs_approval)
+            # The job acts (its creator was authorized, allow-list included, when scheduling); the
+            # pin is the creator's.
+            pin = pin_create(actor=Actor.system(schedule.workspace, job="schedule"), source=Pin.Source.SCHEDULE, data=data,
+                             approval_required=schedule.needs_approval,
+                             created_by=(schedule.created_by, schedule.created_by_key))
             Schedule.objects.filter(pk=schedule.pk).update(
                 pin=pin, status=PIN_STATUS_TO_SCHEDULE[PinStatus(pin.status)], last_error="", updated_at=now)
     except DomainError as error:

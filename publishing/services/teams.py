@@ -8,6 +8,7 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from publishing.access import Actor, authorize
 from publishing.models import Invitation, Membership, Team, User, Workspace
 from publishing.permissions import Role
 from publishing.services.audit import audit_record
@@ -27,7 +28,7 @@ def team_create(*, name: str, timezone: str = "UTC", actor: User | None = None) 
     """A team with its sandbox workspace (every team can try things safely)."""
     team = Team.objects.create(name=name)
     workspace_create(team=team, name="Sandbox", environment=Workspace.Environment.SANDBOX, timezone=timezone)
-    audit_record(team=team, action="team.created", actor_user=actor, target=team)
+    audit_record(team=team, action="team.created", user=actor, target=team)
     return team
 
 
@@ -39,18 +40,26 @@ def workspace_create(*, team: Team, name: str, environment: str, timezone: str =
 
 
 @transaction.atomic
-def membership_set_role(*, team: Team, user: User, role: str, actor: User | None = None) -> Membership:
-    """Add a user to a team with a role, or change the role of an existing member."""
+def membership_set_role(*, team: Team, user: User, role: str, actor: Actor | None = None) -> Membership:
+    """Add a user to a team with a role, or change the role of an existing member (``actor``: who
+    did; None for setup and accepted invitations). A team always keeps at least one admin."""
     role = Role(role)
     membership, created = Membership.objects.get_or_create(team=team, user=user, defaults={"role": role})
+    if not created:
+        # One role change per team at a time (the team row's lock), then counted: two admins
+        # demoting each other at once cannot both still see the other as admin.
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.role == Role.ADMIN and role != Role.ADMIN and _admins_left_after(membership, role) == 0:
+            raise LastAdmin(message="The team needs at least one admin; promote someone else first.")
     if not created and membership.role != role:
         previous = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
-        audit_record(team=team, action="member.role_changed", actor_user=actor, target=membership,
+        audit_record(team=team, action="member.role_changed", actor=actor, target=membership,
                      details={"email": user.email, "from": previous, "to": role.value})
     elif created:
-        audit_record(team=team, action="member.added", actor_user=actor, target=membership,
+        audit_record(team=team, action="member.added", actor=actor, target=membership,
                      details={"email": user.email, "role": role.value})
     return membership
 
@@ -67,24 +76,24 @@ def _admins_left_after(membership: Membership, new_role: str | None) -> int:
 
 
 @transaction.atomic
-def membership_update_role(*, membership: Membership, role: str, actor: User | None = None) -> Membership:
-    """Change a member's role; a team always keeps at least one admin."""
-    membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
-    if membership.role == Role.ADMIN and _admins_left_after(membership, Role(role)) == 0:
-        raise LastAdmin(message="The team needs at least one admin; promote someone else first.")
+def membership_update_role(*, membership: Membership, role: str, actor: Actor) -> Membership:
+    """Change a member's role (``membership_set_role`` keeps the last admin)."""
+    authorize(actor, "member.set_role", team=membership.team)
+    membership = Membership.objects.select_related("team", "user").get(pk=membership.pk)
     return membership_set_role(team=membership.team, user=membership.user, role=role, actor=actor)
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor: User | None = None) -> None:
+def membership_remove(*, membership: Membership, actor: Actor) -> None:
     """Remove a member from the team: their login tokens for its workspaces stop working at once."""
     from publishing.services.auth import access_tokens_revoke_for_user
 
+    authorize(actor, "member.remove", team=membership.team)
     membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
     if membership.role == Role.ADMIN and _admins_left_after(membership, None) == 0:
         raise LastAdmin(message="The team's last admin cannot be removed.")
     access_tokens_revoke_for_user(user=membership.user, team=membership.team)
-    audit_record(team=membership.team, action="member.removed", actor_user=actor, target=membership,
+    audit_record(team=membership.team, action="member.removed", actor=actor, target=membership,
                  details={"email": membership.user.email, "role": membership.role})
     membership.delete()
 
@@ -115,8 +124,10 @@ def _invitation_issue_token(invitation: Invitation) -> str:
 
 
 @transaction.atomic
-def invitation_create(*, team: Team, email: str, role: str, invited_by: User | None = None) -> Invitation:
-    """Invite an address to the team with a role; the token only ever exists in the email."""
+def invitation_create(*, actor: Actor, email: str, role: str) -> Invitation:
+    """Invite an address to the actor's team with a role; the token only ever exists in the email."""
+    authorize(actor, "invitation.create")
+    team = actor.team
     email = email.strip().lower()
     role = Role(role)
     if Membership.objects.filter(team=team, user__email__iexact=email).exists():
@@ -125,38 +136,40 @@ def invitation_create(*, team: Team, email: str, role: str, invited_by: User | N
                                         revoked_at__isnull=True, expires_at__gt=timezone.now())
     if pending.exists():
         raise Conflict("invitation_pending", f"{email} already has a pending invitation; resend it instead.")
-    invitation = Invitation(team=team, email=email, role=role, invited_by=invited_by)
+    invitation = Invitation(team=team, email=email, role=role, invited_by=actor.user)
     token = _invitation_issue_token(invitation)
     invitation.save()
-    audit_record(team=team, action="invitation.created", actor_user=invited_by, target=invitation,
+    audit_record(team=team, action="invitation.created", actor=actor, target=invitation,
                  details={"email": email, "role": role.value})
     transaction.on_commit(lambda: _invitation_email(invitation, token))
     return invitation
 
 
 @transaction.atomic
-def invitation_resend(*, invitation: Invitation, actor: User | None = None) -> Invitation:
+def invitation_resend(*, invitation: Invitation, actor: Actor) -> Invitation:
     """Email a fresh token (the old one stops working) with a new expiry."""
+    authorize(actor, "invitation.resend", team=invitation.team)
     invitation = Invitation.objects.select_for_update(of=("self",)).select_related("team", "invited_by").get(pk=invitation.pk)
     if invitation.accepted_at or invitation.revoked_at:
         raise InvalidState("invitation_closed", "This invitation was already accepted or revoked.")
     token = _invitation_issue_token(invitation)
     invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
-    audit_record(team=invitation.team, action="invitation.resent", actor_user=actor, target=invitation,
+    audit_record(team=invitation.team, action="invitation.resent", actor=actor, target=invitation,
                  details={"email": invitation.email})
     transaction.on_commit(lambda: _invitation_email(invitation, token))
     return invitation
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: User | None = None) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, actor: Actor) -> Invitation:
+    authorize(actor, "invitation.revoke", team=invitation.team)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at:
         raise InvalidState("invitation_closed", "This invitation was already accepted.")
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(team=invitation.team, action="invitation.revoked", actor_user=actor, target=invitation,
+        audit_record(team=invitation.team, action="invitation.revoked", actor=actor, target=invitation,
                      details={"email": invitation.email})
     return invitation
 
@@ -208,11 +221,10 @@ def invitation_accept(*, token: str, user: User | None = None) -> tuple[Membersh
     created = user is None
     if created:
         user = User.objects.create_user(email=invitation.email, password=None)
-    membership = membership_set_role(team=invitation.team, user=user, role=invitation.role,
-                                     actor=invitation.invited_by)
+    membership = membership_set_role(team=invitation.team, user=user, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at", "updated_at"])
-    audit_record(team=invitation.team, action="invitation.accepted", actor_user=user, target=invitation,
+    audit_record(team=invitation.team, action="invitation.accepted", user=user, target=invitation,
                  details={"email": invitation.email, "role": invitation.role})
     if created:
         transaction.on_commit(lambda: password_reset_request(email=user.email))
@@ -229,7 +241,10 @@ def user_update_profile(*, user: User, full_name: str) -> User:
 # --- workspaces ------------------------------------------------------------------------------
 
 @transaction.atomic
-def workspace_rename(*, workspace: Workspace, name: str, actor: User | None = None) -> Workspace:
+def workspace_rename(*, actor: Actor, name: str) -> Workspace:
+    """Rename the actor's workspace."""
+    authorize(actor, "workspace.rename")
+    workspace = actor.workspace
     name = name.strip()
     if not name:
         raise ValidationError("name_required", "A workspace needs a name.", field="workspace_name")
@@ -237,14 +252,16 @@ def workspace_rename(*, workspace: Workspace, name: str, actor: User | None = No
         raise ValidationError("name_taken", f"The team already has a workspace named {name!r}.", field="workspace_name")
     previous, workspace.name = workspace.name, name
     workspace.save(update_fields=["name"])
-    audit_record(team=workspace.team, workspace=workspace, action="workspace.renamed", actor_user=actor,
+    audit_record(team=workspace.team, workspace=workspace, action="workspace.renamed", actor=actor,
                  target=workspace, details={"from": previous, "to": name})
     return workspace
 
 
 @transaction.atomic
-def workspace_sandbox_ensure(*, team: Team, name: str | None = None, actor: User | None = None) -> tuple[Workspace, bool]:
-    """The team's sandbox workspace, created when it has none (a team has at most one)."""
+def workspace_sandbox_ensure(*, actor: Actor, name: str | None = None) -> tuple[Workspace, bool]:
+    """The actor's team's sandbox workspace, created when it has none (a team has at most one)."""
+    authorize(actor, "workspace.sandbox_create")
+    team = actor.team
     Team.objects.select_for_update().filter(pk=team.pk).first()  # serialise concurrent creates
     existing = Workspace.objects.for_team(team).filter(environment=Workspace.Environment.SANDBOX).first()
     if existing:
@@ -252,15 +269,17 @@ def workspace_sandbox_ensure(*, team: Team, name: str | None = None, actor: User
     timezone_name = Workspace.objects.for_team(team).values_list("timezone", flat=True).first() or "UTC"
     workspace = workspace_create(team=team, name=name or "Sandbox", environment=Workspace.Environment.SANDBOX,
                                  timezone=timezone_name)
-    audit_record(team=team, workspace=workspace, action="workspace.created", actor_user=actor, target=workspace)
+    audit_record(team=team, workspace=workspace, action="workspace.created", actor=actor, target=workspace)
     return workspace, True
 
 
 @transaction.atomic
-def workspace_sandbox_reset(*, workspace: Workspace, actor: User | None = None, actor_label: str | None = None) -> None:
+def workspace_sandbox_reset(*, workspace: Workspace, actor: Actor) -> None:
     """Clear a sandbox's content (schedules, pins, assets and their files) and keep the workspace,
     its connected accounts, keys and webhooks, so testing can start again at once."""
     from publishing.models import Asset, Pin, Schedule
+
+    authorize(actor, "workspace.sandbox_reset", team=workspace.team)
 
     if not workspace.is_sandbox:
         raise InvalidState("not_a_sandbox", "Only sandbox workspaces can be reset.")
@@ -270,8 +289,8 @@ def workspace_sandbox_reset(*, workspace: Workspace, actor: User | None = None, 
         "pins": Pin.objects.filter(workspace=workspace).delete()[0],
         "assets": Asset.objects.filter(workspace=workspace).delete()[0],
     }
-    audit_record(team=workspace.team, workspace=workspace, action="workspace.sandbox_reset", actor_user=actor,
-                 actor_label=actor_label, target=workspace, details=counts)
+    audit_record(team=workspace.team, workspace=workspace, action="workspace.sandbox_reset", actor=actor,
+                 target=workspace, details=counts)
     transaction.on_commit(lambda: _delete_files(files))
 
 
@@ -286,8 +305,10 @@ APPROVAL_RULES = ("editor_pins_need_approval", "api_key_pins_need_approval", "al
 
 
 @transaction.atomic
-def team_approval_rules_update(*, team: Team, actor: User | None = None, **rules: bool) -> Team:
-    """Set any of the team's approval rules (``APPROVAL_RULES``); pins created afterwards follow them."""
+def team_approval_rules_update(*, actor: Actor, **rules: bool) -> Team:
+    """Set any of the actor's team's approval rules (``APPROVAL_RULES``); pins created afterwards follow them."""
+    authorize(actor, "team.approval_rules")
+    team = actor.team
     unknown = set(rules) - set(APPROVAL_RULES)
     if unknown:
         raise ValueError(f"Unknown approval rules: {', '.join(sorted(unknown))}")
@@ -297,5 +318,5 @@ def team_approval_rules_update(*, team: Team, actor: User | None = None, **rules
         for name, value in changes.items():
             setattr(team, name, value)
         team.save(update_fields=list(changes))
-        audit_record(team=team, action="team.approval_rules_changed", actor_user=actor, target=team, details=changes)
+        audit_record(team=team, action="team.approval_rules_changed", actor=actor, target=team, details=changes)
     return team

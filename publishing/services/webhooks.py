@@ -49,7 +49,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from publishing.models import WEBHOOK_EVENTS, ApiKey, Pin, User, Webhook, WebhookDelivery, Workspace
+from publishing.access import Actor, authorize
+from publishing.models import WEBHOOK_EVENTS, Pin, Webhook, WebhookDelivery
 from publishing.services.audit import audit_record
 from publishing.services.errors import ValidationError
 from publishing.services.queue import task_enqueue
@@ -254,28 +255,25 @@ def _clean_events(events) -> list[str]:
     return [event for event in WEBHOOK_EVENTS if event in events]  # one each, in a stable order
 
 
-def _actor_label(actor_key: ApiKey | None) -> str | None:
-    return f"API key {actor_key.prefix}" if actor_key is not None else None
-
-
 # --- registration -----------------------------------------------------------------------------
 
 
 @transaction.atomic
-def webhook_create(*, workspace: Workspace, url: str, secret: str, events=None, is_enabled: bool = True,
-                   actor_user: User | None = None, actor_key: ApiKey | None = None) -> Webhook:
+def webhook_create(*, actor: Actor, url: str, secret: str, events=None, is_enabled: bool = True) -> Webhook:
+    authorize(actor, "webhook.create")
+    workspace = actor.workspace
     webhook = Webhook.objects.create(workspace=workspace, url=_clean_url(url), secret=_clean_secret(secret),
                                      events=_clean_events(events), is_enabled=bool(is_enabled))
-    audit_record(team=workspace.team, workspace=workspace, action="webhook.created", actor_user=actor_user,
-                 actor_label=_actor_label(actor_key), target=webhook,
+    audit_record(team=workspace.team, workspace=workspace, action="webhook.created", actor=actor,
+                 target=webhook,
                  details={"url": webhook_url_redacted(webhook.url), "events": webhook.events})
     return webhook
 
 
 @transaction.atomic
-def webhook_update(*, webhook: Webhook, data, actor_user: User | None = None,
-                   actor_key: ApiKey | None = None) -> Webhook:
+def webhook_update(*, webhook: Webhook, data, actor: Actor) -> Webhook:
     """Change any of ``url``, ``secret`` (rotation), ``events``, ``is_enabled`` given in ``data``."""
+    authorize(actor, "webhook.update", workspace=webhook.workspace)
     data = data.model_dump(exclude_unset=True) if hasattr(data, "model_dump") else dict(data)
     unknown = sorted(set(data) - {"url", "secret", "events", "is_enabled"})
     if unknown:
@@ -295,15 +293,16 @@ def webhook_update(*, webhook: Webhook, data, actor_user: User | None = None,
     webhook.save()
     # The secret itself never reaches the audit trail, only the fact that it changed.
     audit_record(team=webhook.workspace.team, workspace=webhook.workspace, action="webhook.updated",
-                 actor_user=actor_user, actor_label=_actor_label(actor_key), target=webhook,
+                 actor=actor, target=webhook,
                  details={"fields": sorted(data)})
     return webhook
 
 
 @transaction.atomic
-def webhook_delete(*, webhook: Webhook, actor_user: User | None = None, actor_key: ApiKey | None = None) -> None:
+def webhook_delete(*, webhook: Webhook, actor: Actor) -> None:
+    authorize(actor, "webhook.delete", workspace=webhook.workspace)
     audit_record(team=webhook.workspace.team, workspace=webhook.workspace, action="webhook.deleted",
-                 actor_user=actor_user, actor_label=_actor_label(actor_key), target=webhook,
+                 actor=actor, target=webhook,
                  details={"url": webhook_url_redacted(webhook.url)})
     webhook.delete()
 

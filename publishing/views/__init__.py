@@ -1,6 +1,7 @@
 """The dashboard, one module per section.
 
-Every view opens with ``team_context_or_404(request, Permission.X)``, validates with a form,
-calls one service and renders; htmx requests get the page's named fragment
+Every view opens with ``team_context_or_404(request)`` (its ``ctx.actor`` is who acts; a page that
+shows an action's form first passes the action, e.g. ``"pin.create"``), validates with a form,
+calls one service (which authorizes) and renders; a refusal is the 403/404 page; htmx requests get the page's named fragment
 (``page.html#fragment``), and mutations answer with HTML plus htmx headers.
 """

@@ -9,16 +9,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from publishing.access import team_context_or_404
+from publishing.access import AccessRefused, team_context_or_404
 from publishing.forms import BoardCreateForm
 from publishing.models import Board, PinterestAccount
-from publishing.permissions import Permission
 from publishing.services.accounts import (
     account_disconnect,
     account_oauth_complete,
     account_oauth_start,
     board_create,
-    boards_refresh,
+    board_list_refresh,
 )
 from publishing.services.errors import DomainError
 from publishing.views.common import render_page, submit
@@ -56,15 +55,15 @@ def account_list(request):
 @require_POST
 def account_connect(request):
     """Start the OAuth round trip (also how an account is reconnected) and send the browser to Pinterest."""
-    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
-    authorize = account_oauth_start(workspace=ctx.workspace, user=ctx.user)
-    return HttpResponseClientRedirect(authorize) if request.htmx else redirect(authorize)
+    ctx = team_context_or_404(request)
+    pinterest_page = account_oauth_start(actor=ctx.actor)
+    return HttpResponseClientRedirect(pinterest_page) if request.htmx else redirect(pinterest_page)
 
 
 @login_required
 def account_oauth_callback(request):
     """Pinterest sends the browser back here with ``code`` and ``state`` (or ``error``)."""
-    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    ctx = team_context_or_404(request, "account.connect")
     if request.GET.get("error"):
         messages.error(request, "The Pinterest connection was not approved, so nothing was connected.")
         return redirect("accounts")
@@ -81,10 +80,12 @@ def account_oauth_callback(request):
 @login_required
 @require_POST
 def account_disconnect_view(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    ctx = team_context_or_404(request)
     account = workspace_account_or_404(ctx, public_id)
     try:
-        canceled = account_disconnect(account=account, actor=ctx.user)
+        canceled = account_disconnect(account=account, actor=ctx.actor)
+    except AccessRefused:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -95,10 +96,12 @@ def account_disconnect_view(request, public_id):
 @login_required
 @require_POST
 def account_boards_refresh(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    ctx = team_context_or_404(request)
     account = workspace_account_or_404(ctx, public_id)
     try:
-        boards = boards_refresh(account)
+        boards = board_list_refresh(account=account, actor=ctx.actor)
+    except AccessRefused:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -109,10 +112,10 @@ def account_boards_refresh(request, public_id):
 @login_required
 @require_POST
 def account_board_create(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    ctx = team_context_or_404(request, "board.create")
     account = workspace_account_or_404(ctx, public_id)
     form = BoardCreateForm(request.POST, auto_id=f"board-{account.public_id}-%s")
-    board = submit(form, lambda: board_create(account=account, actor=ctx.user, **form.cleaned_data))
+    board = submit(form, lambda: board_create(account=account, actor=ctx.actor, **form.cleaned_data))
     if board is not None:
         messages.success(request, f"Created the board {board.name}.")
         return accounts_page(request, ctx)

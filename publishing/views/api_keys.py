@@ -5,10 +5,9 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from publishing.access import team_context_or_404
+from publishing.access import AccessRefused, team_context_or_404
 from publishing.forms import GRACE_UNITS, ApiKeyForm, ApiKeyRotateForm
 from publishing.models import ApiKey
-from publishing.permissions import Permission
 from publishing.services.errors import DomainError
 from publishing.services.keys import api_key_create, api_key_revoke, api_key_rotate, api_key_update
 from publishing.views.common import render_page, submit
@@ -51,11 +50,11 @@ def api_key_list(request):
 @login_required
 @require_POST
 def api_key_create_view(request):
-    ctx = team_context_or_404(request, Permission.MANAGE_API_KEYS)
+    ctx = team_context_or_404(request, "api_key.create")
     form = ApiKeyForm(request.POST, workspace=ctx.workspace)
     issued = submit(form, lambda: api_key_create(
-        workspace=ctx.workspace, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
-        accounts=form.allowed_accounts(), expires_at=form.expires_at(), actor=ctx.user,
+        name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
+        accounts=form.allowed_accounts(), expires_at=form.expires_at(), actor=ctx.actor,
     ))
     if issued is not None:
         response = page(request, ctx, issued=issued.plaintext, issued_for=issued.key, fragment="keys_area")
@@ -66,7 +65,7 @@ def api_key_create_view(request):
 @login_required
 @require_POST
 def api_key_rotate_view(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_API_KEYS)
+    ctx = team_context_or_404(request, "api_key.rotate")
     key = workspace_key_or_404(ctx, public_id)
     form = ApiKeyRotateForm(request.POST)
     if not form.is_valid():
@@ -74,7 +73,9 @@ def api_key_rotate_view(request, public_id):
         return render_page(request, "publishing/api_keys.html#key_error",
                            {"error": {"message": f"The key was not rotated: {reasons}"}}, status=422)
     try:
-        issued = api_key_rotate(key=key, grace=form.cleaned_data["grace"], actor=ctx.user)
+        issued = api_key_rotate(key=key, grace=form.cleaned_data["grace"], actor=ctx.actor)
+    except AccessRefused:
+        raise
     except DomainError as error:
         return render_page(request, "publishing/api_keys.html#key_error", {"error": error}, status=error.status_hint)
     return page(request, ctx, issued=issued.plaintext, issued_for=issued.key, fragment="keys_area")
@@ -83,14 +84,14 @@ def api_key_rotate_view(request, public_id):
 @login_required
 @require_POST
 def api_key_revoke_view(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_API_KEYS)
-    api_key_revoke(key=workspace_key_or_404(ctx, public_id), actor=ctx.user)
+    ctx = team_context_or_404(request)
+    api_key_revoke(key=workspace_key_or_404(ctx, public_id), actor=ctx.actor)
     return page(request, ctx, fragment="keys_area")
 
 
 @login_required
 def api_key_edit(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_API_KEYS)
+    ctx = team_context_or_404(request, "api_key.update")
     key = workspace_key_or_404(ctx, public_id)
     initial = {
         "name": key.name,
@@ -103,7 +104,7 @@ def api_key_edit(request, public_id):
     del form.fields["expires_on"]  # expiry is set at creation or by rotation, not edited
     if request.method == "POST" and submit(form, lambda: api_key_update(
         key=key, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"],
-        accounts=form.allowed_accounts(), actor=ctx.user,
+        accounts=form.allowed_accounts(), actor=ctx.actor,
     )):
         messages.success(request, f"Saved the key “{form.cleaned_data['name']}”.")
         return redirect("api_keys")

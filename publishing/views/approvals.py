@@ -8,10 +8,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from publishing.access import team_context_or_404
+from publishing.access import AccessRefused, team_context_or_404
 from publishing.forms import BulkApproveForm, RejectForm
 from publishing.models import ApprovalState, Pin
-from publishing.permissions import Permission
 from publishing.services.errors import DomainError
 from publishing.services.pins import pin_approve, pin_bulk_approve, pin_reject
 from publishing.views.common import render_page, submit
@@ -30,7 +29,7 @@ def queue_context(ctx, **extra) -> dict:
         approval_state__in=[ApprovalState.APPROVED, ApprovalState.REJECTED],
         decided_at__gte=timezone.now() - DECISIONS_WINDOW,
     ).select_related("approved_by").order_by("-decided_at", "-id")
-    if not ctx.can(Permission.APPROVE):
+    if not ctx.actor.may("pin.approve"):
         decisions = decisions.filter(created_by=ctx.user)  # editors follow their own pins
     return {
         "ctx": ctx,
@@ -51,10 +50,12 @@ def approval_queue(request):
 @login_required
 @require_POST
 def approval_approve(request, public_id):
-    ctx = team_context_or_404(request, Permission.APPROVE)
+    ctx = team_context_or_404(request)
     pin = workspace_pin_or_404(ctx, public_id)
     try:
-        pin_approve(pin=pin, actor_user=ctx.user)
+        pin_approve(pin=pin, actor=ctx.actor)
+    except AccessRefused:
+        raise
     except DomainError as error:
         return render_page(request, TEMPLATE, queue_context(ctx, error=error.message), status=error.status_hint,
                            fragment="queue_area")
@@ -67,10 +68,10 @@ def approval_approve(request, public_id):
 @login_required
 @require_POST
 def approval_reject(request, public_id):
-    ctx = team_context_or_404(request, Permission.APPROVE)
+    ctx = team_context_or_404(request, "pin.reject")
     pin = workspace_pin_or_404(ctx, public_id)
     form = RejectForm(request.POST)
-    if submit(form, lambda: pin_reject(pin=pin, actor_user=ctx.user, reason=form.cleaned_data["reason"])):
+    if submit(form, lambda: pin_reject(pin=pin, actor=ctx.actor, reason=form.cleaned_data["reason"])):
         if not request.htmx:
             return redirect("approvals")
         notice = f"Rejected “{pin.title}”; {pin.created_by.get_full_name() if pin.created_by else 'its author'} sees why."
@@ -82,13 +83,13 @@ def approval_reject(request, public_id):
 @login_required
 @require_POST
 def approval_bulk_approve(request):
-    ctx = team_context_or_404(request, Permission.APPROVE)
+    ctx = team_context_or_404(request, "pin.approve")
     waiting = Pin.objects.for_workspace(ctx.workspace).awaiting_approval().values_list("public_id", flat=True)
     form = BulkApproveForm(request.POST, pin_ids=list(waiting))
     if not form.is_valid():
         return render_page(request, TEMPLATE, queue_context(ctx, error=" ".join(form.errors["ids"])), status=422,
                            fragment="queue_area")
-    outcome = pin_bulk_approve(workspace=ctx.workspace, pin_ids=form.cleaned_data["ids"], actor_user=ctx.user)
+    outcome = pin_bulk_approve(pin_ids=form.cleaned_data["ids"], actor=ctx.actor)
     problems = [result["error_message"] for result in outcome["results"] if result["status"] != "succeeded"]
     notice = f"Approved {outcome['succeeded_count']} pin{'s' if outcome['succeeded_count'] != 1 else ''}."
     return render_page(

@@ -5,12 +5,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from publishing.access import team_context_or_404
+from publishing.access import AccessRefused, team_context_or_404
 from publishing.asset_content import asset_content_response
 from publishing.forms import AssetFilterForm, AssetUploadForm, ConfirmForm
 from publishing.models import Asset
 from publishing.pagination import keyset_page
-from publishing.permissions import Permission
 from publishing.services.assets import asset_delete, asset_storage_usage, asset_upload
 from publishing.services.errors import DomainError
 from publishing.views.common import add_domain_error, render_page, submit, uuid_or_none
@@ -50,7 +49,7 @@ def asset_library(request):
 @require_POST
 def asset_library_upload(request):
     """Upload from the library page; answers with the new card (or the form with its error)."""
-    ctx = team_context_or_404(request, Permission.PUBLISH)
+    ctx = team_context_or_404(request, "asset.upload")
     form = AssetUploadForm(request.POST, request.FILES)
     asset = upload_or_add_error(ctx, form)
     if asset is None:
@@ -64,7 +63,7 @@ def asset_library_upload(request):
 def upload_or_add_error(ctx, form: AssetUploadForm) -> Asset | None:
     """The one upload path of the dashboard (library and compose): a stored asset, or form errors."""
     return submit(form, lambda: asset_upload(
-        workspace=ctx.workspace, uploaded_file=form.cleaned_data["file"], expected_kind=form.expected_kind(), actor=ctx.user
+        uploaded_file=form.cleaned_data["file"], expected_kind=form.expected_kind(), actor=ctx.actor
     ))
 
 
@@ -79,7 +78,7 @@ def asset_file(request, public_id):
 @login_required
 def asset_delete_view(request, public_id):
     """GET asks for confirmation (saying which pins use the asset); POST deletes."""
-    ctx = team_context_or_404(request, Permission.DELETE_CONTENT)
+    ctx = team_context_or_404(request, "asset.delete")
     asset = workspace_asset_or_404(ctx, public_id, with_references=True)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -87,7 +86,9 @@ def asset_delete_view(request, public_id):
             form.add_error("confirm", "This asset is in use: tick the box to delete it anyway.")
         else:
             try:
-                asset_delete(asset=asset, confirm=form.cleaned_data["confirm"], actor=ctx.user)
+                asset_delete(asset=asset, confirm=form.cleaned_data["confirm"], actor=ctx.actor)
+            except AccessRefused:
+                raise
             except DomainError as error:
                 add_domain_error(form, error)
             else:

@@ -15,7 +15,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from publishing.access import team_context_or_404
 from publishing.forms import FILTER_DAYS, RescheduleForm
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
-from publishing.permissions import Permission
 from publishing.services.schedules import schedule_update
 from publishing.views.common import render_page, submit
 
@@ -113,12 +112,12 @@ def workspace_schedule_or_404(ctx, public_id) -> Schedule:
 @login_required
 def schedule_reschedule(request, public_id):
     """GET: the inline form for one calendar entry; POST: move it (scheduled entries only)."""
-    ctx = team_context_or_404(request, Permission.PUBLISH)
+    ctx = team_context_or_404(request, "schedule.update")
     schedule = workspace_schedule_or_404(ctx, public_id)
     initial = {"run_at": timezone.localtime(schedule.run_at).replace(tzinfo=None)}
     form = RescheduleForm(request.POST if request.method == "POST" else None, initial=initial)
     moved = request.method == "POST" and submit(form, lambda: schedule_update(
-        schedule=schedule, actor_user=ctx.user, data={"run_at_local": form.cleaned_data["run_at"]}))
+        schedule=schedule, actor=ctx.actor, data={"run_at_local": form.cleaned_data["run_at"]}))
     if moved:
         # ``moved`` makes the address differ from the page's own even within the same week,
         # so the browser really loads it (a change of the #fragment alone would not).

@@ -6,6 +6,7 @@ import uuid
 from django import forms
 from django.shortcuts import render
 
+from publishing.access import AccessRefused
 from publishing.services.errors import DomainError
 
 
@@ -46,6 +47,8 @@ def submit(form: forms.Form, action):
         return None
     try:
         return action()
+    except AccessRefused:
+        raise  # not bad input: the 403/404 page
     except DomainError as error:
         add_domain_error(form, error)
         return None

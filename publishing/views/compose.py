@@ -11,7 +11,6 @@ from django_htmx.http import HttpResponseClientRedirect
 from publishing.access import team_context_or_404
 from publishing.forms import AssetUploadForm, ComposeForm
 from publishing.models import Asset, Board, Pin, PinterestAccount
-from publishing.permissions import Permission
 from publishing.services.pins import pin_create
 from publishing.services.schedules import schedule_create
 from publishing.views.assets import upload_or_add_error
@@ -53,7 +52,7 @@ def compose_page(request, ctx, form, *, status=200, fragment=None):
 
 @login_required
 def compose(request):
-    ctx = team_context_or_404(request, Permission.PUBLISH)
+    ctx = team_context_or_404(request, "pin.create")
     if request.method != "POST":
         return compose_page(request, ctx, compose_form(ctx))
     form = compose_form(ctx, request.POST)
@@ -68,17 +67,17 @@ def publish_or_schedule(ctx, form: ComposeForm) -> str:
     data = form.pin_data()
     if form.cleaned_data["when"] == "schedule":
         # The form's key makes a double submit return the first schedule.
-        schedule = schedule_create(workspace=ctx.workspace, actor_user=ctx.user,
+        schedule = schedule_create(actor=ctx.actor,
                                    data={**data, "run_at_local": form.cleaned_data["run_at"]})
         return f"{reverse('calendar')}?view=week&date={form.cleaned_data['run_at']:%Y-%m-%d}#schedule-{schedule.public_id}"
-    pin = pin_create(workspace=ctx.workspace, actor_user=ctx.user, source=Pin.Source.DASHBOARD, data=data)
+    pin = pin_create(actor=ctx.actor, source=Pin.Source.DASHBOARD, data=data)
     return reverse("pin_detail", args=[pin.public_id])
 
 
 @login_required
 def compose_boards(request):
     """The board picker for the account just chosen (htmx swaps it in)."""
-    ctx = team_context_or_404(request, Permission.PUBLISH)
+    ctx = team_context_or_404(request, "pin.create")
     form = compose_form(ctx, {"account_id": request.GET.get("account_id", "")})
     return render_page(request, f"{TEMPLATE}#board_field", {"ctx": ctx, "form": form})
 
@@ -87,7 +86,7 @@ def compose_boards(request):
 @require_POST
 def compose_upload(request):
     """Upload from Compose: the answer selects the new asset and shows its preview."""
-    ctx = team_context_or_404(request, Permission.PUBLISH)
+    ctx = team_context_or_404(request, "pin.create")
     upload_form = AssetUploadForm(request.POST, request.FILES)
     asset = upload_or_add_error(ctx, upload_form)
     if asset is None:

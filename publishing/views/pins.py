@@ -6,13 +6,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from publishing.access import team_context_or_404
+from publishing.access import AccessRefused, team_context_or_404
 from publishing.forms import PinDeleteForm, PinEditForm, PinFilterForm, workspace_boards
 from publishing.models import ApprovalState, Board, Pin, PinStatus, PinterestAccount, Schedule
 from publishing.pagination import bounded_count, keyset_page
-from publishing.permissions import Permission
 from publishing.services.errors import DomainError
-from publishing.services.pins import pin_delete, pin_resubmit, pin_retry, pin_update
+from publishing.services.pins import pin_delete, pin_edit, pin_retry
 from publishing.views.common import add_domain_error, render_page, submit, uuid_or_none
 
 PAGE_SIZE = 25
@@ -98,10 +97,12 @@ def back_to_pin(request, pin) -> HttpResponse:
 @login_required
 @require_POST
 def pin_retry_view(request, public_id):
-    ctx = team_context_or_404(request, Permission.APPROVE)
+    ctx = team_context_or_404(request)
     pin = workspace_pin_or_404(ctx, public_id)
     try:
-        pin_retry(pin=pin, actor_user=ctx.user)
+        pin_retry(pin=pin, actor=ctx.actor)
+    except AccessRefused:
+        raise
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -110,9 +111,9 @@ def pin_retry_view(request, public_id):
 
 
 @login_required
-def pin_edit(request, public_id):
+def pin_edit_view(request, public_id):
     """Edit a pin that has not been published; a rejected pin goes back to its approvers."""
-    ctx = team_context_or_404(request, Permission.PUBLISH)
+    ctx = team_context_or_404(request, "pin.edit")
     pin = workspace_pin_or_404(ctx, public_id)
     boards = Board.objects.for_account(pin.account)
     initial = {name: getattr(pin, name) for name in ("board_id", "title", "description", "link_url", "alt_text")}
@@ -120,10 +121,9 @@ def pin_edit(request, public_id):
     if request.method == "POST" and form.is_valid():
         try:
             changes = {name: value for name, value in form.cleaned_data.items() if value != initial[name]}
-            if changes:
-                pin = pin_update(pin=pin, actor_user=ctx.user, data=changes)
-            if pin.approval_state == ApprovalState.REJECTED:
-                pin = pin_resubmit(pin=pin, actor_user=ctx.user)
+            pin = pin_edit(pin=pin, actor=ctx.actor, data=changes)
+        except AccessRefused:
+            raise
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -134,7 +134,7 @@ def pin_edit(request, public_id):
 
 
 def after_edit_note(pin: Pin) -> str:
-    """What happens next to an edited pin that now needs approval (see ``pin_update``)."""
+    """What happens next to an edited pin that now needs approval (see ``pin_edit``)."""
     if pin.approval_state != ApprovalState.PENDING:
         return ""
     if pin.status == PinStatus.FAILED:
@@ -144,11 +144,11 @@ def after_edit_note(pin: Pin) -> str:
 
 @login_required
 def pin_delete_view(request, public_id):
-    ctx = team_context_or_404(request, Permission.DELETE_CONTENT)
+    ctx = team_context_or_404(request, "pin.delete")
     pin = workspace_pin_or_404(ctx, public_id)
     form = PinDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and submit(form, lambda: pin_delete(
-            pin=pin, actor_user=ctx.user, delete_from_pinterest=form.cleaned_data["delete_from_pinterest"])):
+            pin=pin, actor=ctx.actor, delete_from_pinterest=form.cleaned_data["delete_from_pinterest"])):
         messages.success(request, f"Deleted “{pin.title}”.")
         return HttpResponseClientRedirect(reverse("pins")) if request.htmx else redirect("pins")
     return render_page(request, "publishing/pins/delete.html", {"ctx": ctx, "pin": pin, "form": form},

@@ -5,11 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from publishing.access import team_context_or_404
+from publishing.access import AccessRefused, authorize, team_context_or_404
 from publishing.forms import ApprovalRulesForm, AuditFilterForm, InvitationForm, MemberRoleForm
 from publishing.models import AuditEvent, Invitation, Membership
 from publishing.pagination import keyset_page
-from publishing.permissions import Permission, Role
+from publishing.permissions import Role
 from publishing.services.errors import DomainError
 from publishing.services.teams import (
     invitation_create,
@@ -62,6 +62,8 @@ def members_after(request, ctx, change):
     """Run one change to members or invitations, then show the members area (with the refusal, if any)."""
     try:
         change()
+    except AccessRefused:
+        raise
     except DomainError as error:
         return members_page(request, ctx, error=error.message, status=error.status_hint)
     return members_page(request, ctx)
@@ -70,30 +72,30 @@ def members_after(request, ctx, change):
 @login_required
 @require_POST
 def member_role(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_MEMBERS)
+    ctx = team_context_or_404(request, "member.set_role")
     membership = team_membership_or_404(ctx, public_id)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         return members_page(request, ctx, error="Choose one of the roles.", status=422)
     return members_after(request, ctx, lambda: membership_update_role(
-        membership=membership, role=form.cleaned_data["role"], actor=ctx.user))
+        membership=membership, role=form.cleaned_data["role"], actor=ctx.actor))
 
 
 @login_required
 @require_POST
 def member_remove(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_MEMBERS)
+    ctx = team_context_or_404(request)
     membership = team_membership_or_404(ctx, public_id)
-    return members_after(request, ctx, lambda: membership_remove(membership=membership, actor=ctx.user))
+    return members_after(request, ctx, lambda: membership_remove(membership=membership, actor=ctx.actor))
 
 
 @login_required
 @require_POST
 def invitation_create_view(request):
-    ctx = team_context_or_404(request, Permission.MANAGE_MEMBERS)
+    ctx = team_context_or_404(request, "invitation.create")
     form = InvitationForm(request.POST)
-    if submit(form, lambda: invitation_create(team=ctx.team, email=form.cleaned_data["email"],
-                                              role=form.cleaned_data["role"], invited_by=ctx.user)):
+    if submit(form, lambda: invitation_create(email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+                                              actor=ctx.actor)):
         return members_page(request, ctx)
     return members_page(request, ctx, invitation_form=form, status=422)
 
@@ -105,17 +107,17 @@ def team_invitation_or_404(ctx, public_id) -> Invitation:
 @login_required
 @require_POST
 def invitation_resend_view(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_MEMBERS)
+    ctx = team_context_or_404(request)
     invitation = team_invitation_or_404(ctx, public_id)
-    return members_after(request, ctx, lambda: invitation_resend(invitation=invitation, actor=ctx.user))
+    return members_after(request, ctx, lambda: invitation_resend(invitation=invitation, actor=ctx.actor))
 
 
 @login_required
 @require_POST
 def invitation_revoke_view(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_MEMBERS)
+    ctx = team_context_or_404(request)
     invitation = team_invitation_or_404(ctx, public_id)
-    return members_after(request, ctx, lambda: invitation_revoke(invitation=invitation, actor=ctx.user))
+    return members_after(request, ctx, lambda: invitation_revoke(invitation=invitation, actor=ctx.actor))
 
 
 @login_required
@@ -124,9 +126,9 @@ def team_settings(request):
     ctx = team_context_or_404(request)
     form = ApprovalRulesForm(request.POST if request.method == "POST" else None, instance=ctx.team)
     if request.method == "POST":
-        ctx.require(Permission.MANAGE_MEMBERS)
+        authorize(ctx.actor, "team.approval_rules")  # before the form: a refusal is not an input error
         if form.is_valid():
-            team_approval_rules_update(team=ctx.team, actor=ctx.user, **form.cleaned_data)
+            team_approval_rules_update(actor=ctx.actor, **form.cleaned_data)
             messages.success(request, "Saved the approval rules.")
             return redirect("team_settings")
     return render_page(request, "publishing/team/settings.html", {"ctx": ctx, "form": form},
@@ -136,7 +138,7 @@ def team_settings(request):
 @login_required
 def team_audit(request):
     # Admins only: the trail names members' addresses and the IP addresses they acted from.
-    ctx = team_context_or_404(request, Permission.MANAGE_MEMBERS)
+    ctx = team_context_or_404(request, "team.audit_read")
     events = AuditEvent.objects.for_team(ctx.team)
     actions = events.order_by("action").values_list("action", flat=True).distinct()
     form = AuditFilterForm(request.GET or None, actions=list(actions))

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 from publishing.access import team_context_or_404
 from publishing.forms import WebhookForm
 from publishing.models import Webhook, WebhookDelivery
-from publishing.permissions import Permission
 from publishing.services.errors import DomainError
 from publishing.services.webhooks import webhook_create, webhook_delete, webhook_update
 from publishing.views.common import render_page, submit
@@ -53,12 +52,12 @@ def webhook_list(request):
 @login_required
 @require_POST
 def webhook_create_view(request):
-    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    ctx = team_context_or_404(request, "webhook.create")
     form = WebhookForm(request.POST)
     # Generated here, shown once: receivers need it to verify signatures; we keep it encrypted.
     secret = secrets.token_urlsafe(SECRET_BYTES)
-    webhook = submit(form, lambda: webhook_create(workspace=ctx.workspace, url=form.cleaned_data["url"], secret=secret,
-                                                  events=form.cleaned_data["events"], actor_user=ctx.user))
+    webhook = submit(form, lambda: webhook_create(url=form.cleaned_data["url"], secret=secret,
+                                                  events=form.cleaned_data["events"], actor=ctx.actor))
     if webhook is not None:
         return webhooks_page(request, ctx, issued_secret=secret, issued_for=webhook)
     return webhooks_page(request, ctx, form=form, status=422)
@@ -67,10 +66,10 @@ def webhook_create_view(request):
 @login_required
 @require_POST
 def webhook_toggle(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
+    ctx = team_context_or_404(request)
     webhook = workspace_webhook_or_404(ctx, public_id)
     try:
-        webhook_update(webhook=webhook, data={"is_enabled": not webhook.is_enabled}, actor_user=ctx.user)
+        webhook_update(webhook=webhook, data={"is_enabled": not webhook.is_enabled}, actor=ctx.actor)
     except DomainError as error:
         return webhooks_page(request, ctx, error=error.message, status=error.status_hint)
     return webhooks_page(request, ctx)
@@ -79,6 +78,6 @@ def webhook_toggle(request, public_id):
 @login_required
 @require_POST
 def webhook_delete_view(request, public_id):
-    ctx = team_context_or_404(request, Permission.MANAGE_INTEGRATIONS)
-    webhook_delete(webhook=workspace_webhook_or_404(ctx, public_id), actor_user=ctx.user)
+    ctx = team_context_or_404(request)
+    webhook_delete(webhook=workspace_webhook_or_404(ctx, public_id), actor=ctx.actor)
     return webhooks_page(request, ctx)

@@ -10,6 +10,7 @@ import pytest
 from pinbridge_sdk import AsyncPinbridgeClient, PinbridgeClient
 from pinbridge_sdk.models import LoginRequest
 
+from publishing.access import Actor
 from publishing.models import Workspace
 from publishing.services.keys import api_key_create
 from tests import pipeline_fixtures
@@ -62,7 +63,7 @@ def keyed(sdk, workspace):
     """``keyed(scopes=[...], accounts=None)`` → a sync client authenticating with a new API key."""
 
     def make(scopes=("read", "write", "destructive"), accounts=None, *, bearer: bool = False) -> PinbridgeClient:
-        issued = api_key_create(workspace=workspace, name="contract tests", scopes=list(scopes), accounts=accounts)
+        issued = api_key_create(actor=Actor.system(workspace, job="test"), name="contract tests", scopes=list(scopes), accounts=accounts)
         return sdk(bearer_token=issued.plaintext) if bearer else sdk(api_key=issued.plaintext)
 
     return make

@@ -11,9 +11,10 @@
 import pytest
 from pinbridge_sdk.errors import AuthenticationError
 
+from publishing.access import Actor
 from publishing.models import Board, PinterestAccount, Webhook
 from publishing.services.imports import pin_import_create
-from publishing.services.pins import pin_create, pin_update
+from publishing.services.pins import pin_create, pin_edit
 from tests import pipeline_fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -51,10 +52,10 @@ def second_account(workspace, cast) -> PinterestAccount:
 def _pin(workspace, cast, account, title):
     board, _ = Board.objects.get_or_create(account=account, pinterest_board_id="900000000000000001",
                                            defaults={"name": "Chairs"})
-    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                      data={"account_id": str(account.public_id), "board_id": board.pinterest_board_id, "title": title,
                            "image_url": "https://images.example.com/a.jpg", "idempotency_key": title})
-    return pin_update(pin=pin, actor_user=cast.manager, data={"title": f"{title} (renamed)"})
+    return pin_edit(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), data={"title": f"{title} (renamed)"})
 
 
 def test_a_key_limited_to_one_account_reads_only_that_accounts_activity(
@@ -85,7 +86,7 @@ def test_a_key_limited_to_some_accounts_cannot_manage_webhooks(keyed, offline_ac
 
 
 def test_a_key_limited_to_some_accounts_reads_only_its_own_imports(workspace, cast, keyed, offline_account):
-    others = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+    others = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
                                rows=[{"title": "Secret launch", "idempotency_key": "x"}])
     restricted = keyed(scopes=["read", "write"], accounts=[offline_account])
     own = restricted.pins.import_json([{"title": "Oak chair", "idempotency_key": "y"}])

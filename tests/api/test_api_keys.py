@@ -7,6 +7,7 @@ from django.utils import timezone
 from pinbridge_sdk.errors import AuthenticationError, NotFoundError, ValidationError
 from pinbridge_sdk.models import APIKeyCreate, APIKeyUpdate
 
+from publishing.access import Actor
 from publishing.models import ApiKey
 from publishing.services.keys import api_key_rotate
 
@@ -54,7 +55,7 @@ def test_an_expired_key_stops_working(keyed):
 
 def test_rotation_keeps_the_old_secret_valid_for_the_grace_period(login, cast, sdk):
     created = login(cast.admin).api_keys.create(APIKeyCreate(name="rotating"))
-    successor = api_key_rotate(key=ApiKey.objects.get(public_id=created.id), grace=timedelta(hours=1))
+    successor = api_key_rotate(key=ApiKey.objects.get(public_id=created.id), grace=timedelta(hours=1), actor=Actor.system(ApiKey.objects.get(public_id=created.id).workspace, job="test"))
     assert sdk(api_key=created.api_key).pins.list() == [] and sdk(api_key=successor.plaintext).pins.list() == []
     ApiKey.objects.filter(public_id=created.id).update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(AuthenticationError):

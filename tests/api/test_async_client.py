@@ -22,6 +22,7 @@ from pinbridge_sdk.models import (
     WebhookCreate,
 )
 
+from publishing.access import Actor
 from publishing.services.keys import api_key_create
 from tests.api.conftest import pin_create
 from tests.conftest import PASSWORD
@@ -109,7 +110,7 @@ def test_the_async_client_drives_every_core_area(mode, server, cast, account, bo
                 client.set_api_key(plaintext)
             return await tour(client, account=account, board=board, png=png, as_user=mode == "bearer")
 
-    plaintext = api_key_create(workspace=workspace, name="async", scopes=["read", "write", "destructive"]).plaintext
+    plaintext = api_key_create(actor=Actor.system(workspace, job="test"), name="async", scopes=["read", "write", "destructive"]).plaintext
     seen = asyncio.run(main())
     assert seen["root"] == "PinBridge API" and seen["health"] == "ok" and seen["projects"] == "Acme"
     assert seen["accounts"] == [account.public_id] and seen["publishable"]

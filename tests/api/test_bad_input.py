@@ -3,6 +3,7 @@ NUL characters in text, so they must be caught before the database sees them).""
 
 import pytest
 
+from publishing.access import Actor
 from publishing.models import Pin
 from publishing.services.keys import api_key_create
 from tests.api.conftest import http
@@ -15,7 +16,7 @@ UUID_ZERO = "00000000-0000-4000-8000-000000000000"
 
 @pytest.fixture
 def headers(workspace):
-    return {"x-api-key": api_key_create(workspace=workspace, name="fuzz", scopes=["read", "write",
+    return {"x-api-key": api_key_create(actor=Actor.system(workspace, job="test"), name="fuzz", scopes=["read", "write",
                                                                                   "destructive"]).plaintext}
 
 

@@ -6,6 +6,7 @@ import pytest
 from pinbridge_sdk.errors import AuthenticationError
 from pinbridge_sdk.models import APIKeyCreate, LoginRequest
 
+from publishing.access import Actor
 from publishing.services.keys import api_key_create, api_key_revoke
 from tests.conftest import PASSWORD
 
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def both(sdk, workspace, cast):
     """An SDK client holding an API key and the admin's login token, as the vendor's examples do."""
-    issued = api_key_create(workspace=workspace, name="worker", scopes=["read", "write"])
+    issued = api_key_create(actor=Actor.system(workspace, job="test"), name="worker", scopes=["read", "write"])
     client = sdk(api_key=issued.plaintext)
     client.set_bearer_token(sdk().auth.login(LoginRequest(email=cast.admin.email, password=PASSWORD)).access_token)
     return client, issued
@@ -40,7 +41,7 @@ def test_an_invalid_key_beside_a_valid_token_is_401(both, sdk, cast):
 
 def test_a_revoked_key_beside_a_valid_token_is_401(both, workspace):
     client, issued = both
-    api_key_revoke(key=issued.key)
+    api_key_revoke(key=issued.key, actor=Actor.system(issued.key.workspace, job="test"))
     with pytest.raises(AuthenticationError) as refused:
         client.pins.list()
     assert refused.value.status_code == 401

@@ -5,6 +5,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from publishing.access import Actor
 from publishing.models import Asset, Pin, Schedule
 from publishing.services.keys import api_key_create
 from tests.pipeline_fixtures import offline_account, offline_board, workspace  # noqa: F401 - fixtures
@@ -35,7 +36,7 @@ def queries_for(client, path, key) -> int:
 def test_pin_schedule_and_asset_lists_cost_the_same_at_3_and_30_rows(workspace, offline_account,  # noqa: F811
                                                                      offline_board):  # noqa: F811
     client = Client()
-    key = api_key_create(workspace=workspace, name="lists", scopes=["read"]).plaintext
+    key = api_key_create(actor=Actor.system(workspace, job="test"), name="lists", scopes=["read"]).plaintext
     paths = ["/v1/pins?limit=100", "/v1/schedules?limit=100", "/v1/assets?limit=100"]
     add_pins(workspace, offline_account, offline_board, 3, 0)
     few = [queries_for(client, path, key) for path in paths]

@@ -21,6 +21,7 @@ from django.db import connection
 from django.test import Client
 from pinbridge_sdk import PinbridgeClient
 
+from publishing.access import Actor
 from publishing.models import Asset
 from publishing.services.keys import api_key_create
 from tests.large_png import make_noise_png
@@ -92,7 +93,7 @@ class Server:
 
 
 def v1_upload(workspace, cast):
-    key = api_key_create(workspace=workspace, name="rss", scopes=["read", "write"]).plaintext
+    key = api_key_create(actor=Actor.system(workspace, job="test"), name="rss", scopes=["read", "write"]).plaintext
 
     def upload(server: Server, kind: str, path: Path):
         with PinbridgeClient(base_url=server.url, api_key=key, timeout=120) as client, path.open("rb") as handle:

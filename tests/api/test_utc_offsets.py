@@ -4,6 +4,7 @@ summary, never a 500. Run this on PostgreSQL: SQLite never sees the offset."""
 
 import pytest
 
+from publishing.access import Actor
 from publishing.services.keys import api_key_create
 from tests.api.conftest import http
 
@@ -12,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def headers(workspace):
-    return {"x-api-key": api_key_create(workspace=workspace, name="offsets", scopes=["read"]).plaintext}
+    return {"x-api-key": api_key_create(actor=Actor.system(workspace, job="test"), name="offsets", scopes=["read"]).plaintext}
 
 
 CASES = [

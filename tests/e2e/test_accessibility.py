@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from publishing.access import Actor
 from publishing.models import PinStatus
 from publishing.services.pins import pin_reject
 from tests.pipeline_fixtures import pin_payload
@@ -25,11 +26,11 @@ def test_main_pages_load_with_a_main_landmark_and_heading_and_have_no_wcag_aa_vi
 
     pins = bulk_pins(workspace, offline_account, offline_board, 3, status=PinStatus.PUBLISHED)
     bulk_pins(workspace, offline_account, offline_board, 2, status=PinStatus.FAILED, error_code="boom")
-    waiting = pin_create(workspace=workspace, actor_user=cast.editor, source=Pin.Source.DASHBOARD,
+    waiting = pin_create(actor=Actor.for_user(cast.editor, workspace), source=Pin.Source.DASHBOARD,
                          data=pin_payload(offline_account, offline_board, idempotency_key="a11y-1"))
-    pin_reject(pin=pin_create(workspace=workspace, actor_user=cast.editor, source=Pin.Source.DASHBOARD,
+    pin_reject(pin=pin_create(actor=Actor.for_user(cast.editor, workspace), source=Pin.Source.DASHBOARD,
                               data=pin_payload(offline_account, offline_board, idempotency_key="a11y-2", title="Other")),
-               actor_user=cast.manager, reason="Blurry")
+               actor=Actor.for_user(cast.manager, workspace), reason="Blurry")
     page = browser_as(cast.admin)
     axe = Axe()
     problems = {}

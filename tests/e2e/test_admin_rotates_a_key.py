@@ -8,6 +8,7 @@ import pytest
 from pinbridge_sdk import AuthenticationError, PinbridgeClient
 from playwright.sync_api import expect
 
+from publishing.access import Actor
 from publishing.services.keys import api_key_create
 from tests.e2e.conftest import save_screenshot
 
@@ -28,7 +29,7 @@ def test_the_old_key_works_until_the_grace_period_ends(cast, browser_as, live_se
     cast.admin.is_staff = cast.admin.is_superuser = True
     cast.admin.save()
     workspace = cast.team.workspaces.get()
-    old = api_key_create(workspace=workspace, name="Shop sync", scopes=["read", "write"])
+    old = api_key_create(actor=Actor.system(workspace, job="test"), name="Shop sync", scopes=["read", "write"])
     assert key_works(live_server.url, old.plaintext)
 
     admin = browser_as(cast.admin)

@@ -8,6 +8,7 @@ from django.core.files import File
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from publishing.access import Actor
 from publishing.models import Schedule
 from publishing.services.assets import asset_upload
 from tests.e2e.conftest import open_section, save_screenshot
@@ -20,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def library_image(account, tmp_path):
     path = make_png(tmp_path / "lamp.png", 400, 600)
     with path.open("rb") as handle:
-        return asset_upload(workspace=account.workspace, uploaded_file=File(handle, name="lamp.png"), expected_kind="image")
+        return asset_upload(actor=Actor.system(account.workspace, job="test"), uploaded_file=File(handle, name="lamp.png"), expected_kind="image")
 
 
 def test_an_editor_schedules_a_pin_and_moves_it_with_the_keyboard(cast, account, board, library_image, browser_as):

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from publishing.tasks import send_password_reset
 from tests.conftest import PASSWORD
 
 LOGIN = "/accounts/login/"
@@ -113,6 +114,8 @@ def test_password_change_needs_the_old_password(cast, client):
 def test_password_reset_mails_a_single_use_link(cast, client):
     response = client.post("/accounts/password_reset/", {"email": "eddie@acme.test"})
     assert response.status_code == 302
+    assert mail.outbox == []  # the request only queues the mail (tests/web/test_password_reset_page.py)
+    assert send_password_reset("eddie@acme.test")  # the queued job
     assert len(mail.outbox) == 1
     link = re.search(r"/accounts/reset/\S+/\S+/", mail.outbox[0].body).group(0)
     form_url = client.get(link).url  # Django swaps the token for a session-bound URL

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from publishing.access import Actor
 from publishing.models import ImportJob, Membership, Pin
 from publishing.services.imports import LEASE, RUN_TASK, pin_import_create, pin_import_run
 from publishing.services.keys import api_key_create, api_key_revoke
@@ -40,7 +41,7 @@ def faulty_pin_table():
 
 def test_an_unexpected_error_in_one_row_fails_that_row_and_the_rest_go_on(
         faulty_pin_table, workspace, cast, offline_account, offline_board):
-    job = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+    job = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
                             rows=rows(offline_account, offline_board, "First", "explode", "Third"))
     assert pin_import_run(job.pk) == ImportJob.Status.COMPLETED_WITH_ERRORS
     job.refresh_from_db()
@@ -51,7 +52,7 @@ def test_an_unexpected_error_in_one_row_fails_that_row_and_the_rest_go_on(
 
 
 def test_a_job_that_cannot_go_on_ends_failed_with_a_message(workspace, cast, offline_account, offline_board):
-    job = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+    job = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
                             rows=rows(offline_account, offline_board, "First"))
     ImportJob.objects.filter(pk=job.pk).update(rows={"not": "a list of rows"})  # a corrupted job
     assert pin_import_run(job.pk) == ImportJob.Status.FAILED
@@ -66,9 +67,9 @@ def test_the_lease_outlives_a_task_but_not_the_brokers_redelivery(settings):
 
 def test_a_run_that_died_is_resumed_by_the_sweeper(workspace, cast, offline_account, offline_board,
                                                    django_capture_on_commit_callbacks):
-    job = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+    job = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
                             rows=rows(offline_account, offline_board, "First", "Second"))
-    live = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+    live = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
                              rows=rows(offline_account, offline_board, "Other"))
     now = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.PROCESSING,
@@ -81,10 +82,10 @@ def test_a_run_that_died_is_resumed_by_the_sweeper(workspace, cast, offline_acco
 
 
 def test_an_import_stops_when_its_api_key_is_revoked(workspace, offline_account, offline_board):
-    key = api_key_create(workspace=workspace, name="importer", scopes=["read", "write"]).key
-    job = pin_import_create(workspace=workspace, source_type="json", actor_key=key,
+    key = api_key_create(actor=Actor.system(workspace, job="test"), name="importer", scopes=["read", "write"]).key
+    job = pin_import_create(actor=Actor.for_key(key), source_type="json",
                             rows=rows(offline_account, offline_board, "First"))
-    api_key_revoke(key=key)
+    api_key_revoke(key=key, actor=Actor.system(key.workspace, job="test"))
     assert pin_import_run(job.pk) == ImportJob.Status.FAILED
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and "API key" in job.error_message and "revoked" in job.error_message
@@ -92,9 +93,9 @@ def test_an_import_stops_when_its_api_key_is_revoked(workspace, offline_account,
 
 
 def test_an_import_stops_when_its_creator_leaves_the_team(workspace, cast, offline_account, offline_board):
-    job = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+    job = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
                             rows=rows(offline_account, offline_board, "First"))
-    membership_remove(membership=Membership.objects.get(team=cast.team, user=cast.manager), actor=cast.admin)
+    membership_remove(membership=Membership.objects.get(team=cast.team, user=cast.manager), actor=Actor.for_user(cast.admin, workspace))
     assert pin_import_run(job.pk) == ImportJob.Status.FAILED
     job.refresh_from_db()
     assert "no longer a member" in job.error_message and not Pin.objects.exists()

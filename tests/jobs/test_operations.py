@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_q.models import Schedule as QSchedule
 
+from publishing.access import Actor
 from publishing.models import Pin, PinStatus, PublishAttempt, Schedule, Webhook, WebhookDelivery
 from publishing.services.operations import PERIODIC_TASKS, periodic_tasks_apply
 from publishing.services.pins import pin_create
@@ -26,7 +27,7 @@ def run(command, *args) -> str:
 
 @pytest.fixture
 def pin(workspace, cast, offline_account, offline_board):
-    return pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+    return pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                       data=pin_payload(offline_account, offline_board))
 
 
@@ -53,15 +54,15 @@ def test_the_sweeper_requeues_due_deferred_pins_expired_leases_and_stale_queued_
     now = timezone.now()
     deferred = pin
     Pin.objects.filter(pk=deferred.pk).update(status=PinStatus.DEFERRED, next_attempt_at=now - timedelta(seconds=1))
-    abandoned = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+    abandoned = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                            data=pin_payload(offline_account, offline_board, idempotency_key="k2"))
     Pin.objects.filter(pk=abandoned.pk).update(status=PinStatus.PUBLISHING, lease_expires_at=now - timedelta(seconds=1))
-    stale = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+    stale = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                        data=pin_payload(offline_account, offline_board, idempotency_key="k3"))
     Pin.objects.filter(pk=stale.pk).update(updated_at=now - timedelta(minutes=5))
-    fresh = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+    fresh = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                        data=pin_payload(offline_account, offline_board, idempotency_key="k4"))
-    pending = pin_create(workspace=workspace, actor_user=cast.editor, source="api",
+    pending = pin_create(actor=Actor.for_user(cast.editor, workspace), source="api",
                          data=pin_payload(offline_account, offline_board, idempotency_key="k5"))
     Pin.objects.filter(pk=pending.pk).update(updated_at=now - timedelta(minutes=5))
 
@@ -79,7 +80,7 @@ def test_stuck_work_lists_and_requeues(pin, workspace, cast, offline_account, of
     data = pin_payload(offline_account, offline_board)
     del data["idempotency_key"]
     data["run_at"] = (timezone.now() + timedelta(hours=1)).isoformat()
-    schedule = schedule_create(workspace=workspace, actor_user=cast.manager, data=data)
+    schedule = schedule_create(actor=Actor.for_user(cast.manager, workspace), data=data)
     Schedule.objects.filter(pk=schedule.pk).update(run_at=timezone.now() - timedelta(minutes=10))
     webhook = Webhook.objects.create(workspace=workspace, url="https://hooks.example.com/h", secret="s" * 20)
     WebhookDelivery.objects.create(webhook=webhook, event_type="pin.published", payload={},

@@ -8,6 +8,7 @@ outnumber what the bucket could have given in that time, ``capacity + refill_rat
 import pytest
 from django.conf import settings
 
+from publishing.access import Actor
 from publishing.models import Pin, PinStatus, PublishAttempt
 from publishing.services.pins import pin_create
 from tests.pipeline_fixtures import pin_payload, wait_for
@@ -42,7 +43,7 @@ def worst_window(times: list[float]) -> tuple[float, int, float]:
 
 def publish_through_two_clusters(start_cluster, workspace, cast, account, board, extra_env):
     # Every pin is queued before the clusters start, so six workers compete from the first moment.
-    pins = [pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+    pins = [pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                        data=pin_payload(account, board, idempotency_key=f"paced-{n}", title=f"Chair {n}"))
             for n in range(PINS)]
     env = {**PACING_ENV, **extra_env}

@@ -10,6 +10,7 @@ from django_q.tasks import async_task
 
 from pinterest_sandbox import faults
 from pinterest_sandbox.models import Pin as SandboxPin
+from publishing.access import Actor
 from publishing.models import (
     ApprovalState,
     MediaUpload,
@@ -34,7 +35,7 @@ FINISHED = (PinStatus.PUBLISHED, PinStatus.FAILED)
 
 
 def create(workspace, user, account, board, **overrides):
-    return pin_create(workspace=workspace, actor_user=user, source="api", data=pin_payload(account, board, **overrides))
+    return pin_create(actor=Actor.for_user(user, workspace), source="api", data=pin_payload(account, board, **overrides))
 
 
 def wait_until_finished(pins, timeout=60):
@@ -61,11 +62,10 @@ def test_a_video_pin_waits_for_its_media_then_is_published(start_cluster, worksp
     from django.core.files import File
 
     with open(make_mp4(tmp_path / "clip.mp4", seconds=5), "rb") as handle:
-        video = asset_upload(workspace=workspace, uploaded_file=File(handle, name="clip.mp4"), expected_kind="video",
-                             actor=cast.manager)
+        video = asset_upload(actor=Actor.for_user(cast.manager, workspace), uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
     start_cluster()
     data = pin_payload(account, board, image_url=None, asset_id=str(video.public_id))
-    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="dashboard", data=data)
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="dashboard", data=data)
 
     [pin] = wait_until_finished([pin], timeout=60)
 
@@ -94,8 +94,8 @@ def test_approval_holds_a_pin_back_and_rejection_fails_it(start_cluster, workspa
     assert not PublishAttempt.objects.filter(pin__in=[waiting, refused]).exists()
     assert list(pins_on(board).values_list("title", flat=True)) == ["Control chair"]
 
-    pin_approve(pin=waiting, actor_user=cast.manager)
-    pin_reject(pin=refused, actor_user=cast.manager, reason="Off-brand colours")
+    pin_approve(pin=waiting, actor=Actor.for_user(cast.manager, waiting.workspace))
+    pin_reject(pin=refused, actor=Actor.for_user(cast.manager, refused.workspace), reason="Off-brand colours")
     [approved] = wait_until_finished([waiting], timeout=30)
 
     assert approved.status == PinStatus.PUBLISHED

@@ -15,6 +15,7 @@ from django_q.models import Task
 from django_q.signals import pre_enqueue
 
 from pinterest_sandbox import faults
+from publishing.access import Actor
 from publishing.models import MediaUpload, Pin, PinStatus, WorkerCluster
 from publishing.services.assets import MEDIA_UPLOAD_TASK, asset_upload, media_upload_ensure
 from publishing.services.pins import pin_create
@@ -49,8 +50,8 @@ def test_the_media_cluster_outlasts_its_longest_upload_before_a_task_is_handed_o
 
 def upload_video(workspace, user, tmp_path, name):
     with open(make_mp4(tmp_path / f"{name}.mp4", seconds=5), "rb") as handle:
-        return asset_upload(workspace=workspace, uploaded_file=File(handle, name=f"{name}.mp4"),
-                            expected_kind="video", actor=user)
+        return asset_upload(actor=Actor.for_user(user, workspace), uploaded_file=File(handle, name=f"{name}.mp4"),
+                            expected_kind="video")
 
 
 def test_video_uploads_are_queued_for_the_media_cluster_with_their_timeout(workspace, cast, account, tmp_path,
@@ -89,7 +90,7 @@ def test_publishing_goes_on_while_the_media_cluster_is_busy_with_videos(start_cl
 
     wait_for(lambda: held() == 2, timeout=30, message="both video uploads to be running (processing)")
 
-    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="api", data=pin_payload(account, board))
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api", data=pin_payload(account, board))
     published = wait_for(lambda: Pin.objects.filter(pk=pin.pk, status=PinStatus.PUBLISHED).first(), timeout=30,
                          message="the image pin to publish while the videos upload")
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from pinterest_sandbox.models import Pin as SandboxPin
+from publishing.access import Actor
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus, WebhookDelivery
 from publishing.services.pins import pin_create
 from publishing.services.schedules import schedule_create
@@ -23,7 +24,7 @@ def schedule_in(workspace, user, account, board, seconds, **overrides):
     data = pin_payload(account, board, **overrides)
     del data["idempotency_key"]
     data["run_at"] = (timezone.now() + timedelta(seconds=seconds)).isoformat()
-    return schedule_create(workspace=workspace, actor_user=user, data=data)
+    return schedule_create(actor=Actor.for_user(user, workspace), data=data)
 
 
 def published_at_of(schedule) -> float | None:
@@ -67,10 +68,10 @@ def test_a_schedule_that_fell_due_while_the_workers_were_down_runs_once_when_the
 
 def test_webhook_deliveries_reach_a_receiver_that_verifies_them(start_cluster, workspace, cast, account, board,
                                                                  webhook_receiver):
-    webhook_create(workspace=workspace, actor_user=cast.admin, url=webhook_receiver.url, secret=SECRET)
+    webhook_create(actor=Actor.for_user(cast.admin, workspace), url=webhook_receiver.url, secret=SECRET)
     webhook_receiver.statuses = [503]  # the first delivery fails: it is retried with backoff
     start_cluster()
-    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="api", data=pin_payload(account, board))
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api", data=pin_payload(account, board))
 
     wait_for(lambda: WebhookDelivery.objects.filter(status=WebhookDelivery.Status.DELIVERED).exists(), timeout=30,
              message="the webhook delivery")

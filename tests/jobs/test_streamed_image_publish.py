@@ -17,6 +17,7 @@ from django.core.files import File
 from django.db import connection
 
 from pinterest_sandbox.models import Pin as SandboxPin
+from publishing.access import Actor
 from publishing.models import PinStatus
 from publishing.services.assets import asset_upload
 from publishing.services.pins import pin_create
@@ -79,9 +80,9 @@ def test_a_15_mb_image_asset_is_published_without_holding_it_in_memory(workspace
                                                                        worker_env, tmp_path):
     image = make_noise_png(tmp_path / "poster.png", LARGE_IMAGE_BYTES)
     with image.open("rb") as handle:
-        asset = asset_upload(workspace=workspace, uploaded_file=File(handle, name="poster.png"), expected_kind="image")
+        asset = asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name="poster.png"), expected_kind="image")
     pins = [
-        pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+        pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                    data=pin_payload(account, board, image_url=None, asset_id=str(asset.public_id),
                                     idempotency_key=f"poster-{how}"))
         for how in ("streamed", "old")

@@ -14,6 +14,7 @@ import threading
 import pytest
 from django.conf import settings
 
+from publishing.access import Actor
 from publishing.services.keys import api_key_create
 from tests.foundation.test_production_server import production_env  # noqa: F401 - fixture
 from tests.operations.gunicorn_server import start_web, stop_web
@@ -87,7 +88,7 @@ def assert_next_request_answered(port: int, key: str) -> None:
 
 @pytest.fixture
 def api_key(cast, workspace) -> str:
-    return api_key_create(workspace=workspace, name="keep-alive", scopes=["read", "write"]).plaintext
+    return api_key_create(actor=Actor.system(workspace, job="test"), name="keep-alive", scopes=["read", "write"]).plaintext
 
 
 def test_gunicorn_answers_the_next_request_on_a_connection_after_a_413(api_key, production_env, tmp_path):  # noqa: F811

@@ -7,6 +7,7 @@ import httpx
 import pytest
 from django.conf import settings
 
+from publishing.access import Actor
 from publishing.models import Workspace
 from publishing.services.accounts import account_oauth_start
 from publishing.services.errors import DomainError
@@ -60,7 +61,7 @@ def test_with_the_sandbox_disabled_sandbox_workspaces_cannot_connect(cast, setti
     settings.SANDBOX_ENABLED = False
     sandbox = cast.team.workspaces.get(environment=Workspace.Environment.SANDBOX)
     with pytest.raises(DomainError) as refused:
-        account_oauth_start(workspace=sandbox, user=cast.admin)
+        account_oauth_start(actor=Actor.for_user(cast.admin, sandbox))
     assert refused.value.code == "sandbox_disabled"
     settings.SANDBOX_ENABLED = True
-    assert account_oauth_start(workspace=sandbox, user=cast.admin)
+    assert account_oauth_start(actor=Actor.for_user(cast.admin, sandbox))

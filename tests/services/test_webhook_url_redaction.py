@@ -2,6 +2,7 @@
 
 import pytest
 
+from publishing.access import Actor
 from publishing.models import AuditEvent, Workspace
 from publishing.services.webhooks import webhook_create, webhook_delete, webhook_update, webhook_url_redacted
 
@@ -25,11 +26,11 @@ def test_the_redacted_url_keeps_scheme_host_port_and_path_only(url, redacted):
 def test_audit_details_keep_only_the_redacted_url(cast, settings):
     workspace = cast.team.workspaces.get(environment=Workspace.Environment.SANDBOX)
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # no DNS here
-    webhook = webhook_create(workspace=workspace, url=SECRET_URL, secret="s" * 32, actor_user=cast.admin)
-    webhook_update(webhook=webhook, data={"url": SECRET_URL + "&more=1"}, actor_user=cast.admin)
+    webhook = webhook_create(actor=Actor.for_user(cast.admin, workspace), url=SECRET_URL, secret="s" * 32)
+    webhook_update(webhook=webhook, data={"url": SECRET_URL + "&more=1"}, actor=Actor.for_user(cast.admin, webhook.workspace))
     webhook.refresh_from_db()
     assert webhook.url == SECRET_URL + "&more=1"  # the delivery target itself is kept whole
-    webhook_delete(webhook=webhook, actor_user=cast.admin)
+    webhook_delete(webhook=webhook, actor=Actor.for_user(cast.admin, webhook.workspace))
 
     events = AuditEvent.objects.filter(team=workspace.team, action__startswith="webhook.").order_by("id")
     assert [event.action for event in events] == ["webhook.created", "webhook.updated", "webhook.deleted"]

@@ -7,6 +7,7 @@ from django.core.files import File
 
 from pinterest_sandbox.models import MediaUpload as SandboxMedia
 from pinterest_sandbox.models import Pin as SandboxPin
+from publishing.access import Actor
 from publishing.models import MediaUpload, PinStatus
 from publishing.services.assets import asset_upload, media_upload_process
 from publishing.services.pins import pin_create
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def uploaded(workspace, path, kind):
     with open(path, "rb") as handle:
-        return asset_upload(workspace=workspace, uploaded_file=File(handle, name=path.name), expected_kind=kind)
+        return asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name=path.name), expected_kind=kind)
 
 
 def test_an_image_pin_and_a_video_pin_publish_from_the_bucket(
@@ -32,7 +33,7 @@ def test_an_image_pin_and_a_video_pin_publish_from_the_bucket(
     video = uploaded(workspace, make_mp4(tmp_path / "clip.mp4", seconds=6), "video")
     assert s3_storage.keys() == sorted([image.file.name, video.file.name])
     image_pin, video_pin = (
-        pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+        pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                    data=pin_payload(account, board, image_url=None, asset_id=str(asset.public_id),
                                     idempotency_key=f"from-s3-{asset.asset_type}"))
         for asset in (image, video)

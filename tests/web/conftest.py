@@ -3,6 +3,7 @@ real services (pins) or, where no Pinterest call is involved, plain account and 
 
 import pytest
 
+from publishing.access import Actor
 from publishing.models import Pin
 from publishing.services.pins import pin_create
 from tests.pipeline_fixtures import (  # noqa: F401
@@ -37,6 +38,6 @@ def make_pin(cast, workspace, offline_account, offline_board):  # noqa: F811 - f
         number = next(counter)
         data = pin_payload(offline_account, offline_board, idempotency_key=f"web-{number}", title=f"Pin {number}")
         data.update(overrides)
-        return pin_create(workspace=workspace, actor_user=actor or cast.editor, source=Pin.Source.DASHBOARD, data=data)
+        return pin_create(actor=Actor.for_user(actor or cast.editor, workspace), source=Pin.Source.DASHBOARD, data=data)
 
     return create

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from publishing.access import Actor
 from publishing.models import ApiKey
 from publishing.services.keys import api_key_authenticate, api_key_create
 from tests.web.helpers import queries_to_render
@@ -50,14 +51,14 @@ def test_bad_key_input_is_explained_inline(cast, login):
 
 
 def test_revoking_stops_the_key_at_once(cast, login, workspace):
-    issued = api_key_create(workspace=workspace, name="Old worker")
+    issued = api_key_create(actor=Actor.system(workspace, job="test"), name="Old worker")
     html = login(cast.admin).post(f"/app/api-keys/{issued.key.public_id}/revoke", HTTP_HX_REQUEST="true").content.decode()
     assert "Revoked" in html
     assert api_key_authenticate(plaintext=issued.plaintext) is None
 
 
 def test_rotating_keeps_the_old_key_working_for_the_grace_period(cast, login, workspace):
-    issued = api_key_create(workspace=workspace, name="Worker", scopes=["read"])
+    issued = api_key_create(actor=Actor.system(workspace, job="test"), name="Worker", scopes=["read"])
     response = login(cast.admin).post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "2", "grace_1": "hours"},
                                       HTTP_HX_REQUEST="true")
     successor = SECRET.search(response.content.decode())[1]
@@ -70,13 +71,13 @@ def test_rotating_keeps_the_old_key_working_for_the_grace_period(cast, login, wo
 
 
 def test_rotating_with_no_grace_stops_the_old_key_now(cast, login, workspace):
-    issued = api_key_create(workspace=workspace, name="Leaked")
+    issued = api_key_create(actor=Actor.system(workspace, job="test"), name="Leaked")
     login(cast.admin).post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "0", "grace_1": "minutes"})
     assert api_key_authenticate(plaintext=issued.plaintext) is None
 
 
 def test_a_grace_period_must_be_sensible(cast, login, workspace):
-    issued = api_key_create(workspace=workspace, name="Worker")
+    issued = api_key_create(actor=Actor.system(workspace, job="test"), name="Worker")
     client = login(cast.admin)
     negative = client.post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "-1", "grace_1": "hours"})
     too_long = client.post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "90", "grace_1": "days"})
@@ -88,7 +89,7 @@ def test_a_grace_period_must_be_sensible(cast, login, workspace):
 
 
 def test_a_rotated_key_cannot_be_rotated_again(cast, login, workspace):
-    issued = api_key_create(workspace=workspace, name="Worker")
+    issued = api_key_create(actor=Actor.system(workspace, job="test"), name="Worker")
     client = login(cast.admin)
     client.post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "1", "grace_1": "hours"})
     again = client.post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "1", "grace_1": "hours"})
@@ -96,7 +97,7 @@ def test_a_rotated_key_cannot_be_rotated_again(cast, login, workspace):
 
 
 def test_editing_scopes_and_name(cast, login, workspace):
-    issued = api_key_create(workspace=workspace, name="Worker")
+    issued = api_key_create(actor=Actor.system(workspace, job="test"), name="Worker")
     client = login(cast.admin)
     assert 'value="Worker"' in client.get(f"/app/api-keys/{issued.key.public_id}/edit").content.decode()
     response = client.post(f"/app/api-keys/{issued.key.public_id}/edit", {"name": "Importer", "scopes": ["read", "destructive"]})
@@ -106,15 +107,15 @@ def test_editing_scopes_and_name(cast, login, workspace):
 
 
 def test_members_see_which_keys_exist_but_never_secrets_or_controls(cast, login, workspace):
-    api_key_create(workspace=workspace, name="Worker")
+    api_key_create(actor=Actor.system(workspace, job="test"), name="Worker")
     html = login(cast.editor).get("/app/api-keys/").content.decode()
     assert "Worker" in html and "pb_test_" in html and "Revoke" not in html and "Rotate" not in html
 
 
 def test_the_keys_page_runs_a_constant_number_of_queries(cast, login, workspace, offline_account):
     client = login(cast.admin)
-    api_key_create(workspace=workspace, name="One", accounts=[offline_account])
+    api_key_create(actor=Actor.system(workspace, job="test"), name="One", accounts=[offline_account])
     few = queries_to_render(client, "/app/api-keys/")
     for n in range(10):
-        api_key_create(workspace=workspace, name=f"Key {n}", accounts=[offline_account])
+        api_key_create(actor=Actor.system(workspace, job="test"), name=f"Key {n}", accounts=[offline_account])
     assert queries_to_render(client, "/app/api-keys/") == few

@@ -2,6 +2,7 @@
 
 from django_q.models import OrmQ
 
+from publishing.access import Actor
 from publishing.models import ApprovalState, PinStatus
 from publishing.services.pins import pin_approve, pin_reject
 from tests.web.helpers import queries_to_render
@@ -47,11 +48,11 @@ def test_rejecting_with_a_reason_fails_the_pin_and_tells_the_editor(cast, login,
 
 
 def test_editors_see_only_decisions_on_their_own_pins(cast, login, make_pin):
-    own = pin_approve(pin=make_pin(), actor_user=cast.manager)
+    own = pin_approve(pin=make_pin(), actor=Actor.for_user(cast.manager, make_pin().workspace))
     others = make_pin()
     others.created_by = cast.viewer  # someone else's pin, still awaiting approval
     others.save(update_fields=["created_by"])
-    pin_reject(pin=others, actor_user=cast.admin, reason="Not ours")
+    pin_reject(pin=others, actor=Actor.for_user(cast.admin, others.workspace), reason="Not ours")
     html = login(cast.editor).get("/app/approvals/").content.decode()
     assert own.title in html and "Not ours" not in html
 
@@ -87,6 +88,6 @@ def test_the_queue_runs_a_constant_number_of_queries(cast, login, make_pin):
         make_pin()
     few = queries_to_render(client, "/app/approvals/")
     for _ in range(8):
-        pin_reject(pin=make_pin(), actor_user=cast.manager, reason="no")
+        pin_reject(pin=make_pin(), actor=Actor.for_user(cast.manager, make_pin().workspace), reason="no")
         make_pin()
     assert queries_to_render(client, "/app/approvals/") == few

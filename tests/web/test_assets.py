@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from publishing.access import Actor
 from publishing.models import Asset
 from publishing.services.assets import asset_upload
 from tests.media import make_jpeg, make_png
@@ -15,7 +16,7 @@ def upload(workspace, tmp_path, name="chair.png", actor=None):
     with path.open("rb") as handle:
         from django.core.files import File
 
-        return asset_upload(workspace=workspace, uploaded_file=File(handle, name=name), expected_kind="image", actor=actor)
+        return asset_upload(actor=Actor.for_user(actor, workspace) if actor else Actor.system(workspace, job="test"), uploaded_file=File(handle, name=name), expected_kind="image")
 
 
 def test_the_library_shows_uploads_with_their_measurements(cast, login, workspace, tmp_path):

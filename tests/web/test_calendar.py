@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
+from publishing.access import Actor
 from publishing.models import PinStatus, Schedule
 from publishing.services.schedules import schedule_create
 from tests.conftest import at_every_clock
@@ -18,7 +19,7 @@ YEAR = timezone.now().year + 1
 def schedule_at(cast, workspace, offline_account, offline_board):
     def create(run_at: datetime, title="Planned pin") -> Schedule:
         payload = {k: v for k, v in pin_payload(offline_account, offline_board, title=title).items() if k != "idempotency_key"}
-        return schedule_create(workspace=workspace, actor_user=cast.editor, data={**payload, "run_at": run_at})
+        return schedule_create(actor=Actor.for_user(cast.editor, workspace), data={**payload, "run_at": run_at})
 
     return create
 

@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from publishing.access import Actor
 from publishing.models import ApprovalState, Pin, PinStatus, PublishAttempt
 from publishing.services.pins import pin_approve, pin_reject
 from tests.web.helpers import bulk_pins
@@ -19,7 +20,7 @@ def test_the_detail_shows_the_attempt_history_in_the_workspace_zone(cast, login,
 
 
 def test_an_editor_sees_why_their_pin_was_rejected(cast, login, make_pin):
-    pin = pin_reject(pin=make_pin(), actor_user=cast.manager, reason="Logo is cut off")
+    pin = pin_reject(pin=make_pin(), actor=Actor.for_user(cast.manager, make_pin().workspace), reason="Logo is cut off")
     html = login(cast.editor).get(f"/app/pins/{pin.public_id}/").content.decode()
     assert "Rejected" in html and "Logo is cut off" in html and "Mona" in html
 
@@ -62,7 +63,7 @@ def test_an_editor_edits_a_queued_pin_with_inline_errors_first(cast, login, make
 
 
 def test_editing_a_rejected_pin_sends_it_back_for_approval(cast, login, make_pin, offline_board):
-    pin = pin_reject(pin=make_pin(), actor_user=cast.manager, reason="Typo")
+    pin = pin_reject(pin=make_pin(), actor=Actor.for_user(cast.manager, make_pin().workspace), reason="Typo")
     form = {"board_id": offline_board.pinterest_board_id, "title": "Fixed typo", "description": "", "link_url": "",
             "alt_text": ""}
     login(cast.editor).post(f"/app/pins/{pin.public_id}/edit", form)
@@ -71,7 +72,7 @@ def test_editing_a_rejected_pin_sends_it_back_for_approval(cast, login, make_pin
 
 
 def test_an_editor_editing_an_approved_pin_sends_it_back_for_approval(cast, login, make_pin, offline_board):
-    pin = pin_approve(pin=make_pin(), actor_user=cast.manager)
+    pin = pin_approve(pin=make_pin(), actor=Actor.for_user(cast.manager, make_pin().workspace))
     form = {"board_id": offline_board.pinterest_board_id, "title": "Changed after approval", "description": "",
             "link_url": "", "alt_text": ""}
     response = login(cast.editor).post(f"/app/pins/{pin.public_id}/edit", form, follow=True)
@@ -115,7 +116,7 @@ def test_a_pin_awaiting_approval_polls_slowly_and_its_controls_follow_its_status
     pin = make_pin()
     client = login(cast.manager)
     assert 'hx-trigger="every 5s"' in client.get(f"/app/pins/{pin.public_id}/").content.decode()
-    pin_reject(pin=pin, actor_user=cast.manager, reason="Blurry")
+    pin_reject(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), reason="Blurry")
     update = client.get(f"/app/pins/{pin.public_id}/", HTTP_HX_REQUEST="true").content.decode()
     assert "hx-trigger" not in update.split('id="pin-actions"')[0]  # settled: no more polling
     actions = update.split('<section id="pin-actions"')[1]

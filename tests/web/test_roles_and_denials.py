@@ -3,6 +3,7 @@ whose role lacks the permission get 403 (and see no control for it), anonymous v
 
 import pytest
 
+from publishing.access import Actor
 from publishing.models import ApiKey, Invitation, Membership, Schedule, Webhook
 from publishing.services.keys import api_key_create
 from publishing.services.schedules import schedule_create
@@ -22,12 +23,12 @@ def objects(cast, workspace, offline_account, offline_board, make_pin, settings)
     from django.utils import timezone
 
     pin = make_pin()
-    schedule = schedule_create(workspace=workspace, actor_user=cast.manager, data={
+    schedule = schedule_create(actor=Actor.for_user(cast.manager, workspace), data={
         **{k: v for k, v in pin_payload(offline_account, offline_board).items() if k != "idempotency_key"},
         "run_at": timezone.now() + timedelta(days=2)})
-    key = api_key_create(workspace=workspace, name="Worker").key
-    webhook = webhook_create(workspace=workspace, url="https://hooks.example.com/pins", secret="s" * 32)
-    invitation = invitation_create(team=cast.team, email="new@acme.test", role="editor")
+    key = api_key_create(actor=Actor.system(workspace, job="test"), name="Worker").key
+    webhook = webhook_create(actor=Actor.system(workspace, job="test"), url="https://hooks.example.com/pins", secret="s" * 32)
+    invitation = invitation_create(actor=Actor.system(workspace, job="test"), email="new@acme.test", role="editor")
     editor_membership = Membership.objects.get(team=cast.team, user=cast.editor)
     return {"pin": pin.public_id, "schedule": schedule.public_id, "key": key.public_id, "webhook": webhook.public_id,
             "invitation": invitation.public_id, "membership": editor_membership.public_id,

@@ -5,7 +5,8 @@ import re
 from django.core import mail
 from django.db import connection
 
-from publishing.models import AuditEvent, Invitation, Membership, Webhook
+from publishing.access import Actor
+from publishing.models import AuditEvent, Invitation, Membership, Webhook, Workspace
 from publishing.services.teams import invitation_create
 from tests.web.helpers import queries_to_render
 
@@ -66,7 +67,7 @@ def test_inviting_sends_an_email_that_joins_the_team(cast, login, client, django
 
 
 def test_a_logged_in_user_accepts_with_their_own_account(cast, client, django_user_model):
-    invitation_create(team=cast.team, email=cast.outsider.email, role="viewer")
+    invitation_create(actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()), email=cast.outsider.email, role="viewer")
     token = "known-token"
     from publishing.services.secrets import credential_hash
 
@@ -90,7 +91,7 @@ def test_inviting_a_member_twice_is_explained_inline(cast, login):
 
 
 def test_resending_and_revoking_an_invitation(cast, login, django_capture_on_commit_callbacks):
-    invitation = invitation_create(team=cast.team, email="omar@acme.test", role="viewer")
+    invitation = invitation_create(actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()), email="omar@acme.test", role="viewer")
     client = login(cast.admin)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/app/team/invitations/{invitation.public_id}/resend")
@@ -156,7 +157,7 @@ def test_pausing_and_deleting_a_webhook(cast, login, workspace, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     from publishing.services.webhooks import webhook_create
 
-    webhook = webhook_create(workspace=workspace, url="https://hooks.example.com/a", secret="s" * 32)
+    webhook = webhook_create(actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()), url="https://hooks.example.com/a", secret="s" * 32)
     client = login(cast.admin)
     assert "Paused" in client.post(f"/app/team/webhooks/{webhook.public_id}/toggle").content.decode()
     client.post(f"/app/team/webhooks/{webhook.public_id}/delete")

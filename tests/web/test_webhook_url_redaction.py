@@ -2,6 +2,7 @@
 
 import pytest
 
+from publishing.access import Actor
 from publishing.models import WebhookDelivery
 from publishing.services.webhooks import webhook_create
 
@@ -12,7 +13,7 @@ REDACTED = "https://hooks.example.com/pins/in…"
 @pytest.fixture
 def credentialed_webhook(workspace, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # no DNS here: the address check has its own tests
-    return webhook_create(workspace=workspace, url=SECRET_URL, secret="s" * 32,
+    return webhook_create(actor=Actor.system(workspace, job="test"), url=SECRET_URL, secret="s" * 32,
                           events=["pin.published", "pin.failed"])
 
 

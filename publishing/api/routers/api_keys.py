@@ -5,6 +5,7 @@ from uuid import UUID
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
+from publishing.access import Actor
 from publishing.api.schemas.common import responses
 from publishing.api.schemas.keys import (
     ApiKeyCreateIn,
@@ -13,20 +14,15 @@ from publishing.api.schemas.keys import (
     ApiKeyUpdateIn,
     api_key_out,
 )
-from publishing.api.security import ApiCaller, Need, caller
+from publishing.api.security import actor_of
 from publishing.models import ApiKey, PinterestAccount
-from publishing.permissions import Permission
 from publishing.services import keys as key_services
 from publishing.services.errors import ValidationError
 
 router = Router(tags=["api-keys"])
 
 
-def _admin(request, need: Need) -> ApiCaller:
-    return caller(request).require(need, Permission.MANAGE_API_KEYS)
-
-
-def _accounts(who: ApiCaller, ids: list[UUID] | None) -> list[PinterestAccount] | None:
+def _accounts(who: Actor, ids: list[UUID] | None) -> list[PinterestAccount] | None:
     if ids is None:
         return None
     accounts = list(PinterestAccount.objects.for_workspace(who.workspace).filter(public_id__in=ids))
@@ -37,29 +33,29 @@ def _accounts(who: ApiCaller, ids: list[UUID] | None) -> list[PinterestAccount] 
     return accounts
 
 
-def _key(who: ApiCaller, key_id: UUID) -> ApiKey:
+def _key(who: Actor, key_id: UUID) -> ApiKey:
     return get_object_or_404(ApiKey.objects.for_workspace(who.workspace).select_related("workspace", "created_by"),
                              public_id=key_id)
 
 
 @router.post("", response=responses({201: ApiKeyCreateOut}, 403))
 def create_api_key(request, data: ApiKeyCreateIn):
-    who = _admin(request, Need.WRITE)
-    issued = key_services.api_key_create(workspace=who.workspace, name=data.name, scopes=data.scopes,
-                                         accounts=_accounts(who, data.pinterest_account_ids), actor=who.user, actor_label=who.label)
+    who = actor_of(request)
+    issued = key_services.api_key_create(name=data.name, scopes=data.scopes,
+                                         accounts=_accounts(who, data.pinterest_account_ids), actor=who)
     return Status(201, {**api_key_out(issued.key), "api_key": issued.plaintext})
 
 
 @router.get("", response=responses({200: list[ApiKeyOut]}, 403))
 def list_api_keys(request):
-    who = _admin(request, Need.READ)
+    who = actor_of(request, "api_key.list")
     keys = ApiKey.objects.for_workspace(who.workspace).select_related("workspace", "created_by")
     return [api_key_out(key) for key in keys]
 
 
 @router.patch("/{key_id}", response=responses({200: ApiKeyOut}, 403, 404))
 def update_api_key(request, key_id: UUID, data: ApiKeyUpdateIn):
-    who = _admin(request, Need.WRITE)
+    who = actor_of(request)
     key = _key(who, key_id)
     changes = {}
     if data.name is not None:
@@ -68,12 +64,12 @@ def update_api_key(request, key_id: UUID, data: ApiKeyUpdateIn):
         changes["scopes"] = data.scopes
     if "pinterest_account_ids" in data.model_fields_set:
         changes["accounts"] = _accounts(who, data.pinterest_account_ids)
-    key = key_services.api_key_update(key=key, **changes, actor=who.user, actor_label=who.label)
+    key = key_services.api_key_update(key=key, **changes, actor=who)
     return api_key_out(_key(who, key_id))
 
 
 @router.delete("/{key_id}", response=responses({204: None}, 403, 404))
 def revoke_api_key(request, key_id: UUID):
-    who = _admin(request, Need.DESTRUCTIVE)
-    key_services.api_key_revoke(key=_key(who, key_id), actor=who.user, actor_label=who.label)
+    who = actor_of(request)
+    key_services.api_key_revoke(key=_key(who, key_id), actor=who)
     return Status(204, None)

@@ -16,21 +16,19 @@ from publishing.api.schemas.content import (
     BulkAssetDeleteOut,
     asset_out,
 )
-from publishing.api.security import ApiCaller, Need, caller
+from publishing.api.security import actor_of
 from publishing.asset_content import asset_content_response
 from publishing.models import Asset
-from publishing.permissions import Permission
 from publishing.services import assets as asset_services
 
 router = Router(tags=["assets"])
 
 
 def _upload(request, file: UploadedFile, kind: str):
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     # Django has already streamed the part to a temporary file (above FILE_UPLOAD_MAX_MEMORY_SIZE);
     # the service copies it to storage in chunks while measuring it.
-    asset = asset_services.asset_upload(workspace=who.workspace, uploaded_file=file, expected_kind=kind,
-                                        actor=who.user, actor_label=who.label)
+    asset = asset_services.asset_upload(uploaded_file=file, expected_kind=kind, actor=who)
     return Status(201, asset_out(asset_or_404(who, asset.public_id, with_references=True)))
 
 
@@ -46,7 +44,7 @@ def upload_video(request, file: File[UploadedFile]):
 
 @router.get("", response=responses({200: AssetListOut}, 403, 404))  # 404: workspace_id is not the key's project
 def list_assets(request, filters: Query[AssetFilters]):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     if filters.workspace_id and filters.workspace_id != who.workspace.public_id:
         raise ApiError("workspace_mismatch", "List the assets of your active project; switch projects first.", 404)
     assets = Asset.objects.for_workspace(who.workspace).listing(
@@ -61,7 +59,7 @@ def list_assets(request, filters: Query[AssetFilters]):
 
 @router.get("/{asset_id}", response=responses({200: AssetOut}, 403, 404))
 def get_asset(request, asset_id: UUID):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return asset_out(asset_or_404(who, asset_id, with_references=True))
 
 
@@ -78,7 +76,7 @@ def get_asset_content(request, asset_id: UUID, redirect: bool = False):
     Streamed by default, because the SDK does not follow redirects; ``redirect=true`` asks for a
     302 to a short-lived presigned link instead when media lives in a bucket (docs/api.md).
     """
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     response = asset_content_response(request, asset_or_404(who, asset_id), redirect=redirect)
     if response.status_code == 416:  # the API's error body, keeping the size the client needs
         refusal = error_response(request, 416, code="range_not_satisfiable",
@@ -88,16 +86,11 @@ def get_asset_content(request, asset_id: UUID, redirect: bool = False):
     return response
 
 
-def _deleter(request) -> ApiCaller:
-    return caller(request).require(Need.DESTRUCTIVE, Permission.DELETE_CONTENT)
-
-
 @router.delete("/{asset_id}", response=responses({200: AssetDeleteOut}, 403, 404))
 def delete_asset(request, asset_id: UUID, confirm: bool = False):
     """While pins or pending schedules use the asset nothing is deleted unless ``confirm=true``."""
-    who = _deleter(request)
-    outcome = asset_services.asset_delete(asset=asset_or_404(who, asset_id), confirm=confirm, actor=who.user,
-                                          actor_label=who.label)
+    who = actor_of(request)
+    outcome = asset_services.asset_delete(asset=asset_or_404(who, asset_id), confirm=confirm, actor=who)
     return {"deleted": outcome.deleted, "requires_confirmation": outcome.requires_confirmation,
             "referenced_pin_count": outcome.referenced_pin_count, "freed_bytes": outcome.freed_bytes}
 
@@ -112,16 +105,12 @@ def _bulk_item(outcome) -> dict:
 
 @router.delete("", response=responses({200: BulkAssetDeleteOut}, 403))
 def bulk_delete_assets(request, data: BulkAssetDeleteIn):
-    who = _deleter(request)
-    # Scoped to the caller's workspace: ids of other workspaces come back as not_found.
-    ids = set(Asset.objects.for_workspace(who.workspace).filter(public_id__in=data.asset_ids)
-              .values_list("public_id", flat=True))
-    outcome = asset_services.assets_delete_bulk(team=who.team, asset_ids=[i for i in data.asset_ids if i in ids],
-                                                confirm=data.confirm, actor=who.user, actor_label=who.label)
+    outcome = asset_services.assets_delete_bulk(asset_ids=data.asset_ids, confirm=data.confirm,
+                                                actor=actor_of(request))
     return {
         "deleted": [o.asset.public_id for o in outcome.deleted],
         "requires_confirmation": [o.asset.public_id for o in outcome.requires_confirmation],
-        "not_found": [i for i in dict.fromkeys(data.asset_ids) if i not in ids] + outcome.not_found,
+        "not_found": outcome.not_found,
         "total_freed_bytes": outcome.total_freed_bytes,
         "deleted_items": [_bulk_item(o) for o in outcome.deleted],
         "requires_confirmation_items": [_bulk_item(o) for o in outcome.requires_confirmation],

@@ -17,9 +17,8 @@ from publishing.api.schemas.identity import (
     ResetPasswordIn,
     session_out,
 )
-from publishing.api.security import ApiCaller, Need, caller
+from publishing.api.security import ApiCaller, caller
 from publishing.models import Membership, Workspace
-from publishing.permissions import Permission
 from publishing.services import auth as auth_services
 from publishing.services import teams as team_services
 from publishing.services.errors import ValidationError
@@ -107,8 +106,7 @@ def update_profile(request, data: ProfileUpdateIn):
     if unsupported:
         raise ValidationError("field_not_supported", next(iter(unsupported.values())), fields=unsupported)
     if data.workspace_name is not None:
-        who.require(Need.WRITE, Permission.MANAGE_MEMBERS)
-        team_services.workspace_rename(workspace=who.workspace, name=data.workspace_name, actor=user)
+        team_services.workspace_rename(name=data.workspace_name, actor=who.actor)
     if data.full_name is not None:
         team_services.user_update_profile(user=user, full_name=data.full_name)
     return _profile(who)

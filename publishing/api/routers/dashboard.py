@@ -10,9 +10,10 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from publishing.access import Actor
 from publishing.api.lookups import account_or_404
 from publishing.api.schemas.common import FilterMoment, InSchema, responses
-from publishing.api.security import ApiCaller, Need, caller
+from publishing.api.security import actor_of
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
 from publishing.services.errors import ValidationError
 from publishing.services.pacing import pacing_meter
@@ -103,7 +104,7 @@ class RateMeterOut(Schema):
     global_: MeterNodeOut = Field(..., alias="global")
 
 
-def _zone(name: str | None, who: ApiCaller) -> zoneinfo.ZoneInfo:
+def _zone(name: str | None, who: Actor) -> zoneinfo.ZoneInfo:
     if not name:
         return who.workspace.zone
     try:
@@ -163,7 +164,7 @@ def _series(pins, start: datetime, end: datetime, zone, hourly: bool) -> list[di
 
 @router.get("/summary", response=responses({200: SummaryOut}, 403, 404))
 def summary(request, filters: Query[SummaryFilters]):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     zone = _zone(filters.tz, who)
     end = _within_bounds(_aware(filters.end, zone), "end") if filters.end else timezone.now()
     start = _within_bounds(_aware(filters.start, zone), "start") if filters.start else end - DEFAULT_RANGE
@@ -205,5 +206,5 @@ def summary(request, filters: Query[SummaryFilters]):
 @rate_meter_router.get("", response=responses({200: RateMeterOut}, 403, 404), by_alias=True)
 def rate_meter(request, account_id: UUID):
     """The publishing token buckets now: the account's and the server's (``global``)."""
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return pacing_meter(account=account_or_404(who, account_id))

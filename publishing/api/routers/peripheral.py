@@ -14,11 +14,12 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from publishing.access import Actor
 from publishing.api.errors import ApiError
 from publishing.api.lookups import pin_or_404
 from publishing.api.schemas.common import FilterMoment, InSchema, responses
 from publishing.api.schemas.content import AnalyticsFilters
-from publishing.api.security import ApiCaller, Need, caller
+from publishing.api.security import actor_of
 from publishing.models import AuditEvent, ImportJob, Pin, PinterestAccount, Schedule
 from publishing.services.errors import ValidationError
 
@@ -87,7 +88,7 @@ def billing_status(request):
     """Unlimited (0 means no limit); the official MCP server reads ``plan`` from here."""
     from publishing.services.assets import asset_storage_usage
 
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     usage = asset_storage_usage(team=who.team)
     return {"plan": "enterprise", "billing_provider": "self_hosted", "billing_status": "active",
             "quota_calls_monthly": 0, "calls_used": 0, "pinterest_accounts_limit": 0, "uploaded_media_assets": True,
@@ -97,7 +98,7 @@ def billing_status(request):
 
 @billing_router.get("/pricing", response=responses({200: PricingOut}))
 def billing_pricing(request):
-    caller(request).require(Need.READ)
+    actor_of(request, "workspace.read")
     free = {"unit_amount": 0, "currency": "usd", "amount_display": "$0"}
     return {"source": "self_hosted", "refreshed_at": timezone.now(), "plans": [{
         "plan": "enterprise", "name": "Self-hosted", "subtitle": SELF_HOSTED,
@@ -109,13 +110,13 @@ def billing_pricing(request):
 
 @billing_router.post("/checkout", response=responses({200: dict}, 404))
 def billing_checkout(request):
-    caller(request).require(Need.READ)
+    actor_of(request, "workspace.read")
     not_available(SELF_HOSTED)
 
 
 @billing_router.post("/portal", response=responses({200: dict}, 404))
 def billing_portal(request):
-    caller(request).require(Need.READ)
+    actor_of(request, "workspace.read")
     not_available(SELF_HOSTED)
 
 
@@ -146,13 +147,13 @@ def _mcp_quota() -> dict:
 @mcp_router.get("/quota", response=responses({200: McpQuotaOut}, 403))
 def mcp_quota(request):
     """No MCP quota on a self-hosted server (``requests_limit`` 0 = unlimited)."""
-    caller(request).require(Need.READ)
+    actor_of(request, "workspace.read")
     return _mcp_quota()
 
 
 @mcp_router.post("/track", response=responses({200: McpQuotaOut}, 403))
 def mcp_track(request):
-    caller(request).require(Need.READ)
+    actor_of(request, "workspace.read")
     return _mcp_quota()
 
 
@@ -161,13 +162,13 @@ def mcp_track(request):
 
 @email_router.get("/preferences", response=responses({200: dict}, 404))
 def email_preferences(request):
-    caller(request).require(Need.READ)
+    actor_of(request, "workspace.read")
     not_available("Pinboard sends only invitation and password emails, which cannot be turned off.")
 
 
 @email_router.patch("/preferences", response=responses({200: dict}, 404))
 def update_email_preferences(request):
-    caller(request).require(Need.READ)
+    actor_of(request, "workspace.read")
     not_available("Pinboard sends only invitation and password emails, which cannot be turned off.")
 
 
@@ -250,10 +251,11 @@ def _with_status(events, status: str):
 
 
 def _actor_type(event: AuditEvent) -> str:
+    """From the stored columns: the acting key, else the acting user, else the system."""
+    if event.actor_key_id:
+        return "api_key"
     if event.actor_user_id:
         return "user"
-    if "key" in event.actor_label.lower():
-        return "api_key"
     return "system"
 
 
@@ -285,11 +287,11 @@ def _hex_id(expression):
     return Replace(Cast(expression, CharField()), Value("-"), Value(""))
 
 
-def _within_allow_list(who: ApiCaller, events):
+def _within_allow_list(who: Actor, events):
     """A key limited to some accounts sees only the events about its accounts, their pins and
     schedules, and the imports it made: the rest (other accounts' pin titles, members, keys,
     webhooks) is outside what it may read."""
-    allowed = who.allowed_account_ids()
+    allowed = who.allowed_account_ids
     if allowed is None:
         return events
 
@@ -310,7 +312,7 @@ def _within_allow_list(who: ApiCaller, events):
 @activity_router.get("", response=responses({200: ActivityListOut}, 403))
 def list_activity(request, filters: Query[ActivityFilters]):
     """The team's audit trail for the active workspace, newest first, with an opaque cursor."""
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     events = AuditEvent.objects.for_team(who.team).filter(Q(workspace=who.workspace) | Q(workspace__isnull=True))
     events = _within_allow_list(who, events)
     if filters.action:
@@ -357,7 +359,7 @@ class AnalyticsOut(Schema):
     removed_from_pinterest_at: datetime | None = None
 
 
-def simulated_analytics(who: ApiCaller, filters: AnalyticsFilters, *, account: PinterestAccount, pin=None) -> dict:
+def simulated_analytics(who: Actor, filters: AnalyticsFilters, *, account: PinterestAccount, pin=None) -> dict:
     """Sandbox workspaces get zeroed ``simulated`` figures; production ones a clear refusal."""
     if not who.workspace.is_sandbox:
         not_available("Pinboard does not collect Pinterest analytics; see them in Pinterest's own analytics.")
@@ -384,6 +386,6 @@ def simulated_analytics(who: ApiCaller, filters: AnalyticsFilters, *, account: P
 
 @analytics_router.get("/{pin_id}/analytics", response=responses({200: AnalyticsOut}, 403, 404))
 def pin_analytics(request, pin_id: UUID, filters: Query[AnalyticsFilters]):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     pin = pin_or_404(who, pin_id)
     return simulated_analytics(who, filters, account=pin.account, pin=pin)

@@ -6,8 +6,8 @@ from django.db.models import F, Q
 from django.http import HttpResponse
 from ninja import Body, File, Query, Router, Status, UploadedFile
 
+from publishing.access import Actor
 from publishing.api.lookups import (
-    bulk_within_allow_list,
     check_named_account,
     import_or_404,
     imports_for,
@@ -33,7 +33,7 @@ from publishing.api.schemas.content import (
     job_out,
     pin_out,
 )
-from publishing.api.security import ApiCaller, Need, caller
+from publishing.api.security import actor_of
 from publishing.models import ImportJob, Pin
 from publishing.services import imports as import_services
 from publishing.services import pins as pin_services
@@ -58,25 +58,25 @@ PIN_SORTS = {
 def create_pin(request, data: PinCreateIn):
     """Queue a pin for publishing. A repeated ``idempotency_key`` with the same payload returns the
     existing pin (and publishes nothing again); with another payload it is a 409."""
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     check_named_account(who, data.account_id)
-    pin = pin_services.pin_create(workspace=who.workspace, source=Pin.Source.API, data=data.payload(), **who.actors)
+    pin = pin_services.pin_create(source=Pin.Source.API, data=data.payload(), actor=who)
     return Status(201, pin_out(pin_or_404(who, pin.public_id)))
 
 
 @router.post("/validate", response=responses({200: PinValidationOut}, 403))
 def validate_pin(request, data: PinCreateIn):
     """Every check create makes, reported instead of raised; nothing is stored or published."""
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     check_named_account(who, data.account_id)
-    return pin_services.pin_validate(workspace=who.workspace, actor_key=who.api_key, data=data.payload())
+    return pin_services.pin_validate(actor=who, data=data.payload())
 
 
 @router.post("/batch", response=responses({200: PinBatchOut}, 403))
 def create_pin_batch(request, data: PinBatchIn):
     """Up to 100 pins, each created (or refused) on its own."""
-    who = caller(request).require(Need.WRITE)
-    outcome = pin_services.pin_batch_create(workspace=who.workspace, items=data.pins, **who.actors)
+    who = actor_of(request)
+    outcome = pin_services.pin_batch_create(items=data.pins, actor=who)
     for result in outcome["results"]:
         if result["pin"] is not None:
             result["pin"] = pin_out(result["pin"])
@@ -84,7 +84,7 @@ def create_pin_batch(request, data: PinBatchIn):
     return outcome
 
 
-def filtered_pins(who: ApiCaller, filters: PinFilters):
+def filtered_pins(who: Actor, filters: PinFilters):
     pins = within_named_account(who, Pin.objects.for_workspace(who.workspace).select_related("workspace"),
                                 filters.account_id)
     if filters.board_id:
@@ -110,7 +110,7 @@ def filtered_pins(who: ApiCaller, filters: PinFilters):
 @router.get("", response=responses({200: list[PinOut]}, 403),
             openapi_extra=total_count_header("Pins"))
 def list_pins(request, response: HttpResponse, filters: Query[PinFilters]):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     pins = filtered_pins(who, filters)
     response["X-Total-Count"] = str(pins.count())
     return [pin_out(pin) for pin in pins[filters.offset:filters.offset + filters.limit]]
@@ -118,39 +118,37 @@ def list_pins(request, response: HttpResponse, filters: Query[PinFilters]):
 
 @router.post("/bulk-delete", response=responses({200: BulkOut}, 403))
 def bulk_delete_pins(request, data: IdsIn):
-    who = caller(request).require(Need.DESTRUCTIVE)
-    return bulk_within_allow_list(who, Pin, data.ids, lambda ids: pin_services.pin_bulk_delete(
-        workspace=who.workspace, pin_ids=ids, **who.actors))
+    who = actor_of(request)
+    return pin_services.pin_bulk_delete(pin_ids=data.ids, actor=who)
 
 
 @router.post("/bulk-retry", response=responses({200: BulkOut}, 403))
 def bulk_retry_pins(request, data: IdsIn):
-    who = caller(request).require(Need.WRITE)
-    return bulk_within_allow_list(who, Pin, data.ids, lambda ids: pin_services.pin_bulk_retry(
-        workspace=who.workspace, pin_ids=ids, **who.actors))
+    who = actor_of(request)
+    return pin_services.pin_bulk_retry(pin_ids=data.ids, actor=who)
 
 
 @router.post("/imports/json", response=responses({202: ImportJobOut}, 403))
 def import_pins_json(request, rows: Body[ImportRows]):
     """A bare JSON array of pins (each may carry ``run_at`` to become a schedule), processed by a job."""
-    who = caller(request).require(Need.WRITE)
-    job = import_services.pin_import_create(workspace=who.workspace, source_type="json", rows=rows, **who.actors)
+    who = actor_of(request)
+    job = import_services.pin_import_create(source_type="json", rows=rows, actor=who)
     return Status(202, import_job_out(_import(who, job.public_id)))
 
 
 @router.post("/imports/csv", response=responses({202: ImportJobOut}, 403))
 def import_pins_csv(request, file: File[UploadedFile]):
     """A CSV with a header line (account_id, board_id, title, image_url, idempotency_key, run_at, ...)."""
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     rows = import_services.pin_import_rows_from_csv(file)
-    job = import_services.pin_import_create(workspace=who.workspace, source_type="csv", rows=rows,
-                                            source_filename=file.name or "", **who.actors)
+    job = import_services.pin_import_create(source_type="csv", rows=rows,
+                                            source_filename=file.name or "", actor=who)
     return Status(202, import_job_out(_import(who, job.public_id)))
 
 
 @router.get("/imports", response=responses({200: list[ImportJobOut]}, 403))
 def list_imports(request, filters: Query[ImportFilters]):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     jobs = imports_for(who)
     if filters.status:
         jobs = jobs.filter(status=filters.status)
@@ -161,35 +159,36 @@ def list_imports(request, filters: Query[ImportFilters]):
 
 @router.get("/imports/{job_id}", response=responses({200: ImportJobOut}, 403, 404))
 def get_import(request, job_id: UUID):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return import_job_out(_import(who, job_id))
 
 
-def _import(who: ApiCaller, job_id: UUID) -> ImportJob:
+def _import(who: Actor, job_id: UUID) -> ImportJob:
     return import_or_404(who, job_id)
 
 
 @router.get("/{pin_id}", response=responses({200: PinOut}, 403, 404))
 def get_pin(request, pin_id: UUID):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return pin_out(pin_or_404(who, pin_id))
 
 
 @router.patch("/{pin_id}", response=responses({200: PinOut}, 403, 404, 409))
 def update_pin(request, pin_id: UUID, data: PinUpdateIn):
-    """Edit a pin that has not published; a published pin is a 409 ``pin_already_published``."""
-    who = caller(request).require(Need.WRITE)
-    pin = pin_services.pin_update(pin=pin_or_404(who, pin_id), data=data.model_dump(exclude_unset=True),
-                                  **who.actors)
+    """Edit a pin that has not published (a rejected one goes back to approval); a published pin
+    is a 409 ``pin_already_published``."""
+    who = actor_of(request)
+    pin = pin_services.pin_edit(pin=pin_or_404(who, pin_id), data=data.model_dump(exclude_unset=True),
+                                  actor=who)
     return pin_out(pin_or_404(who, pin.public_id))
 
 
 @router.delete("/{pin_id}", response=responses({200: PinDeleteOut, 204: None}, 403, 404, 409))
 def delete_pin(request, pin_id: UUID, delete_from_pinterest: bool = False):
     """Delete the record (204); with ``delete_from_pinterest=true`` remove it on Pinterest too (200)."""
-    who = caller(request).require(Need.DESTRUCTIVE)
+    who = actor_of(request)
     outcome = pin_services.pin_delete(pin=pin_or_404(who, pin_id), delete_from_pinterest=delete_from_pinterest,
-                                      **who.actors)
+                                      actor=who)
     if not delete_from_pinterest:
         return Status(204, None)
     return Status(200, outcome)
@@ -198,19 +197,19 @@ def delete_pin(request, pin_id: UUID, delete_from_pinterest: bool = False):
 @router.post("/{pin_id}/retry", response=responses({200: PinOut}, 403, 404, 409))
 def retry_pin(request, pin_id: UUID, data: PinRetryIn | None = None):
     """Queue a failed pin again, optionally to another board or account."""
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     if data is not None:
         check_named_account(who, data.account_id)
     pin = pin_services.pin_retry(pin=pin_or_404(who, pin_id), board_id=data.board_id if data else None,
                                  account_id=str(data.account_id) if data and data.account_id else None,
-                                 **who.actors)
+                                 actor=who)
     return pin_out(pin_or_404(who, pin.public_id))
 
 
 @jobs_router.get("/{job_id}", response=responses({200: JobStatusOut}, 403, 404))
 def get_job(request, job_id: UUID):
     """A publish job's status; a job's id is its pin's id."""
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     try:
         return job_out(pin_or_404(who, job_id))
     except NotFound:

@@ -22,9 +22,8 @@ from publishing.api.schemas.content import (
     account_out,
     board_out,
 )
-from publishing.api.security import Need, NotAuthenticated, caller, resolve_caller
+from publishing.api.security import NotAuthenticated, actor_of, resolve_caller
 from publishing.models import Board, PinterestAccount
-from publishing.permissions import Permission
 from publishing.services import accounts as account_services
 from publishing.services.errors import DomainError
 
@@ -41,8 +40,7 @@ def api_redirect_uri() -> str:
 @router.get("/oauth/start", response=responses({200: OAuthStartOut}, 403))
 def start_oauth(request):
     """The Pinterest page to send the user to; Pinterest then redirects to /oauth/callback."""
-    who = caller(request).require(Need.WRITE, Permission.MANAGE_INTEGRATIONS)
-    url = account_services.account_oauth_start(workspace=who.workspace, user=who.user, api_key=who.api_key,
+    url = account_services.account_oauth_start(actor=actor_of(request),
                                                redirect_uri=api_redirect_uri())
     return {"authorization_url": url}
 
@@ -64,7 +62,7 @@ def oauth_callback(request, code: SafeStr, state: SafeStr):
 
 @router.get("/accounts", response=responses({200: list[PinterestAccountOut]}, 403))
 def list_accounts(request):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     accounts = who.filter_accounts(PinterestAccount.objects.for_workspace(who.workspace).select_related("workspace"))
     return [account_out(account) for account in accounts]
 
@@ -72,9 +70,8 @@ def list_accounts(request):
 @router.delete("/accounts/{account_id}", response=responses({204: None}, 403, 404))
 def revoke_account(request, account_id: UUID):
     """Disconnect the account here (its tokens are erased, its pending schedules canceled)."""
-    who = caller(request).require(Need.DESTRUCTIVE, Permission.MANAGE_INTEGRATIONS)
-    account_services.account_disconnect(account=account_or_404(who, account_id), actor=who.user,
-                                        actor_label=who.label)
+    who = actor_of(request)
+    account_services.account_disconnect(account=account_or_404(who, account_id), actor=who)
     return Status(204, None)
 
 
@@ -93,7 +90,7 @@ def _boards(account: PinterestAccount, *, fresh: bool) -> tuple[list[Board], str
 
 @router.get("/boards", response=responses({200: list[BoardOut]}, 403, 404, 409))
 def list_boards(request, account_id: UUID):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     boards, _ = _boards(account_or_404(who, account_id), fresh=False)
     return [board_out(board) for board in boards]
 
@@ -101,7 +98,7 @@ def list_boards(request, account_id: UUID):
 @router.get("/boards/{board_id}/access", response=responses({200: BoardAccessOut}, 403, 404))
 def check_board_access(request, board_id: BoardId, account_id: UUID, fresh: bool = False):
     """Whether the account can publish to the board, and why not. A bad board never raises."""
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     account = account_or_404(who, account_id)
     now = timezone.now()
     health = {"status": account.health_status, "message": account.health_message or None,
@@ -127,39 +124,38 @@ def check_board_access(request, board_id: BoardId, account_id: UUID, fresh: bool
 
 @router.post("/boards", response=responses({201: BoardOut}, 403, 404, 409))
 def create_board(request, data: BoardCreateIn):
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     board = account_services.board_create(account=account_or_404(who, data.account_id), name=data.name,
                                           description=data.description,
                                           privacy=data.privacy.upper() if data.privacy else None,
-                                          actor=who.user, actor_label=who.label)
+                                          actor=who)
     return Status(201, board_out(board))
 
 
 @router.patch("/boards/{board_id}", response=responses({200: BoardOut}, 403, 404, 409))
 def update_board(request, board_id: BoardId, data: BoardUpdateIn):
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     board = account_services.board_update(account=account_or_404(who, data.account_id), board_id=board_id,
                                           name=data.name, description=data.description,
                                           privacy=data.privacy.upper() if data.privacy else None,
-                                          actor=who.user, actor_label=who.label)
+                                          actor=who)
     return board_out(board)
 
 
 @router.delete("/boards/{board_id}", response=responses({204: None}, 403, 404))
 def delete_board(request, board_id: BoardId, account_id: UUID):
-    who = caller(request).require(Need.DESTRUCTIVE)
-    account_services.board_delete(account=account_or_404(who, account_id), board_id=board_id, actor=who.user,
-                                  actor_label=who.label)
+    who = actor_of(request)
+    account_services.board_delete(account=account_or_404(who, account_id), board_id=board_id, actor=who)
     return Status(204, None)
 
 
 @router.get("/accounts/{account_id}/analytics", response=responses({200: AnalyticsOut}, 403, 404))
 def account_analytics(request, account_id: UUID, filters: Query[AnalyticsFilters]):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return simulated_analytics(who, filters, account=account_or_404(who, account_id))
 
 
 @router.get("/terms/related", response=responses({200: dict}, 403, 404))
 def related_terms(request, account_id: UUID):
-    caller(request).require(Need.READ)
+    actor_of(request, "workspace.read")
     not_available("Related terms need Pinterest's terms API, which Pinboard does not use.")

@@ -11,9 +11,8 @@ from publishing.api.schemas.identity import (
     SandboxCreateIn,
     projects_context_out,
 )
-from publishing.api.security import Need, caller
+from publishing.api.security import actor_of, caller
 from publishing.models import Workspace
-from publishing.permissions import Permission
 from publishing.services import auth as auth_services
 from publishing.services import teams as team_services
 from publishing.services.errors import PermissionDenied
@@ -23,14 +22,15 @@ router = Router(tags=["projects"])
 
 @router.get("", response=responses({200: ProjectsContextOut}, 403))
 def list_projects(request):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return projects_context_out(who.workspace)
 
 
 @router.post("/switch", response=responses({200: ProjectSwitchOut}, 403, 404))
 def switch_project(request, data: ProjectSwitchIn):
     """A new bearer token for another workspace of the team; replace the old one with it."""
-    who = caller(request).require(Need.READ)
+    actor_of(request, "workspace.read")
+    who = caller(request)
     user = who.require_user()
     workspace = get_object_or_404(Workspace.objects.for_team(who.team).select_related("team"),
                                   public_id=data.project_id)
@@ -42,20 +42,19 @@ def switch_project(request, data: ProjectSwitchIn):
 @router.post("/sandbox", response=responses({200: ProjectsContextOut, 201: ProjectsContextOut}, 403))
 def create_sandbox(request, data: SandboxCreateIn | None = None):
     """Idempotent: when the team already has a sandbox, the current context comes back."""
-    who = caller(request).require(Need.WRITE, Permission.MANAGE_INTEGRATIONS)
-    _, created = team_services.workspace_sandbox_ensure(team=who.team, name=data.name if data else None,
-                                                        actor=who.user)
+    who = actor_of(request)
+    _, created = team_services.workspace_sandbox_ensure(name=data.name if data else None, actor=who)
     return Status(201 if created else 200, projects_context_out(who.workspace))
 
 
 @router.post("/sandbox/reset", response=responses({200: ProjectsContextOut}, 403, 409))
 def reset_sandbox(request):
     """Clear the sandbox's pins, schedules and assets (keeps accounts, keys and webhooks)."""
-    who = caller(request).require(Need.DESTRUCTIVE)
+    who = actor_of(request)
     sandbox = Workspace.objects.for_team(who.team).filter(environment=Workspace.Environment.SANDBOX).first()
     if sandbox is None:
-        sandbox, _ = team_services.workspace_sandbox_ensure(team=who.team, actor=who.user)
+        sandbox, _ = team_services.workspace_sandbox_ensure(actor=who)
     if who.api_key is not None and who.api_key.workspace_id != sandbox.pk:
         raise PermissionDenied("workspace_not_permitted", "This API key belongs to another workspace than the sandbox.")
-    team_services.workspace_sandbox_reset(workspace=sandbox, actor=who.user, actor_label=who.label)
+    team_services.workspace_sandbox_reset(workspace=sandbox, actor=who)
     return projects_context_out(who.workspace)

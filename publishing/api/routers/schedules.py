@@ -7,8 +7,8 @@ from django.db.models.fields.json import KeyTextTransform
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
+from publishing.access import Actor
 from publishing.api.lookups import (
-    bulk_within_allow_list,
     check_named_account,
     schedule_or_404,
     within_named_account,
@@ -22,7 +22,7 @@ from publishing.api.schemas.content import (
     ScheduleUpdateIn,
     schedule_out,
 )
-from publishing.api.security import ApiCaller, Need, caller
+from publishing.api.security import actor_of
 from publishing.models import Schedule
 from publishing.services import schedules as schedule_services
 
@@ -40,27 +40,27 @@ SCHEDULE_SORTS = {
 }
 
 
-def _out(who: ApiCaller, schedule_id: UUID) -> dict:
+def _out(who: Actor, schedule_id: UUID) -> dict:
     return schedule_out(schedule_or_404(who, schedule_id))
 
 
 @router.post("", response=responses({201: ScheduleOut}, 403, 404))
 def create_schedule(request, data: ScheduleCreateIn):
     """Publish a pin at ``run_at`` (with a UTC offset). Repeats create more schedules."""
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     check_named_account(who, data.account_id)
-    schedule = schedule_services.schedule_create(workspace=who.workspace, data=data.payload(), **who.actors)
+    schedule = schedule_services.schedule_create(data=data.payload(), actor=who)
     return Status(201, _out(who, schedule.public_id))
 
 
 @router.post("/validate", response=responses({200: PinValidationOut}, 403))
 def validate_schedule(request, data: ScheduleCreateIn):
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     check_named_account(who, data.account_id)
-    return schedule_services.schedule_validate(workspace=who.workspace, actor_key=who.api_key, data=data.payload())
+    return schedule_services.schedule_validate(actor=who, data=data.payload())
 
 
-def filtered_schedules(who: ApiCaller, filters: ScheduleFilters):
+def filtered_schedules(who: Actor, filters: ScheduleFilters):
     schedules = within_named_account(
         who, Schedule.objects.for_workspace(who.workspace).select_related("workspace"), filters.account_id)
     schedules = schedules.annotate(_title=KeyTextTransform("title", "payload"),
@@ -83,64 +83,62 @@ def filtered_schedules(who: ApiCaller, filters: ScheduleFilters):
 @router.get("", response=responses({200: list[ScheduleOut]}, 403),
             openapi_extra=total_count_header("Schedules"))
 def list_schedules(request, response: HttpResponse, filters: Query[ScheduleFilters]):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     schedules = filtered_schedules(who, filters)
     response["X-Total-Count"] = str(schedules.count())
     return [schedule_out(s) for s in schedules[filters.offset:filters.offset + filters.limit]]
 
 
-def _bulk(request, data: IdsIn, action: str, need: Need):
-    who = caller(request).require(need)
-    return bulk_within_allow_list(who, Schedule, data.ids, lambda ids: schedule_services.schedule_bulk(
-        workspace=who.workspace, schedule_ids=ids, action=action, **who.actors))
+def _bulk(request, data: IdsIn, action: str):
+    return schedule_services.schedule_bulk(schedule_ids=data.ids, action=action, actor=actor_of(request))
 
 
 @router.post("/bulk-cancel", response=responses({200: BulkOut}, 403))
 def bulk_cancel_schedules(request, data: IdsIn):
-    return _bulk(request, data, "cancel", Need.WRITE)
+    return _bulk(request, data, "cancel")
 
 
 @router.post("/bulk-retry", response=responses({200: BulkOut}, 403))
 def bulk_retry_schedules(request, data: IdsIn):
-    return _bulk(request, data, "retry", Need.WRITE)
+    return _bulk(request, data, "retry")
 
 
 @router.post("/bulk-delete", response=responses({200: BulkOut}, 403))
 def bulk_delete_schedules(request, data: IdsIn):
-    return _bulk(request, data, "delete", Need.DESTRUCTIVE)
+    return _bulk(request, data, "delete")
 
 
 @router.get("/{schedule_id}", response=responses({200: ScheduleOut}, 403, 404))
 def get_schedule(request, schedule_id: UUID):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return _out(who, schedule_id)
 
 
 @router.patch("/{schedule_id}", response=responses({200: ScheduleOut}, 403, 404, 409))
 def update_schedule(request, schedule_id: UUID, data: ScheduleUpdateIn):
     """Edit a schedule that has not started; after that it is a 409 ``schedule_not_editable``."""
-    who = caller(request).require(Need.WRITE)
+    who = actor_of(request)
     schedule_services.schedule_update(schedule=schedule_or_404(who, schedule_id),
-                                      data=data.model_dump(mode="json", exclude_unset=True), **who.actors)
+                                      data=data.model_dump(mode="json", exclude_unset=True), actor=who)
     return _out(who, schedule_id)
 
 
 @router.post("/{schedule_id}/cancel", response=responses({200: ScheduleOut}, 400, 403, 404))
 def cancel_schedule(request, schedule_id: UUID):
-    who = caller(request).require(Need.WRITE)
-    schedule_services.schedule_cancel(schedule=schedule_or_404(who, schedule_id), **who.actors)
+    who = actor_of(request)
+    schedule_services.schedule_cancel(schedule=schedule_or_404(who, schedule_id), actor=who)
     return _out(who, schedule_id)
 
 
 @router.post("/{schedule_id}/retry", response=responses({200: ScheduleOut}, 400, 403, 404))
 def retry_schedule(request, schedule_id: UUID):
-    who = caller(request).require(Need.WRITE)
-    schedule_services.schedule_retry(schedule=schedule_or_404(who, schedule_id), **who.actors)
+    who = actor_of(request)
+    schedule_services.schedule_retry(schedule=schedule_or_404(who, schedule_id), actor=who)
     return _out(who, schedule_id)
 
 
 @router.delete("/{schedule_id}", response=responses({204: None}, 400, 403, 404))
 def delete_schedule(request, schedule_id: UUID):
-    who = caller(request).require(Need.DESTRUCTIVE)
-    schedule_services.schedule_delete(schedule=schedule_or_404(who, schedule_id), **who.actors)
+    who = actor_of(request)
+    schedule_services.schedule_delete(schedule=schedule_or_404(who, schedule_id), actor=who)
     return Status(204, None)

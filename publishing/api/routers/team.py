@@ -19,9 +19,8 @@ from publishing.api.schemas.identity import (
     RoleIn,
     user_out,
 )
-from publishing.api.security import Need, caller, resolve_caller
+from publishing.api.security import actor_of, resolve_caller
 from publishing.models import Invitation, Membership, Workspace
-from publishing.permissions import Permission
 from publishing.services import teams as team_services
 
 router = Router(tags=["team"])
@@ -58,46 +57,39 @@ def _invitation(who, invitation_id: UUID) -> Invitation:
                              public_id=invitation_id)
 
 
-def _admin(request, need: Need):
-    who = caller(request).require(need, Permission.MANAGE_MEMBERS)
-    who.require_user()
-    return who
-
-
 @router.get("/members", response=responses({200: MembersOut}, 403))
 def list_members(request):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return {"items": [member_out(m) for m in Membership.objects.for_team(who.team).select_related("team")]}
 
 
 @router.patch("/members/{member_id}", response=responses({200: MemberOut}, 403, 404, 409))
 def update_member(request, member_id: UUID, data: RoleIn):
-    who = _admin(request, Need.WRITE)
+    who = actor_of(request)
     membership = team_services.membership_update_role(membership=_member(who, member_id), role=data.role,
-                                                      actor=who.user)
+                                                      actor=who)
     return member_out(_member(who, membership.public_id))
 
 
 @router.delete("/members/{member_id}", response=responses({200: MessageOut}, 403, 404, 409))
 def remove_member(request, member_id: UUID):
-    who = _admin(request, Need.DESTRUCTIVE)
+    who = actor_of(request)
     membership = _member(who, member_id)
-    team_services.membership_remove(membership=membership, actor=who.user)
+    team_services.membership_remove(membership=membership, actor=who)
     return {"message": f"{membership.user.email} was removed from {who.team.name}."}
 
 
 @router.get("/invitations", response=responses({200: InvitationsOut}, 403))
 def list_invitations(request):
-    who = _admin(request, Need.READ)
+    who = actor_of(request, "invitation.list")
     invitations = Invitation.objects.filter(team=who.team).select_related("team", "invited_by")
     return {"items": [invitation_out(i) for i in invitations]}
 
 
 @router.post("/invitations", response=responses({201: InvitationOut}, 403, 409))
 def create_invitation(request, data: InvitationCreateIn):
-    who = _admin(request, Need.WRITE)
-    invitation = team_services.invitation_create(team=who.team, email=data.email, role=data.role,
-                                                 invited_by=who.user)
+    who = actor_of(request)
+    invitation = team_services.invitation_create(email=data.email, role=data.role, actor=who)
     return Status(201, invitation_out(invitation))
 
 
@@ -128,13 +120,13 @@ def _has_credentials(request) -> bool:
 
 @router.post("/invitations/{invitation_id}/resend", response=responses({200: InvitationOut}, 403, 404, 409))
 def resend_invitation(request, invitation_id: UUID):
-    who = _admin(request, Need.WRITE)
+    who = actor_of(request)
     return invitation_out(team_services.invitation_resend(invitation=_invitation(who, invitation_id),
-                                                          actor=who.user))
+                                                          actor=who))
 
 
 @router.delete("/invitations/{invitation_id}", response=responses({200: MessageOut}, 403, 404, 409))
 def revoke_invitation(request, invitation_id: UUID):
-    who = _admin(request, Need.DESTRUCTIVE)
-    invitation = team_services.invitation_revoke(invitation=_invitation(who, invitation_id), actor=who.user)
+    who = actor_of(request)
+    invitation = team_services.invitation_revoke(invitation=_invitation(who, invitation_id), actor=who)
     return {"message": f"The invitation for {invitation.email} was revoked."}

@@ -4,65 +4,58 @@ from uuid import UUID
 
 from ninja import Router, Status
 
+from publishing.access import Actor
 from publishing.api.lookups import webhook_or_404
 from publishing.api.schemas.common import responses
 from publishing.api.schemas.content import WebhookCreateIn, WebhookOut, WebhookUpdateIn, webhook_out
-from publishing.api.security import ApiCaller, Need, caller
+from publishing.api.security import actor_of
 from publishing.models import Webhook
-from publishing.permissions import Permission
 from publishing.services import webhooks as webhook_services
 
 router = Router(tags=["webhooks"])
 
 
-def _manager(request, need: Need) -> ApiCaller:
-    # Webhooks send the team's data elsewhere: integrations are an admin's call (or a key's scope).
-    # A webhook gets every account's events, so a key limited to some accounts may not manage one.
-    return caller(request).require(need, Permission.MANAGE_INTEGRATIONS).require_all_accounts()
-
-
-def _shown(who: ApiCaller, webhook: Webhook) -> dict:
+def _shown(who: Actor, webhook: Webhook) -> dict:
     """The webhook as this caller may see it: the full URL (it may hold the receiver's credentials)
     only for those who may manage integrations, the redacted one for everyone else, as in the dashboard."""
     out = webhook_out(webhook)
-    if not (who.may(Need.WRITE, Permission.MANAGE_INTEGRATIONS) and not who.restricted_to_accounts):
+    if not who.may("webhook.update"):
         out["url"] = webhook_services.webhook_url_redacted(webhook.url)
     return out
 
 
 @router.post("", response=responses({201: WebhookOut}, 403))
 def create_webhook(request, data: WebhookCreateIn):
-    who = _manager(request, Need.WRITE)
-    webhook = webhook_services.webhook_create(workspace=who.workspace, url=data.url, secret=data.secret,
+    who = actor_of(request)
+    webhook = webhook_services.webhook_create(url=data.url, secret=data.secret,
                                               events=data.events, is_enabled=data.is_enabled,
-                                              actor_user=who.user, actor_key=who.api_key)
+                                              actor=who)
     return Status(201, webhook_out(webhook))
 
 
 @router.get("", response=responses({200: list[WebhookOut]}, 403))
 def list_webhooks(request):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return [_shown(who, w) for w in Webhook.objects.filter(workspace=who.workspace).select_related("workspace")]
 
 
 @router.get("/{webhook_id}", response=responses({200: WebhookOut}, 403, 404))
 def get_webhook(request, webhook_id: UUID):
-    who = caller(request).require(Need.READ)
+    who = actor_of(request, "workspace.read")
     return _shown(who, webhook_or_404(who, webhook_id))
 
 
 @router.patch("/{webhook_id}", response=responses({200: WebhookOut}, 403, 404))
 def update_webhook(request, webhook_id: UUID, data: WebhookUpdateIn):
-    who = _manager(request, Need.WRITE)
+    who = actor_of(request)
     changes = data.model_dump(exclude_unset=True)
     webhook = webhook_services.webhook_update(webhook=webhook_or_404(who, webhook_id), data=changes,
-                                              actor_user=who.user, actor_key=who.api_key)
+                                              actor=who)
     return webhook_out(webhook)
 
 
 @router.delete("/{webhook_id}", response=responses({204: None}, 403, 404))
 def delete_webhook(request, webhook_id: UUID):
-    who = _manager(request, Need.DESTRUCTIVE)
-    webhook_services.webhook_delete(webhook=webhook_or_404(who, webhook_id), actor_user=who.user,
-                                    actor_key=who.api_key)
+    who = actor_of(request)
+    webhook_services.webhook_delete(webhook=webhook_or_404(who, webhook_id), actor=who)
     return Status(204, None)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from pinterest_sandbox import faults
 from pinterest_sandbox.models import Board as SandboxBoard
+from publishing.access import Actor
 from publishing.models import AuditEvent, Board, PinterestAccount, Schedule, ScheduleStatus
 from publishing.services.accounts import (
     AccountReconnectRequired,
@@ -53,18 +54,18 @@ def test_refresh_pages_every_board_and_marks_vanished_ones_deleted(connected_acc
 
 def test_a_board_is_created_updated_and_deleted_on_pinterest_and_in_the_cache(cast, connected_account):
     board = board_create(account=connected_account, name="  Recipes ", description="Food", privacy="secret",
-                         actor=cast.admin)
+                         actor=Actor.for_user(cast.admin, connected_account.workspace))
 
     remote = SandboxBoard.objects.get(pinterest_id=board.pinterest_board_id)
     assert (remote.name, remote.description, remote.privacy) == ("Recipes", "Food", "SECRET")
     assert (board.name, board.privacy) == ("Recipes", "SECRET")
 
     updated = board_update(account=connected_account, board_id=board.pinterest_board_id, name="Dinners",
-                           privacy="PUBLIC", actor=cast.admin)
+                           privacy="PUBLIC", actor=Actor.for_user(cast.admin, connected_account.workspace))
     assert updated.pk == board.pk and (updated.name, updated.privacy) == ("Dinners", "PUBLIC")
     assert SandboxBoard.objects.get(pinterest_id=board.pinterest_board_id).name == "Dinners"
 
-    board_delete(account=connected_account, board_id=board.pinterest_board_id, actor=cast.admin)
+    board_delete(account=connected_account, board_id=board.pinterest_board_id, actor=Actor.for_user(cast.admin, connected_account.workspace))
 
     assert not SandboxBoard.objects.filter(pinterest_id=board.pinterest_board_id).exists()
     assert "Dinners" not in live_board_names(connected_account)
@@ -72,7 +73,7 @@ def test_a_board_is_created_updated_and_deleted_on_pinterest_and_in_the_cache(ca
                    .values_list("action", flat=True))
     assert sorted(actions) == ["board.created", "board.deleted", "board.updated"]
     with pytest.raises(NotFound) as excinfo:
-        board_delete(account=connected_account, board_id=board.pinterest_board_id)
+        board_delete(account=connected_account, board_id=board.pinterest_board_id, actor=Actor.system(connected_account.workspace, job="test"))
     assert excinfo.value.code == "board_not_found"
 
 
@@ -88,14 +89,14 @@ def test_a_board_is_created_updated_and_deleted_on_pinterest_and_in_the_cache(ca
 )
 def test_bad_board_input_names_the_field_before_pinterest_is_asked(connected_account, fields, field):
     with pytest.raises(ValidationError) as excinfo:
-        board_create(account=connected_account, **fields)
+        board_create(account=connected_account, **fields, actor=Actor.system(connected_account.workspace, job="test"))
     assert excinfo.value.field == field and excinfo.value.status_hint == 422
     assert len(live_board_names(connected_account)) == 3
 
 
 def test_pinterest_refusing_a_board_name_is_a_validation_error(connected_account):
     with pytest.raises(ValidationError) as excinfo:
-        board_create(account=connected_account, name="Sandbox board 1")  # a duplicate
+        board_create(account=connected_account, name="Sandbox board 1", actor=Actor.system(connected_account.workspace, job="test"))  # a duplicate
     assert excinfo.value.code == "pinterest_rejected"
 
 
@@ -103,16 +104,16 @@ def test_secret_boards_need_the_secret_scope(connected_account):
     PinterestAccount.objects.filter(pk=connected_account.pk).update(scopes="boards:read,boards:write")
     account = PinterestAccount.objects.get(pk=connected_account.pk)
     with pytest.raises(Conflict) as excinfo:
-        board_create(account=account, name="Hidden", privacy="SECRET")
+        board_create(account=account, name="Hidden", privacy="SECRET", actor=Actor.system(account.workspace, job="test"))
     assert excinfo.value.code == "scope_missing" and excinfo.value.status_hint == 409
 
 
 def test_updating_needs_a_change_and_a_real_board(connected_account):
     with pytest.raises(ValidationError):
-        board_update(account=connected_account, board_id="1")
+        board_update(account=connected_account, board_id="1", actor=Actor.system(connected_account.workspace, job="test"))
     for board_id in ("999999999999", "../boards", "12ab"):
         with pytest.raises(NotFound):
-            board_update(account=connected_account, board_id=board_id, name="X")
+            board_update(account=connected_account, board_id=board_id, name="X", actor=Actor.system(connected_account.workspace, job="test"))
 
 
 def test_a_revoked_token_marks_the_account_for_reconnecting(connected_account):
@@ -138,7 +139,7 @@ def test_disconnecting_forgets_the_tokens_and_cancels_pending_schedules(cast, co
         Schedule.objects.create(workspace=connected_account.workspace, account=connected_account, status=status,
                                 run_at=timezone.now() + timedelta(hours=1), payload={"title": status})
 
-    canceled = account_disconnect(account=connected_account, actor=cast.admin)
+    canceled = account_disconnect(account=connected_account, actor=Actor.for_user(cast.admin, connected_account.workspace))
 
     assert canceled == 3
     assert dict(Schedule.objects.values_list("payload__title", "status")) == {
@@ -150,7 +151,7 @@ def test_disconnecting_forgets_the_tokens_and_cancels_pending_schedules(cast, co
     event = AuditEvent.objects.for_team(cast.team).get(action="pinterest_account.disconnected")
     assert event.details["canceled_schedules"] == 3
     with pytest.raises(NotFound):
-        account_disconnect(account=stored)
+        account_disconnect(account=stored, actor=Actor.system(stored.workspace, job="test"))
 
 
 def test_account_and_board_reads_stay_inside_a_team(cast, connected_account):

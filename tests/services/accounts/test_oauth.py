@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from pinterest_sandbox.models import AccessToken as SandboxAccessToken
 from pinterest_sandbox.services import oauth as sandbox_oauth
+from publishing.access import Actor
 from publishing.models import AuditEvent, Board, OAuthState, PinterestAccount
 from publishing.pinterest.oauth import DEFAULT_SCOPES
 from publishing.services.accounts import (
@@ -43,7 +44,7 @@ def raw_column(table: str, column: str, pk: int) -> str:
 def test_the_authorize_url_carries_the_app_the_scopes_and_a_state_we_keep_only_hashed(
     cast, sandbox_workspace, live_sandbox
 ):
-    url = account_oauth_start(workspace=sandbox_workspace, user=cast.admin)
+    url = account_oauth_start(actor=Actor.for_user(cast.admin, sandbox_workspace))
 
     assert url.startswith(f"{live_sandbox.url}/sandbox/pinterest/oauth/?")
     query = query_of(url)
@@ -81,7 +82,7 @@ def test_connecting_stores_the_account_with_encrypted_tokens_and_its_boards(cast
 
 
 def test_a_state_works_once(cast, sandbox_workspace, live_sandbox):
-    code, state = approve(account_oauth_start(workspace=sandbox_workspace, user=cast.admin))
+    code, state = approve(account_oauth_start(actor=Actor.for_user(cast.admin, sandbox_workspace)))
     account_oauth_complete(state=state, code=code, user=cast.admin)
 
     with pytest.raises(OAuthFailed) as excinfo:
@@ -92,7 +93,7 @@ def test_a_state_works_once(cast, sandbox_workspace, live_sandbox):
 
 
 def test_an_expired_state_is_refused(cast, sandbox_workspace, live_sandbox):
-    code, state = approve(account_oauth_start(workspace=sandbox_workspace, user=cast.admin))
+    code, state = approve(account_oauth_start(actor=Actor.for_user(cast.admin, sandbox_workspace)))
     OAuthState.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
     with pytest.raises(OAuthFailed) as excinfo:
@@ -111,7 +112,7 @@ def test_an_unknown_or_malformed_state_is_refused(live_sandbox, state):
 
 
 def test_someone_from_another_team_cannot_complete_the_round_trip(cast, sandbox_workspace, live_sandbox):
-    code, state = approve(account_oauth_start(workspace=sandbox_workspace, user=cast.admin))
+    code, state = approve(account_oauth_start(actor=Actor.for_user(cast.admin, sandbox_workspace)))
 
     with pytest.raises(OAuthFailed) as excinfo:
         account_oauth_complete(state=state, code=code, user=cast.outsider)
@@ -124,7 +125,7 @@ def test_someone_from_another_team_cannot_complete_the_round_trip(cast, sandbox_
 
 
 def test_a_refused_code_spends_the_state_and_connects_nothing(cast, sandbox_workspace, live_sandbox):
-    url = account_oauth_start(workspace=sandbox_workspace, user=cast.admin)
+    url = account_oauth_start(actor=Actor.for_user(cast.admin, sandbox_workspace))
     state = query_of(url)["state"]
 
     with pytest.raises(OAuthFailed) as excinfo:
@@ -138,7 +139,7 @@ def test_a_refused_code_spends_the_state_and_connects_nothing(cast, sandbox_work
 def test_the_api_may_use_its_own_redirect_uri_and_the_exchange_repeats_it(cast, sandbox_workspace, live_sandbox,
                                                                           settings):
     api_callback = f"{settings.SITE_URL}/v1/pinterest/oauth/callback"  # registered with the sandbox's app
-    url = account_oauth_start(workspace=sandbox_workspace, user=cast.admin, redirect_uri=api_callback)
+    url = account_oauth_start(actor=Actor.for_user(cast.admin, sandbox_workspace), redirect_uri=api_callback)
     assert query_of(url)["redirect_uri"] == api_callback
 
     code, state = approve(url)
@@ -151,7 +152,7 @@ def test_connecting_the_same_pinterest_user_again_updates_one_account(cast, sand
     sandbox_user = sandbox_user_of(connected_account)
 
     def reconnect() -> PinterestAccount:
-        state = query_of(account_oauth_start(workspace=sandbox_workspace, user=cast.admin))["state"]
+        state = query_of(account_oauth_start(actor=Actor.for_user(cast.admin, sandbox_workspace)))["state"]
         code = sandbox_oauth.authorization_code_create(
             user=sandbox_user, client_id="1000000001", redirect_uri=dashboard_redirect_uri(), scopes=list(DEFAULT_SCOPES)
         )
@@ -161,7 +162,7 @@ def test_connecting_the_same_pinterest_user_again_updates_one_account(cast, sand
     assert again.pk == connected_account.pk
     assert again.access_token != connected_account.access_token
 
-    account_disconnect(account=again, actor=cast.admin)
+    account_disconnect(account=again, actor=Actor.for_user(cast.admin, again.workspace))
     revived = reconnect()
     assert revived.public_id == connected_account.public_id and revived.revoked_at is None
     assert PinterestAccount.objects.count() == 1

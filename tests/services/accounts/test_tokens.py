@@ -11,6 +11,7 @@ from pinterest_sandbox import faults
 from pinterest_sandbox.models import AccessToken as SandboxAccessToken
 from pinterest_sandbox.models import RefreshToken as SandboxRefreshToken
 from pinterest_sandbox.services.oauth import secret_hash
+from publishing.access import Actor
 from publishing.models import AuditEvent, PinterestAccount
 from publishing.pinterest import PinterestClient, ServerError
 from publishing.services.accounts import (
@@ -139,7 +140,7 @@ def test_marking_reconnect_required_is_recorded_once(cast, connected_account):
 
 
 def test_a_disconnected_account_has_no_token(cast, connected_account):
-    account_disconnect(account=connected_account, actor=cast.admin)
+    account_disconnect(account=connected_account, actor=Actor.for_user(cast.admin, connected_account.workspace))
     with pytest.raises(AccountReconnectRequired) as excinfo:
         account_fresh_access_token(PinterestAccount.objects.get(pk=connected_account.pk))
     assert excinfo.value.code == "account_revoked"

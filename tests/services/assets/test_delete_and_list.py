@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from publishing.access import Actor
 from publishing.models import Asset, AuditEvent, Pin, PinterestAccount, Schedule
 from publishing.services.assets import asset_delete, asset_upload, assets_delete_bulk
 from publishing.services.errors import NotFound
@@ -32,7 +33,7 @@ def make_asset(workspace, tmp_path):
             data = make_mp4(tmp_path / f"v{number}.mp4").read_bytes()
         else:
             data = make_png(tmp_path / f"i{number}.png", size[0] + number, size[1]).read_bytes()
-        return asset_upload(workspace=in_workspace or workspace, uploaded_file=upload_bytes(data, name or f"f{number}"),
+        return asset_upload(actor=Actor.system(in_workspace or workspace, job="test"), uploaded_file=upload_bytes(data, name or f"f{number}"),
                             expected_kind=kind)
 
     return make
@@ -60,7 +61,7 @@ def test_an_unused_asset_is_deleted_and_its_file_removed_after_commit(
     path = media_root / asset.file.name
 
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = asset_delete(asset=asset, actor=cast.manager)
+        outcome = asset_delete(asset=asset, actor=Actor.for_user(cast.manager, asset.workspace))
 
     assert (outcome.deleted, outcome.requires_confirmation, outcome.referenced_pin_count) == (True, False, 0)
     assert outcome.freed_bytes == asset.size_bytes > 0
@@ -73,7 +74,7 @@ def test_an_unused_asset_is_deleted_and_its_file_removed_after_commit(
 def test_the_file_stays_when_the_transaction_rolls_back(make_asset, media_root, django_capture_on_commit_callbacks):
     asset = make_asset()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        asset_delete(asset=asset)
+        asset_delete(asset=asset, actor=Actor.system(asset.workspace, job="test"))
     assert len(callbacks) == 1 and (media_root / asset.file.name).exists()
 
 
@@ -82,14 +83,14 @@ def test_an_asset_used_by_a_pin_needs_confirmation(account, make_asset, media_ro
     pin = make_pin(account, asset)
     make_pin(account, cover=asset)
 
-    refused = asset_delete(asset=asset)
+    refused = asset_delete(asset=asset, actor=Actor.system(asset.workspace, job="test"))
     assert (refused.deleted, refused.requires_confirmation, refused.referenced_pin_count, refused.freed_bytes) == (
         False, True, 2, 0,
     )
     assert (media_root / asset.file.name).exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        confirmed = asset_delete(asset=asset, confirm=True)
+        confirmed = asset_delete(asset=asset, confirm=True, actor=Actor.system(asset.workspace, job="test"))
 
     assert (confirmed.deleted, confirmed.referenced_pin_count, confirmed.freed_bytes) == (True, 2, asset.size_bytes)
     pin.refresh_from_db()
@@ -102,21 +103,21 @@ def test_pending_schedules_count_but_finished_ones_and_deleted_pins_do_not(accou
     make_schedule(account, asset, status="done")
     make_schedule(account, asset, status="canceled")
     make_pin(account, asset, deleted=True)
-    assert asset_delete(asset=make_asset()).deleted  # an unrelated asset is free to go
+    assert asset_delete(asset=make_asset(), actor=Actor.system(make_asset().workspace, job="test")).deleted  # an unrelated asset is free to go
 
     assert Asset.objects.with_references().get(pk=asset.pk).referenced_pin_count == 0
 
     make_schedule(account, asset, status="scheduled")
     make_schedule(account, asset, status="deferred", key="cover_image_asset_id")
-    outcome = asset_delete(asset=asset)
+    outcome = asset_delete(asset=asset, actor=Actor.system(asset.workspace, job="test"))
     assert (outcome.deleted, outcome.referenced_pin_count) == (False, 2)
 
 
 def test_deleting_twice_is_not_found(make_asset):
     asset = make_asset()
-    asset_delete(asset=asset)
+    asset_delete(asset=asset, actor=Actor.system(asset.workspace, job="test"))
     with pytest.raises(NotFound):
-        asset_delete(asset=asset)
+        asset_delete(asset=asset, actor=Actor.system(asset.workspace, job="test"))
 
 
 def test_bulk_delete_sorts_assets_into_deleted_needing_confirmation_and_unknown(
@@ -127,7 +128,7 @@ def test_bulk_delete_sorts_assets_into_deleted_needing_confirmation_and_unknown(
     foreign = make_asset("theirs.png", in_workspace=other_workspace)
     unknown = uuid.uuid4()
 
-    outcome = assets_delete_bulk(team=cast.team, asset_ids=[free.public_id, used.public_id, foreign.public_id, unknown])
+    outcome = assets_delete_bulk(actor=Actor.system(free.workspace, job="test"), asset_ids=[free.public_id, used.public_id, foreign.public_id, unknown])
 
     assert [o.asset.public_id for o in outcome.deleted] == [free.public_id]
     assert [o.asset.public_id for o in outcome.requires_confirmation] == [used.public_id]
@@ -137,7 +138,7 @@ def test_bulk_delete_sorts_assets_into_deleted_needing_confirmation_and_unknown(
     foreign.refresh_from_db()
     assert foreign.deleted_at is None
 
-    confirmed = assets_delete_bulk(team=cast.team, asset_ids=[used.public_id], confirm=True)
+    confirmed = assets_delete_bulk(actor=Actor.system(used.workspace, job="test"), asset_ids=[used.public_id], confirm=True)
     assert [o.asset.public_id for o in confirmed.deleted] == [used.public_id]
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from pinterest_sandbox import faults
 from pinterest_sandbox.models import MediaUpload as SandboxMedia
 from publishing import tasks
+from publishing.access import Actor
 from publishing.models import Asset, MediaUpload, PinterestAccount
 from publishing.services.accounts_sandbox import account_connect_sandbox
 from publishing.services.assets import (
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def video(sandbox_workspace, opened, tmp_path) -> Asset:
-    return asset_upload(workspace=sandbox_workspace, uploaded_file=opened(make_mp4(tmp_path / "clip.mp4")),
+    return asset_upload(actor=Actor.system(sandbox_workspace, job="test"), uploaded_file=opened(make_mp4(tmp_path / "clip.mp4")),
                         expected_kind="video")
 
 
@@ -136,7 +137,7 @@ def test_a_revoked_token_waits_for_a_reconnect_instead_of_failing(connected_acco
 def test_only_live_videos_of_the_accounts_workspace_are_sent(
     cast, connected_account, video, sandbox_workspace, opened, tmp_path
 ):
-    image = asset_upload(workspace=sandbox_workspace, uploaded_file=opened(make_png(tmp_path / "a.png")),
+    image = asset_upload(actor=Actor.system(sandbox_workspace, job="test"), uploaded_file=opened(make_png(tmp_path / "a.png")),
                          expected_kind="image")
     with pytest.raises(ValidationError):
         media_upload_ensure(asset=image, account=connected_account)

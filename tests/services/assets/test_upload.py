@@ -7,6 +7,7 @@ import tracemalloc
 import pytest
 from PIL import Image
 
+from publishing.access import Actor
 from publishing.models import Asset, AuditEvent
 from publishing.services.assets import VIDEO_MAX_BYTES, AssetRejected, asset_storage_usage, asset_upload
 from tests.media import make_jpeg, make_mp4, make_png, make_png_bomb, pad_mp4
@@ -30,7 +31,7 @@ def rejection(excinfo) -> str:
 def test_a_png_is_stored_under_a_random_name_with_its_measurements(cast, workspace, opened, tmp_path, media_root):
     source = make_png(tmp_path / "Holiday photo.png", 300, 200)
 
-    asset = asset_upload(workspace=workspace, uploaded_file=opened(source), expected_kind="image", actor=cast.editor)
+    asset = asset_upload(actor=Actor.for_user(cast.editor, workspace), uploaded_file=opened(source), expected_kind="image")
 
     asset.refresh_from_db()
     assert (asset.asset_type, asset.content_type, asset.extension) == ("image", "image/png", ".png")
@@ -47,7 +48,7 @@ def test_a_png_is_stored_under_a_random_name_with_its_measurements(cast, workspa
 
 def test_a_jpeg_is_measured(workspace, opened, tmp_path):
     asset = asset_upload(
-        workspace=workspace, uploaded_file=opened(make_jpeg(tmp_path / "a.jpeg", 640, 480)), expected_kind="image"
+        actor=Actor.system(workspace, job="test"), uploaded_file=opened(make_jpeg(tmp_path / "a.jpeg", 640, 480)), expected_kind="image"
     )
     assert (asset.content_type, asset.extension, asset.width, asset.height) == ("image/jpeg", ".jpg", 640, 480)
 
@@ -59,7 +60,7 @@ def test_a_jpeg_is_measured(workspace, opened, tmp_path):
 def test_a_video_is_measured_by_ffmpeg(workspace, opened, tmp_path, suffix, content_type):
     source = make_mp4(tmp_path / f"clip{suffix}", seconds=5)
 
-    asset = asset_upload(workspace=workspace, uploaded_file=opened(source), expected_kind="video")
+    asset = asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=opened(source), expected_kind="video")
 
     assert (asset.asset_type, asset.content_type, asset.extension) == ("video", content_type, suffix)
     assert asset.duration_seconds == pytest.approx(5.0, abs=0.05)
@@ -72,7 +73,7 @@ def test_the_content_decides_the_type_not_the_name_or_the_client(workspace, tmp_
     png_bytes = make_png(tmp_path / "real.png").read_bytes()
 
     asset = asset_upload(
-        workspace=workspace, uploaded_file=upload_bytes(png_bytes, "photo.jpg", "image/jpeg"), expected_kind="image"
+        actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(png_bytes, "photo.jpg", "image/jpeg"), expected_kind="image"
     )
 
     assert (asset.content_type, asset.extension) == ("image/png", ".png")
@@ -122,7 +123,7 @@ def test_what_pinterest_refuses_is_refused_with_a_reason_and_leaves_nothing(
     data = make(tmp_path)
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(workspace=workspace, uploaded_file=upload_bytes(data, name), expected_kind=kind)
+        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(data, name), expected_kind=kind)
 
     assert rejection(excinfo) == code
     assert excinfo.value.field == "file" and excinfo.value.status_hint == 422
@@ -136,7 +137,7 @@ def test_control_characters_in_the_file_name_are_refused(workspace, tmp_path, me
     data = make_png(tmp_path / "ok.png").read_bytes()
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(workspace=workspace, uploaded_file=upload_bytes(data, "ok.png") | _renamed(name),
+        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(data, "ok.png") | _renamed(name),
                      expected_kind="image")
 
     assert rejection(excinfo) == "invalid_filename"
@@ -157,9 +158,8 @@ class _renamed:
 def test_paths_and_overlong_names_are_trimmed_for_display(workspace, tmp_path):
     data = make_png(tmp_path / "ok.png").read_bytes()
     asset = asset_upload(
-        workspace=workspace, uploaded_file=upload_bytes(data, "ok.png") | _renamed("../../etc/" + "n" * 400 + ".png"),
-        expected_kind="image",
-    )
+        actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(data, "ok.png") | _renamed("../../etc/" + "n" * 400 + ".png"),
+        expected_kind="image",)
     assert asset.original_filename.endswith(".png")
     assert len(asset.original_filename) == 255 and "/" not in asset.original_filename
 
@@ -168,7 +168,7 @@ def test_an_image_over_20_mb_is_refused_before_it_is_stored(workspace, media_roo
     big = b"\x89PNG\r\n\x1a\n" + bytes(20 * 1024 * 1024)
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(workspace=workspace, uploaded_file=upload_bytes(big, "big.png"), expected_kind="image")
+        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(big, "big.png"), expected_kind="image")
 
     assert rejection(excinfo) == "file_too_large"
     assert stored_files(media_root) == []
@@ -179,7 +179,7 @@ def test_a_lying_size_is_caught_while_streaming_and_the_part_file_removed(worksp
     upload.size = 1000  # what a dishonest client or upload handler might claim
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(workspace=workspace, uploaded_file=upload, expected_kind="image")
+        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=upload, expected_kind="image")
 
     assert rejection(excinfo) == "file_too_large"
     assert stored_files(media_root) == [] and not Asset.objects.exists()
@@ -191,7 +191,7 @@ def test_a_video_over_2_gb_is_refused_without_reading_it(workspace, opened, tmp_
         file.truncate(VIDEO_MAX_BYTES + 1)  # sparse: costs no disk and no time
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(workspace=workspace, uploaded_file=opened(huge), expected_kind="video")
+        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=opened(huge), expected_kind="video")
 
     assert rejection(excinfo) == "file_too_large"
     assert stored_files(media_root) == []
@@ -203,7 +203,7 @@ def test_a_large_video_is_streamed_with_bounded_memory(workspace, opened, tmp_pa
 
     tracemalloc.start()
     try:
-        asset = asset_upload(workspace=workspace, uploaded_file=opened(source), expected_kind="video")
+        asset = asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=opened(source), expected_kind="video")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -218,10 +218,10 @@ def test_a_large_video_is_streamed_with_bounded_memory(workspace, opened, tmp_pa
 def test_the_team_quota_is_enforced_and_reported(settings, cast, workspace, opened, tmp_path):
     first = make_png(tmp_path / "a.png", 200, 200)
     settings.ASSET_STORAGE_QUOTA_BYTES = first.stat().st_size * 3 // 2
-    asset_upload(workspace=workspace, uploaded_file=opened(first), expected_kind="image")
+    asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=opened(first), expected_kind="image")
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(workspace=workspace, uploaded_file=opened(make_png(tmp_path / "b.png", 210, 200)),
+        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=opened(make_png(tmp_path / "b.png", 210, 200)),
                      expected_kind="image")
 
     assert rejection(excinfo) == "storage_quota_exceeded"

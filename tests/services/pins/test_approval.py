@@ -2,15 +2,15 @@
 
 import pytest
 
+from publishing.access import Actor
 from publishing.models import ApprovalState, AuditEvent, PinStatus, Webhook, WebhookDelivery
-from publishing.services.errors import InvalidState, PermissionDenied, ValidationError
+from publishing.services.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from publishing.services.pins import (
     pin_approve,
     pin_bulk_approve,
     pin_create,
+    pin_edit,
     pin_reject,
-    pin_resubmit,
-    pin_update,
 )
 from tests.pipeline_fixtures import pin_payload, queued_jobs
 
@@ -19,7 +19,7 @@ PUBLISH = "publishing.tasks.publish_pin"
 
 @pytest.fixture
 def pending_pin(workspace, cast, offline_account, offline_board):
-    pin = pin_create(workspace=workspace, actor_user=cast.editor, source="dashboard",
+    pin = pin_create(actor=Actor.for_user(cast.editor, workspace), source="dashboard",
                      data=pin_payload(offline_account, offline_board))
     assert pin.approval_state == ApprovalState.PENDING
     return pin
@@ -34,7 +34,7 @@ def webhook(workspace):
 def test_a_manager_approves_and_publishing_is_enqueued(pending_pin, cast, webhook,
                                                       django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        approved = pin_approve(pin=pending_pin, actor_user=cast.manager)
+        approved = pin_approve(pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace))
 
     assert (approved.status, approved.approval_state) == (PinStatus.QUEUED, ApprovalState.APPROVED)
     assert approved.approved_by == cast.manager and approved.decided_at is not None
@@ -47,14 +47,14 @@ def test_a_manager_approves_and_publishing_is_enqueued(pending_pin, cast, webhoo
 def test_rejection_needs_a_reason(pending_pin, cast):
     for reason in ("", "   ", "bad\x00", "r" * 501):
         with pytest.raises(ValidationError) as refused:
-            pin_reject(pin=pending_pin, actor_user=cast.manager, reason=reason)
+            pin_reject(pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace), reason=reason)
         assert refused.value.field == "reason"
     pending_pin.refresh_from_db()
     assert pending_pin.approval_state == ApprovalState.PENDING
 
 
 def test_a_rejected_pin_fails_with_error_code_rejected_and_stays_editable(pending_pin, cast, webhook):
-    rejected = pin_reject(pin=pending_pin, actor_user=cast.manager, reason="The photo is blurry")
+    rejected = pin_reject(pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace), reason="The photo is blurry")
 
     assert (rejected.status, rejected.error_code, rejected.approval_state) == (
         PinStatus.FAILED, "rejected", ApprovalState.REJECTED)
@@ -62,15 +62,17 @@ def test_a_rejected_pin_fails_with_error_code_rejected_and_stays_editable(pendin
     assert AuditEvent.objects.get(action="pin.rejected").details == {"reason": "The photo is blurry"}
     assert WebhookDelivery.objects.get().payload["error_code"] == "rejected"
 
-    edited = pin_update(pin=rejected, actor_user=cast.editor, data={"title": "A sharper red chair"})
+    edited = pin_edit(pin=rejected, actor=Actor.for_user(cast.editor, rejected.workspace), data={"title": "A sharper red chair"})
     assert edited.title == "A sharper red chair"
+    # The edit resubmits it in the same transaction: back to its approvers, not failed any more.
+    assert (edited.status, edited.approval_state) == (PinStatus.QUEUED, ApprovalState.PENDING)
 
 
 def test_a_rejected_pin_is_resubmitted_for_approval_not_published(pending_pin, cast,
                                                                  django_capture_on_commit_callbacks):
-    pin_reject(pin=pending_pin, actor_user=cast.manager, reason="Wrong board")
+    pin_reject(pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace), reason="Wrong board")
     with django_capture_on_commit_callbacks(execute=True):
-        resubmitted = pin_resubmit(pin=pending_pin, actor_user=cast.editor)
+        resubmitted = pin_edit(pin=pending_pin, actor=Actor.for_user(cast.editor, pending_pin.workspace), data={})
 
     assert (resubmitted.status, resubmitted.approval_state, resubmitted.error_code) == (
         PinStatus.QUEUED, ApprovalState.PENDING, "")
@@ -79,9 +81,11 @@ def test_a_rejected_pin_is_resubmitted_for_approval_not_published(pending_pin, c
 
 
 def test_editors_and_viewers_cannot_decide(pending_pin, cast):
-    for user in (cast.editor, cast.viewer, cast.outsider):
+    for user in (cast.editor, cast.viewer):
         with pytest.raises(PermissionDenied):
-            pin_approve(pin=pending_pin, actor_user=user)
+            pin_approve(pin=pending_pin, actor=Actor.for_user(user, pending_pin.workspace))
+    with pytest.raises(NotFound):  # an outsider learns nothing about the pin
+        pin_approve(pin=pending_pin, actor=Actor.for_user(cast.outsider, pending_pin.workspace))
 
 
 def test_no_self_approval_when_the_team_forbids_it(workspace, cast, offline_account, offline_board):
@@ -91,31 +95,30 @@ def test_no_self_approval_when_the_team_forbids_it(workspace, cast, offline_acco
     workspace.refresh_from_db()
     # A manager whose own pins need approval only happens through an API key rule; promote the
     # editor after creating to test the author-decides case.
-    pin = pin_create(workspace=workspace, actor_user=cast.editor, source="api",
+    pin = pin_create(actor=Actor.for_user(cast.editor, workspace), source="api",
                      data=pin_payload(offline_account, offline_board))
     cast.team.memberships.filter(user=cast.editor).update(role="manager")
 
     with pytest.raises(PermissionDenied) as refused:
-        pin_approve(pin=pin, actor_user=cast.editor)
+        pin_approve(pin=pin, actor=Actor.for_user(cast.editor, pin.workspace))
     assert refused.value.code == "self_approval_forbidden"
-    assert pin_approve(pin=pin, actor_user=cast.manager).approval_state == ApprovalState.APPROVED
+    assert pin_approve(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace)).approval_state == ApprovalState.APPROVED
 
 
 def test_self_approval_is_allowed_by_default(pending_pin, cast):
     cast.team.memberships.filter(user=cast.editor).update(role="manager")
-    assert pin_approve(pin=pending_pin, actor_user=cast.editor).approval_state == ApprovalState.APPROVED
+    assert pin_approve(pin=pending_pin, actor=Actor.for_user(cast.editor, pending_pin.workspace)).approval_state == ApprovalState.APPROVED
 
 
 def test_only_pending_pins_can_be_decided(pending_pin, cast):
-    pin_approve(pin=pending_pin, actor_user=cast.manager)
+    pin_approve(pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace))
     with pytest.raises(InvalidState):
-        pin_approve(pin=pending_pin, actor_user=cast.manager)
+        pin_approve(pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace))
     with pytest.raises(InvalidState):
-        pin_reject(pin=pending_pin, actor_user=cast.manager, reason="late")
+        pin_reject(pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace), reason="late")
 
 
 def test_bulk_approval_reports_each_pin(pending_pin, workspace, cast):
-    outcome = pin_bulk_approve(workspace=workspace, pin_ids=[pending_pin.public_id, pending_pin.public_id, "nope"],
-                               actor_user=cast.manager)
+    outcome = pin_bulk_approve(actor=Actor.for_user(cast.manager, workspace), pin_ids=[pending_pin.public_id, pending_pin.public_id, "nope"])
     assert [result["status"] for result in outcome["results"]] == ["succeeded", "skipped", "failed"]
     assert (outcome["succeeded_count"], outcome["skipped_count"], outcome["failed_count"]) == (1, 1, 1)

@@ -3,6 +3,7 @@ or removed from the team), its remaining rows are not imported."""
 
 import pytest
 
+from publishing.access import Actor
 from publishing.models import ApiKey, ImportJob, Pin
 from publishing.services.imports import pin_import_create, pin_import_run
 from publishing.services.keys import api_key_create
@@ -15,7 +16,7 @@ def _rows(account, board, *titles):
 
 def test_an_import_stops_when_its_creating_user_is_deleted(workspace, cast, offline_account, offline_board):
     creator = cast.manager
-    job = pin_import_create(workspace=workspace, source_type="json", actor_user=creator,
+    job = pin_import_create(actor=Actor.for_user(creator, workspace), source_type="json",
                             rows=_rows(offline_account, offline_board, "First", "Second"))
     creator.delete()
     assert pin_import_run(job.pk) == ImportJob.Status.FAILED
@@ -24,8 +25,8 @@ def test_an_import_stops_when_its_creating_user_is_deleted(workspace, cast, offl
 
 
 def test_an_import_stops_when_its_creating_key_is_deleted(workspace, offline_account, offline_board):
-    key = api_key_create(workspace=workspace, name="importer", scopes=["read", "write"]).key
-    job = pin_import_create(workspace=workspace, source_type="json", actor_key=key,
+    key = api_key_create(actor=Actor.system(workspace, job="test"), name="importer", scopes=["read", "write"]).key
+    job = pin_import_create(actor=Actor.for_key(key), source_type="json",
                             rows=_rows(offline_account, offline_board, "First"))
     ApiKey.objects.filter(pk=key.pk).delete()
     assert pin_import_run(job.pk) == ImportJob.Status.FAILED
@@ -34,11 +35,11 @@ def test_an_import_stops_when_its_creating_key_is_deleted(workspace, offline_acc
 
 
 def test_the_same_import_runs_while_its_creator_exists(workspace, cast, offline_account, offline_board):
-    job = pin_import_create(workspace=workspace, source_type="json", actor_user=cast.manager,
+    job = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
                             rows=_rows(offline_account, offline_board, "First"))
     assert pin_import_run(job.pk) == ImportJob.Status.COMPLETED
 
 
 def test_an_import_without_a_creator_is_refused(workspace, offline_account, offline_board):
     with pytest.raises(ValueError):
-        pin_import_create(workspace=workspace, source_type="json", rows=_rows(offline_account, offline_board, "x"))
+        pin_import_create(actor=Actor.system(workspace, job="test"), source_type="json", rows=_rows(offline_account, offline_board, "x"))

@@ -2,6 +2,7 @@
 
 import pytest
 
+from publishing.access import Actor
 from publishing.models import ApiKey, ApprovalState, AuditEvent, Pin, PinStatus, PinterestAccount, Workspace
 from publishing.services.errors import IdempotencyConflict, PermissionDenied, ValidationError
 from publishing.services.pins import pin_create
@@ -9,7 +10,7 @@ from tests.pipeline_fixtures import pin_payload, queued_jobs
 
 
 def create(workspace, user, data, source="api", **kwargs):
-    return pin_create(workspace=workspace, actor_user=user, source=source, data=data, **kwargs)
+    return pin_create(actor=Actor.for_user(user, workspace), source=source, data=data, **kwargs)
 
 
 def queued_publish_jobs() -> int:
@@ -69,7 +70,7 @@ def test_api_key_pins_follow_the_teams_rule(workspace, cast, offline_account, of
     workspace.refresh_from_db()
     key = ApiKey.objects.create(workspace=workspace, name="ci", prefix="pb_test_1", secret_hash="x" * 64,
                                 scopes=["write"])
-    pin = pin_create(workspace=workspace, actor_key=key, source="api", data=pin_payload(offline_account, offline_board))
+    pin = pin_create(actor=Actor.for_key(key), source="api", data=pin_payload(offline_account, offline_board))
     assert pin.approval_state == (ApprovalState.PENDING if rule else ApprovalState.NOT_REQUIRED)
     assert pin.created_by_key == key
 
@@ -78,11 +79,11 @@ def test_a_key_limited_to_other_accounts_is_refused_with_account_not_permitted(
         workspace, cast, offline_account, offline_board):
     other = PinterestAccount.objects.create(workspace=workspace, pinterest_user_id="77", username="other")
     key = ApiKey.objects.create(workspace=workspace, name="ci", prefix="pb_test_2", secret_hash="x" * 64,
-                                restricts_accounts=True)
+                                scopes=["read", "write"], restricts_accounts=True)
     key.allowed_accounts.add(other)
 
     with pytest.raises(PermissionDenied) as refused:
-        pin_create(workspace=workspace, actor_key=key, source="api", data=pin_payload(offline_account, offline_board))
+        pin_create(actor=Actor.for_key(key), source="api", data=pin_payload(offline_account, offline_board))
     assert (refused.value.code, refused.value.status_hint, refused.value.field) == (
         "account_not_permitted", 403, "account_id")
 

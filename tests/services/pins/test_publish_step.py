@@ -13,6 +13,7 @@ from django.utils import timezone
 from pinterest_sandbox import faults
 from pinterest_sandbox.models import Board as SandboxBoard
 from pinterest_sandbox.models import Pin as SandboxPin
+from publishing.access import Actor
 from publishing.models import (
     Pin,
     PinStatus,
@@ -40,7 +41,7 @@ def frozen_clock():
 
 @pytest.fixture
 def pin(workspace, cast, account, board):
-    return pin_create(workspace=workspace, actor_user=cast.manager, source="api", data=pin_payload(account, board))
+    return pin_create(actor=Actor.for_user(cast.manager, workspace), source="api", data=pin_payload(account, board))
 
 
 def pins_on_board(board) -> list[SandboxPin]:
@@ -187,7 +188,7 @@ def test_an_unknown_outcome_waits_for_the_earlier_request_to_settle(pin, setting
 
 def test_identical_pins_each_adopt_a_different_pinterest_pin(workspace, cast, account, board, settings):
     settings.PUBLISH_UNKNOWN_OUTCOME_SETTLE_SECONDS = 0
-    twins = [pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+    twins = [pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                         data=pin_payload(account, board, idempotency_key=key)) for key in ("twin-1", "twin-2")]
     for twin in twins:
         faults.drop_connection_after_create()
@@ -223,7 +224,7 @@ def test_an_empty_token_bucket_defers_without_calling_pinterest(pin, account, bo
 
 
 def test_a_pin_awaiting_approval_is_never_claimed(workspace, cast, account, board):
-    pending = pin_create(workspace=workspace, actor_user=cast.editor, source="api", data=pin_payload(account, board))
+    pending = pin_create(actor=Actor.for_user(cast.editor, workspace), source="api", data=pin_payload(account, board))
     assert pin_publish(pin_id=pending.pk) == "not_claimed"
 
 
@@ -233,7 +234,7 @@ def test_deleting_a_published_pin_from_pinterest_removes_it_there_too(pin, board
     pin_publish(pin_id=pin.pk)
     pin.refresh_from_db()
 
-    outcome = pin_delete(pin=pin, actor_user=cast.manager, delete_from_pinterest=True)
+    outcome = pin_delete(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), delete_from_pinterest=True)
 
     assert outcome == {"id": str(pin.public_id), "deleted": True, "removed_from_pinterest": True,
                        "pinterest_pin_id": pin.pinterest_pin_id, "reason": None}
@@ -252,7 +253,7 @@ def test_when_pinterest_is_down_a_delete_keeps_the_record(pin, board, cast):
     faults.server_error(endpoint="pins.delete", status=503)
 
     with pytest.raises(DomainError) as refused:
-        pin_delete(pin=pin, actor_user=cast.manager, delete_from_pinterest=True)
+        pin_delete(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), delete_from_pinterest=True)
     assert refused.value.status_hint == 502
     assert Pin.objects.get(pk=pin.pk).deleted_at is None and len(pins_on_board(board)) == 1
 
@@ -266,8 +267,8 @@ def test_a_video_stuck_in_processing_defers_the_pin_then_fails_it(workspace, cas
     from tests.media import make_mp4
 
     with open(make_mp4(tmp_path / "clip.mp4"), "rb") as handle:
-        video = asset_upload(workspace=workspace, uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
-    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+        video = asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                      data=pin_payload(account, board, image_url=None, asset_id=str(video.public_id)))
 
     assert pin_publish(pin_id=pin.pk) == PinStatus.DEFERRED  # the upload job is only starting
@@ -291,8 +292,8 @@ def test_a_video_pinterest_cannot_process_fails_the_pin(workspace, cast, account
 
     settings.PINTEREST_MEDIA_POLL_SECONDS = 5
     with open(make_mp4(tmp_path / "clip.mp4"), "rb") as handle:
-        video = asset_upload(workspace=workspace, uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
-    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+        video = asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                      data=pin_payload(account, board, image_url=None, asset_id=str(video.public_id)))
     faults.media_fail(times=1)
     pin_publish(pin_id=pin.pk)  # starts the upload and waits for it
@@ -306,7 +307,7 @@ def test_a_video_pinterest_cannot_process_fails_the_pin(workspace, cast, account
     # A retry starts the upload over (the sandbox processes it this time) and publishes the video.
     from publishing.services.pins import pin_retry
 
-    pin_retry(pin=pin, actor_user=cast.manager)
+    pin_retry(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace))
     assert MediaUpload.objects.get(asset=video).status == MediaUpload.Status.PENDING
     media_upload_process(media_upload_id=MediaUpload.objects.get(asset=video).pk)
     assert pin_publish(pin_id=pin.pk) == PinStatus.PUBLISHED

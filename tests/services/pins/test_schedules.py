@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from publishing.access import Actor
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
 from publishing.services.errors import BadRequest, InvalidState, ValidationError
 from publishing.services.schedules import (
@@ -39,7 +40,7 @@ def make_due(schedule):
 
 @pytest.fixture
 def schedule(workspace, cast, offline_account, offline_board):
-    return schedule_create(workspace=workspace, actor_user=cast.manager, data=schedule_data(offline_account,
+    return schedule_create(actor=Actor.for_user(cast.manager, workspace), data=schedule_data(offline_account,
                                                                                               offline_board))
 
 
@@ -68,7 +69,7 @@ def test_a_schedule_entered_in_the_workspace_zone_is_stored_in_utc(workspace, ca
     workspace.timezone = "Europe/Paris"
     workspace.save()
     next_july = datetime(timezone.now().year + 1, 7, 1, 9, 30)
-    created = schedule_create(workspace=workspace, actor_user=cast.manager, data=schedule_data(
+    created = schedule_create(actor=Actor.for_user(cast.manager, workspace), data=schedule_data(
         offline_account, offline_board, run_at=None, run_at_local=next_july.isoformat()))
     assert created.run_at == next_july.replace(hour=7, tzinfo=UTC)
 
@@ -76,7 +77,7 @@ def test_a_schedule_entered_in_the_workspace_zone_is_stored_in_utc(workspace, ca
 def test_a_new_schedule_is_scheduled_with_a_delayed_job_for_run_at(
         workspace, cast, offline_account, offline_board, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        created = schedule_create(workspace=workspace, actor_user=cast.manager,
+        created = schedule_create(actor=Actor.for_user(cast.manager, workspace),
                                   data=schedule_data(offline_account, offline_board))
     assert created.status == ScheduleStatus.SCHEDULED
     assert created.payload["title"] == "A red chair" and created.payload["media_type"] == "image"
@@ -97,7 +98,7 @@ def test_a_new_schedule_is_scheduled_with_a_delayed_job_for_run_at(
 def test_bad_schedules_are_refused_naming_the_field(workspace, cast, offline_account, offline_board, overrides,
                                                     field, code):
     with pytest.raises(ValidationError) as refused:
-        schedule_create(workspace=workspace, actor_user=cast.manager,
+        schedule_create(actor=Actor.for_user(cast.manager, workspace),
                         data=schedule_data(offline_account, offline_board, **overrides))
     assert refused.value.field == field
     assert refused.value.fields[field]
@@ -110,7 +111,7 @@ def test_a_local_time_past_the_calendar_end_in_utc_is_refused_not_a_crash(worksp
     workspace.timezone = "America/New_York"  # 23:00 on 9999-12-31 there is past year 9999 in UTC
     workspace.save()
     with pytest.raises(ValidationError) as refused:
-        schedule_create(workspace=workspace, actor_user=cast.manager, data=schedule_data(
+        schedule_create(actor=Actor.for_user(cast.manager, workspace), data=schedule_data(
             offline_account, offline_board, run_at=None, run_at_local="9999-12-31T23:00"))
     assert (refused.value.field, refused.value.code) == ("run_at_local", "invalid_datetime")
     assert not Schedule.objects.exists()
@@ -145,43 +146,43 @@ def test_a_schedule_whose_pin_cannot_be_created_fails_with_the_reason(schedule, 
 
 def test_only_scheduled_schedules_can_be_edited(schedule, cast):
     later = (timezone.now() + timedelta(days=2)).isoformat()
-    updated = schedule_update(schedule=schedule, actor_user=cast.manager, data={"title": "Later", "run_at": later})
+    updated = schedule_update(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace), data={"title": "Later", "run_at": later})
     assert updated.payload["title"] == "Later"
     make_due(schedule)
     schedule_run(schedule_id=schedule.pk)
     with pytest.raises(InvalidState) as refused:
-        schedule_update(schedule=schedule, actor_user=cast.manager, data={"title": "Too late"})
+        schedule_update(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace), data={"title": "Too late"})
     assert refused.value.code == "schedule_not_editable"
 
 
 def test_cancel_is_allowed_while_scheduled_or_queued_and_withdraws_the_pin(schedule, cast):
     make_due(schedule)
     schedule_run(schedule_id=schedule.pk)
-    canceled = schedule_cancel(schedule=schedule, actor_user=cast.manager)
+    canceled = schedule_cancel(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace))
     assert canceled.status == ScheduleStatus.CANCELED
     assert Pin.objects.get().deleted_at is not None
     with pytest.raises(BadRequest):
-        schedule_cancel(schedule=schedule, actor_user=cast.manager)
+        schedule_cancel(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace))
 
 
 def test_delete_is_only_for_finished_schedules(schedule, cast):
     with pytest.raises(BadRequest) as refused:
-        schedule_delete(schedule=schedule, actor_user=cast.manager)
+        schedule_delete(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace))
     assert (refused.value.code, refused.value.status_hint) == ("bad_request", 400)
-    schedule_cancel(schedule=schedule, actor_user=cast.manager)
-    schedule_delete(schedule=schedule, actor_user=cast.manager)
+    schedule_cancel(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace))
+    schedule_delete(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace))
     assert not Schedule.objects.exists()
 
 
 def test_only_failed_schedules_are_retried(schedule, cast):
     with pytest.raises(BadRequest):
-        schedule_retry(schedule=schedule, actor_user=cast.manager)
+        schedule_retry(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace))
 
 
 def test_retrying_a_failed_schedule_without_a_pin_schedules_it_again(schedule, cast):
     Schedule.objects.filter(pk=schedule.pk).update(status=ScheduleStatus.FAILED, last_error="boom",
                                                    run_at=timezone.now() - timedelta(minutes=5))
-    retried = schedule_retry(schedule=schedule, actor_user=cast.manager)
+    retried = schedule_retry(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace))
     assert (retried.status, retried.last_error) == (ScheduleStatus.SCHEDULED, "")
     assert schedules_run_due() == 1  # run_at has passed: the next tick runs it
 
@@ -193,7 +194,7 @@ def test_retrying_a_failed_schedule_retries_its_failed_pin(schedule, cast):
     Pin.objects.filter(pk=pin.pk).update(status=PinStatus.FAILED, error_code="pinterest_unavailable")
     Schedule.objects.filter(pk=schedule.pk).update(status=ScheduleStatus.FAILED)
 
-    retried = schedule_retry(schedule=schedule, actor_user=cast.manager)
+    retried = schedule_retry(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace))
     pin.refresh_from_db()
     assert pin.status == PinStatus.QUEUED
     assert retried.status == ScheduleStatus.QUEUED  # it follows its pin
@@ -201,13 +202,13 @@ def test_retrying_a_failed_schedule_retries_its_failed_pin(schedule, cast):
 
 def test_problems_with_the_time_and_the_pin_are_reported_together(workspace, cast, offline_account, offline_board):
     with pytest.raises(ValidationError) as refused:
-        schedule_create(workspace=workspace, actor_user=cast.manager,
+        schedule_create(actor=Actor.for_user(cast.manager, workspace),
                         data=schedule_data(offline_account, offline_board, run_at=None, title=""))
     assert set(refused.value.fields) == {"run_at", "title"}
 
 
 def test_validate_checks_the_pin_and_run_at(workspace, offline_account, offline_board):
-    report = schedule_validate(workspace=workspace, data=schedule_data(offline_account, offline_board,
+    report = schedule_validate(actor=Actor.system(workspace, job="test"), data=schedule_data(offline_account, offline_board,
                                                                        run_at="2020-01-01T00:00:00Z"))
     checks = {check["name"]: check["status"] for check in report["checks"]}
     assert report["valid"] is False and checks["run_at"] == "failed" and checks["board_access"] == "passed"
@@ -216,13 +217,11 @@ def test_validate_checks_the_pin_and_run_at(workspace, offline_account, offline_
 def test_bulk_schedule_operations_report_every_id(schedule, workspace, cast):
     from publishing.services.schedules import schedule_bulk
 
-    canceled = schedule_bulk(workspace=workspace, schedule_ids=[schedule.public_id, "not-an-id"], action="cancel",
-                             actor_user=cast.manager)
+    canceled = schedule_bulk(actor=Actor.for_user(cast.manager, workspace), schedule_ids=[schedule.public_id, "not-an-id"], action="cancel")
     assert [(r["status"], r["error_code"]) for r in canceled["results"]] == [("succeeded", None),
                                                                              ("failed", "not_found")]
-    again = schedule_bulk(workspace=workspace, schedule_ids=[schedule.public_id], action="cancel",
-                          actor_user=cast.manager)
+    again = schedule_bulk(actor=Actor.for_user(cast.manager, workspace), schedule_ids=[schedule.public_id], action="cancel")
     assert again["skipped_count"] == 1
-    foreign = schedule_bulk(workspace=cast.other_team.workspaces.get(), schedule_ids=[schedule.public_id],
-                            action="delete", actor_user=cast.outsider)
+    foreign = schedule_bulk(actor=Actor.for_user(cast.outsider, cast.other_team.workspaces.get()), schedule_ids=[schedule.public_id],
+                            action="delete")
     assert foreign["failed_count"] == 1 and Schedule.objects.filter(pk=schedule.pk).exists()

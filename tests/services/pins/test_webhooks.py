@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from publishing.access import Actor
 from publishing.models import AuditEvent, Pin, PinStatus, Webhook, WebhookDelivery
 from publishing.services.errors import ValidationError
 from publishing.services.pins import pin_create
@@ -26,7 +27,7 @@ DELIVER = "publishing.tasks.deliver_webhook"
 
 @pytest.fixture
 def published_pin(workspace, cast, offline_account, offline_board):
-    pin = pin_create(workspace=workspace, actor_user=cast.manager, source="api",
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                      data=pin_payload(offline_account, offline_board))
     Pin.objects.filter(pk=pin.pk).update(status=PinStatus.PUBLISHED, pinterest_pin_id="813000000000000001")
     pin.refresh_from_db()
@@ -45,20 +46,20 @@ def published_pin(workspace, cast, offline_account, offline_board):
 def test_private_loopback_and_link_local_targets_are_refused(workspace, cast, url, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     with pytest.raises(ValidationError) as refused:
-        webhook_create(workspace=workspace, actor_user=cast.admin, url=url, secret=SECRET)
+        webhook_create(actor=Actor.for_user(cast.admin, workspace), url=url, secret=SECRET)
     assert (refused.value.field, refused.value.code) == ("url", "webhook_target_not_allowed")
 
 
 def test_unresolvable_hosts_are_refused(workspace, cast, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
     with pytest.raises(ValidationError) as refused:
-        webhook_create(workspace=workspace, actor_user=cast.admin, url="https://no-such-host.invalid/h", secret=SECRET)
+        webhook_create(actor=Actor.for_user(cast.admin, workspace), url="https://no-such-host.invalid/h", secret=SECRET)
     assert "could not be resolved" in refused.value.message
 
 
 def test_the_setting_allows_private_targets(workspace, cast, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    webhook = webhook_create(workspace=workspace, actor_user=cast.admin, url="http://127.0.0.1:9000/h", secret=SECRET)
+    webhook = webhook_create(actor=Actor.for_user(cast.admin, workspace), url="http://127.0.0.1:9000/h", secret=SECRET)
     assert webhook.events == ["pin.published", "pin.failed"]
     assert AuditEvent.objects.get(action="webhook.created").details["url"] == "http://127.0.0.1:9000/h"
 
@@ -76,19 +77,19 @@ def test_bad_webhooks_are_refused_naming_the_field(workspace, cast, settings, fi
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     data = {"url": "https://hooks.example.com/h", "secret": SECRET, **fields}
     with pytest.raises(ValidationError) as refused:
-        webhook_create(workspace=workspace, actor_user=cast.admin, **data)
+        webhook_create(actor=Actor.for_user(cast.admin, workspace), **data)
     assert refused.value.field == field
 
 
 def test_updates_rotate_the_secret_without_logging_it(workspace, cast, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    webhook = webhook_create(workspace=workspace, actor_user=cast.admin, url="http://127.0.0.1/h", secret=SECRET)
-    webhook_update(webhook=webhook, actor_user=cast.admin, data={"secret": "n" * 32, "is_enabled": False})
+    webhook = webhook_create(actor=Actor.for_user(cast.admin, workspace), url="http://127.0.0.1/h", secret=SECRET)
+    webhook_update(webhook=webhook, actor=Actor.for_user(cast.admin, webhook.workspace), data={"secret": "n" * 32, "is_enabled": False})
     webhook.refresh_from_db()
     assert (webhook.secret, webhook.is_enabled) == ("n" * 32, False)
     event = AuditEvent.objects.get(action="webhook.updated")
     assert "n" * 32 not in json.dumps(event.details)
-    webhook_delete(webhook=webhook, actor_user=cast.admin)
+    webhook_delete(webhook=webhook, actor=Actor.for_user(cast.admin, webhook.workspace))
     assert not Webhook.objects.exists()
 
 
