@@ -22,6 +22,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import events
 
 from pinboard_site.wsgi import application
+from publishing.access import Actor
 from publishing.permissions import Role
 from publishing.services.auth import access_token_issue
 from publishing.services.keys import api_key_create
@@ -118,7 +119,7 @@ def fuzz(headers: dict, *, tags: tuple[str, ...] = (), bearer_for=None) -> Figur
 def test_v1_with_an_admin_api_key_answers_no_5xx_and_only_what_its_schema_describes(
         cast, capsys):
     workspace = cast.team.workspaces.get()
-    key = api_key_create(workspace=workspace, name="fuzz", scopes=["read", "write", "destructive"])
+    key = api_key_create(actor=Actor.system(workspace, job="test"), name="fuzz", scopes=["read", "write", "destructive"])
     figures = fuzz({"x-api-key": key.plaintext})
     with capsys.disabled():
         print(f"\nschemathesis, admin API key: {figures}")
@@ -144,7 +145,7 @@ def test_v1_user_operations_with_an_admin_bearer_token_answer_no_5xx_and_only_wh
 @pytest.mark.parametrize("path", ["/v1/assets/images", "/v1/assets/videos", "/v1/pins/imports/csv", "/v1/auth/login"])
 def test_a_multipart_body_without_a_boundary_is_a_422_naming_the_body(cast, path):
     client = Client()
-    key = api_key_create(workspace=cast.team.workspaces.get(), name="fuzz", scopes=["read", "write"])
+    key = api_key_create(actor=Actor.system(cast.team.workspaces.get(), job="test"), name="fuzz", scopes=["read", "write"])
     response = client.post(path, data=b'{"email": "a@b.test", "password": "x"}', content_type="multipart/form-data",
                            headers={"x-api-key": key.plaintext})
     assert response.status_code == 422, response.content[:300]
@@ -153,7 +154,7 @@ def test_a_multipart_body_without_a_boundary_is_a_422_naming_the_body(cast, path
 
 def test_listing_assets_of_another_workspace_is_a_404_the_document_declares(cast):
     client = Client()
-    key = api_key_create(workspace=cast.team.workspaces.get(), name="fuzz", scopes=["read"])
+    key = api_key_create(actor=Actor.system(cast.team.workspaces.get(), job="test"), name="fuzz", scopes=["read"])
     other = cast.other_team.workspaces.get()
     response = client.get(f"/v1/assets?workspace_id={other.public_id}", headers={"x-api-key": key.plaintext})
     assert response.status_code == 404 and response.json()["detail"]["code"] == "workspace_mismatch"
