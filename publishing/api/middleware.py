@@ -9,8 +9,9 @@ import logging
 import re
 import time
 import uuid
+from urllib.parse import quote
 
-from pinboard_site.log_redaction import redact
+from pinboard_site.log_redaction import REDACTED, redact
 from publishing.api.errors import error_response
 
 request_log = logging.getLogger("pinboard.api.requests")
@@ -22,6 +23,19 @@ KEPT_HEADERS = ("Allow", "Retry-After")
 
 def is_api_path(path: str) -> bool:
     return bool(API_PATH.match(path))
+
+
+# Paging and filter values are safe and useful in a log line; any other value (search text a customer
+# typed, tokens under names no pattern foresaw) is replaced, keeping only the parameter's name.
+LOGGED_QUERY_VALUES = frozenset({"limit", "offset", "page", "page_size", "status", "sort", "order"})
+
+
+def query_for_log(request) -> str | None:
+    """The request's query string for the log: every parameter's name, and its value only when it is
+    a paging or filter value (``q=[redacted]``, ``token=[redacted]``, ``limit=50``)."""
+    parts = [f"{name}={quote(value, safe='') if name in LOGGED_QUERY_VALUES else REDACTED}"
+             for name, values in request.GET.lists() for value in values]
+    return "&".join(parts) or None
 
 
 class ApiRequestMiddleware:
@@ -57,7 +71,7 @@ class ApiRequestMiddleware:
             # Redacted here too (not only by the handler's filter), so no log configuration can leak them:
             # OAuth codes, invitation and verification tokens travel in the query string.
             "path": redact(request.path),
-            "query": redact(request.META.get("QUERY_STRING", "")) or None,
+            "query": query_for_log(request),
             "status": response.status_code,
             "duration_ms": round(seconds * 1000, 1),
             "auth_mode": caller.mode if caller else None,
