@@ -23,8 +23,6 @@ from pathlib import Path
 
 import django
 
-from publishing.access import Actor
-
 
 def status(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -39,6 +37,7 @@ def main(workspace_id: str, target: str, mode: str) -> dict:
     from django.core.files import File  # noqa: PLC0415
     from storages.backends.s3 import S3Storage  # noqa: PLC0415
 
+    from publishing.access import Actor  # noqa: PLC0415
     from publishing.models import Asset, Workspace  # noqa: PLC0415
     from publishing.pinterest.streaming import FileSource  # noqa: PLC0415
     from publishing.services import assets  # noqa: PLC0415
