@@ -27,7 +27,8 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
 import httpx  # noqa: E402
 
 from tests.media import make_mp4, pad_mp4  # noqa: E402
-from tests.storage_fixtures import S3Server, free_port, s3_environ  # noqa: E402
+from tests.ports import free_port  # noqa: E402
+from tests.storage_fixtures import S3Server, s3_environ  # noqa: E402
 
 MB = 1024 * 1024
 

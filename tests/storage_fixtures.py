@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,8 @@ import boto3
 import httpx
 import pytest
 from botocore.config import Config
+
+from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 ACCESS_KEY = "pinboard-test-access"
@@ -63,11 +64,6 @@ class S3Media:
     def read(self, key: str) -> bytes:
         return self.server.client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ bound, or the bound proves nothing. Media storage is the default local disk.
 """
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +26,7 @@ from publishing.services.keys import api_key_create
 from tests.large_png import make_noise_png
 from tests.media import make_mp4, make_png, pad_mp4
 from tests.pipeline_fixtures import BASE_DIR, wait_for
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,11 +53,6 @@ def memory(pid: int, field: str) -> int:
             return int(line.split()[1]) * 1024
     raise KeyError(field)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

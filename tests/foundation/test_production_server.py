@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from django.urls import reverse
 from publishing.navigation import SECTIONS
 from tests.conftest import PASSWORD
 from tests.pipeline_fixtures import wait_for
+from tests.ports import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Pages beyond the navigation's sections (the team area's sub-pages, the account's own page).
@@ -57,11 +57,6 @@ def asset_links(html: str) -> list[str]:
     parser.feed(html)
     return [url for url in parser.urls if url.startswith("/")]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url() -> str:

@@ -3,7 +3,6 @@ stopped by one signal; a cluster that dies is started again while the web keeps 
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,11 +11,7 @@ import httpx
 import pytest
 from django.conf import settings
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.ports import free_port
 
 
 def descendants(pid: int) -> set[int]:

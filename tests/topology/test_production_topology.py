@@ -40,9 +40,10 @@ from publishing.models import Board, Pin, PinStatus, PublishAttempt, Schedule, U
 from publishing.permissions import Role
 from publishing.services.accounts_sandbox import account_connect_sandbox
 from publishing.services.teams import membership_set_role, team_create
-from tests.foundation.test_production_server import database_url, free_port
+from tests.foundation.test_production_server import database_url
 from tests.media import make_png
 from tests.pipeline_fixtures import CLUSTER_SETTINGS, wait_for
+from tests.ports import free_port
 from tests.storage_fixtures import s3_environ
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
