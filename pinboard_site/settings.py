@@ -338,7 +338,7 @@ Q_CLUSTER = {
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
     # django-q2's Redis broker plus delayed tasks kept in a sorted set (timed publishes, retries).
-    Q_CLUSTER["broker_class"] = "publishing.services.queue.RedisBroker"
+    Q_CLUSTER["broker_class"] = "publishing.brokers.RedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
 # Worker liveness (`manage.py worker_health`): each cluster's workers beat a database row this often.
@@ -348,7 +348,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
-# Publishing pipeline (publishing/services/publishing.py, pacing.py, webhooks.py).
+# Publishing pipeline (publishing/services/delivery.py, pacing.py, webhooks.py).
 # Attempts (calls to Pinterest) one pin may use before it fails; a person's retry starts afresh.
 PUBLISH_MAX_ATTEMPTS = env_int("PUBLISH_MAX_ATTEMPTS", 8, minimum=1)
 # A claimed pin's lease, renewed before every Pinterest call: longer than one call can take, so

@@ -17,10 +17,10 @@ from publishing.models import (
     WebhookDelivery,
     Workspace,
 )
+from publishing.services.delivery import pins_publish_now
 from publishing.services.errors import DomainError
 from publishing.services.keys import api_key_revoke, api_key_rotate
 from publishing.services.pins import pin_retry
-from publishing.services.publishing import pins_publish_now
 from publishing.services.webhooks import webhook_delivery_resend
 
 

@@ -80,7 +80,7 @@ class PinboardCollector:
                 pipe = client.pipeline(transaction=False)
                 for name in names:
                     pipe.llen(name)
-                    pipe.zcard(f"{name}:delayed")  # publishing.services.queue.RedisBroker's timed jobs
+                    pipe.zcard(f"{name}:delayed")  # publishing.brokers.RedisBroker's timed jobs
                 sizes = pipe.execute()
             finally:
                 client.close()

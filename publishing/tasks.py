@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 from publishing.services import assets
-from publishing.services.accounts import oauth_states_delete_expired
 from publishing.services.auth import password_reset_email_send
+from publishing.services.delivery import pin_publish, pins_requeue_due, pins_watch_leases
 from publishing.services.imports import pin_imports_requeue_due
 from publishing.services.operations import stuck_work_requeue
-from publishing.services.publishing import pin_publish, pins_requeue_due, pins_watch_leases
+from publishing.services.pinterest_accounts import oauth_states_delete_expired
 from publishing.services.retention import records_prune
 from publishing.services.schedules import schedule_run, schedules_run_due
 from publishing.services.webhooks import webhook_deliveries_requeue_due, webhook_delivery_attempt
@@ -23,7 +23,7 @@ def media_upload_run(media_upload_id: int) -> None:
     assets.media_upload_process(media_upload_id=media_upload_id)
 
 
-# --- the publishing pipeline (services/publishing.py, schedules.py, webhooks.py) ----------------
+# --- the publishing pipeline (services/delivery.py, schedules.py, webhooks.py) ------------------
 
 
 def publish_pin(pin_id: int) -> str:

@@ -83,7 +83,7 @@ def sandbox(live_server, settings) -> str:
 @pytest.fixture
 def account(sandbox, workspace, cast) -> PinterestAccount:
     """A sandbox Pinterest account connected through the real OAuth flow (boards cached)."""
-    from publishing.services.accounts_sandbox import account_connect_sandbox
+    from publishing.management.sandbox_connect import account_connect_sandbox
 
     connected = account_connect_sandbox(workspace=workspace, user=cast.admin)
     assert Board.objects.for_account(connected).exists(), "connecting caches the account's boards"

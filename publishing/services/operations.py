@@ -16,8 +16,8 @@ from django_q.models import Schedule as QSchedule
 
 from publishing.models import Schedule as PinSchedule
 from publishing.models import ScheduleStatus, WebhookDelivery
+from publishing.services.delivery import pins_requeue_due, stuck_pins
 from publishing.services.imports import pin_imports_requeue_due
-from publishing.services.publishing import pins_requeue_due, stuck_pins
 from publishing.services.schedules import schedules_run_due
 from publishing.services.webhooks import webhook_deliveries_requeue_due
 

@@ -394,7 +394,7 @@ def _apply_content(pin: Pin, draft: PinDraft) -> None:
 
 
 def _publish_enqueue(pin: Pin) -> None:
-    from publishing.services.publishing import pin_publish_enqueue  # publishing imports this module
+    from publishing.services.delivery import pin_publish_enqueue  # publishing imports this module
 
     pin_publish_enqueue(pin)
 
@@ -504,7 +504,7 @@ def _refuse_unless_editable(pin: Pin) -> None:
 def _refuse_if_outcome_unknown(pin: Pin) -> None:
     """An interrupted attempt may have created the pin on Pinterest; the next attempt recognises it
     by the content it sent. Changing content or board before then would publish a second pin."""
-    from publishing.services.publishing import unknown_create_attempts  # publishing imports this module
+    from publishing.services.delivery import unknown_create_attempts  # publishing imports this module
 
     if unknown_create_attempts(pin).exists():
         raise InvalidState("pin_publishing",
@@ -716,7 +716,7 @@ def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -
     Returns the SDK's PinDeleteResponse fields. A pin mid-publish cannot be deleted (its
     outcome is not known yet); Pinterest being unavailable leaves the record in place.
     """
-    from publishing.services.publishing import pinterest_pin_remove
+    from publishing.services.delivery import pinterest_pin_remove
 
     authorize(actor, "pin.delete", workspace=pin.workspace, account=pin.account)
     with transaction.atomic():

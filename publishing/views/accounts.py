@@ -12,14 +12,13 @@ from django_htmx.http import HttpResponseClientRedirect
 from publishing.access import AccessRefused, team_context_or_404
 from publishing.forms import BoardCreateForm
 from publishing.models import Board, PinterestAccount
-from publishing.services.accounts import (
+from publishing.services.boards import board_create, board_list_refresh
+from publishing.services.errors import DomainError
+from publishing.services.pinterest_accounts import (
     account_disconnect,
     account_oauth_complete,
     account_oauth_start,
-    board_create,
-    board_list_refresh,
 )
-from publishing.services.errors import DomainError
 from publishing.views.common import render_page, submit
 
 TEMPLATE = "publishing/accounts.html"

@@ -7,8 +7,8 @@ import httpx
 import pytest
 from pinbridge_sdk.errors import APIError, AuthenticationError
 
+from publishing.management.sandbox_connect import sandbox_authorize
 from publishing.models import PinterestAccount
-from publishing.services.accounts_sandbox import sandbox_authorize
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,8 +5,8 @@ import pytest
 from pinbridge_sdk.errors import APIError, AuthenticationError, NotFoundError
 from pinbridge_sdk.models import BoardCreateRequest, BoardUpdateRequest
 
+from publishing.management.sandbox_connect import sandbox_authorize
 from publishing.models import PinterestAccount, Schedule
-from publishing.services.accounts_sandbox import sandbox_authorize
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

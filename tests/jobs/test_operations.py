@@ -10,9 +10,9 @@ from django_q.models import Schedule as QSchedule
 
 from publishing.access import Actor
 from publishing.models import Pin, PinStatus, PublishAttempt, Schedule, Webhook, WebhookDelivery
+from publishing.services.delivery import pin_claim, pins_requeue_due
 from publishing.services.operations import PERIODIC_TASKS, periodic_tasks_apply
 from publishing.services.pins import pin_create
-from publishing.services.publishing import pin_claim, pins_requeue_due
 from publishing.services.schedules import schedule_create
 from tests.pipeline_fixtures import pin_payload, queued_jobs
 

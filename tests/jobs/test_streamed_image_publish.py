@@ -35,7 +35,7 @@ PUBLISH_AND_MEASURE = textwrap.dedent(
     import django
     django.setup()
     from publishing.pinterest import ImageBase64Source
-    from publishing.services import publishing
+    from publishing.services import delivery
 
     def old_asset_base64(asset):
         encoded = []
@@ -46,9 +46,9 @@ PUBLISH_AND_MEASURE = textwrap.dedent(
 
     pin_id, how = int(sys.argv[1]), sys.argv[2]
     if how == "old":
-        publishing._asset_base64 = old_asset_base64
+        delivery._asset_base64 = old_asset_base64
     tracemalloc.start()
-    outcome = publishing.pin_publish(pin_id=pin_id)
+    outcome = delivery.pin_publish(pin_id=pin_id)
     _, peak = tracemalloc.get_traced_memory()
     print(json.dumps({"outcome": outcome, "peak": peak}))
     """

@@ -9,8 +9,8 @@ from django.conf import settings
 
 from publishing.access import Actor
 from publishing.models import Workspace
-from publishing.services.accounts import account_oauth_start
 from publishing.services.errors import DomainError
+from publishing.services.pinterest_accounts import account_oauth_start
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

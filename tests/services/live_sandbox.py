@@ -10,8 +10,8 @@ the test's rows.
 import pytest
 
 from pinterest_sandbox.models import SandboxUser
+from publishing.management.sandbox_connect import account_connect_sandbox
 from publishing.models import PinterestAccount, Workspace
-from publishing.services.accounts_sandbox import account_connect_sandbox
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from pinterest_sandbox.models import Pin as SandboxPin
 from publishing.access import Actor
 from publishing.models import MediaUpload, PinStatus
 from publishing.services.assets import asset_upload, media_upload_process
+from publishing.services.delivery import pin_publish
 from publishing.services.pins import pin_create
-from publishing.services.publishing import pin_publish
 from tests.media import make_jpeg, make_mp4
 from tests.pipeline_fixtures import pin_payload
 from tests.services.assets.helpers import stored_files

@@ -37,6 +37,7 @@ def main(workspace_id: str, target: str, mode: str) -> dict:
     from django.core.files import File  # noqa: PLC0415
     from storages.backends.s3 import S3Storage  # noqa: PLC0415
 
+    from publishing import media  # noqa: PLC0415
     from publishing.access import Actor  # noqa: PLC0415
     from publishing.models import Asset, Workspace  # noqa: PLC0415
     from publishing.pinterest.streaming import FileSource  # noqa: PLC0415
@@ -44,8 +45,8 @@ def main(workspace_id: str, target: str, mode: str) -> dict:
 
     workspace = Workspace.objects.get(public_id=workspace_id)
     if mode == "whole":
-        read = assets.MeasuredStream.read
-        assets.MeasuredStream.read = lambda self, size=-1: read(self, -1)
+        read = media.MeasuredStream.read
+        media.MeasuredStream.read = lambda self, size=-1: read(self, -1)
     stock = None
     if mode == "read-stock":
         options = {**settings.STORAGES["default"]["OPTIONS"], "max_memory_size": 0}

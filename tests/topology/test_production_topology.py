@@ -36,9 +36,9 @@ from pinbridge_sdk import PinbridgeClient
 from pinbridge_sdk.models import LoginRequest, PinCreate, ScheduleCreate
 
 from pinterest_sandbox.models import Pin as SandboxPin
+from publishing.management.sandbox_connect import account_connect_sandbox
 from publishing.models import Board, Pin, PinStatus, PublishAttempt, Schedule, User, Workspace
 from publishing.permissions import Role
-from publishing.services.accounts_sandbox import account_connect_sandbox
 from publishing.services.teams import membership_set_role, team_create
 from tests.foundation.test_production_server import database_url
 from tests.media import make_png

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from publishing.management.sandbox_connect import sandbox_authorize
 from publishing.models import Board, PinterestAccount
-from publishing.services.accounts import account_mark_reconnect_required
-from publishing.services.accounts_sandbox import sandbox_authorize
+from publishing.services.pinterest_access import account_mark_reconnect_required
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

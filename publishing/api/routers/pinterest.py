@@ -24,7 +24,8 @@ from publishing.api.schemas.content import (
 )
 from publishing.api.security import NotAuthenticated, actor_of, resolve_caller
 from publishing.models import Board, PinterestAccount
-from publishing.services import accounts as account_services
+from publishing.services import boards as board_services
+from publishing.services import pinterest_accounts as account_services
 from publishing.services.errors import DomainError
 
 router = Router(tags=["pinterest"])
@@ -80,7 +81,7 @@ def _boards(account: PinterestAccount, *, fresh: bool) -> tuple[list[Board], str
     stale = account.boards_synced_at is None or account.boards_synced_at < timezone.now() - BOARDS_CACHE_TTL
     if fresh or stale:
         try:
-            return account_services.boards_refresh(account), "pinterest"
+            return board_services.boards_refresh(account), "pinterest"
         except DomainError:
             if fresh or account.boards_synced_at is None:
                 raise
@@ -125,7 +126,7 @@ def check_board_access(request, board_id: BoardId, account_id: UUID, fresh: bool
 @router.post("/boards", response=responses({201: BoardOut}, 403, 404, 409))
 def create_board(request, data: BoardCreateIn):
     who = actor_of(request)
-    board = account_services.board_create(account=account_or_404(who, data.account_id), name=data.name,
+    board = board_services.board_create(account=account_or_404(who, data.account_id), name=data.name,
                                           description=data.description,
                                           privacy=data.privacy.upper() if data.privacy else None,
                                           actor=who)
@@ -135,7 +136,7 @@ def create_board(request, data: BoardCreateIn):
 @router.patch("/boards/{board_id}", response=responses({200: BoardOut}, 403, 404, 409))
 def update_board(request, board_id: BoardId, data: BoardUpdateIn):
     who = actor_of(request)
-    board = account_services.board_update(account=account_or_404(who, data.account_id), board_id=board_id,
+    board = board_services.board_update(account=account_or_404(who, data.account_id), board_id=board_id,
                                           name=data.name, description=data.description,
                                           privacy=data.privacy.upper() if data.privacy else None,
                                           actor=who)
@@ -145,7 +146,7 @@ def update_board(request, board_id: BoardId, data: BoardUpdateIn):
 @router.delete("/boards/{board_id}", response=responses({204: None}, 403, 404))
 def delete_board(request, board_id: BoardId, account_id: UUID):
     who = actor_of(request)
-    account_services.board_delete(account=account_or_404(who, account_id), board_id=board_id, actor=who)
+    board_services.board_delete(account=account_or_404(who, account_id), board_id=board_id, actor=who)
     return Status(204, None)
 
 

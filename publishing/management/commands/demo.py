@@ -21,10 +21,10 @@ from django.core.validators import validate_email
 from django.core.wsgi import get_wsgi_application
 from django.db import transaction
 
+from publishing.management.sandbox_connect import account_connect_sandbox
 from publishing.models import Board, Membership, PinterestAccount, Team, User, Workspace
 from publishing.permissions import Role
-from publishing.services.accounts import pinterest_transport
-from publishing.services.accounts_sandbox import account_connect_sandbox
+from publishing.pinterest.factory import pinterest_transport
 from publishing.services.teams import membership_set_role, team_create
 
 DEMO_TEAM = "Demo team"

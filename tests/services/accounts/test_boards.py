@@ -8,17 +8,12 @@ from django.utils import timezone
 from pinterest_sandbox import faults
 from pinterest_sandbox.models import Board as SandboxBoard
 from publishing.access import Actor
+from publishing.management.sandbox_connect import account_connect_sandbox
 from publishing.models import AuditEvent, Board, PinterestAccount, Schedule, ScheduleStatus
-from publishing.services.accounts import (
-    AccountReconnectRequired,
-    account_disconnect,
-    board_create,
-    board_delete,
-    board_update,
-    boards_refresh,
-)
-from publishing.services.accounts_sandbox import account_connect_sandbox
+from publishing.services.boards import board_create, board_delete, board_update, boards_refresh
 from publishing.services.errors import Conflict, NotFound, RateLimited, ValidationError
+from publishing.services.pinterest_access import AccountReconnectRequired
+from publishing.services.pinterest_accounts import account_disconnect
 from tests.services.live_sandbox import sandbox_user_of
 
 pytestmark = pytest.mark.django_db(transaction=True)

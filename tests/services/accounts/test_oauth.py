@@ -11,16 +11,16 @@ from django.utils import timezone
 from pinterest_sandbox.models import AccessToken as SandboxAccessToken
 from pinterest_sandbox.services import oauth as sandbox_oauth
 from publishing.access import Actor
+from publishing.management.sandbox_connect import sandbox_authorize
 from publishing.models import AuditEvent, Board, OAuthState, PinterestAccount
 from publishing.pinterest.oauth import DEFAULT_SCOPES
-from publishing.services.accounts import (
+from publishing.services.pinterest_accounts import (
     OAuthFailed,
     account_disconnect,
     account_oauth_complete,
     account_oauth_start,
     dashboard_redirect_uri,
 )
-from publishing.services.accounts_sandbox import sandbox_authorize
 from tests.services.live_sandbox import sandbox_user_of
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -14,12 +14,12 @@ from pinterest_sandbox.services.oauth import secret_hash
 from publishing.access import Actor
 from publishing.models import AuditEvent, PinterestAccount
 from publishing.pinterest import PinterestClient, ServerError
-from publishing.services.accounts import (
+from publishing.services.pinterest_access import (
     AccountReconnectRequired,
-    account_disconnect,
     account_fresh_access_token,
     account_mark_reconnect_required,
 )
+from publishing.services.pinterest_accounts import account_disconnect
 from tests.services.live_sandbox import sandbox_user_of
 
 pytestmark = pytest.mark.django_db(transaction=True)

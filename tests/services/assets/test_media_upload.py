@@ -9,8 +9,8 @@ from pinterest_sandbox import faults
 from pinterest_sandbox.models import MediaUpload as SandboxMedia
 from publishing import tasks
 from publishing.access import Actor
+from publishing.management.sandbox_connect import account_connect_sandbox
 from publishing.models import Asset, MediaUpload, PinterestAccount
-from publishing.services.accounts_sandbox import account_connect_sandbox
 from publishing.services.assets import (
     MEDIA_UPLOAD_MAX_ATTEMPTS,
     MEDIA_UPLOAD_TASK,

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from publishing.access import Actor
+from publishing.media import VIDEO_MAX_BYTES, AssetRejected
 from publishing.models import Asset, AuditEvent
-from publishing.services.assets import VIDEO_MAX_BYTES, AssetRejected, asset_storage_usage, asset_upload
+from publishing.services.assets import asset_storage_usage, asset_upload
 from tests.media import make_jpeg, make_mp4, make_png, make_png_bomb, pad_mp4
 from tests.services.assets.helpers import stored_files, upload_bytes
 

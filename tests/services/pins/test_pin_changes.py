@@ -4,6 +4,7 @@ import pytest
 
 from publishing.access import Actor
 from publishing.models import ApiKey, ApprovalState, AuditEvent, Board, Pin, PinStatus, PublishAttempt
+from publishing.services.delivery import pin_claim
 from publishing.services.errors import InvalidState, NotFound, PermissionDenied, ValidationError
 from publishing.services.pins import (
     pin_approve,
@@ -16,7 +17,6 @@ from publishing.services.pins import (
     pin_retry,
     pin_validate,
 )
-from publishing.services.publishing import pin_claim
 from tests.pipeline_fixtures import pin_payload, queued_jobs
 
 PUBLISH = "publishing.tasks.publish_pin"
@@ -129,7 +129,7 @@ def test_a_pin_mid_publish_cannot_be_deleted(pin, cast):
 
 
 def test_a_deleted_pin_is_never_claimed_for_publishing(pin, cast):
-    from publishing.services.publishing import pin_claim
+    from publishing.services.delivery import pin_claim
 
     pin_delete(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace))
     assert pin_claim(pin_id=pin.pk) is None

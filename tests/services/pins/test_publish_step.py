@@ -23,8 +23,8 @@ from publishing.models import (
     Webhook,
     WebhookDelivery,
 )
+from publishing.services.delivery import pin_claim, pin_publish
 from publishing.services.pins import pin_create
-from publishing.services.publishing import pin_claim, pin_publish
 from tests.pipeline_fixtures import pin_payload, queued_jobs
 
 Outcome = PublishAttempt.Outcome

@@ -1,4 +1,5 @@
-"""Connecting a sandbox Pinterest account the way a person does in a browser.
+"""Connecting a sandbox Pinterest account the way a person does in a browser (not a service: a
+form scraper for the ``demo`` command and the tests).
 
 ``account_connect_sandbox`` runs the real OAuth code flow against the built-in sandbox:
 ``account_oauth_start`` → GET the sandbox's authorize page → POST its approve form (with the
@@ -17,12 +18,8 @@ import httpx
 
 from publishing.access import Actor
 from publishing.models import PinterestAccount, User, Workspace
-from publishing.services.accounts import (
-    OAuthFailed,
-    account_oauth_complete,
-    account_oauth_start,
-    transport_kwargs,
-)
+from publishing.pinterest.factory import transport_kwargs
+from publishing.services.pinterest_accounts import OAuthFailed, account_oauth_complete, account_oauth_start
 
 AUTHORIZE_TIMEOUT_SECONDS = 20.0
 

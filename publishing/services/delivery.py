@@ -1,4 +1,4 @@
-"""The publish job: one pin to Pinterest, exactly once, whatever fails on the way.
+"""Delivery: claiming a pin, publishing it to Pinterest, recording every attempt, and retries.
 
 ``pin_publish(pin_id=...)`` is safe to run any number of times, concurrently or after a crash:
 
@@ -47,8 +47,9 @@ from django.utils import timezone
 from publishing.models import ApprovalState, Asset, MediaUpload, Pin, PinStatus, PublishAttempt
 from publishing.pinterest import errors as pinterest_errors
 from publishing.pinterest.client import PinFingerprint
+from publishing.pinterest.factory import api_client
 from publishing.pinterest.models import ImageBase64Source, ImageUrlSource, VideoSource
-from publishing.services import accounts, assets
+from publishing.services import assets, pinterest_access
 from publishing.services.errors import DomainError
 from publishing.services.pacing import pacing_take
 from publishing.services.queue import task_enqueue
@@ -205,7 +206,7 @@ def _fingerprint(pin: Pin) -> PinFingerprint:
 
 def _access_token(claim: Claim) -> str | None:
     try:
-        return accounts.account_fresh_access_token(claim.pin.account)
+        return pinterest_access.account_fresh_access_token(claim.pin.account)
     except DomainError as error:  # AccountReconnectRequired: the refresh token is dead
         _fail(claim, "account_reconnect_required", error.message)
     except pinterest_errors.PinterestError as error:  # the refresh itself failed transiently
@@ -237,7 +238,7 @@ def _reconcile(claim: Claim) -> bool:
     taken = Pin.objects.filter(account=pin.account).exclude(pk=pin.pk).exclude(pinterest_pin_id="").values_list(
         "pinterest_pin_id", flat=True)
     try:
-        with accounts.api_client(pin.workspace.environment, access_token) as pinterest:
+        with api_client(pin.workspace.environment, access_token) as pinterest:
             found = pinterest.board_pin_find(_fingerprint(pin), created_after=unknown[0].started_at,
                                              exclude_ids=set(taken))
     except pinterest_errors.PinterestError as error:
@@ -340,7 +341,7 @@ def _create_on_pinterest(claim: Claim, access_token: str, media_source) -> None:
         return  # the lease was lost (this worker stalled); whoever holds it now carries on
     attempt = _attempt_start(claim, PublishAttempt.Action.CREATE)
     try:
-        with accounts.api_client(pin.workspace.environment, access_token) as pinterest:
+        with api_client(pin.workspace.environment, access_token) as pinterest:
             created = pinterest.pin_create(
                 board_id=pin.board_id, media_source=media_source, title=pin.title or None,
                 description=pin.description or None, link=pin.link_url or None, alt_text=pin.alt_text or None,
@@ -366,7 +367,7 @@ def _handle_error(claim: Claim, error: pinterest_errors.PinterestError, *, count
     if isinstance(error, pinterest_errors.AuthenticationFailed | pinterest_errors.MissingScope):
         message = ("Pinterest no longer accepts this account's access (the token was revoked or lacks a scope); "
                    "reconnect the account.")
-        accounts.account_mark_reconnect_required(pin.account, message, code=error.error_code)
+        pinterest_access.account_mark_reconnect_required(pin.account, message, code=error.error_code)
         _fail(claim, "token_revoked" if isinstance(error, pinterest_errors.AuthenticationFailed) else "scope_missing",
               message)
         return
@@ -439,7 +440,7 @@ def _defer(claim: Claim, *, error_code: str, message: str, delay: float, counts:
 def pinterest_pin_remove(*, pin: Pin) -> None:
     """Delete the published pin on Pinterest (a pin already gone there counts as removed)."""
     try:
-        with accounts.pinterest_for(pin.account) as pinterest:
+        with pinterest_access.pinterest_for(pin.account) as pinterest:
             pinterest.pin_delete(pin.pinterest_pin_id)
     except DomainError as error:
         if error.status_hint == 404:

@@ -1,0 +1,167 @@
+"""Boards: the cache of each Pinterest account's boards, and board changes made on Pinterest."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from django.db import transaction
+from django.utils import timezone
+
+from publishing.access import Actor, authorize
+from publishing.models import Board, PinterestAccount
+from publishing.pinterest.client import PinterestClient
+from publishing.services.audit import audit_record
+from publishing.services.errors import Conflict, NotFound, ValidationError
+from publishing.services.pinterest_access import pinterest_for
+
+BOARD_NAME_MAX = Board._meta.get_field("name").max_length
+BOARD_PRIVACY_VALUES = ("PUBLIC", "SECRET")
+
+def boards_refresh(account: PinterestAccount) -> list[Board]:
+    """Page every board of the account from Pinterest into the cache; boards gone from Pinterest
+    are marked deleted. Returns the live boards."""
+    with pinterest_for(account) as client:
+        remote = list(client.boards_iter())
+    now = timezone.now()
+    with transaction.atomic():
+        rows = [
+            Board(account=account, pinterest_board_id=board.id, name=board.name[:BOARD_NAME_MAX],
+                  description=board.description or "", privacy=board.privacy or "PUBLIC", synced_at=now,
+                  deleted_at=None)
+            for board in remote
+        ]
+        Board.objects.bulk_create(
+            rows, batch_size=500, update_conflicts=True, unique_fields=["account", "pinterest_board_id"],
+            update_fields=["name", "description", "privacy", "synced_at", "deleted_at"],
+        )
+        Board.objects.filter(account=account, deleted_at__isnull=True).exclude(
+            pinterest_board_id__in=[board.id for board in remote]
+        ).update(deleted_at=now)
+        PinterestAccount.objects.filter(pk=account.pk).update(boards_synced_at=now, updated_at=now)
+    account.boards_synced_at = now
+    return list(Board.objects.for_account(account))
+
+
+def _clean_text(value: str | None, field: str, *, max_length: int | None = None, required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise ValidationError("validation_error", f"{field} is required.", field=field)
+        return None
+    if "\x00" in value:
+        raise ValidationError("validation_error", f"{field} must not contain NUL characters.", field=field)
+    value = value.strip()
+    if required and not value:
+        raise ValidationError("validation_error", f"{field} must not be empty.", field=field)
+    if max_length is not None and len(value) > max_length:
+        raise ValidationError("validation_error", f"{field} must be at most {max_length} characters.", field=field)
+    return value
+
+
+def _clean_privacy(account: PinterestAccount, privacy: str | None) -> str | None:
+    if privacy is None:
+        return None
+    privacy = privacy.upper()
+    if privacy not in BOARD_PRIVACY_VALUES:
+        raise ValidationError("validation_error", "privacy must be PUBLIC or SECRET.", field="privacy")
+    if privacy == "SECRET" and "boards:write_secret" not in account.scopes.split(","):
+        raise Conflict("scope_missing", "Secret boards need the boards:write_secret permission; reconnect the account.")
+    return privacy
+
+
+def _board_upsert(account: PinterestAccount, remote) -> Board:
+    board, _ = Board.objects.update_or_create(
+        account=account, pinterest_board_id=remote.id,
+        defaults={"name": remote.name[:BOARD_NAME_MAX], "description": remote.description or "",
+                  "privacy": remote.privacy or "PUBLIC", "deleted_at": None},
+    )
+    return board
+
+
+def board_list_refresh(*, account: PinterestAccount, actor: Actor) -> list[Board]:
+    """``boards_refresh`` asked for by someone (the dashboard's refresh button)."""
+    authorize(actor, "board.refresh", workspace=account.workspace, account=account)
+    return boards_refresh(account)
+
+
+def _board_audit(account: PinterestAccount, action: str, board: Board, actor: Actor, **details) -> None:
+    audit_record(
+        team=account.workspace.team, workspace=account.workspace, action=action, actor=actor, target=account,
+        details={"board_id": board.pinterest_board_id, "name": board.name, **details},
+    )
+
+
+def board_create(
+    *, account: PinterestAccount, actor: Actor, name: str, description: str | None = None, privacy: str | None = None,
+) -> Board:
+    """Create a board on Pinterest and in the cache."""
+    authorize(actor, "board.create", workspace=account.workspace, account=account)
+    name = _clean_text(name, "name", max_length=BOARD_NAME_MAX, required=True)
+    description = _clean_text(description, "description", max_length=500)
+    privacy = _clean_privacy(account, privacy)
+    with pinterest_for(account) as client:
+        remote = client.board_create(name=name, description=description or None, privacy=privacy)
+    with transaction.atomic():
+        board = _board_upsert(account, remote)
+        _board_audit(account, "board.created", board, actor)
+    return board
+
+
+def board_update(
+    *, account: PinterestAccount, actor: Actor, board_id: str, name: str | None = None,
+    description: str | None = None, privacy: str | None = None,
+) -> Board:
+    """Rename a board or change its description or privacy, on Pinterest and in the cache."""
+    authorize(actor, "board.update", workspace=account.workspace, account=account)
+    name = _clean_text(name, "name", max_length=BOARD_NAME_MAX, required=name is not None)
+    description = _clean_text(description, "description", max_length=500)
+    privacy = _clean_privacy(account, privacy)
+    if name is None and description is None and privacy is None:
+        raise ValidationError("validation_error", "Give at least one of name, description or privacy.", field="name")
+    board_id = _board_id(board_id)
+    with _existing_board(account, board_id) as client:
+        remote = client.board_update(board_id, name=name, description=description, privacy=privacy)
+    with transaction.atomic():
+        board = _board_upsert(account, remote)
+        changed = {key: value for key, value in (("name", name), ("description", description), ("privacy", privacy))
+                   if value is not None}
+        _board_audit(account, "board.updated", board, actor, changed=sorted(changed))
+    return board
+
+
+def board_delete(*, account: PinterestAccount, actor: Actor, board_id: str) -> None:
+    """Delete a board on Pinterest (with its pins) and mark it deleted in the cache."""
+    authorize(actor, "board.delete", workspace=account.workspace, account=account)
+    board_id = _board_id(board_id)
+    with _existing_board(account, board_id) as client:
+        client.board_delete(board_id)
+    with transaction.atomic():
+        board = _board_forget(account, board_id) or Board(pinterest_board_id=board_id, name="")
+        _board_audit(account, "board.deleted", board, actor)
+
+
+@contextlib.contextmanager
+def _existing_board(account: PinterestAccount, board_id: str) -> Iterator[PinterestClient]:
+    """``pinterest_for`` for a call about one board; a board Pinterest no longer has leaves the cache."""
+    try:
+        with pinterest_for(account) as client:
+            yield client
+    except NotFound:
+        _board_forget(account, board_id)
+        raise NotFound("board_not_found", "This board does not exist on Pinterest (any more).") from None
+
+
+def _board_id(board_id: str) -> str:
+    if not isinstance(board_id, str) or not board_id.isascii() or not board_id.isdigit() or len(board_id) > 64:
+        raise NotFound("board_not_found", "Board ids are strings of digits; no such board.")
+    return board_id
+
+
+def _board_forget(account: PinterestAccount, board_id: str) -> Board | None:
+    board = Board.objects.filter(account=account, pinterest_board_id=board_id).first()
+    if board is not None and board.deleted_at is None:
+        board.deleted_at = timezone.now()
+        board.save(update_fields=["deleted_at", "synced_at"])
+    return board
+
+
