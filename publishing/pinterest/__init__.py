@@ -1,6 +1,6 @@
 """The one way Pinboard talks to Pinterest v5 (production or the built-in sandbox)."""
 
-from publishing.pinterest.client import AsyncPinterestClient, PinFingerprint, PinterestClient
+from publishing.pinterest.client import PinFingerprint, PinterestClient
 from publishing.pinterest.config import PRODUCTION, SANDBOX, PinterestEndpoints, pinterest_endpoints
 from publishing.pinterest.errors import (
     AuthenticationFailed,
@@ -41,7 +41,6 @@ __all__ = [
     "PRODUCTION",
     "SANDBOX",
     "DEFAULT_SCOPES",
-    "AsyncPinterestClient",
     "AuthenticationFailed",
     "Board",
     "BoardSection",

@@ -24,9 +24,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, Self, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from publishing.pinterest import errors
 from publishing.pinterest.config import pinterest_endpoints
@@ -45,22 +46,25 @@ from publishing.pinterest.models import (
     PinCreate,
     UserAccount,
 )
-from publishing.pinterest.streaming import FileSource, StreamedJson, files_in
+from publishing.pinterest.streaming import Base64File, FileSource, StreamedJson, files_in
 from publishing.pinterest.transport import (
     CREATED,
     DELETED,
     UPLOADED,
-    AsyncSession,
     BearerAuth,
     Call,
+    EventHooks,
+    Item,
+    Session,
     SessionOptions,
-    SyncSession,
 )
 
 MAX_PAGE_SIZE = 250  # Pinterest's maximum for every paged list
 DEFAULT_TIMEOUT_SECONDS = 20.0
 DIGITS = re.compile(r"^[0-9]{1,64}$")  # \d would also accept non-ASCII digits
 CLOCK_SKEW = timedelta(minutes=5)
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def checked_id(value: str, name: str) -> str:
@@ -70,7 +74,7 @@ def checked_id(value: str, name: str) -> str:
     return value
 
 
-def validated(model, **fields):
+def validated(model: type[Model], **fields: object) -> Model:
     """Build a request body, turning a pydantic error into our InvalidRequest naming the field."""
     try:
         return model(**fields)
@@ -82,13 +86,13 @@ def validated(model, **fields):
         raise errors.InvalidRequest(f"Invalid {model.__name__}: {problems}") from None
 
 
-def body(model_instance) -> dict:
+def body(model_instance: BaseModel) -> dict[str, Any]:
     return model_instance.model_dump(mode="json", exclude_none=True)
 
 
-def json_body(model_instance) -> dict:
+def json_body(model_instance: BaseModel) -> dict[str, Any]:
     """``json=`` for a plain body; ``streamed_json=`` when base64 fields come from files."""
-    files = []
+    files: list[Base64File] = []
     files_in(model_instance, files.append)
     if not files:
         return {"json": body(model_instance)}
@@ -98,24 +102,69 @@ def json_body(model_instance) -> dict:
 BOARD_LIST_PRIVACY = ("ALL", "PUBLIC", "PROTECTED", "SECRET", "PUBLIC_AND_SECRET")
 
 
-def page_params(bookmark: str | None, page_size: int, **extra) -> dict:
+def page_params(bookmark: str | None, page_size: int, **extra: str | None) -> dict[str, str | int]:
     if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise errors.InvalidRequest(
             f"page_size must be an integer from 1 to {MAX_PAGE_SIZE}, got {page_size!r}"
         )
-    params = {"page_size": page_size, **{key: value for key, value in extra.items() if value is not None}}
+    params: dict[str, str | int] = {
+        "page_size": page_size,
+        **{key: value for key, value in extra.items() if value is not None},
+    }
     if bookmark:
         params["bookmark"] = bookmark
     return params
 
 
-class Endpoints:
-    """Every v5 operation we use, written once for both the sync and the async client.
+@dataclass(frozen=True)
+class PinFingerprint:
+    """The content we sent in a pin create, used to recognise that pin on the board later."""
 
-    Each method builds a ``Call`` and hands it to the session class mixed in after this one
-    (its ``_call``, ``_paginate`` and ``_collect``): the sync client returns the result, the
-    async client an awaitable of it.
-    """
+    board_id: str
+    board_section_id: str
+    title: str
+    description: str
+    link: str
+    alt_text: str
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        board_id: str,
+        board_section_id: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        link: str | None = None,
+        alt_text: str | None = None,
+    ) -> Self:
+        return cls(
+            board_id=board_id,
+            board_section_id=normalised(board_section_id),
+            title=normalised(title),
+            description=normalised(description),
+            link=normalised(link),
+            alt_text=normalised(alt_text),
+        )
+
+    def matches(self, pin: Pin) -> bool:
+        return (
+            normalised(pin.board_id or self.board_id) == self.board_id
+            and normalised(pin.board_section_id) == self.board_section_id
+            and normalised(pin.title) == self.title
+            and normalised(pin.description) == self.description
+            and normalised(pin.link) == self.link
+            and normalised(pin.alt_text) == self.alt_text
+        )
+
+
+def normalised(value: str | None) -> str:
+    """Pinterest may hand back an empty string for a field we left out, or trim whitespace."""
+    return (value or "").strip()
+
+
+class PinterestClient(Session):
+    """Client for one access token. Reuses one connection pool; close it when done."""
 
     def __init__(
         self,
@@ -123,37 +172,47 @@ class Endpoints:
         access_token: str,
         *,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
-        event_hooks: dict[str, list] | None = None,
-        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        event_hooks: EventHooks | None = None,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(SessionOptions(api_base, timeout, BearerAuth(access_token), event_hooks, transport))
 
     @classmethod
-    def for_environment(cls, environment: str, access_token: str, **kwargs):
+    def for_environment(
+        cls,
+        environment: str,
+        access_token: str,
+        *,
+        timeout: float | None = None,
+        event_hooks: EventHooks | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Self:
         """A client for a workspace's environment ("sandbox" or "production")."""
         endpoints = pinterest_endpoints(environment)
-        kwargs.setdefault("timeout", endpoints.timeout_seconds)
-        return cls(endpoints.api_base, access_token, **kwargs)
+        return cls(
+            endpoints.api_base,
+            access_token,
+            timeout=endpoints.timeout_seconds if timeout is None else timeout,
+            event_hooks=event_hooks,
+            transport=transport,
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._options.base_url!r})"
 
-    def _paged(self, operation: str, path: str, item_type, page_size: int, **filters):
+    def _paged(
+        self, operation: str, path: str, page_type: type[Page[Item]], page_size: int, **filters: str | None
+    ) -> Iterator[Item]:
         """Every item of a bookmark-paged list, one page (one request) at a time."""
         return self._paginate(
-            lambda bookmark: Call(
-                operation,
-                "GET",
-                path,
-                params=page_params(bookmark, page_size, **filters),
-                result=Page[item_type],
-            )
+            lambda bookmark: Call(operation, "GET", path, params=page_params(bookmark, page_size, **filters)),
+            page_type,
         )
 
     # --- user account -------------------------------------------------------------------------
 
     def user_account(self) -> UserAccount:
-        return self._call(Call("user_account/get", "GET", "user_account", result=UserAccount))
+        return self._call(Call("user_account/get", "GET", "user_account"), UserAccount)
 
     # --- boards -------------------------------------------------------------------------------
 
@@ -161,22 +220,20 @@ class Endpoints:
         """Every board of the user, following bookmarks to the very end (no 250-board cap)."""
         if privacy is not None and privacy not in BOARD_LIST_PRIVACY:
             raise errors.InvalidRequest(f"privacy must be one of {', '.join(BOARD_LIST_PRIVACY)}")
-        return self._paged("boards/list", "boards", Board, page_size, privacy=privacy)
+        return self._paged("boards/list", "boards", Page[Board], page_size, privacy=privacy)
 
     def boards_list(self, *, privacy: str | None = None) -> list[Board]:
-        return self._collect(self.boards_iter(privacy=privacy))
+        return list(self.boards_iter(privacy=privacy))
 
     def board_get(self, board_id: str) -> Board:
         board_id = checked_id(board_id, "board_id")
-        return self._call(Call("boards/get", "GET", f"boards/{board_id}", result=Board))
+        return self._call(Call("boards/get", "GET", f"boards/{board_id}"), Board)
 
     def board_create(
         self, *, name: str, description: str | None = None, privacy: BoardPrivacy | None = None
     ) -> Board:
         payload = validated(BoardCreate, name=name, description=description, privacy=privacy)
-        return self._call(
-            Call("boards/create", "POST", "boards", success=CREATED, json=body(payload), result=Board)
-        )
+        return self._call(Call("boards/create", "POST", "boards", success=CREATED, json=body(payload)), Board)
 
     def board_update(
         self,
@@ -188,9 +245,7 @@ class Endpoints:
     ) -> Board:
         board_id = checked_id(board_id, "board_id")
         payload = validated(BoardUpdate, name=name, description=description, privacy=privacy)
-        return self._call(
-            Call("boards/update", "PATCH", f"boards/{board_id}", json=body(payload), result=Board)
-        )
+        return self._call(Call("boards/update", "PATCH", f"boards/{board_id}", json=body(payload)), Board)
 
     def board_delete(self, board_id: str) -> None:
         board_id = checked_id(board_id, "board_id")
@@ -198,18 +253,20 @@ class Endpoints:
 
     def board_sections_iter(self, board_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[BoardSection]:
         board_id = checked_id(board_id, "board_id")
-        return self._paged("board_sections/list", f"boards/{board_id}/sections", BoardSection, page_size)
+        return self._paged(
+            "board_sections/list", f"boards/{board_id}/sections", Page[BoardSection], page_size
+        )
 
     def board_sections_list(self, board_id: str) -> list[BoardSection]:
-        return self._collect(self.board_sections_iter(board_id))
+        return list(self.board_sections_iter(board_id))
 
     def board_pins_iter(self, board_id: str, *, page_size: int = MAX_PAGE_SIZE) -> Iterator[Pin]:
         """A board's pins, newest first."""
         board_id = checked_id(board_id, "board_id")
-        return self._paged("boards/list_pins", f"boards/{board_id}/pins", Pin, page_size)
+        return self._paged("boards/list_pins", f"boards/{board_id}/pins", Page[Pin], page_size)
 
     def board_pins_list(self, board_id: str) -> list[Pin]:
-        return self._collect(self.board_pins_iter(board_id))
+        return list(self.board_pins_iter(board_id))
 
     # --- pins ---------------------------------------------------------------------------------
 
@@ -237,13 +294,11 @@ class Endpoints:
             board_section_id=board_section_id,
             dominant_color=dominant_color,
         )
-        return self._call(
-            Call("pins/create", "POST", "pins", success=CREATED, result=Pin, **json_body(payload))
-        )
+        return self._call(Call("pins/create", "POST", "pins", success=CREATED, **json_body(payload)), Pin)
 
     def pin_get(self, pin_id: str) -> Pin:
         pin_id = checked_id(pin_id, "pin_id")
-        return self._call(Call("pins/get", "GET", f"pins/{pin_id}", result=Pin))
+        return self._call(Call("pins/get", "GET", f"pins/{pin_id}"), Pin)
 
     def pin_delete(self, pin_id: str) -> None:
         pin_id = checked_id(pin_id, "pin_id")
@@ -260,8 +315,8 @@ class Endpoints:
                 "media",
                 success=CREATED,
                 json={"media_type": "video"},
-                result=MediaUpload,
-            )
+            ),
+            MediaUpload,
         )
 
     def media_upload(self, registration: MediaUpload, path: str | Path | FileSource) -> None:
@@ -290,51 +345,7 @@ class Endpoints:
     def media_get(self, media_id: str) -> MediaStatus:
         """Step 3: ``registered`` → ``processing`` → ``succeeded`` or ``failed``."""
         media_id = checked_id(media_id, "media_id")
-        return self._call(Call("media/get", "GET", f"media/{media_id}", result=MediaStatus))
-
-
-@dataclass(frozen=True)
-class PinFingerprint:
-    """The content we sent in a pin create, used to recognise that pin on the board later."""
-
-    board_id: str
-    board_section_id: str
-    title: str
-    description: str
-    link: str
-    alt_text: str
-
-    @classmethod
-    def of(
-        cls, *, board_id: str, board_section_id=None, title=None, description=None, link=None, alt_text=None
-    ):
-        return cls(
-            board_id=board_id,
-            board_section_id=normalised(board_section_id),
-            title=normalised(title),
-            description=normalised(description),
-            link=normalised(link),
-            alt_text=normalised(alt_text),
-        )
-
-    def matches(self, pin: Pin) -> bool:
-        return (
-            normalised(pin.board_id or self.board_id) == self.board_id
-            and normalised(pin.board_section_id) == self.board_section_id
-            and normalised(pin.title) == self.title
-            and normalised(pin.description) == self.description
-            and normalised(pin.link) == self.link
-            and normalised(pin.alt_text) == self.alt_text
-        )
-
-
-def normalised(value: str | None) -> str:
-    """Pinterest may hand back an empty string for a field we left out, or trim whitespace."""
-    return (value or "").strip()
-
-
-class PinterestClient(Endpoints, SyncSession):
-    """Synchronous client for one access token. Reuses one connection pool; close it when done."""
+        return self._call(Call("media/get", "GET", f"media/{media_id}"), MediaStatus)
 
     def media_upload_file(self, path: str | Path) -> MediaUpload:
         """Register and upload a video in one go; returns the registration (``media_id``)."""
@@ -385,11 +396,3 @@ class PinterestClient(Endpoints, SyncSession):
                 continue
             return pin
         return None
-
-
-class AsyncPinterestClient(Endpoints, AsyncSession):
-    """Asynchronous client for callers that fan out (e.g. refreshing boards of many accounts).
-
-    The same methods as PinterestClient (without the sync-only helpers below it); each returns
-    an awaitable, each ``*_iter`` an async iterator. Use ``async with``.
-    """

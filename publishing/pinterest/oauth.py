@@ -12,6 +12,7 @@ Tokens are ``SecretStr``: they never appear in reprs, logs or error messages.
 
 from __future__ import annotations
 
+from typing import Self
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -19,7 +20,7 @@ import httpx
 from publishing.pinterest import errors
 from publishing.pinterest.config import PinterestEndpoints, pinterest_endpoints
 from publishing.pinterest.models import TokenGrant
-from publishing.pinterest.transport import CREATED, Call, SessionOptions, SyncSession
+from publishing.pinterest.transport import CREATED, Call, EventHooks, Session, SessionOptions
 
 # What Pinboard needs: read the profile, list and manage boards (public and secret), publish pins.
 DEFAULT_SCOPES = (
@@ -62,7 +63,7 @@ def authorize_url(
     return urlunsplit((scheme, netloc, path, f"{existing}&{query}" if existing else query, fragment))
 
 
-class PinterestOAuth(SyncSession):
+class PinterestOAuth(Session):
     """Talks to ``POST /v5/oauth/token``: form body, the app's id and secret as HTTP Basic auth."""
 
     def __init__(
@@ -70,7 +71,7 @@ class PinterestOAuth(SyncSession):
         endpoints: PinterestEndpoints,
         *,
         timeout: float | None = None,
-        event_hooks: dict[str, list] | None = None,
+        event_hooks: EventHooks | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         super().__init__(
@@ -84,8 +85,17 @@ class PinterestOAuth(SyncSession):
         )
 
     @classmethod
-    def for_environment(cls, environment: str, **kwargs) -> PinterestOAuth:
-        return cls(pinterest_endpoints(environment), **kwargs)
+    def for_environment(
+        cls,
+        environment: str,
+        *,
+        timeout: float | None = None,
+        event_hooks: EventHooks | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> Self:
+        return cls(
+            pinterest_endpoints(environment), timeout=timeout, event_hooks=event_hooks, transport=transport
+        )
 
     def __repr__(self) -> str:
         return f"PinterestOAuth({self._options.base_url!r})"
@@ -123,9 +133,9 @@ class PinterestOAuth(SyncSession):
         return self._token(form)
 
     def _token(self, form: dict[str, str]) -> TokenGrant:
-        call = Call("oauth/token", "POST", "oauth/token", success=CREATED, form=form, result=TokenGrant)
+        call = Call("oauth/token", "POST", "oauth/token", success=CREATED, form=form)
         try:
-            return self._call(call)
+            return self._call(call, TokenGrant)
         except (errors.AuthenticationFailed, errors.InvalidRequest, errors.Forbidden) as exc:
             raise GrantRejected(
                 exc.message, status=exc.status, code=exc.code, request_id=exc.request_id

@@ -14,7 +14,7 @@ import base64
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
@@ -95,7 +95,7 @@ def json_text(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
 
 
-class StreamedJson(httpx.SyncByteStream, httpx.AsyncByteStream):
+class StreamedJson(httpx.SyncByteStream):
     """A JSON body with ``Base64File`` fields, replayable: every iteration reopens the files.
 
     Replayable matters twice: an httpx retry of a refused connection sends the body again, and
@@ -127,11 +127,6 @@ class StreamedJson(httpx.SyncByteStream, httpx.AsyncByteStream):
                 yield from part.chunks()
             elif part:
                 yield part
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        # Local file reads of a few hundred KiB: not worth a thread hop per chunk.
-        for chunk in self:
-            yield chunk
 
 
 def files_in(value: Any, found: Callable[[Base64File], None]) -> None:

@@ -1,10 +1,10 @@
 """The HTTP layer under the client: one described call in, a parsed result or a typed error out.
 
-A ``Call`` describes one request (what to send, which statuses mean success, what the body
-parses into). ``SyncSession`` and ``AsyncSession`` send it over one long-lived httpx client each
-(so connections are reused) with a timeout on every call, and share the response handling.
-Nothing here retries a request except httpx's reconnect when a connection could not even be
-opened, which cannot duplicate anything on Pinterest.
+A ``Call`` describes one request (what to send, which statuses mean success). ``Session`` sends it
+over one long-lived httpx client (so connections are reused) with a timeout on every call, and
+parses a success body into the type the caller names. Nothing here retries a request except
+httpx's reconnect when a connection could not even be opened, which cannot duplicate anything on
+Pinterest.
 """
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import IO, Any, Self, TypeVar, overload
 
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from publishing.pinterest import errors
+from publishing.pinterest.models import Page
 from publishing.pinterest.streaming import FileSource, StreamedJson
 
 logger = logging.getLogger("publishing.pinterest")
@@ -31,6 +33,13 @@ DELETED = frozenset({200, 204})  # 204 today, 200 added in 5.28
 OK = frozenset({200})
 UPLOADED = frozenset({200, 201, 204})  # S3 answers 204 unless told otherwise
 
+Result = TypeVar("Result")
+Item = TypeVar("Item")
+# httpx's own event-hook type: callables that take the request, or the response.
+EventHooks = Mapping[str, list[Callable[..., Any]]]
+# The multipart part of an upload: the file's name, its open handle and its content type.
+UploadFiles = dict[str, tuple[str, IO[bytes], str]]
+
 
 @dataclass(frozen=True)
 class Call:
@@ -38,9 +47,8 @@ class Call:
     method: str
     url: str  # a path under the API base, or an absolute URL (media uploads)
     success: frozenset[int] = OK
-    result: Any = None  # what a success body parses into; None when there is no body to read
-    params: dict[str, Any] | None = None
-    json: Any = None
+    params: Mapping[str, str | int] | None = None
+    json: object = None
     streamed_json: StreamedJson | None = None  # a JSON body with file-backed base64 fields
     form: dict[str, str] | None = None
     upload_fields: dict[str, str] | None = None
@@ -88,7 +96,7 @@ class BearerAuth(httpx.Auth):
     def __init__(self, token: str) -> None:
         self._token = token
 
-    def auth_flow(self, request: httpx.Request):
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = f"Bearer {self._token}"
         yield request
 
@@ -97,7 +105,7 @@ class BearerAuth(httpx.Auth):
 
 
 @lru_cache(maxsize=64)
-def adapter_for(result_type: Any) -> TypeAdapter:
+def adapter_for(result_type: type[Result]) -> TypeAdapter[Result]:
     return TypeAdapter(result_type)
 
 
@@ -105,8 +113,15 @@ def build_timeout(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT_CAP))
 
 
-def handle_response(call: Call, response: httpx.Response) -> Any:
-    """The parsed success body, or the typed error for this answer."""
+@overload
+def handle_response(call: Call, response: httpx.Response) -> None: ...
+@overload
+def handle_response(call: Call, response: httpx.Response, result: type[Result]) -> Result: ...
+def handle_response(
+    call: Call, response: httpx.Response, result: type[Result] | None = None
+) -> Result | None:
+    """The success body parsed into ``result`` (None when the call has no body to read), or the
+    typed error for this answer."""
     status = response.status_code
     if status not in call.success:
         if 200 <= status < 300:
@@ -114,21 +129,22 @@ def handle_response(call: Call, response: httpx.Response) -> Any:
         if call.is_upload:
             raise errors.upload_error_from_response(response)
         raise errors.error_from_response(response)
-    if call.result is None:
+    if result is None:
         return None
+    adapter: TypeAdapter[Result] = adapter_for(result)
     try:
-        return adapter_for(call.result).validate_json(response.content)
+        return adapter.validate_json(response.content)
     except ValidationError as exc:
         raise unreadable_success(call, response, f"the body does not match the contract: {exc}") from None
 
 
 def unreadable_success(call: Call, response: httpx.Response, why: str) -> errors.PinterestError:
     """A 2xx we cannot use. If the call changed something, we do not know what it created."""
-    details = {"status": response.status_code, "request_id": errors.request_id_of(response)}
+    status, request_id = response.status_code, errors.request_id_of(response)
     message = f"{call.operation}: {why}"[: errors.MESSAGE_LIMIT]
     if call.changes_state:
-        return errors.OutcomeUnknown(message, **details)
-    return errors.UnexpectedResponse(message, **details)
+        return errors.OutcomeUnknown(message, status=status, request_id=request_id)
+    return errors.UnexpectedResponse(message, status=status, request_id=request_id)
 
 
 def log_answer(call: Call, response: httpx.Response, started: float) -> None:
@@ -147,10 +163,10 @@ class SessionOptions:
     base_url: str
     timeout: float
     auth: httpx.Auth | None
-    event_hooks: dict[str, list] | None = None
+    event_hooks: EventHooks | None = None
     # Another httpx transport instead of the network (e.g. httpx.WSGITransport to reach the
     # built-in sandbox in-process before any server listens: the ``demo`` command).
-    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
+    transport: httpx.BaseTransport | None = None
     headers: dict[str, str] = field(
         default_factory=lambda: {"User-Agent": USER_AGENT, "Accept": "application/json"}
     )
@@ -172,7 +188,7 @@ def relative(url: str) -> str:
 
 
 @contextlib.contextmanager
-def opened_upload(call: Call):
+def opened_upload(call: Call) -> Iterator[UploadFiles | None]:
     """The multipart parts: every upload field first, the file last (S3's POST policy wants it
     so). httpx streams the open file in 64 KiB chunks, so a large video is never held in memory,
     whether it is read from local disk or from the media bucket."""
@@ -183,27 +199,66 @@ def opened_upload(call: Call):
         yield {"file": (call.upload_file.filename, handle, "application/octet-stream")}
 
 
-class BaseSession:
-    """What the sync and async sessions share: building requests and reading answers."""
-
-    _http: httpx.Client | httpx.AsyncClient
+class Session:
+    """One httpx.Client for the life of the object: use it as a context manager or call close()."""
 
     def __init__(self, options: SessionOptions) -> None:
         self._options = options
         self.rate_limit: RateLimitStatus | None = None
+        self._http = httpx.Client(
+            transport=options.transport or httpx.HTTPTransport(retries=1), **options.client_kwargs()
+        )
 
-    def _request(self, call: Call, files: dict | None) -> httpx.Request:
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    @overload
+    def _call(self, call: Call) -> None: ...
+    @overload
+    def _call(self, call: Call, result: type[Result]) -> Result: ...
+    def _call(self, call: Call, result: type[Result] | None = None) -> Result | None:
+        """Send ``call``; its success body parsed into ``result`` (None when there is none to read)."""
+        started = time.monotonic()
+        with opened_upload(call) as files:
+            try:
+                response = self._http.send(self._request(call, files), auth=self._auth_for(call))
+            except httpx.TransportError as exc:
+                raise errors.error_from_transport(exc, changes_state=call.changes_state) from exc
+        log_answer(call, response, started)
+        if not call.is_upload:
+            self.rate_limit = RateLimitStatus.from_response(response) or self.rate_limit
+        if result is None:
+            return handle_response(call, response)
+        return handle_response(call, response, result)
+
+    def _paginate(
+        self, call_for_bookmark: Callable[[str | None], Call], page_type: type[Page[Item]]
+    ) -> Iterator[Item]:
+        """Every item of a bookmark-paged list, one page (one request) at a time."""
+        bookmark = None
+        seen: set[str] = set()
+        while True:
+            page = self._call(call_for_bookmark(bookmark), page_type)
+            yield from page.items
+            bookmark = next_bookmark(page, seen)
+            if bookmark is None:
+                return
+
+    def _request(self, call: Call, files: UploadFiles | None) -> httpx.Request:
         if call.streamed_json is not None:
-            request = self._http.build_request(
+            return self._http.build_request(
                 call.method,
                 relative(call.url),
                 params=call.params,
                 headers=call.streamed_json.headers,  # a real Content-Length: no chunked encoding
                 content=call.streamed_json,
             )
-            # httpx wraps any iterable as a sync-only stream; ours serves the async client too.
-            request.stream = call.streamed_json
-            return request
         return self._http.build_request(
             call.method,
             relative(call.url),
@@ -216,100 +271,8 @@ class BaseSession:
     def _auth_for(self, call: Call) -> httpx.Auth | None:
         return self._options.auth if call.authenticated else None
 
-    def _answer(self, call: Call, response: httpx.Response, started: float) -> Any:
-        log_answer(call, response, started)
-        if not call.is_upload:
-            self.rate_limit = RateLimitStatus.from_response(response) or self.rate_limit
-        return handle_response(call, response)
 
-
-class SyncSession(BaseSession):
-    """One httpx.Client for the life of the object: use it as a context manager or call close()."""
-
-    def __init__(self, options: SessionOptions) -> None:
-        super().__init__(options)
-        self._http = httpx.Client(
-            transport=options.transport or httpx.HTTPTransport(retries=1), **options.client_kwargs()
-        )
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    def _call(self, call: Call) -> Any:
-        started = time.monotonic()
-        with opened_upload(call) as files:
-            try:
-                response = self._http.send(self._request(call, files), auth=self._auth_for(call))
-            except httpx.TransportError as exc:
-                raise errors.error_from_transport(exc, changes_state=call.changes_state) from exc
-        return self._answer(call, response, started)
-
-    def _paginate(self, call_for_bookmark):
-        bookmark = None
-        seen: set[str] = set()
-        while True:
-            page = self._call(call_for_bookmark(bookmark))
-            yield from page.items
-            bookmark = next_bookmark(page, seen)
-            if bookmark is None:
-                return
-
-    @staticmethod
-    def _collect(items) -> list:
-        return list(items)
-
-
-class AsyncSession(BaseSession):
-    """The same calls over one httpx.AsyncClient: every endpoint method returns an awaitable,
-    every ``*_iter`` method an async iterator."""
-
-    def __init__(self, options: SessionOptions) -> None:
-        super().__init__(options)
-        self._http = httpx.AsyncClient(
-            transport=options.transport or httpx.AsyncHTTPTransport(retries=1), **options.client_kwargs()
-        )
-
-    async def __aenter__(self):
-        return self
-
-    async def __aexit__(self, *exc_info) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def _call(self, call: Call) -> Any:
-        started = time.monotonic()
-        with opened_upload(call) as files:
-            try:
-                response = await self._http.send(self._request(call, files), auth=self._auth_for(call))
-            except httpx.TransportError as exc:
-                raise errors.error_from_transport(exc, changes_state=call.changes_state) from exc
-        return self._answer(call, response, started)
-
-    async def _paginate(self, call_for_bookmark):
-        bookmark = None
-        seen: set[str] = set()
-        while True:
-            page = await self._call(call_for_bookmark(bookmark))
-            for item in page.items:
-                yield item
-            bookmark = next_bookmark(page, seen)
-            if bookmark is None:
-                return
-
-    @staticmethod
-    async def _collect(items) -> list:
-        return [item async for item in items]
-
-
-def next_bookmark(page, seen: set[str]) -> str | None:
+def next_bookmark(page: Page[Any], seen: set[str]) -> str | None:
     """The bookmark to ask for next; None on the last page (Pinterest sends null or omits it)."""
     if not page.bookmark:
         return None

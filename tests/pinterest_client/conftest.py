@@ -12,7 +12,7 @@ import pytest
 from pinterest_sandbox import faults
 from pinterest_sandbox.models import SandboxUser
 from pinterest_sandbox.seed import PUBLISHING_SCOPES, sandbox_tokens_issue, sandbox_user_create
-from publishing.pinterest import AsyncPinterestClient, PinterestClient
+from publishing.pinterest import PinterestClient
 from tests.pinterest_contract import OpenAPIRequest, assert_contract, pinterest_openapi
 
 RATE_LIMIT_WINDOW_SECONDS = 60  # the sandbox counts calls per token per minute
@@ -59,15 +59,6 @@ def contract():
 def contract_hooks(contract):
     def on_response(response: httpx.Response) -> None:
         response.read()
-        contract.check(response)
-
-    return {"response": [on_response]}
-
-
-@pytest.fixture
-def async_contract_hooks(contract):
-    async def on_response(response: httpx.Response) -> None:
-        await response.aread()
         contract.check(response)
 
     return {"response": [on_response]}
@@ -137,13 +128,3 @@ def make_client(api_base, contract_hooks):
 @pytest.fixture
 def pinterest(make_client, account) -> PinterestClient:
     return make_client(account.access_token)
-
-
-@pytest.fixture
-def make_async_client(api_base, async_contract_hooks):
-    def make(access_token: str) -> AsyncPinterestClient:
-        return AsyncPinterestClient(
-            api_base, access_token, timeout=CLIENT_TIMEOUT, event_hooks=async_contract_hooks
-        )
-
-    return make

@@ -1,6 +1,4 @@
-"""User account, boards (paged to the very end), board CRUD and sections, sync and async."""
-
-import asyncio
+"""User account, boards (paged to the very end), board CRUD and sections."""
 
 import pytest
 
@@ -118,30 +116,13 @@ def test_calls_share_one_connection_and_track_the_rate_limit(pinterest):
     assert 0 < pinterest.rate_limit.reset_seconds <= 60
 
 
-def test_the_async_client_lists_boards_of_many_accounts_at_once(live_server, make_async_client, contract):
+def test_each_account_lists_exactly_its_own_boards(live_server, make_client, contract):
+    # None, one page, one board past a full page, and a partial page: each client sees its own.
     owners = [sandbox_account(boards=count) for count in (0, 7, 251, 30)]
 
-    async def list_all():
-        async def boards_of(token):
-            async with make_async_client(token) as client:
-                return await client.boards_list()
-
-        return await asyncio.gather(*(boards_of(owner.access_token) for owner in owners))
-
-    results = asyncio.run(list_all())
+    results = [make_client(owner.access_token).boards_list() for owner in owners]
 
     assert [len(boards) for boards in results] == [0, 7, 251, 30]
     for owner, boards in zip(owners, results, strict=True):
         assert {board.id for board in boards} == set(owner.user.boards.values_list("pinterest_id", flat=True))
     assert board_pages_fetched(contract) == 5
-
-
-def test_the_async_client_has_the_same_typed_errors(live_server, make_async_client, account):
-    async def missing_board():
-        async with make_async_client(account.access_token) as client:
-            me = await client.user_account()
-            with pytest.raises(NotFound):
-                await client.board_get("123")
-            return me
-
-    assert asyncio.run(missing_board()).username == account.user.username

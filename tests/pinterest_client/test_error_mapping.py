@@ -144,8 +144,8 @@ def test_transport_failures_say_whether_a_change_may_have_happened(exception, ch
 
 @pytest.mark.parametrize("status", [200, 201])
 def test_creates_accept_200_and_201(status):
-    call = Call("pins/create", "POST", "pins", success=CREATED, result=Pin)
-    pin = handle_response(call, answer(status, {"id": "123", "title": "t", "unknown_field": {"x": 1}}))
+    call = Call("pins/create", "POST", "pins", success=CREATED)
+    pin = handle_response(call, answer(status, {"id": "123", "title": "t", "unknown_field": {"x": 1}}), Pin)
 
     assert (pin.id, pin.title) == ("123", "t")
 
@@ -159,6 +159,6 @@ def test_an_unreadable_success_of_a_create_is_an_unknown_outcome_and_of_a_read_u
     garbage = answer(201, {"title": "no id"})
 
     with pytest.raises(errors.OutcomeUnknown):
-        handle_response(Call("pins/create", "POST", "pins", success=CREATED, result=Pin), garbage)
+        handle_response(Call("pins/create", "POST", "pins", success=CREATED), garbage, Pin)
     with pytest.raises(errors.UnexpectedResponse):
-        handle_response(Call("pins/get", "GET", "pins/1", result=Pin), answer(200, {"title": "no id"}))
+        handle_response(Call("pins/get", "GET", "pins/1"), answer(200, {"title": "no id"}), Pin)

@@ -2,7 +2,6 @@
 Content-Length, checked against the OpenAPI document, measured by the sandbox, and memory that
 stays far below the file's size."""
 
-import asyncio
 import json
 import subprocess
 import sys
@@ -90,16 +89,6 @@ def test_a_video_cover_is_streamed_from_a_file(pinterest, account, tmp_path, ima
     )
     assert pin.media.media_type == "video"
     assert pin.media.images["originals"].width == 600
-
-
-def test_the_async_client_streams_a_file_backed_image(make_async_client, account, board_id, image):
-    async def create():
-        async with make_async_client(account.access_token) as pinterest:
-            return await pinterest.pin_create(
-                board_id=board_id, media_source=ImageBase64Source.from_file(image, "image/png")
-            )
-
-    assert asyncio.run(create()).media.images["originals"].height == 900
 
 
 def test_an_empty_or_missing_file_is_refused_before_sending(pinterest, board_id, tmp_path):
