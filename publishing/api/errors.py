@@ -11,6 +11,7 @@ Every error body has the same shape, which the SDK, the MCP server and the n8n n
 
 import logging
 import math
+from typing import NoReturn
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -42,6 +43,11 @@ DEFAULT_CODES = {
 
 class ApiError(DomainError):
     """An API-level refusal that no service raises (authentication, malformed requests)."""
+
+
+def not_available(message: str) -> NoReturn:
+    """Refuse what the PinBridge API offers but has no meaning on a self-hosted server."""
+    raise ApiError("not_available", message, 404)
 
 
 def error_payload(request: HttpRequest | None, status: int, *, code: str | None = None, message: str | None = None,

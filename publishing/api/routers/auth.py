@@ -1,8 +1,10 @@
 """/v1/auth: login (bearer tokens), the caller's identity and profile, passwords."""
 
+from typing import NoReturn
+
 from ninja import Router
 
-from publishing.api.errors import ApiError
+from publishing.api.errors import ApiError, not_available
 from publishing.api.schemas.common import MessageOut, responses
 from publishing.api.schemas.identity import (
     UNSUPPORTED_PROFILE_FIELDS,
@@ -24,8 +26,6 @@ from publishing.services import teams as team_services
 from publishing.services.errors import ValidationError
 
 router = Router(tags=["auth"])
-
-NOT_AVAILABLE = "not_available"
 
 
 def auth_response(user, membership: Membership, workspace: Workspace) -> dict:
@@ -112,8 +112,8 @@ def update_profile(request, data: ProfileUpdateIn):
     return _profile(who)
 
 
-def _not_available(what: str):
-    raise ApiError(NOT_AVAILABLE, f"{what} is not available on self-hosted Pinboard.", 404)
+def _not_available(what: str) -> NoReturn:
+    not_available(f"{what} is not available on self-hosted Pinboard.")
 
 
 @router.post("/email/verify/request", response=responses({200: MessageOut}, 403))

@@ -1,25 +1,22 @@
-"""/v1/dashboard/summary and /v1/rate-meter: publishing activity and the publishing pace."""
+"""/v1/dashboard/summary: publishing activity over a period, compared with the one before."""
 
 import zoneinfo
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
-from ninja import Query, Router, Schema
-from pydantic import Field
+from ninja import Query, Router
 
 from publishing.access import Actor
 from publishing.api.lookups import account_or_404
-from publishing.api.schemas.common import FilterMoment, InSchema, responses
+from publishing.api.schemas.common import responses
+from publishing.api.schemas.dashboard import SummaryFilters, SummaryOut
 from publishing.api.security import actor_of
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
 from publishing.services.errors import ValidationError
-from publishing.services.pacing import pacing_meter
 
 router = Router(tags=["dashboard"])
-rate_meter_router = Router(tags=["dashboard"])
 
 DEFAULT_RANGE = timedelta(days=30)
 MAX_RANGE = timedelta(days=366)
@@ -29,79 +26,6 @@ WAITING = (PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.PUBLISHING)
 # conversion the database makes) stays within what ``datetime`` can represent.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
-
-
-class SummaryFilters(InSchema):
-    start: FilterMoment | None = None
-    end: FilterMoment | None = None
-    tz: str | None = Field(None, max_length=64)
-    account_id: UUID | None = None
-
-
-class PinStatsOut(Schema):
-    total: int
-    submitted: int
-    by_status: dict[str, int]
-    success_rate: float | None = None
-
-
-class SeriesPointOut(Schema):
-    start: datetime
-    created: int
-    published: int
-    failed: int
-
-
-class AccountCountOut(Schema):
-    account_id: UUID
-    published: int
-
-
-class QueueOut(Schema):
-    queued: int
-    deferred: int
-    publishing: int
-
-
-class ScheduleStatsOut(Schema):
-    by_status: dict[str, int]
-    upcoming: int
-
-
-class ImportStatsOut(Schema):
-    by_status: dict[str, int]
-
-
-class SummaryOut(Schema):
-    start: datetime
-    end: datetime
-    timezone: str
-    granularity: str
-    previous_start: datetime
-    previous_end: datetime
-    account_id: UUID | None = None
-    pins: PinStatsOut
-    previous_pins: PinStatsOut
-    series: list[SeriesPointOut]
-    published_by_account: list[AccountCountOut]
-    queue: QueueOut
-    schedules: ScheduleStatsOut
-    import_jobs: ImportStatsOut | None = None
-
-
-class MeterNodeOut(Schema):
-    tokens_available: float
-    capacity: float
-    refill_rate: float
-
-
-class MeterAccountOut(MeterNodeOut):
-    account_id: str
-
-
-class RateMeterOut(Schema):
-    account: MeterAccountOut
-    global_: MeterNodeOut = Field(..., alias="global")
 
 
 def _zone(name: str | None, who: Actor) -> zoneinfo.ZoneInfo:
@@ -202,9 +126,3 @@ def summary(request, filters: Query[SummaryFilters]):
         "import_jobs": import_jobs,
     }
 
-
-@rate_meter_router.get("", response=responses({200: RateMeterOut}, 403, 404), by_alias=True)
-def rate_meter(request, account_id: UUID):
-    """The publishing token buckets now: the account's and the server's (``global``)."""
-    who = actor_of(request, "workspace.read")
-    return pacing_meter(account=account_or_404(who, account_id))

@@ -7,8 +7,10 @@ from django.conf import settings
 from django.utils import timezone
 from ninja import Query, Router, Status
 
+from publishing.api.analytics import simulated_analytics
+from publishing.api.errors import not_available
 from publishing.api.lookups import account_or_404
-from publishing.api.routers.peripheral import AnalyticsOut, not_available, simulated_analytics
+from publishing.api.schemas.analytics import AnalyticsOut
 from publishing.api.schemas.common import BoardId, SafeStr, responses
 from publishing.api.schemas.content import (
     AnalyticsFilters,
