@@ -21,7 +21,7 @@ from publishing.services.pinterest_accounts import (
 )
 from publishing.views.common import render_page, submit
 
-TEMPLATE = "publishing/accounts.html"
+TEMPLATE = "publishing/accounts/list.html"
 
 
 def accounts_page(request, ctx, *, failed_board_form=None, failed_account=None, status=200):

@@ -12,7 +12,7 @@ from publishing.services.errors import DomainError
 from publishing.services.keys import api_key_create, api_key_revoke, api_key_rotate, api_key_update
 from publishing.views.common import render_page, submit
 
-TEMPLATE = "publishing/api_keys.html"
+TEMPLATE = "publishing/api_keys/list.html"
 
 
 def workspace_key_or_404(ctx, public_id) -> ApiKey:
@@ -70,14 +70,14 @@ def api_key_rotate_view(request, public_id):
     form = ApiKeyRotateForm(request.POST)
     if not form.is_valid():
         reasons = " ".join(problem for problems in form.errors.values() for problem in problems)
-        return render_page(request, "publishing/api_keys.html#key_error",
+        return render_page(request, f"{TEMPLATE}#key_error",
                            {"error": {"message": f"The key was not rotated: {reasons}"}}, status=422)
     try:
         issued = api_key_rotate(key=key, grace=form.cleaned_data["grace"], actor=ctx.actor)
     except AccessRefused:
         raise
     except DomainError as error:
-        return render_page(request, "publishing/api_keys.html#key_error", {"error": error}, status=error.status_hint)
+        return render_page(request, f"{TEMPLATE}#key_error", {"error": error}, status=error.status_hint)
     return page(request, ctx, issued=issued.plaintext, issued_for=issued.key, fragment="keys_area")
 
 
@@ -109,5 +109,6 @@ def api_key_edit(request, public_id):
         messages.success(request, f"Saved the key “{form.cleaned_data['name']}”.")
         return redirect("api_keys")
     return render_page(
-        request, "publishing/api_key_edit.html", {"ctx": ctx, "key": key, "form": form}, status=422 if form.errors else 200
+        request, "publishing/api_keys/edit.html", {"ctx": ctx, "key": key, "form": form},
+        status=422 if form.errors else 200
     )

@@ -16,7 +16,7 @@ from publishing.services.pins import pin_approve, pin_bulk_approve, pin_reject
 from publishing.views.common import render_page, submit
 from publishing.views.pins import workspace_pin_or_404
 
-TEMPLATE = "publishing/approvals.html"
+TEMPLATE = "publishing/approvals/queue.html"
 QUEUE_LIMIT = 100
 DECISIONS_LIMIT = 20
 DECISIONS_WINDOW = timedelta(days=30)

@@ -18,7 +18,7 @@ from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
 from publishing.services.schedules import schedule_update
 from publishing.views.common import render_page, submit
 
-TEMPLATE = "publishing/calendar.html"
+TEMPLATE = "publishing/calendar/calendar.html"
 VIEWS = ("month", "week")
 
 
@@ -125,6 +125,6 @@ def schedule_reschedule(request, public_id):
                   f"&moved={moved.run_at:%Y%m%d%H%M}#schedule-{moved.public_id}")
         return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     return render_page(
-        request, "publishing/reschedule.html", {"ctx": ctx, "schedule": schedule, "form": form},
+        request, "publishing/calendar/reschedule.html", {"ctx": ctx, "schedule": schedule, "form": form},
         status=422 if form.errors else 200, fragment="reschedule_form",
     )

@@ -16,7 +16,7 @@ from publishing.services.schedules import schedule_create
 from publishing.views.assets import upload_or_add_error
 from publishing.views.common import render_page, submit, uuid_or_none
 
-TEMPLATE = "publishing/compose.html"
+TEMPLATE = "publishing/compose/compose.html"
 RECENT_ASSETS = 50
 
 

@@ -8,6 +8,8 @@ from publishing.access import SESSION_TEAM_KEY
 from publishing.services.errors import DomainError
 from publishing.services.teams import invitation_accept, invitation_by_token, invitation_status
 
+TEMPLATE = "publishing/invitations/accept.html"
+
 
 def invitation_accept_view(request):
     token = (request.POST.get("token") if request.method == "POST" else request.GET.get("token")) or ""
@@ -16,15 +18,15 @@ def invitation_accept_view(request):
     except DomainError:
         invitation = None
     if invitation is None:
-        return render(request, "publishing/invitation.html", {"error": "This invitation link is not valid."}, status=404)
+        return render(request, TEMPLATE, {"error": "This invitation link is not valid."}, status=404)
     status = invitation_status(invitation)
     if request.method == "POST" and status == "pending":
         user = request.user if request.user.is_authenticated else None
         try:
             membership, _ = invitation_accept(token=token, user=user)
         except DomainError as error:
-            return render(request, "publishing/invitation.html", {"invitation": invitation, "status": status,
-                                                                  "token": token, "error": error.message},
+            return render(request, TEMPLATE, {"invitation": invitation, "status": status,
+                                                  "token": token, "error": error.message},
                           status=error.status_hint)
         if user is None:
             messages.success(request, f"Welcome to {membership.team.name}. We emailed you a link to set your password.")
@@ -32,4 +34,4 @@ def invitation_accept_view(request):
         request.session[SESSION_TEAM_KEY] = str(membership.team.public_id)
         messages.success(request, f"You joined {membership.team.name} as {membership.role}.")
         return redirect("overview")
-    return render(request, "publishing/invitation.html", {"invitation": invitation, "status": status, "token": token})
+    return render(request, TEMPLATE, {"invitation": invitation, "status": status, "token": token})

@@ -18,7 +18,7 @@ def overview(request):
     chart = daily_pin_chart(ctx.workspace, now=now)
     return render(
         request,
-        "publishing/overview.html",
+        "publishing/overview/overview.html",
         {
             "ctx": ctx,
             "comparison": pin_status_comparison(ctx.workspace, now=now),
