@@ -274,7 +274,7 @@ class PinterestClient(Session):
         self,
         *,
         board_id: str,
-        media_source: MediaSource | dict,
+        media_source: MediaSource | dict[str, Any],
         title: str | None = None,
         description: str | None = None,
         link: str | None = None,

@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TypedDict, Unpack
 
 import httpx
 
 REQUEST_ID_HEADER = "x-pinterest-rid"
 MESSAGE_LIMIT = 500  # keep stored messages short, whatever an edge proxy sends us
+
+
+class ErrorDetails(TypedDict, total=False):
+    """Where an error came from: the keyword arguments every PinterestError takes."""
+
+    status: int | None
+    code: int | None
+    request_id: str | None
 
 
 class PinterestError(Exception):
@@ -117,8 +126,15 @@ class RateLimited(PinterestError):
     error_code = "rate_limited"
     permanent = False
 
-    def __init__(self, message: str, *, reset_seconds: float | None = None, **kwargs) -> None:
-        super().__init__(message, **kwargs)
+    def __init__(
+        self,
+        message: str,
+        *,
+        reset_seconds: float | None = None,
+        error_code: str | None = None,
+        **details: Unpack[ErrorDetails],
+    ) -> None:
+        super().__init__(message, error_code=error_code, **details)
         self.reset_seconds = reset_seconds
 
 
@@ -202,7 +218,8 @@ RESOURCE_DENIED_CODE = 7
 
 
 def request_id_of(response: httpx.Response) -> str | None:
-    return response.headers.get(REQUEST_ID_HEADER)
+    request_id: str | None = response.headers.get(REQUEST_ID_HEADER)
+    return request_id
 
 
 def reset_seconds_of(response: httpx.Response) -> float | None:
@@ -240,7 +257,7 @@ def error_from_response(response: httpx.Response) -> PinterestError:
     """The typed error for a non-success Pinterest API response (the body must be read)."""
     status = response.status_code
     code, message = error_body_of(response)
-    details = {"status": status, "code": code, "request_id": request_id_of(response)}
+    details = ErrorDetails(status=status, code=code, request_id=request_id_of(response))
     lowered = message.lower()
     if status == 401 and code == SCOPE_CODE:
         return MissingScope(message, **details)
@@ -283,7 +300,7 @@ def upload_error_from_response(response: httpx.Response) -> PinterestError:
     """S3 answers XML (``<Error><Code>…</Code><Message>…</Message></Error>``), not Pinterest JSON."""
     text = response.content[:MESSAGE_LIMIT].decode("utf-8", "replace").strip()
     message = f"Upload refused with HTTP {response.status_code}: {text or response.reason_phrase}"
-    details = {"status": response.status_code, "request_id": response.headers.get("x-amz-request-id")}
+    details = ErrorDetails(status=response.status_code, request_id=response.headers.get("x-amz-request-id"))
     if response.status_code >= 500:
         return ServerError(message, **details)
     return MediaUploadRejected(message, **details)

@@ -10,7 +10,7 @@ import base64
 import re
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from publishing.pinterest.streaming import Base64File
+from publishing.pinterest.streaming import Base64File, Source
 
 
 def refuse_nul(value: str) -> str:
@@ -170,7 +170,7 @@ class ImageBase64Source(PinterestModel):
         return cls(content_type=content_type, data=base64.b64encode(content).decode("ascii"))
 
     @classmethod
-    def from_file(cls, source, content_type: ImageContentType) -> ImageBase64Source:
+    def from_file(cls, source: Source, content_type: ImageContentType) -> ImageBase64Source:
         """``source``: a path, or a Django File/FieldFile (read through its storage)."""
         return cls(content_type=content_type, data=Base64File(source))
 
@@ -246,7 +246,7 @@ class PinMedia(PinterestModel):
     duration: float | None = None  # milliseconds; null while Pinterest still processes a video
     width: int | None = None
     height: int | None = None
-    items: list[dict] | None = None
+    items: list[dict[str, Any]] | None = None
 
 
 class Pin(PinterestModel):

@@ -16,12 +16,18 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePath
-from typing import Any, BinaryIO
+from typing import IO, Any, TypeAlias
 
 import httpx
+from django.core.files import File
+from django.db.models.fields.files import FieldFile
 
 # A multiple of 3: each chunk then encodes to base64 without padding, so chunks concatenate.
 BASE64_READ_BYTES = 3 * 64 * 1024
+
+# A filesystem path, or a Django file (a model's FieldFile, or what a storage's open() returns).
+# Quoted: Django's File is generic only in its type stubs.
+Source: TypeAlias = "str | os.PathLike[str] | File[bytes]"
 
 
 class FileSource:
@@ -33,7 +39,7 @@ class FileSource:
     as base64 inside a JSON body.
     """
 
-    def __init__(self, source: str | os.PathLike | Any) -> None:
+    def __init__(self, source: Source) -> None:
         self._source = source
         self.size = self._size()
 
@@ -54,12 +60,12 @@ class FileSource:
             return Path(self._source).stat().st_size
         return self._source.size
 
-    def open(self) -> BinaryIO:
+    def open(self) -> IO[bytes]:
         if isinstance(self._source, str | os.PathLike):
             return open(self._source, "rb")
-        storage = getattr(self._source, "storage", None)
-        if storage is not None:
-            return storage.open(self._source.name, "rb")
+        if isinstance(self._source, FieldFile):
+            # A new handle from its storage every time (FieldFile.open() reopens the one it keeps).
+            return self._source.storage.open(self.name, "rb")
         return self._source.open("rb")
 
 
@@ -70,7 +76,7 @@ class Base64File(FileSource):
     field can contain by chance.
     """
 
-    def __init__(self, source: str | os.PathLike | Any) -> None:
+    def __init__(self, source: Source) -> None:
         super().__init__(source)
         self.placeholder = f"PinboardStreamedBase64{uuid.uuid4().hex}"
 

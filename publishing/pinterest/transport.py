@@ -14,11 +14,10 @@ import logging
 import time
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import IO, Any, Self, TypeVar, overload
 
 import httpx
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from publishing.pinterest import errors
 from publishing.pinterest.models import Page
@@ -33,7 +32,7 @@ DELETED = frozenset({200, 204})  # 204 today, 200 added in 5.28
 OK = frozenset({200})
 UPLOADED = frozenset({200, 201, 204})  # S3 answers 204 unless told otherwise
 
-Result = TypeVar("Result")
+Result = TypeVar("Result", bound=BaseModel)  # every Pinterest answer body is one of our models
 Item = TypeVar("Item")
 # httpx's own event-hook type: callables that take the request, or the response.
 EventHooks = Mapping[str, list[Callable[..., Any]]]
@@ -104,11 +103,6 @@ class BearerAuth(httpx.Auth):
         return "BearerAuth(<hidden>)"
 
 
-@lru_cache(maxsize=64)
-def adapter_for(result_type: type[Result]) -> TypeAdapter[Result]:
-    return TypeAdapter(result_type)
-
-
 def build_timeout(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT_CAP))
 
@@ -131,9 +125,8 @@ def handle_response(
         raise errors.error_from_response(response)
     if result is None:
         return None
-    adapter: TypeAdapter[Result] = adapter_for(result)
     try:
-        return adapter.validate_json(response.content)
+        return result.model_validate_json(response.content)
     except ValidationError as exc:
         raise unreadable_success(call, response, f"the body does not match the contract: {exc}") from None
 
