@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from publishing.content import PinContent
 from publishing.models import (
     WEBHOOK_EVENTS,
     ApiKeyScope,
@@ -275,22 +276,23 @@ class WallClockDateTimeField(forms.DateTimeField):
 
 class ComposeForm(forms.Form):
     """What a member types to make a pin. Field names are the pin service's, so its refusals land
-    beside the right field; the limits are Pinterest's (mirrored for live counters)."""
+    beside the right field; the limits are PinContent's (for live counters; the service checks them too)."""
 
     account_id = forms.ChoiceField(label="Pinterest account")
     board_id = forms.ChoiceField(label="Board")
     asset_id = forms.ChoiceField(label="Image or video from the library")
-    title = forms.CharField(label="Title", max_length=100)
-    description = forms.CharField(label="Description", max_length=800, required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    link_url = forms.URLField(label="Link", max_length=2048, required=False, assume_scheme="https",
-                              help_text="Where the pin leads, e.g. https://example.com/product.")
-    alt_text = forms.CharField(label="Alt text", max_length=500, required=False,
+    title = forms.CharField(label="Title", max_length=PinContent.title.max_length)
+    description = forms.CharField(label="Description", max_length=PinContent.description.max_length, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+    link_url = forms.URLField(label="Link", max_length=PinContent.link_url.max_length, required=False,
+                              assume_scheme="https", help_text="Where the pin leads, e.g. https://example.com/product.")
+    alt_text = forms.CharField(label="Alt text", max_length=PinContent.alt_text.max_length, required=False,
                                help_text="Describes the image for people using screen readers.")
     when = forms.ChoiceField(label="When", choices=[("now", "Publish now"), ("schedule", "Schedule")],
                              initial="now", widget=forms.RadioSelect)
     run_at = WallClockDateTimeField(label="Publish at", required=False)
     # Chosen when the form is first shown, so a double submit repeats the same key: one pin.
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=PinContent.idempotency_key.max_length)
 
     def __init__(self, *args, accounts, boards, assets, **kwargs):
         super().__init__(*args, **kwargs)

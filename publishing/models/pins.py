@@ -1,10 +1,13 @@
 """Pins, their publish attempts, and schedules: every status lives here."""
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
+from publishing.content import PinContent
 from publishing.models.assets import Asset
 from publishing.models.integrations import PinterestAccount
 from publishing.models.teams import Team, User, Workspace
@@ -46,7 +49,47 @@ class PinQuerySet(models.QuerySet):
         )
 
 
-class Pin(models.Model):
+class PinContentColumns(models.Model):
+    """PinContent's fields as columns: what a pin says and shows, and where it goes. Lengths come
+    from ``publishing.content`` so the database, the API and the forms refuse the same values."""
+
+    board_id = models.CharField(max_length=PinContent.board_id.max_length, help_text="Pinterest board id")
+    title = models.CharField(max_length=PinContent.title.max_length)
+    description = models.TextField(max_length=PinContent.description.max_length, blank=True)
+    link_url = models.URLField(max_length=PinContent.link_url.max_length, blank=True)
+    alt_text = models.CharField(max_length=PinContent.alt_text.max_length, blank=True)
+    dominant_color = models.CharField(max_length=PinContent.dominant_color.max_length, blank=True)
+    related_terms = models.JSONField(default=list, blank=True)
+    image_url = models.URLField(max_length=PinContent.image_url.max_length, blank=True)
+    asset = models.ForeignKey(Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="%(class)ss")
+    cover_image_url = models.URLField(max_length=PinContent.cover_image_url.max_length, blank=True)
+    cover_image_asset = models.ForeignKey(
+        Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="cover_for_%(class)ss"
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def media_type(self) -> str:
+        return self.asset.asset_type if self.asset_id and self.asset else "image"
+
+    def content_values(self) -> dict[str, Any]:
+        """The content as PinContent names it, in its order: text as stored, assets by public id."""
+        assets = {"asset_id": self.asset, "cover_image_asset_id": self.cover_image_asset}
+        return {name: (str(assets[name].public_id) if assets[name] else None) if name in assets else getattr(self, name)
+                for name in PinContent.FIELDS}
+
+    def set_content(self, values: Mapping[str, Any], *, asset: Asset | None, cover_image_asset: Asset | None) -> None:
+        """Replace the content with cleaned ``values`` (every PinContent field) and the assets they named."""
+        for name in PinContent.FIELDS:
+            if name not in PinContent.ASSET_FIELDS:
+                setattr(self, name, values[name])
+        self.asset = asset
+        self.cover_image_asset = cover_image_asset
+
+
+class Pin(PinContentColumns):
     class Source(models.TextChoices):
         DASHBOARD = "dashboard", "Dashboard"
         API = "api", "API"
@@ -57,24 +100,10 @@ class Pin(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="pins")
     account = models.ForeignKey(PinterestAccount, on_delete=models.PROTECT, related_name="pins")
-    board_id = models.CharField(max_length=64, help_text="Pinterest board id")
-    idempotency_key = models.CharField(max_length=255)
+    idempotency_key = models.CharField(max_length=PinContent.idempotency_key.max_length)
     # A hash of the payload as first submitted: a repeat with the same key and another payload is a conflict.
     payload_fingerprint = models.CharField(max_length=64)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
-
-    title = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
-    link_url = models.URLField(max_length=2048, blank=True)
-    alt_text = models.CharField(max_length=500, blank=True)
-    dominant_color = models.CharField(max_length=7, blank=True)
-    related_terms = models.JSONField(default=list, blank=True)
-    image_url = models.URLField(max_length=2048, blank=True)
-    asset = models.ForeignKey(Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="pins")
-    cover_image_url = models.URLField(max_length=2048, blank=True)
-    cover_image_asset = models.ForeignKey(
-        Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="cover_for_pins"
-    )
 
     status = models.CharField(max_length=16, choices=PinStatus.choices, default=PinStatus.QUEUED, db_index=True)
     approval_state = models.CharField(max_length=16, choices=ApprovalState.choices, default=ApprovalState.NOT_REQUIRED)
@@ -131,10 +160,6 @@ class Pin(models.Model):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def media_type(self) -> str:
-        return self.asset.asset_type if self.asset_id and self.asset else "image"
 
 
 class PublishAttempt(models.Model):

@@ -13,8 +13,6 @@ self-approval, which status allows what).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -26,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from publishing.access import Actor, ActorKind, authorize
+from publishing.content import ContentProblem, PinContent, content_fingerprint
 from publishing.models import (
     ApiKey,
     ApprovalState,
@@ -50,27 +49,13 @@ from publishing.services.errors import (
     ValidationError,
 )
 
-# Pinterest's limits (v5 PinCreate) and PinBridge's for the fields only we have.
-TEXT_LIMITS = {
-    "title": 100,
-    "description": 800,
-    "alt_text": 500,
-    "link_url": 2048,
-    "image_url": 2048,
-    "cover_image_url": 2048,
-    "idempotency_key": 255,
-    "board_id": 64,
-}
-RELATED_TERMS_MAX = 50
-RELATED_TERM_LIMIT = 100
 REJECTION_REASON_LIMIT = 500
-URL_FIELDS = ("link_url", "image_url", "cover_image_url")
-ID_FIELDS = ("account_id", "asset_id", "cover_image_asset_id")
+ID_FIELDS = ("account_id", *PinContent.ASSET_FIELDS)
 PINTEREST_ID = re.compile(r"^\d{1,64}$")
 COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 # What PATCH may change (the SDK's PinUpdate); an explicit None clears an optional field.
 UPDATABLE_FIELDS = ("title", "description", "link_url", "alt_text", "board_id")
-REQUIRED_FIELDS = ("account_id", "board_id", "title")
+REQUIRED_FIELDS = ("account_id", *PinContent.REQUIRED_FIELDS)
 _url_validator = URLValidator(schemes=["http", "https"])
 
 # Which check (of pin_validate's list) a problem with a field belongs to.
@@ -131,8 +116,7 @@ class PinDraft:
 
     def fingerprint(self) -> str:
         """A hash of the payload as submitted: same key + another fingerprint = a conflict."""
-        canonical = {name: self.values.get(name) for name in sorted(self.values) if name != "idempotency_key"}
-        return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+        return content_fingerprint({name: value for name, value in self.values.items() if name != "idempotency_key"})
 
 
 # --- cleaning ---------------------------------------------------------------------------------
@@ -147,21 +131,10 @@ def _as_mapping(data) -> dict:
 
 
 def _clean_text(draft: PinDraft, data: dict, name: str) -> None:
-    value = data.get(name)
-    if value is None:
-        draft.values[name] = ""
-        return
-    if not isinstance(value, str):
-        draft.refuse(name, "invalid_type", "Must be text.")
-        return
-    if "\x00" in value:
-        draft.refuse(name, "invalid_characters", "Must not contain NUL characters.")
-        return
-    limit = TEXT_LIMITS.get(name)
-    if limit and len(value) > limit:
-        draft.refuse(name, "too_long", f"Must be at most {limit} characters (got {len(value)}).")
-        return
-    draft.values[name] = value.strip() if name in ("board_id", "idempotency_key", *URL_FIELDS) else value
+    try:
+        draft.values[name] = PinContent.text_field(name).normalise(data.get(name))
+    except ContentProblem as problem:
+        draft.refuse(name, problem.code, problem.message)
 
 
 def _clean_id(draft: PinDraft, data: dict, name: str) -> None:
@@ -176,27 +149,16 @@ def _clean_id(draft: PinDraft, data: dict, name: str) -> None:
 
 
 def _clean_related_terms(draft: PinDraft, data: dict) -> None:
-    terms = data.get("related_terms")
-    if terms in (None, ""):
-        draft.values["related_terms"] = []
-        return
-    if not isinstance(terms, list | tuple) or not all(isinstance(term, str) for term in terms):
-        draft.refuse("related_terms", "invalid_type", "Must be a list of words or phrases.")
-    elif len(terms) > RELATED_TERMS_MAX:
-        draft.refuse("related_terms", "too_many", f"At most {RELATED_TERMS_MAX} related terms.")
-    elif any("\x00" in term for term in terms):
-        draft.refuse("related_terms", "invalid_characters", "Must not contain NUL characters.")
-    elif any(len(term) > RELATED_TERM_LIMIT or not term.strip() for term in terms):
-        draft.refuse("related_terms", "invalid_term",
-                     f"Each related term must be 1 to {RELATED_TERM_LIMIT} characters.")
-    else:
-        draft.values["related_terms"] = [term.strip() for term in terms]
+    try:
+        draft.values["related_terms"] = PinContent.related_terms.normalise(data.get("related_terms"))
+    except ContentProblem as problem:
+        draft.refuse("related_terms", problem.code, problem.message)
 
 
 def _clean_fields(data: dict, *, draft: PinDraft | None = None) -> PinDraft:
     """Types, lengths, syntax and the either-or rules; nothing that needs the database."""
     draft = draft or PinDraft()
-    for name in ("title", "description", "alt_text", "dominant_color", "board_id", "idempotency_key", *URL_FIELDS):
+    for name in (*PinContent.TEXT_FIELDS, "idempotency_key"):
         _clean_text(draft, data, name)
     for name in ID_FIELDS:
         _clean_id(draft, data, name)
@@ -207,7 +169,7 @@ def _clean_fields(data: dict, *, draft: PinDraft | None = None) -> PinDraft:
             draft.refuse(name, "required", "This field is required.")
     if values.get("board_id") and not PINTEREST_ID.fullmatch(values["board_id"]):
         draft.refuse("board_id", "invalid_board_id", "Must be a Pinterest board id (digits only).")
-    for name in URL_FIELDS:
+    for name in PinContent.URL_FIELDS:
         if values.get(name):
             try:
                 _url_validator(values[name])
@@ -377,20 +339,10 @@ def idempotent_replay_of(candidates, *, key: str, fingerprint: str, noun: str):
 
 
 def _apply_content(pin: Pin, draft: PinDraft) -> None:
-    values = draft.values
-    for name in ("title", "description", "alt_text", "dominant_color", "link_url", "image_url", "cover_image_url"):
-        if name in values:
-            setattr(pin, name, values[name])
-    if "related_terms" in values:
-        pin.related_terms = values["related_terms"]
+    """A valid draft's content and account onto ``pin`` (the draft holds every content field)."""
+    pin.set_content(draft.values, asset=draft.asset, cover_image_asset=draft.cover_asset)
     if draft.account is not None:
         pin.account = draft.account
-    if "board_id" in values:
-        pin.board_id = values["board_id"]
-    if "asset_id" in values or "image_url" in values:
-        pin.asset = draft.asset
-    if "cover_image_asset_id" in values or "cover_image_url" in values:
-        pin.cover_image_asset = draft.cover_asset
 
 
 def _publish_enqueue(pin: Pin) -> None:
@@ -560,21 +512,7 @@ def pin_edit(*, pin: Pin, actor: Actor, data) -> Pin:
 
 
 def _current_payload(pin: Pin) -> dict:
-    return {
-        "account_id": str(pin.account.public_id),
-        "board_id": pin.board_id,
-        "title": pin.title,
-        "description": pin.description,
-        "link_url": pin.link_url,
-        "alt_text": pin.alt_text,
-        "dominant_color": pin.dominant_color,
-        "related_terms": pin.related_terms,
-        "image_url": pin.image_url,
-        "asset_id": str(pin.asset.public_id) if pin.asset_id else None,
-        "cover_image_url": pin.cover_image_url,
-        "cover_image_asset_id": str(pin.cover_image_asset.public_id) if pin.cover_image_asset_id else None,
-        "idempotency_key": pin.idempotency_key,
-    }
+    return {"account_id": str(pin.account.public_id), **pin.content_values(), "idempotency_key": pin.idempotency_key}
 
 
 def _requeue(pin: Pin, *, approval_state: str) -> None:

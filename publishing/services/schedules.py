@@ -28,8 +28,6 @@ when the author is a manager.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import zoneinfo
 from datetime import UTC, datetime
 
@@ -38,6 +36,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from publishing.access import Actor, authorize
+from publishing.content import ContentProblem, PinContent, content_fingerprint
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus, Workspace
 from publishing.services.audit import audit_record
 from publishing.services.bulk import bulk_apply
@@ -49,7 +48,6 @@ from publishing.services.errors import (
     ValidationError,
 )
 from publishing.services.pins import (
-    TEXT_LIMITS,
     idempotent_replay_of,
     pin_create,
     pin_draft,
@@ -60,10 +58,8 @@ from publishing.services.pins import (
 from publishing.services.queue import task_enqueue
 
 RUN_TASK = "publishing.tasks.run_schedule"
-PAYLOAD_FIELDS = ("board_id", "title", "description", "link_url", "alt_text", "dominant_color", "related_terms",
-                  "image_url", "asset_id", "cover_image_url", "cover_image_asset_id")
 TIME_FIELDS = ("run_at", "run_at_local", "run_at_fold")
-UPDATABLE_FIELDS = (*PAYLOAD_FIELDS, *TIME_FIELDS, "account_id")
+UPDATABLE_FIELDS = (*PinContent.FIELDS, *TIME_FIELDS, "account_id")
 PIN_STATUS_TO_SCHEDULE = {
     PinStatus.QUEUED: ScheduleStatus.QUEUED,
     PinStatus.DEFERRED: ScheduleStatus.DEFERRED,
@@ -167,11 +163,11 @@ def _mapping(data) -> dict:
 
 def _payload_and_account(data: dict, actor: Actor):
     """Checks the pin part like a pin create (board preflight now, not at run time)."""
-    pin_data = {name: data.get(name) for name in (*PAYLOAD_FIELDS, "account_id")}
+    pin_data = {name: data.get(name) for name in (*PinContent.FIELDS, "account_id")}
     pin_data["idempotency_key"] = "schedule:preflight"  # the real key is set when the schedule runs
     draft = pin_draft(actor=actor, data=pin_data)
     draft.raise_if_invalid()
-    payload = {name: draft.values.get(name) for name in PAYLOAD_FIELDS}
+    payload = {name: draft.values.get(name) for name in PinContent.FIELDS}
     payload["media_type"] = draft.asset.asset_type if draft.asset else "image"
     return payload, draft.account
 
@@ -183,25 +179,16 @@ def _audit(schedule: Schedule, action: str, actor: Actor, details=None) -> None:
 
 def _idempotency_key(data: dict) -> str | None:
     """The caller's key, cleaned like a pin's; None when there is none."""
-    key = data.get("idempotency_key")
-    if key is None:
-        return None
-    if not isinstance(key, str):
-        raise ValidationError("invalid_type", "Must be text.", field="idempotency_key")
-    if "\x00" in key:
-        raise ValidationError("invalid_characters", "Must not contain NUL characters.", field="idempotency_key")
-    limit = TEXT_LIMITS["idempotency_key"]
-    if len(key) > limit:
-        raise ValidationError("too_long", f"Must be at most {limit} characters (got {len(key)}).",
-                              field="idempotency_key")
-    return key.strip() or None
+    try:
+        return PinContent.idempotency_key.normalise(data.get("idempotency_key")) or None
+    except ContentProblem as problem:
+        raise ValidationError(problem.code, problem.message, field="idempotency_key") from None
 
 
 def _fingerprint(data: dict) -> str:
     """A hash of the request as submitted (pin part, account and time), empty fields left out."""
-    canonical = {name: data[name] for name in sorted((*PAYLOAD_FIELDS, *TIME_FIELDS, "account_id"))
-                 if data.get(name) not in (None, "", [])}
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True, default=str).encode()).hexdigest()
+    return content_fingerprint({name: data[name] for name in (*PinContent.FIELDS, *TIME_FIELDS, "account_id")
+                                if data.get(name) not in (None, "", [])})
 
 
 def _replay_of(workspace: Workspace, key: str | None, fingerprint: str) -> Schedule | None:
@@ -266,7 +253,7 @@ def schedule_validate(*, actor: Actor, data) -> dict:
     authorize(actor, "schedule.validate")
     workspace = actor.workspace
     data = _mapping(data)
-    pin_data = {name: data.get(name) for name in (*PAYLOAD_FIELDS, "account_id")}
+    pin_data = {name: data.get(name) for name in (*PinContent.FIELDS, "account_id")}
     pin_data["idempotency_key"] = "schedule:preflight"
     report = pin_validate(actor=actor, data=pin_data)
     report["checks"] = [check for check in report["checks"] if check["name"] != "idempotency"]

@@ -9,6 +9,7 @@ from ninja import Schema
 from pydantic import AfterValidator, Field
 
 from publishing.api.schemas.common import BoardId, FilterMoment, InSchema, Limit, Offset, SafeStr, refuse_nul
+from publishing.content import PinContent
 from publishing.models import Asset, Board, Pin, PinterestAccount, Webhook
 from publishing.services.imports import MAX_ROWS
 
@@ -219,18 +220,18 @@ PinStatusName = Literal["queued", "deferred", "publishing", "published", "failed
 
 class PinCreateIn(InSchema):
     account_id: UUID
-    board_id: str = Field(..., min_length=1, max_length=64)
-    title: str = Field(..., max_length=100)
-    description: str | None = Field(None, max_length=800)
-    related_terms: list[str] | None = Field(None, max_length=50)
-    alt_text: str | None = Field(None, max_length=500)
-    dominant_color: str | None = Field(None, max_length=7)
-    cover_image_url: str | None = Field(None, max_length=2048)
+    board_id: str = Field(..., min_length=1, max_length=PinContent.board_id.max_length)
+    title: str = Field(..., max_length=PinContent.title.max_length)
+    description: str | None = Field(None, max_length=PinContent.description.max_length)
+    related_terms: list[str] | None = Field(None, max_length=PinContent.related_terms.max_items)
+    alt_text: str | None = Field(None, max_length=PinContent.alt_text.max_length)
+    dominant_color: str | None = Field(None, max_length=PinContent.dominant_color.max_length)
+    cover_image_url: str | None = Field(None, max_length=PinContent.cover_image_url.max_length)
     cover_image_asset_id: UUID | None = None
-    link_url: str | None = Field(None, max_length=2048)
-    image_url: str | None = Field(None, max_length=2048)
+    link_url: str | None = Field(None, max_length=PinContent.link_url.max_length)
+    image_url: str | None = Field(None, max_length=PinContent.image_url.max_length)
     asset_id: UUID | None = None
-    idempotency_key: str = Field(..., min_length=1, max_length=255)
+    idempotency_key: str = Field(..., min_length=1, max_length=PinContent.idempotency_key.max_length)
 
     def payload(self) -> dict:
         """What the pins service takes: the fields that were sent, ids as text."""
@@ -243,15 +244,15 @@ class PinBatchIn(InSchema):
 
 
 class PinUpdateIn(InSchema):
-    title: str | None = Field(None, max_length=100)
-    description: str | None = Field(None, max_length=800)
-    link_url: str | None = Field(None, max_length=2048)
-    alt_text: str | None = Field(None, max_length=500)
-    board_id: str | None = Field(None, min_length=1, max_length=64)
+    title: str | None = Field(None, max_length=PinContent.title.max_length)
+    description: str | None = Field(None, max_length=PinContent.description.max_length)
+    link_url: str | None = Field(None, max_length=PinContent.link_url.max_length)
+    alt_text: str | None = Field(None, max_length=PinContent.alt_text.max_length)
+    board_id: str | None = Field(None, min_length=1, max_length=PinContent.board_id.max_length)
 
 
 class PinRetryIn(InSchema):
-    board_id: str | None = Field(None, min_length=1, max_length=64)
+    board_id: str | None = Field(None, min_length=1, max_length=PinContent.board_id.max_length)
     account_id: UUID | None = None
 
 
@@ -434,14 +435,14 @@ ScheduleStatusName = Literal["scheduled", "queued", "deferred", "running", "done
 class ScheduleCreateIn(InSchema):
     account_id: UUID
     run_at: datetime
-    board_id: str = Field(..., min_length=1, max_length=64)
-    title: str = Field(..., max_length=100)
-    description: str | None = Field(None, max_length=800)
-    alt_text: str | None = Field(None, max_length=500)
-    link_url: str | None = Field(None, max_length=2048)
-    image_url: str | None = Field(None, max_length=2048)
+    board_id: str = Field(..., min_length=1, max_length=PinContent.board_id.max_length)
+    title: str = Field(..., max_length=PinContent.title.max_length)
+    description: str | None = Field(None, max_length=PinContent.description.max_length)
+    alt_text: str | None = Field(None, max_length=PinContent.alt_text.max_length)
+    link_url: str | None = Field(None, max_length=PinContent.link_url.max_length)
+    image_url: str | None = Field(None, max_length=PinContent.image_url.max_length)
     asset_id: UUID | None = None
-    cover_image_url: str | None = Field(None, max_length=2048)
+    cover_image_url: str | None = Field(None, max_length=PinContent.cover_image_url.max_length)
     cover_image_asset_id: UUID | None = None
 
     def payload(self) -> dict:
@@ -450,13 +451,13 @@ class ScheduleCreateIn(InSchema):
 
 class ScheduleUpdateIn(InSchema):
     run_at: datetime | None = None
-    board_id: str | None = Field(None, min_length=1, max_length=64)
-    title: str | None = Field(None, max_length=100)
-    description: str | None = Field(None, max_length=800)
-    link_url: str | None = Field(None, max_length=2048)
-    image_url: str | None = Field(None, max_length=2048)
+    board_id: str | None = Field(None, min_length=1, max_length=PinContent.board_id.max_length)
+    title: str | None = Field(None, max_length=PinContent.title.max_length)
+    description: str | None = Field(None, max_length=PinContent.description.max_length)
+    link_url: str | None = Field(None, max_length=PinContent.link_url.max_length)
+    image_url: str | None = Field(None, max_length=PinContent.image_url.max_length)
     asset_id: UUID | None = None
-    cover_image_url: str | None = Field(None, max_length=2048)
+    cover_image_url: str | None = Field(None, max_length=PinContent.cover_image_url.max_length)
     cover_image_asset_id: UUID | None = None
 
 
