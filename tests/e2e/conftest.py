@@ -48,9 +48,10 @@ E2E_DIR = Path(__file__).resolve().parent
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_collection_modifyitems(session, config, items):
-    """Browser tests run last (after every other plugin's reordering, pytest-django's included). Playwright's sync API keeps an event loop running in the main
-    thread from its first use to the end of the session, and any later test that calls
-    ``asyncio.run()`` (the async SDK's) would fail on it."""
+    """Browser tests run last (after every other plugin's reordering, pytest-django's included).
+    Playwright's sync API keeps an event loop running in the main thread from its first use to the
+    end of the session, and any later test that calls ``asyncio.run()`` (the async SDK's) would
+    fail on it."""
     yield
     items.sort(key=lambda item: Path(str(item.path)).is_relative_to(E2E_DIR))
 

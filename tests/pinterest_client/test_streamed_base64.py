@@ -40,7 +40,8 @@ def image(tmp_path) -> Path:
 def recording_client(api_base, account, contract_hooks):
     """A client whose requests are recorded as sent (and still checked against the contract)."""
     sent: list[httpx.Request] = []
-    with PinterestClient(api_base, account.access_token, event_hooks={**contract_hooks, "request": [sent.append]}) as client:
+    hooks = {**contract_hooks, "request": [sent.append]}
+    with PinterestClient(api_base, account.access_token, event_hooks=hooks) as client:
         yield client, sent
 
 
