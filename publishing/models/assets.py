@@ -3,9 +3,8 @@
 import uuid
 
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Func, OuterRef, Q, Subquery, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, Lower, Replace
+from django.db.models import ExpressionWrapper, F, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from publishing.models.integrations import PinterestAccount
 from publishing.models.teams import Team, User, Workspace
@@ -35,11 +34,6 @@ def _count_of(queryset) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 
-def _uuid_text(expression) -> Replace:
-    # UUIDs are stored as hex on SQLite and as uuid on PostgreSQL; compare them without hyphens.
-    return Lower(Replace(Cast(expression, models.CharField()), Value("-"), Value("")))
-
-
 class AssetQuerySet(models.QuerySet):
     def for_team(self, team: Team) -> "AssetQuerySet":
         return self.filter(workspace__team=team)
@@ -52,21 +46,14 @@ class AssetQuerySet(models.QuerySet):
         """Annotate ``referenced_pin_count`` and ``in_use`` in the same query (no N+1).
 
         Counts the live pins that use the asset as media or cover, plus the pending schedules
-        (not yet turned into a pin) whose payload names it as ``asset_id`` or
-        ``cover_image_asset_id``.
+        (not yet turned into a pin) that will.
         """
         from publishing.models.pins import Pin, Schedule
 
-        pins = Pin.objects.filter(
-            Q(asset=OuterRef("pk")) | Q(cover_image_asset=OuterRef("pk")), deleted_at__isnull=True
-        )
-        outer_id = _uuid_text(OuterRef("public_id"))
-        schedules = Schedule.objects.annotate(
-            _asset_ref=_uuid_text(KeyTextTransform("asset_id", "payload")),
-            _cover_ref=_uuid_text(KeyTextTransform("cover_image_asset_id", "payload")),
-        ).filter(
-            Q(_asset_ref=outer_id) | Q(_cover_ref=outer_id),
-            workspace=OuterRef("workspace"),
+        uses_asset = Q(asset=OuterRef("pk")) | Q(cover_image_asset=OuterRef("pk"))
+        pins = Pin.objects.filter(uses_asset, deleted_at__isnull=True)
+        schedules = Schedule.objects.filter(
+            uses_asset,
             status__in=PENDING_SCHEDULE_STATUSES,
             pin__isnull=True,
         )

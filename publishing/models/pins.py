@@ -212,20 +212,21 @@ class ScheduleQuerySet(models.QuerySet):
         return self.filter(workspace__team=team)
 
     def for_workspace(self, workspace: Workspace) -> "ScheduleQuerySet":
-        return self.filter(workspace=workspace).select_related("account", "pin")
+        return self.filter(workspace=workspace).select_related("account", "pin", "asset", "cover_image_asset")
 
     def due(self, now) -> "ScheduleQuerySet":
         """Schedules whose time has come and that nobody has started."""
         return self.filter(status=ScheduleStatus.SCHEDULED, run_at__lte=now)
 
 
-class Schedule(models.Model):
+class Schedule(PinContentColumns):
+    """A pin's content (the same columns as a pin's) to publish at ``run_at``."""
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="schedules")
     account = models.ForeignKey(PinterestAccount, on_delete=models.PROTECT, related_name="schedules")
     run_at = models.DateTimeField(db_index=True)
     status = models.CharField(max_length=16, choices=ScheduleStatus.choices, default=ScheduleStatus.SCHEDULED)
-    payload = models.JSONField(default=dict)
     # The caller's key (an import row's, a Compose form's): a repeat with the same key and payload
     # gets this schedule back instead of publishing twice. The API's ScheduleCreate has no key, so
     # most schedules have none: NULL, which the partial unique constraint below leaves out.
@@ -263,4 +264,4 @@ class Schedule(models.Model):
         indexes = [models.Index(fields=["status", "run_at"], name="schedule_due_idx")]
 
     def __str__(self) -> str:
-        return f"{self.payload.get('title', 'schedule')} at {self.run_at:%Y-%m-%d %H:%M} UTC"
+        return f"{self.title or 'schedule'} at {self.run_at:%Y-%m-%d %H:%M} UTC"

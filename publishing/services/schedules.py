@@ -1,4 +1,4 @@
-"""Schedules: a pin payload plus ``run_at``; at that time it becomes a pin through ``pin_create``.
+"""Schedules: a pin's content plus ``run_at``; at that time it becomes a pin through ``pin_create``.
 
 Time: ``run_at`` is stored in UTC. Callers give either an aware ``run_at`` (the API: ISO 8601
 with an offset) or ``run_at_local``, a wall-clock time in the workspace's time zone (the
@@ -48,6 +48,7 @@ from publishing.services.errors import (
     ValidationError,
 )
 from publishing.services.pins import (
+    PinDraft,
     idempotent_replay_of,
     pin_create,
     pin_draft,
@@ -161,15 +162,23 @@ def _mapping(data) -> dict:
     return data.model_dump(exclude_unset=True) if hasattr(data, "model_dump") else dict(data)
 
 
-def _payload_and_account(data: dict, actor: Actor):
-    """Checks the pin part like a pin create (board preflight now, not at run time)."""
-    pin_data = {name: data.get(name) for name in (*PinContent.FIELDS, "account_id")}
-    pin_data["idempotency_key"] = "schedule:preflight"  # the real key is set when the schedule runs
-    draft = pin_draft(actor=actor, data=pin_data)
+def _pin_part(data: dict) -> dict:
+    """The fields of ``data`` its pin will get; the pin's own idempotency key is chosen when the
+    schedule runs (``schedule_idempotency_key``)."""
+    return {name: data.get(name) for name in (*PinContent.FIELDS, "account_id")}
+
+
+def _checked_content(data: dict, actor: Actor) -> PinDraft:
+    """The pin part checked like a pin create (board preflight now, not at run time); raises
+    ValidationError. The draft holds every content field, the account and the assets."""
+    draft = pin_draft(actor=actor, data=_pin_part(data))
     draft.raise_if_invalid()
-    payload = {name: draft.values.get(name) for name in PinContent.FIELDS}
-    payload["media_type"] = draft.asset.asset_type if draft.asset else "image"
-    return payload, draft.account
+    return draft
+
+
+def _apply_content(schedule: Schedule, draft: PinDraft) -> None:
+    schedule.set_content(draft.values, asset=draft.asset, cover_image_asset=draft.cover_asset)
+    schedule.account = draft.account
 
 
 def _audit(schedule: Schedule, action: str, actor: Actor, details=None) -> None:
@@ -220,7 +229,7 @@ def schedule_create(*, actor: Actor, data) -> Schedule:
     except ValidationError as error:
         errors.append(error)
     try:
-        payload, account = _payload_and_account(data, actor)
+        draft = _checked_content(data, actor)
     except ValidationError as error:
         errors.append(error)
     if len(errors) == 1:
@@ -232,10 +241,11 @@ def schedule_create(*, actor: Actor, data) -> Schedule:
     needs_approval = pin_needs_approval(actor=actor)
     try:
         with transaction.atomic():  # a savepoint: a lost race on the key leaves the caller's transaction usable
-            schedule = Schedule.objects.create(workspace=workspace, account=account, run_at=run_at, payload=payload,
-                                               idempotency_key=key, payload_fingerprint=fingerprint,
-                                               needs_approval=needs_approval, created_by=actor.user,
-                                               created_by_key=actor.api_key)
+            schedule = Schedule(workspace=workspace, run_at=run_at, idempotency_key=key,
+                                payload_fingerprint=fingerprint, needs_approval=needs_approval,
+                                created_by=actor.user, created_by_key=actor.api_key)
+            _apply_content(schedule, draft)
+            schedule.save()
             _audit(schedule, "schedule.created", actor,
                    {"run_at": run_at.isoformat(), "needs_approval": needs_approval})
             task_enqueue(RUN_TASK, schedule.pk, at=run_at)
@@ -253,12 +263,8 @@ def schedule_validate(*, actor: Actor, data) -> dict:
     authorize(actor, "schedule.validate")
     workspace = actor.workspace
     data = _mapping(data)
-    pin_data = {name: data.get(name) for name in (*PinContent.FIELDS, "account_id")}
-    pin_data["idempotency_key"] = "schedule:preflight"
-    report = pin_validate(actor=actor, data=pin_data)
-    report["checks"] = [check for check in report["checks"] if check["name"] != "idempotency"]
-    report["resolved"]["idempotency_key"] = None
-    report["existing_pin_id"] = None
+    # Without a key pin_validate makes no idempotency check: a schedule's pin gets its key when it runs.
+    report = pin_validate(actor=actor, data=_pin_part(data))
     try:
         run_at = schedule_run_at(workspace=workspace, data=data)
     except ValidationError as error:
@@ -294,11 +300,11 @@ def schedule_update(*, schedule: Schedule, actor: Actor, data) -> Schedule:
         if any(changes.get(name) is not None for name in TIME_FIELDS):
             locked.run_at = schedule_run_at(workspace=locked.workspace, data=changes)
             task_enqueue(RUN_TASK, locked.pk, at=locked.run_at)
-        before = (locked.payload, locked.account_id)
-        merged = {**locked.payload, "account_id": str(locked.account.public_id)}
+        before = (locked.content_values(), locked.account_id)
+        merged = {**locked.content_values(), "account_id": str(locked.account.public_id)}
         merged.update({name: value for name, value in changes.items() if name not in TIME_FIELDS})
-        locked.payload, locked.account = _payload_and_account(merged, actor)
-        if (locked.payload, locked.account_id) != before and pin_needs_approval(actor=actor):
+        _apply_content(locked, _checked_content(merged, actor))
+        if (locked.content_values(), locked.account_id) != before and pin_needs_approval(actor=actor):
             locked.needs_approval = True  # content its approvers never saw; moving it in time needs none
         locked.save()
         _audit(locked, "schedule.updated", actor, {"fields": sorted(changes)})
@@ -381,8 +387,8 @@ def schedule_bulk(*, actor: Actor, schedule_ids, action) -> dict:
 def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
     """Turn a due schedule into its pin, exactly once. Returns what happened (for logs)."""
     now = now or timezone.now()
-    schedule = Schedule.objects.select_related("workspace__team", "account", "created_by", "created_by_key").filter(
-        pk=schedule_id).first()
+    schedule = Schedule.objects.select_related("workspace__team", "account", "asset", "cover_image_asset", "created_by",
+                                               "created_by_key").filter(pk=schedule_id).first()
     if schedule is None:
         return "gone"
     if schedule.status != ScheduleStatus.SCHEDULED:
@@ -395,9 +401,8 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
                                               run_at__lte=now).update(status=ScheduleStatus.QUEUED, updated_at=now)
             if not claimed:
                 return "already_run"
-            data = {**schedule.payload, "account_id": str(schedule.account.public_id),
+            data = {**schedule.content_values(), "account_id": str(schedule.account.public_id),
                     "idempotency_key": schedule_idempotency_key(schedule)}
-            data.pop("media_type", None)
             # The job acts (its creator was authorized, allow-list included, when scheduling); the
             # pin is the creator's.
             pin = pin_create(actor=Actor.system(schedule.workspace, job="schedule"), source=Pin.Source.SCHEDULE, data=data,

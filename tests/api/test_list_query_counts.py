@@ -23,7 +23,7 @@ def add_pins(workspace, account, board, count, start):  # noqa: F811 - a paramet
                                  idempotency_key=f"k{n}", payload_fingerprint="f", title=f"Pin {n}",
                                  asset=asset, cover_image_asset=cover)
         Schedule.objects.create(workspace=workspace, account=account, run_at=timezone.now(), pin=pin,
-                                payload={"title": f"Pin {n}"})
+                                title=f"Pin {n}")
 
 
 def queries_for(client, path, key) -> int:

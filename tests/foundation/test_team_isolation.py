@@ -27,7 +27,7 @@ def seed_rows(team):
     )
     pin = Pin.objects.create(workspace=workspace, account=account, board_id="1", idempotency_key="k",
                              payload_fingerprint="f", title=f"{team.name} pin", image_url="https://example.com/a.png")
-    Schedule.objects.create(workspace=workspace, account=account, run_at=timezone.now(), payload={"title": "s"})
+    Schedule.objects.create(workspace=workspace, account=account, run_at=timezone.now(), title="s")
     Webhook.objects.create(workspace=workspace, url="https://example.com/hook", secret="s" * 20, events=["pin.published"])
     ApiKey.objects.create(workspace=workspace, name="k", prefix=f"p{team.pk}", secret_hash="0" * 64)
     audit_record(team=team, action="test.seeded")

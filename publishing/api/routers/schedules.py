@@ -3,7 +3,6 @@
 from uuid import UUID
 
 from django.db.models import Q
-from django.db.models.fields.json import KeyTextTransform
 from django.http import HttpResponse
 from ninja import Query, Router, Status
 
@@ -33,8 +32,8 @@ SCHEDULE_SORTS = {
     "run_at_asc": ("run_at", "id"),
     "created_at_desc": ("-created_at", "-id"),
     "created_at_asc": ("created_at", "id"),
-    "title_asc": ("_title", "id"),
-    "title_desc": ("-_title", "-id"),
+    "title_asc": ("title", "id"),
+    "title_desc": ("-title", "-id"),
     "status_asc": ("status", "id"),
     "status_desc": ("-status", "-id"),
 }
@@ -63,11 +62,8 @@ def validate_schedule(request, data: ScheduleCreateIn):
 def filtered_schedules(who: Actor, filters: ScheduleFilters):
     schedules = within_named_account(
         who, Schedule.objects.for_workspace(who.workspace).select_related("workspace"), filters.account_id)
-    schedules = schedules.annotate(_title=KeyTextTransform("title", "payload"),
-                                   _description=KeyTextTransform("description", "payload"),
-                                   _link=KeyTextTransform("link_url", "payload"))
     if filters.board_id:
-        schedules = schedules.filter(payload__board_id=filters.board_id)
+        schedules = schedules.filter(board_id=filters.board_id)
     if filters.status:
         schedules = schedules.filter(status=filters.status)
     if filters.since:
@@ -75,8 +71,8 @@ def filtered_schedules(who: Actor, filters: ScheduleFilters):
     if filters.until:
         schedules = schedules.filter(run_at__lt=filters.until)
     if filters.q:
-        schedules = schedules.filter(Q(_title__icontains=filters.q) | Q(_description__icontains=filters.q)
-                                     | Q(_link__icontains=filters.q))
+        schedules = schedules.filter(Q(title__icontains=filters.q) | Q(description__icontains=filters.q)
+                                     | Q(link_url__icontains=filters.q))
     return schedules.order_by(*SCHEDULE_SORTS[filters.sort])
 
 

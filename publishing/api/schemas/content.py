@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field
 
 from publishing.api.schemas.common import BoardId, FilterMoment, InSchema, Limit, Offset, SafeStr, refuse_nul
 from publishing.content import PinContent
-from publishing.models import Asset, Board, Pin, PinterestAccount, Webhook
+from publishing.models import Asset, Board, Pin, PinterestAccount, Schedule, Webhook
 from publishing.services.imports import MAX_ROWS
 
 # --- Pinterest accounts and boards ---------------------------------------------------------
@@ -486,10 +486,16 @@ class ScheduleOut(Schema):
     updated_at: datetime
 
 
-def schedule_out(schedule) -> dict:
+def schedule_payload(schedule: Schedule) -> dict[str, Any]:
+    """The schedule's content as /v1 sends it: one JSON object, assets by id, plus the media type."""
+    return {**schedule.content_values(), "media_type": schedule.media_type}
+
+
+def schedule_out(schedule: Schedule) -> dict[str, Any]:
     return {"id": schedule.public_id, "workspace_id": schedule.workspace.public_id,
             "pinterest_account_id": schedule.account.public_id, "run_at": schedule.run_at,
-            "status": schedule.status, "payload": schedule.payload, "last_error": schedule.last_error or None,
+            "status": schedule.status, "payload": schedule_payload(schedule),
+            "last_error": schedule.last_error or None,
             "pin_id": schedule.pin.public_id if schedule.pin_id else None, "created_at": schedule.created_at,
             "updated_at": schedule.updated_at}
 

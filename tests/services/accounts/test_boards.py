@@ -132,12 +132,12 @@ def test_disconnecting_forgets_the_tokens_and_cancels_pending_schedules(cast, co
                 ScheduleStatus.DONE]
     for status in statuses:
         Schedule.objects.create(workspace=connected_account.workspace, account=connected_account, status=status,
-                                run_at=timezone.now() + timedelta(hours=1), payload={"title": status})
+                                run_at=timezone.now() + timedelta(hours=1), title=status)
 
     canceled = account_disconnect(account=connected_account, actor=Actor.for_user(cast.admin, connected_account.workspace))
 
     assert canceled == 3
-    assert dict(Schedule.objects.values_list("payload__title", "status")) == {
+    assert dict(Schedule.objects.values_list("title", "status")) == {
         "scheduled": "canceled", "queued": "canceled", "deferred": "canceled", "running": "running", "done": "done",
     }
     stored = PinterestAccount.objects.get(pk=connected_account.pk)

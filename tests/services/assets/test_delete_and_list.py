@@ -48,9 +48,10 @@ def make_pin(account, asset=None, *, cover=None, deleted=False) -> Pin:
 
 
 def make_schedule(account, asset, *, status="scheduled", key="asset_id") -> Schedule:
+    field = {"asset_id": "asset", "cover_image_asset_id": "cover_image_asset"}[key]
     return Schedule.objects.create(
         workspace=account.workspace, account=account, run_at=timezone.now() + timedelta(hours=1), status=status,
-        payload={"title": "Later", "board_id": "1", key: str(asset.public_id)},
+        title="Later", board_id="1", **{field: asset},
     )
 
 

@@ -59,7 +59,7 @@ def test_the_database_keeps_a_key_unique_per_workspace(workspace, cast, offline_
                                                                                           offline_board))
     with pytest.raises(IntegrityError), transaction.atomic():
         Schedule.objects.create(workspace=workspace, account=offline_account, run_at=first.run_at,
-                                payload=first.payload, idempotency_key="row-7")
+                                board_id=first.board_id, title=first.title, idempotency_key="row-7")
 
 
 @pytest.mark.parametrize(("key", "code"), [

@@ -80,7 +80,7 @@ def test_a_new_schedule_is_scheduled_with_a_delayed_job_for_run_at(
         created = schedule_create(actor=Actor.for_user(cast.manager, workspace),
                                   data=schedule_data(offline_account, offline_board))
     assert created.status == ScheduleStatus.SCHEDULED
-    assert created.payload["title"] == "A red chair" and created.payload["media_type"] == "image"
+    assert created.title == "A red chair" and created.media_type == "image"
     [(args, run_after)] = queued_jobs(RUN)
     assert args == (created.pk,) and run_after == created.run_at
 
@@ -147,7 +147,7 @@ def test_a_schedule_whose_pin_cannot_be_created_fails_with_the_reason(schedule, 
 def test_only_scheduled_schedules_can_be_edited(schedule, cast):
     later = (timezone.now() + timedelta(days=2)).isoformat()
     updated = schedule_update(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace), data={"title": "Later", "run_at": later})
-    assert updated.payload["title"] == "Later"
+    assert updated.title == "Later"
     make_due(schedule)
     schedule_run(schedule_id=schedule.pk)
     with pytest.raises(InvalidState) as refused:
