@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from publishing.access import AccessRefused, team_context_or_404
+from publishing.access import team_context_or_404
 from publishing.forms import BoardCreateForm
 from publishing.models import Board, PinterestAccount
 from publishing.services.boards import board_create, board_list_refresh
@@ -19,7 +19,7 @@ from publishing.services.pinterest_accounts import (
     account_oauth_complete,
     account_oauth_start,
 )
-from publishing.views.common import render_page, submit
+from publishing.views.common import attempt, render_page, submit
 
 TEMPLATE = "publishing/accounts/list.html"
 
@@ -66,13 +66,12 @@ def account_oauth_callback(request):
     if request.GET.get("error"):
         messages.error(request, "The Pinterest connection was not approved, so nothing was connected.")
         return redirect("accounts")
-    try:
-        account = account_oauth_complete(state=request.GET.get("state", ""), code=request.GET.get("code", ""),
-                                         user=ctx.user)
-    except DomainError as error:
-        messages.error(request, error.message)
+    connected = attempt(lambda: account_oauth_complete(state=request.GET.get("state", ""),
+                                                       code=request.GET.get("code", ""), user=ctx.user))
+    if isinstance(connected, DomainError):
+        messages.error(request, connected.message)
     else:
-        messages.success(request, f"Connected the Pinterest account {account}.")
+        messages.success(request, f"Connected the Pinterest account {connected}.")
     return redirect("accounts")
 
 
@@ -81,12 +80,9 @@ def account_oauth_callback(request):
 def account_disconnect_view(request, public_id):
     ctx = team_context_or_404(request)
     account = workspace_account_or_404(ctx, public_id)
-    try:
-        canceled = account_disconnect(account=account, actor=ctx.actor)
-    except AccessRefused:
-        raise
-    except DomainError as error:
-        messages.error(request, error.message)
+    canceled = attempt(lambda: account_disconnect(account=account, actor=ctx.actor))
+    if isinstance(canceled, DomainError):
+        messages.error(request, canceled.message)
     else:
         messages.success(request, f"Disconnected {account}" + (f" and canceled {canceled} schedule(s)." if canceled else "."))
     return HttpResponseClientRedirect(reverse("accounts")) if request.htmx else redirect("accounts")
@@ -97,12 +93,9 @@ def account_disconnect_view(request, public_id):
 def account_boards_refresh(request, public_id):
     ctx = team_context_or_404(request)
     account = workspace_account_or_404(ctx, public_id)
-    try:
-        boards = board_list_refresh(account=account, actor=ctx.actor)
-    except AccessRefused:
-        raise
-    except DomainError as error:
-        messages.error(request, error.message)
+    boards = attempt(lambda: board_list_refresh(account=account, actor=ctx.actor))
+    if isinstance(boards, DomainError):
+        messages.error(request, boards.message)
     else:
         messages.success(request, f"{account} has {len(boards)} board{'s' if len(boards) != 1 else ''}.")
     return accounts_page(request, ctx)

@@ -5,12 +5,12 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from publishing.access import AccessRefused, team_context_or_404
+from publishing.access import team_context_or_404
 from publishing.forms import GRACE_UNITS, ApiKeyForm, ApiKeyRotateForm
 from publishing.models import ApiKey
 from publishing.services.errors import DomainError
 from publishing.services.keys import api_key_create, api_key_revoke, api_key_rotate, api_key_update
-from publishing.views.common import render_page, submit
+from publishing.views.common import attempt, render_page, submit
 
 TEMPLATE = "publishing/api_keys/list.html"
 
@@ -72,12 +72,9 @@ def api_key_rotate_view(request, public_id):
         reasons = " ".join(problem for problems in form.errors.values() for problem in problems)
         return render_page(request, f"{TEMPLATE}#key_error",
                            {"error": {"message": f"The key was not rotated: {reasons}"}}, status=422)
-    try:
-        issued = api_key_rotate(key=key, grace=form.cleaned_data["grace"], actor=ctx.actor)
-    except AccessRefused:
-        raise
-    except DomainError as error:
-        return render_page(request, f"{TEMPLATE}#key_error", {"error": error}, status=error.status_hint)
+    issued = attempt(lambda: api_key_rotate(key=key, grace=form.cleaned_data["grace"], actor=ctx.actor))
+    if isinstance(issued, DomainError):
+        return render_page(request, f"{TEMPLATE}#key_error", {"error": issued}, status=issued.status_hint)
     return page(request, ctx, issued=issued.plaintext, issued_for=issued.key, fragment="keys_area")
 
 

@@ -8,12 +8,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
-from publishing.access import AccessRefused, team_context_or_404
+from publishing.access import team_context_or_404
 from publishing.forms import BulkApproveForm, RejectForm
 from publishing.models import ApprovalState, Pin
 from publishing.services.errors import DomainError
 from publishing.services.pins import pin_approve, pin_bulk_approve, pin_reject
-from publishing.views.common import render_page, submit
+from publishing.views.common import attempt, render_page, submit
 from publishing.views.pins import workspace_pin_or_404
 
 TEMPLATE = "publishing/approvals/queue.html"
@@ -52,12 +52,9 @@ def approval_queue(request):
 def approval_approve(request, public_id):
     ctx = team_context_or_404(request)
     pin = workspace_pin_or_404(ctx, public_id)
-    try:
-        pin_approve(pin=pin, actor=ctx.actor)
-    except AccessRefused:
-        raise
-    except DomainError as error:
-        return render_page(request, TEMPLATE, queue_context(ctx, error=error.message), status=error.status_hint,
+    approved = attempt(lambda: pin_approve(pin=pin, actor=ctx.actor))
+    if isinstance(approved, DomainError):
+        return render_page(request, TEMPLATE, queue_context(ctx, error=approved.message), status=approved.status_hint,
                            fragment="queue_area")
     if not request.htmx:
         return redirect("approvals")

@@ -5,14 +5,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
-from publishing.access import AccessRefused, team_context_or_404
+from publishing.access import team_context_or_404
 from publishing.asset_content import asset_content_response
 from publishing.forms import AssetFilterForm, AssetUploadForm, ConfirmForm
 from publishing.models import Asset
 from publishing.pagination import keyset_page
 from publishing.services.assets import asset_delete, asset_storage_usage, asset_upload
-from publishing.services.errors import DomainError
-from publishing.views.common import add_domain_error, render_page, submit, uuid_or_none
+from publishing.views.common import render_page, submit, uuid_or_none
 
 PAGE_SIZE = 24
 
@@ -81,21 +80,12 @@ def asset_delete_view(request, public_id):
     ctx = team_context_or_404(request, "asset.delete")
     asset = workspace_asset_or_404(ctx, public_id, with_references=True)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        if asset.in_use and not form.cleaned_data["confirm"]:
-            form.add_error("confirm", "This asset is in use: tick the box to delete it anyway.")
-        else:
-            try:
-                asset_delete(asset=asset, confirm=form.cleaned_data["confirm"], actor=ctx.actor)
-            except AccessRefused:
-                raise
-            except DomainError as error:
-                add_domain_error(form, error)
-            else:
-                messages.success(request, f"Deleted {asset.original_filename}.")
-                if request.htmx:
-                    return HttpResponseClientRedirect(reverse("assets"))
-                return redirect("assets")
+    if request.method == "POST" and form.is_valid() and asset.in_use and not form.cleaned_data["confirm"]:
+        form.add_error("confirm", "This asset is in use: tick the box to delete it anyway.")
+    elif request.method == "POST" and submit(form, lambda: asset_delete(
+            asset=asset, confirm=form.cleaned_data["confirm"], actor=ctx.actor)):
+        messages.success(request, f"Deleted {asset.original_filename}.")
+        return HttpResponseClientRedirect(reverse("assets")) if request.htmx else redirect("assets")
     return render_page(
         request, "publishing/assets/delete.html", {"ctx": ctx, "asset": asset, "form": form}, status=422 if form.errors else 200
     )

@@ -1,7 +1,13 @@
-"""What every dashboard view shares: rendering a page or its fragment, and turning a service's
-refusal into inline form errors."""
+"""What every dashboard view shares: rendering a page or its fragment, and calling a service.
+
+A view calls a service through ``attempt`` (or ``submit``, which is ``attempt`` behind a form's
+validation): no view catches ``DomainError`` itself. An access refusal is not caught: the middleware
+answers it with the 403/404 page. Any other refusal comes back as a value the view shows where its page
+shows errors: on the form, in an htmx fragment, or as a message after a redirect."""
 
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 from django import forms
 from django.shortcuts import render
@@ -40,15 +46,26 @@ def uuid_or_none(value: str | None) -> uuid.UUID | None:
         return None
 
 
-def submit(form: forms.Form, action):
-    """``action()`` (a service call) once the form is valid; its result, or None when the form or the
-    service refused, in which case the reasons are on the form. Actions return the object they made."""
-    if not form.is_valid():
-        return None
+Result = TypeVar("Result")
+
+
+def attempt(action: Callable[[], Result]) -> Result | DomainError:
+    """``action()`` (one service call): its result, or the ``DomainError`` it refused with."""
     try:
         return action()
     except AccessRefused:
         raise  # not bad input: the 403/404 page
     except DomainError as error:
-        add_domain_error(form, error)
+        return error
+
+
+def submit(form: forms.Form, action: Callable[[], Result]) -> Result | None:
+    """``action()`` once the form is valid; its result, or None when the form or the service refused,
+    in which case the reasons are on the form. Actions return the object they made."""
+    if not form.is_valid():
         return None
+    outcome = attempt(action)
+    if isinstance(outcome, DomainError):
+        add_domain_error(form, outcome)
+        return None
+    return outcome

@@ -6,13 +6,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from publishing.access import AccessRefused, team_context_or_404
+from publishing.access import team_context_or_404
 from publishing.forms import PinDeleteForm, PinEditForm, PinFilterForm, workspace_boards
 from publishing.models import ApprovalState, Board, Pin, PinStatus, PinterestAccount, Schedule
 from publishing.pagination import bounded_count, keyset_page
 from publishing.services.errors import DomainError
 from publishing.services.pins import pin_delete, pin_edit, pin_retry
-from publishing.views.common import add_domain_error, render_page, submit, uuid_or_none
+from publishing.views.common import attempt, render_page, submit, uuid_or_none
 
 PAGE_SIZE = 25
 
@@ -99,12 +99,9 @@ def back_to_pin(request, pin) -> HttpResponse:
 def pin_retry_view(request, public_id):
     ctx = team_context_or_404(request)
     pin = workspace_pin_or_404(ctx, public_id)
-    try:
-        pin_retry(pin=pin, actor=ctx.actor)
-    except AccessRefused:
-        raise
-    except DomainError as error:
-        messages.error(request, error.message)
+    retried = attempt(lambda: pin_retry(pin=pin, actor=ctx.actor))
+    if isinstance(retried, DomainError):
+        messages.error(request, retried.message)
     else:
         messages.success(request, "Queued the pin again.")
     return back_to_pin(request, pin)
@@ -118,17 +115,10 @@ def pin_edit_view(request, public_id):
     boards = Board.objects.for_account(pin.account)
     initial = {name: getattr(pin, name) for name in ("board_id", "title", "description", "link_url", "alt_text")}
     form = PinEditForm(request.POST if request.method == "POST" else None, boards=boards, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            changes = {name: value for name, value in form.cleaned_data.items() if value != initial[name]}
-            pin = pin_edit(pin=pin, actor=ctx.actor, data=changes)
-        except AccessRefused:
-            raise
-        except DomainError as error:
-            add_domain_error(form, error)
-        else:
-            messages.success(request, "Saved the pin." + after_edit_note(pin))
-            return back_to_pin(request, pin)
+    if request.method == "POST" and (edited := submit(form, lambda: pin_edit(pin=pin, actor=ctx.actor, data={
+            name: value for name, value in form.cleaned_data.items() if value != initial[name]}))):
+        messages.success(request, "Saved the pin." + after_edit_note(edited))
+        return back_to_pin(request, edited)
     return render_page(request, "publishing/pins/edit.html", {"ctx": ctx, "pin": pin, "form": form},
                        status=422 if form.errors else 200)
 

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from publishing.access import AccessRefused, authorize, team_context_or_404
+from publishing.access import authorize, team_context_or_404
 from publishing.forms import ApprovalRulesForm, AuditFilterForm, InvitationForm, MemberRoleForm
 from publishing.models import AuditEvent, Invitation, Membership
 from publishing.pagination import keyset_page
@@ -20,7 +20,7 @@ from publishing.services.teams import (
     membership_update_role,
     team_approval_rules_update,
 )
-from publishing.views.common import render_page, submit, uuid_or_none
+from publishing.views.common import attempt, render_page, submit, uuid_or_none
 
 AUDIT_PAGE_SIZE = 50
 
@@ -60,12 +60,9 @@ def team_membership_or_404(ctx, public_id) -> Membership:
 
 def members_after(request, ctx, change):
     """Run one change to members or invitations, then show the members area (with the refusal, if any)."""
-    try:
-        change()
-    except AccessRefused:
-        raise
-    except DomainError as error:
-        return members_page(request, ctx, error=error.message, status=error.status_hint)
+    outcome = attempt(change)
+    if isinstance(outcome, DomainError):
+        return members_page(request, ctx, error=outcome.message, status=outcome.status_hint)
     return members_page(request, ctx)
 
 

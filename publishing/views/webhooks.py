@@ -13,7 +13,7 @@ from publishing.forms import WebhookForm
 from publishing.models import Webhook, WebhookDelivery
 from publishing.services.errors import DomainError
 from publishing.services.webhooks import webhook_create, webhook_delete, webhook_update
-from publishing.views.common import render_page, submit
+from publishing.views.common import attempt, render_page, submit
 
 TEMPLATE = "publishing/team/webhooks.html"
 RECENT_DELIVERIES = 20
@@ -68,10 +68,10 @@ def webhook_create_view(request):
 def webhook_toggle(request, public_id):
     ctx = team_context_or_404(request)
     webhook = workspace_webhook_or_404(ctx, public_id)
-    try:
-        webhook_update(webhook=webhook, data={"is_enabled": not webhook.is_enabled}, actor=ctx.actor)
-    except DomainError as error:
-        return webhooks_page(request, ctx, error=error.message, status=error.status_hint)
+    toggled = attempt(lambda: webhook_update(webhook=webhook, data={"is_enabled": not webhook.is_enabled},
+                                             actor=ctx.actor))
+    if isinstance(toggled, DomainError):
+        return webhooks_page(request, ctx, error=toggled.message, status=toggled.status_hint)
     return webhooks_page(request, ctx)
 
 
