@@ -12,9 +12,11 @@
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 
 from publishing.models import ApiKey, Membership, PinterestAccount, Team, User, Workspace
 from publishing.permissions import Permission, permissions_for, role_can
@@ -45,7 +47,7 @@ class Action:
     all_accounts: bool = False  # spans every account: not for a key limited to some accounts
 
 
-def _act(permission, scope, **flags) -> Action:
+def _act(permission: Permission, scope: str, **flags: bool) -> Action:
     return Action(permission, Scope(scope), **flags)
 
 
@@ -112,6 +114,10 @@ class AccessForbidden(AccessRefused, DomainPermissionDenied):
     """403: the actor sees the workspace but may not do this."""
 
 
+# Any model's queryset, kept as its own class so a narrowed PinQuerySet still has its methods.
+AnyQuerySet = TypeVar("AnyQuerySet", bound="QuerySet[Any]")
+
+
 @dataclass(frozen=True, eq=False)
 class Actor:
     """Whoever acts. Build it with ``for_user``, ``for_key`` or ``system``; never by hand in a face."""
@@ -150,6 +156,8 @@ class Actor:
         """Whoever made a piece of queued work (an import, a schedule): its rows act as them."""
         if key is not None:
             return cls.for_key(key)
+        if user is None:  # the creator's account was deleted: a user with no role, refused everything
+            return cls(kind=ActorKind.USER, workspace=workspace)
         return cls.for_user(user, workspace)
 
     @property
@@ -159,10 +167,10 @@ class Actor:
     @property
     def label(self) -> str:
         """How audits and logs name this actor: one spelling per kind."""
-        if self.kind == ActorKind.API_KEY:
+        if self.kind == ActorKind.API_KEY and self.api_key is not None:
             return f"API key {self.api_key.prefix}"
         if self.kind == ActorKind.USER:
-            return self.user.email
+            return self.user.email if self.user is not None else "deleted user"
         if self.kind == ActorKind.SYSTEM:
             return f"system ({self.job})" if self.job else "system"
         return "guest link"
@@ -183,7 +191,7 @@ class Actor:
             return False
         return True
 
-    def filter_accounts(self, queryset, field: str = "pk"):
+    def filter_accounts(self, queryset: AnyQuerySet, field: str = "pk") -> AnyQuerySet:
         """Narrow a queryset to the accounts this actor may use (``field`` names the account id)."""
         allowed = self.allowed_account_ids
         return queryset if allowed is None else queryset.filter(**{f"{field}__in": allowed})
@@ -252,7 +260,8 @@ class TeamContext:
         return permissions_for(self.role)
 
 
-def resolve_team_context(user: User, team_id=None, workspace_id=None) -> TeamContext | None:
+def resolve_team_context(user: User, team_id: str | None = None,
+                         workspace_id: str | None = None) -> TeamContext | None:
     """The user's membership and workspace, preferring the ids remembered in the session.
 
     Falls back to the user's first team and that team's first workspace, so a stale or
@@ -275,10 +284,11 @@ def resolve_team_context(user: User, team_id=None, workspace_id=None) -> TeamCon
     return TeamContext(user=user, membership=membership, workspace=workspace)
 
 
-def team_context_or_404(request, action: str | None = None) -> TeamContext:
+def team_context_or_404(request: HttpRequest, action: str | None = None) -> TeamContext:
     """What every dashboard view starts with: the caller's context, and for a page that shows an
     action's form before any service runs, ``authorize`` for that action (same table, no account)."""
-    context = getattr(request, "team_context", None)
+    # Set by CurrentWorkspaceMiddleware: None, or a SimpleLazyObject standing in for resolve_team_context().
+    context = cast("TeamContext | None", getattr(request, "team_context", None))
     if not context:  # None, or a lazy object wrapping None
         raise Http404("You are not a member of any team yet.")
     if action is not None:

@@ -14,16 +14,18 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 
 
-class DelayedOrmBroker(ORM):
+# django-q2 ships no type information, so its broker classes are Any to mypy.
+class DelayedOrmBroker(ORM):  # type: ignore[misc]
     """The ORM broker, writing new tasks with a future lock so the cluster leaves them until then."""
 
-    def __init__(self, run_at: datetime, list_key: str | None = None):
+    def __init__(self, run_at: datetime, list_key: str | None = None) -> None:
         super().__init__(list_key=list_key or Conf.CLUSTER_NAME)
         self.run_at = run_at
 
-    def enqueue(self, task):
+    def enqueue(self, task: str) -> int:
         package = OrmQ.objects.using(Conf.ORM).create(key=self.list_key, payload=task, lock=self.run_at)
-        return package.pk
+        package_id: int = package.pk
+        return package_id
 
 
 # KEYS: the delayed set, the queue. ARGV: now (epoch seconds), how many to move at most.
@@ -37,7 +39,7 @@ return #due
 """
 
 
-class RedisBroker(Redis):
+class RedisBroker(Redis):  # type: ignore[misc]  # django-q2 ships no type information
     """django-q2's Redis broker with delayed tasks (``Q_CLUSTER["broker_class"]`` when REDIS_URL is set).
 
     A delayed task waits in ``<queue>:delayed`` (a sorted set scored by its due time, epoch seconds);
@@ -45,7 +47,7 @@ class RedisBroker(Redis):
     does (blocking for at most a second), so a task starts within about a second of its time.
     """
 
-    def __init__(self, list_key: str | None = None, run_at: datetime | None = None):
+    def __init__(self, list_key: str | None = None, run_at: datetime | None = None) -> None:
         super().__init__(list_key=list_key)
         self.run_at = run_at
 
@@ -53,22 +55,29 @@ class RedisBroker(Redis):
     def delayed_key(self) -> str:
         return f"{self.list_key}:delayed"
 
-    def enqueue(self, task):
+    # ``self.connection`` comes from the untyped base class; each result is named with redis's own type.
+    def enqueue(self, task: str) -> int:
         if self.run_at is None:
-            return super().enqueue(task)
-        return self.connection.zadd(self.delayed_key, {task: self.run_at.timestamp()})
+            queue_length: int = super().enqueue(task)
+            return queue_length
+        added: int = self.connection.zadd(self.delayed_key, {task: self.run_at.timestamp()})
+        return added
 
     def move_due(self, now: float | None = None) -> int:
-        return self.connection.eval(_MOVE_DUE_SCRIPT, 2, self.delayed_key, self.list_key,
-                                    time.time() if now is None else now, 100)
+        moved: int = self.connection.eval(_MOVE_DUE_SCRIPT, 2, self.delayed_key, self.list_key,
+                                          time.time() if now is None else now, 100)
+        return moved
 
-    def dequeue(self):
+    def dequeue(self) -> list[tuple[None, bytes]] | None:
         self.move_due()
-        return super().dequeue()
+        popped: list[tuple[None, bytes]] | None = super().dequeue()
+        return popped
 
     def delayed_size(self) -> int:
-        return self.connection.zcard(self.delayed_key)
+        size: int = self.connection.zcard(self.delayed_key)
+        return size
 
-    def delete_queue(self):
+    def delete_queue(self) -> int:
         self.connection.delete(self.delayed_key)
-        return super().delete_queue()
+        deleted: int = super().delete_queue()
+        return deleted

@@ -9,6 +9,7 @@ a comma-separated list so keys can be rotated (the first encrypts, all decrypt;
 import base64
 import hashlib
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -32,7 +33,7 @@ def _fernet() -> MultiFernet:
 
 
 @receiver(setting_changed)
-def _forget_keys(*, setting, **kwargs):
+def _forget_keys(*, setting: str, **kwargs: Any) -> None:
     """Tests (and ``override_settings``) change the keys; the cached ciphers must follow."""
     if setting in ("FIELD_ENCRYPTION_KEY", "SECRET_KEY"):
         _keys.cache_clear()
@@ -68,15 +69,23 @@ def decrypt(ciphertext: str) -> str:
         raise ValueError("Stored secret cannot be decrypted with the configured keys") from exc
 
 
-class EncryptedTextField(models.TextField):
+# django-stubs makes fields generic (the type set, the type read); Django's own classes are not
+# subscriptable at run time, so only the checker sees the parameters.
+if TYPE_CHECKING:
+    _PlainTextField = models.TextField[str, str]
+else:
+    _PlainTextField = models.TextField
+
+
+class EncryptedTextField(_PlainTextField):
     """A text column stored encrypted; the Python value is the plaintext ('' stays '')."""
 
-    def from_db_value(self, value, expression, connection):
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value in (None, ""):
             return value
         return decrypt(value)
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import IO, cast
 
 import av
 import filetype
@@ -29,10 +31,12 @@ VIDEO_MIN_SECONDS = 4.0
 VIDEO_MAX_SECONDS = 15 * 60.0
 VIDEO_CODECS = {"h264": "H.264", "hevc": "H.265"}
 # Pillow's own decompression-bomb threshold (about 89 megapixels); above it we refuse outright
-# instead of letting Pillow merely warn.
-IMAGE_MAX_PIXELS = Image.MAX_IMAGE_PIXELS
+# instead of letting Pillow merely warn. (Pillow types it optional, None turning its check off; it
+# ships set and nothing here unsets it.)
+IMAGE_MAX_PIXELS = cast(int, Image.MAX_IMAGE_PIXELS)
 SNIFF_BYTES = 512
-FILENAME_MAX_LENGTH = Asset._meta.get_field("original_filename").max_length
+# A CharField's max_length is always set; Field types it optional for the fields that have none.
+FILENAME_MAX_LENGTH = cast(int, Asset._meta.get_field("original_filename").max_length)
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,10 @@ ACCEPTED_KINDS = {
     "video/x-m4v": FileKind(Asset.Kind.VIDEO, "video/x-m4v", ".m4v"),
     "video/quicktime": FileKind(Asset.Kind.VIDEO, "video/quicktime", ".mov"),
 }
-MAX_BYTES = {Asset.Kind.IMAGE: IMAGE_MAX_BYTES, Asset.Kind.VIDEO: VIDEO_MAX_BYTES}
-A_KIND = {Asset.Kind.IMAGE: "an image", Asset.Kind.VIDEO: "a video"}
-KIND_RULES = {
+# Keyed by Asset.Kind values, looked up with the plain strings FileKind and the callers hold.
+MAX_BYTES: dict[str, int] = {Asset.Kind.IMAGE: IMAGE_MAX_BYTES, Asset.Kind.VIDEO: VIDEO_MAX_BYTES}
+A_KIND: dict[str, str] = {Asset.Kind.IMAGE: "an image", Asset.Kind.VIDEO: "a video"}
+KIND_RULES: dict[str, str] = {
     Asset.Kind.IMAGE: "JPEG or PNG images up to 20 MB",
     Asset.Kind.VIDEO: "MP4, MOV or M4V videos (H.264 or H.265, 4 seconds to 15 minutes) up to 2 GB",
 }
@@ -63,7 +68,7 @@ class AssetRejected(ValidationError):
 
     code = "asset_rejected"
 
-    def __init__(self, code: str, message: str, field: str = "file"):
+    def __init__(self, code: str, message: str, field: str = "file") -> None:
         super().__init__(code, message, field=field)
 
 
@@ -82,7 +87,7 @@ class MeasuredStream:
     copy stops with ``file_too_large``, whatever size the client claimed.
     """
 
-    def __init__(self, source, *, limit: int, kind: str):
+    def __init__(self, source: IO[bytes], *, limit: int, kind: str) -> None:
         self.source = source
         self.limit = limit
         self.kind = kind
@@ -90,7 +95,7 @@ class MeasuredStream:
         self.sha256 = hashlib.sha256()
         self.name = getattr(source, "name", None)
 
-    def chunks(self, chunk_size: int | None = None):
+    def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
         self.seek(0)
         for chunk in self.source.chunks(chunk_size) if hasattr(self.source, "chunks") else _read_chunks(self.source):
             self.size += len(chunk)
@@ -107,7 +112,7 @@ class MeasuredStream:
         self.sha256.update(data)
         return data
 
-    def seek(self, offset: int, whence: int = 0):
+    def seek(self, offset: int, whence: int = 0) -> int:
         if (offset, whence) != (0, 0):
             raise ValueError("a measured stream can only be rewound to the start")
         self.size = 0
@@ -136,7 +141,7 @@ class LentFile:
     """The upload lent to Pillow or FFmpeg for measuring: they may close what they are given
     (Pillow's PNG ``verify()`` does), and the upload must stay open to be stored afterwards."""
 
-    def __init__(self, file) -> None:
+    def __init__(self, file: IO[bytes]) -> None:
         self._file = file
         self.name = getattr(file, "name", None)
 
@@ -156,7 +161,7 @@ class LentFile:
         pass
 
 
-def _read_chunks(file, chunk_size: int = 64 * 1024):
+def _read_chunks(file: IO[bytes], chunk_size: int = 64 * 1024) -> Iterator[bytes]:
     while chunk := file.read(chunk_size):
         yield chunk
 
@@ -190,7 +195,7 @@ def sniff_kind(head: bytes) -> FileKind | None:
     return kind
 
 
-def real_size(uploaded_file) -> int:
+def real_size(uploaded_file: IO[bytes]) -> int:
     """The upload's size as it lies on disk (or in memory), whatever size was declared for it."""
     uploaded_file.seek(0, 2)
     size = uploaded_file.tell()
@@ -198,19 +203,21 @@ def real_size(uploaded_file) -> int:
     return size
 
 
-def read_head(uploaded_file) -> bytes:
+def read_head(uploaded_file: IO[bytes]) -> bytes:
     uploaded_file.seek(0)
     head = uploaded_file.read(SNIFF_BYTES)
     uploaded_file.seek(0)
     return head
 
 
-def measure_image(file) -> Measurements:
+def measure_image(file: LentFile) -> Measurements:
     """Dimensions of a JPEG or PNG, refusing decompression bombs and truncated files."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(file, formats=["JPEG", "PNG"])
+            # Pillow reads any object with read(), seek() and tell() (its documentation); its
+            # annotation names only IO.
+            image = Image.open(cast(IO[bytes], file), formats=["JPEG", "PNG"])
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise _bomb() from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
@@ -239,7 +246,7 @@ def _bomb() -> AssetRejected:
     )
 
 
-def measure_video(file) -> Measurements:
+def measure_video(file: LentFile) -> Measurements:
     """Duration, codec and size of a video, by FFmpeg (PyAV) reading the container."""
     try:
         with av.open(file, mode="r") as container:
@@ -261,25 +268,28 @@ def measure_video(file) -> Measurements:
             # Decoding one frame proves the track holds real pictures, not just a header.
             if next(container.decode(stream), None) is None:
                 raise AssetRejected("video_unreadable", "The video track holds no picture.")
+            seconds = round(duration, 3)
             measured = Measurements(
                 width=stream.codec_context.width or None,
                 height=stream.codec_context.height or None,
-                duration_seconds=round(duration, 3),
+                duration_seconds=seconds,
                 video_codec=codec,
             )
     except av.FFmpegError as exc:
         raise AssetRejected("video_unreadable", f"The video cannot be read ({exc.strerror or exc}).") from None
-    if measured.duration_seconds < VIDEO_MIN_SECONDS:
+    if seconds < VIDEO_MIN_SECONDS:
         raise AssetRejected(
             "video_too_short",
-            f"The video lasts {measured.duration_seconds:.1f} s; Pinterest needs at least {VIDEO_MIN_SECONDS:.0f} s.",
+            f"The video lasts {seconds:.1f} s; Pinterest needs at least {VIDEO_MIN_SECONDS:.0f} s.",
         )
-    if measured.duration_seconds > VIDEO_MAX_SECONDS:
+    if seconds > VIDEO_MAX_SECONDS:
         raise AssetRejected(
             "video_too_long",
-            f"The video lasts {measured.duration_seconds / 60:.1f} min; Pinterest accepts at most 15 min.",
+            f"The video lasts {seconds / 60:.1f} min; Pinterest accepts at most 15 min.",
         )
     return measured
 
 
-MEASURERS = {Asset.Kind.IMAGE: measure_image, Asset.Kind.VIDEO: measure_video}
+MEASURERS: dict[str, Callable[[LentFile], Measurements]] = {
+    Asset.Kind.IMAGE: measure_image, Asset.Kind.VIDEO: measure_video,
+}

@@ -12,10 +12,13 @@ measures) naming the reason.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import IO, Any, cast
 
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -54,7 +57,7 @@ from publishing.services.queue import media_task_timeout, task_enqueue
 def asset_upload(
     *,
     actor: Actor,
-    uploaded_file,
+    uploaded_file: File[bytes],
     expected_kind: str,
 ) -> Asset:
     """Store one uploaded image or video in the actor's workspace, or raise ``AssetRejected``.
@@ -107,7 +110,8 @@ def asset_upload(
     stream = MeasuredStream(uploaded_file, limit=MAX_BYTES[kind.asset_type], kind=kind.asset_type)
     stored_name = None
     try:
-        stored_name = storage.save(target_name, stream)
+        # Storage.save takes any object with chunks() (Django's storage API); its annotation names only IO.
+        stored_name = storage.save(target_name, cast(IO[Any], stream))
         with transaction.atomic():
             # One upload at a time per team past this point, so two can't both squeeze under the quota.
             Team.objects.select_for_update().filter(pk=workspace.team_id).first()
@@ -223,7 +227,8 @@ def asset_delete(*, asset: Asset, actor: Actor, confirm: bool = False) -> AssetD
 
 
 @transaction.atomic
-def assets_delete_bulk(*, actor: Actor, asset_ids, confirm: bool = False) -> BulkAssetDeleteOutcome:
+def assets_delete_bulk(*, actor: Actor, asset_ids: Iterable[uuid.UUID],
+                       confirm: bool = False) -> BulkAssetDeleteOutcome:
     """``asset_delete`` for many assets of the actor's workspace; other ids count as not found."""
     authorize(actor, "asset.delete")
     wanted = list(dict.fromkeys(asset_ids))
@@ -313,7 +318,8 @@ def media_upload_process(*, media_upload_id: int) -> MediaUpload | None:
     if upload.status in MEDIA_RESTART_STATUSES and upload.attempts >= MEDIA_UPLOAD_MAX_ATTEMPTS:
         return _media_finish(upload, MediaUpload.Status.FAILED,
                              f"Gave up after {upload.attempts} tries to send the video to Pinterest: {upload.error_message}")
-    if upload.status == MediaUpload.Status.PROCESSING and now - upload.processing_started_at > MEDIA_PROCESSING_MAX:
+    if (upload.status == MediaUpload.Status.PROCESSING and upload.processing_started_at is not None
+            and now - upload.processing_started_at > MEDIA_PROCESSING_MAX):
         return _media_finish(upload, MediaUpload.Status.FAILED, "Pinterest did not finish processing the video in 30 minutes.")
     account = upload.account
     try:
@@ -348,7 +354,7 @@ def media_upload_process(*, media_upload_id: int) -> MediaUpload | None:
     return _media_finish(upload, MediaUpload.Status.SUCCEEDED, "")
 
 
-def _media_step(upload: MediaUpload, status: str, **changes) -> MediaUpload:
+def _media_step(upload: MediaUpload, status: str, **changes: object) -> MediaUpload:
     """Record one step while the worker still holds the lease."""
     upload.status = status
     for name, value in changes.items():

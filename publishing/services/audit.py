@@ -1,3 +1,8 @@
+from collections.abc import Mapping
+from typing import cast
+
+from django.db import models
+
 from publishing.access import Actor
 from publishing.models import AuditEvent, Team, User, Workspace
 
@@ -9,8 +14,8 @@ def audit_record(
     actor: Actor | None = None,
     user: User | None = None,
     workspace: Workspace | None = None,
-    target=None,
-    details: dict | None = None,
+    target: models.Model | None = None,
+    details: Mapping[str, object] | None = None,
     ip_address: str | None = None,
 ) -> AuditEvent:
     """Append one audit event. ``actor`` acted (its user or key and its label are stored); ``user``
@@ -27,7 +32,8 @@ def audit_record(
         actor_key=key,
         actor_label=label,
         action=action,
-        target_type=target._meta.model_name if target is not None else "",
+        # Every model class has a model_name; Options types it optional for before the class is built.
+        target_type=cast(str, target._meta.model_name) if target is not None else "",
         target_id=str(getattr(target, "public_id", "")) if target is not None else "",
         details=details or {},
         ip_address=ip_address,

@@ -15,11 +15,12 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core import exceptions as django_exceptions
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from publishing.models import AccessToken, Membership, User, Workspace
+from publishing.models import AccessToken, Membership, Team, User, Workspace
 from publishing.services.audit import audit_record
 from publishing.services.errors import DomainError, RateLimited, ValidationError
 from publishing.services.queue import task_enqueue
@@ -87,7 +88,8 @@ def access_token_revoke(*, record: AccessToken) -> None:
     AccessToken.objects.filter(pk=record.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def access_tokens_revoke_for_user(*, user: User, team=None, keep: AccessToken | None = None) -> int:
+def access_tokens_revoke_for_user(*, user: User, team: Team | None = None,
+                                  keep: AccessToken | None = None) -> int:
     """Revoke a user's live tokens (in one team's workspaces only, when given)."""
     tokens = AccessToken.objects.filter(user=user, revoked_at__isnull=True)
     if team is not None:
@@ -97,7 +99,7 @@ def access_tokens_revoke_for_user(*, user: User, team=None, keep: AccessToken | 
     return tokens.update(revoked_at=timezone.now())
 
 
-def user_authenticate(*, request, email: str, password: str) -> User:
+def user_authenticate(*, request: HttpRequest, email: str, password: str) -> User:
     """Check an email and password with the same throttle as the dashboard's login (django-axes).
 
     Failures are counted per account and per IP address; the answer never tells whether the
@@ -106,7 +108,7 @@ def user_authenticate(*, request, email: str, password: str) -> User:
     user = authenticate(request, username=email.strip().lower(), password=password)
     if getattr(request, "axes_locked_out", False):
         # We answer the lockout ourselves (a JSON 429); tell AxesMiddleware not to swap in its page.
-        request.axes_locked_out = False
+        request.axes_locked_out = False  # type: ignore[attr-defined]  # django-axes's own, untyped attribute
         cool_off_seconds = int(settings.AXES_COOLOFF_TIME * 3600)
         raise RateLimited(
             "login_throttled",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TypeGuard, overload
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,12 +12,14 @@ from django.utils import timezone
 from publishing.access import Actor, authorize
 from publishing.models import Board, PinterestAccount
 from publishing.pinterest.client import PinterestClient
+from publishing.pinterest.models import Board as PinterestBoard
+from publishing.pinterest.models import BoardUpdatePrivacy
 from publishing.services.audit import audit_record
 from publishing.services.errors import Conflict, NotFound, ValidationError
 from publishing.services.pinterest_access import pinterest_for
 
 BOARD_NAME_MAX = Board._meta.get_field("name").max_length
-BOARD_PRIVACY_VALUES = ("PUBLIC", "SECRET")
+BOARD_PRIVACY_VALUES: tuple[BoardUpdatePrivacy, ...] = ("PUBLIC", "SECRET")
 
 def boards_refresh(account: PinterestAccount) -> list[Board]:
     """Page every board of the account from Pinterest into the cache; boards gone from Pinterest
@@ -43,6 +46,12 @@ def boards_refresh(account: PinterestAccount) -> list[Board]:
     return list(Board.objects.for_account(account))
 
 
+# Text given comes back as text (or is refused); only text not given comes back as None.
+@overload
+def _clean_text(value: str, field: str, *, max_length: int | None = None, required: bool = False) -> str: ...
+@overload
+def _clean_text(value: str | None, field: str, *, max_length: int | None = None,
+                required: bool = False) -> str | None: ...
 def _clean_text(value: str | None, field: str, *, max_length: int | None = None, required: bool = False) -> str | None:
     if value is None:
         if required:
@@ -58,18 +67,22 @@ def _clean_text(value: str | None, field: str, *, max_length: int | None = None,
     return value
 
 
-def _clean_privacy(account: PinterestAccount, privacy: str | None) -> str | None:
-    if privacy is None:
+def _is_board_privacy(value: str) -> TypeGuard[BoardUpdatePrivacy]:
+    return value in BOARD_PRIVACY_VALUES
+
+
+def _clean_privacy(account: PinterestAccount, given: str | None) -> BoardUpdatePrivacy | None:
+    if given is None:
         return None
-    privacy = privacy.upper()
-    if privacy not in BOARD_PRIVACY_VALUES:
+    privacy = given.upper()
+    if not _is_board_privacy(privacy):
         raise ValidationError("validation_error", "privacy must be PUBLIC or SECRET.", field="privacy")
     if privacy == "SECRET" and "boards:write_secret" not in account.scopes.split(","):
         raise Conflict("scope_missing", "Secret boards need the boards:write_secret permission; reconnect the account.")
     return privacy
 
 
-def _board_upsert(account: PinterestAccount, remote) -> Board:
+def _board_upsert(account: PinterestAccount, remote: PinterestBoard) -> Board:
     board, _ = Board.objects.update_or_create(
         account=account, pinterest_board_id=remote.id,
         defaults={"name": remote.name[:BOARD_NAME_MAX], "description": remote.description or "",
@@ -84,7 +97,7 @@ def board_list_refresh(*, account: PinterestAccount, actor: Actor) -> list[Board
     return boards_refresh(account)
 
 
-def _board_audit(account: PinterestAccount, action: str, board: Board, actor: Actor, **details) -> None:
+def _board_audit(account: PinterestAccount, action: str, board: Board, actor: Actor, **details: object) -> None:
     audit_record(
         team=account.workspace.team, workspace=account.workspace, action=action, actor=actor, target=account,
         details={"board_id": board.pinterest_board_id, "name": board.name, **details},

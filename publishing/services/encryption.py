@@ -11,9 +11,10 @@ already reads are left alone: a second run changes nothing. Nothing here logs or
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from publishing.crypto import EncryptedTextField, is_under_newest_key, reencrypt
 
@@ -39,9 +40,9 @@ class RotationReport:
         return sum(column.unreadable for column in self.columns)
 
 
-def encrypted_columns() -> list[tuple[type, list]]:
+def encrypted_columns() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
     """(model, its EncryptedTextField fields) for every installed concrete model that has any."""
-    found = []
+    found: list[tuple[type[models.Model], list[EncryptedTextField]]] = []
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
             continue
@@ -56,9 +57,10 @@ def stored_secrets_reencrypt(*, batch_size: int = 500, dry_run: bool = False) ->
     report = RotationReport()
     quote = connection.ops.quote_name
     for model, fields in encrypted_columns():
-        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        # A concrete field always has a column; Field types it optional for the fields that have none.
+        table, pk = quote(model._meta.db_table), quote(cast(str, model._meta.pk.column))
         for fld in fields:
-            column = quote(fld.column)
+            column = quote(cast(str, fld.column))
             tally = ColumnRotation(f"{model._meta.label}.{fld.name}")
             report.columns.append(tally)
             last_pk = None

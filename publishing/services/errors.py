@@ -15,7 +15,7 @@ class DomainError(Exception):
 
     def __init__(self, code: str | None = None, message: str = "", status_hint: int | None = None,
                  field: str | None = None, *, fields: dict[str, str] | None = None,
-                 remediation: str | None = None):
+                 remediation: str | None = None) -> None:
         self.code = code or type(self).code
         self.remediation = remediation  # what the caller can do about it, when that is not obvious
         self.message = message or self.code.replace("_", " ")
@@ -27,8 +27,8 @@ class DomainError(Exception):
         self.field = field or (next(iter(self.fields)) if self.fields else None)
         super().__init__(self.message)
 
-    def as_dict(self) -> dict:
-        body = {"message": self.message, "code": self.code}
+    def as_dict(self) -> dict[str, str | dict[str, str]]:
+        body: dict[str, str | dict[str, str]] = {"message": self.message, "code": self.code}
         if self.field:
             body["field"] = self.field
         if len(self.fields) > 1 or (self.fields and self.field not in self.fields):
@@ -91,6 +91,7 @@ class RateLimited(DomainError):
     status_hint = 429
 
     def __init__(self, code: str | None = None, message: str = "", status_hint: int | None = None,
-                 field: str | None = None, *, retry_after: float = 1.0, **kwargs):
-        super().__init__(code, message, status_hint, field, **kwargs)
+                 field: str | None = None, *, retry_after: float = 1.0, fields: dict[str, str] | None = None,
+                 remediation: str | None = None) -> None:
+        super().__init__(code, message, status_hint, field, fields=fields, remediation=remediation)
         self.retry_after = retry_after

@@ -8,6 +8,8 @@ A key is ``pb_live_<lookup>_<secret>`` (``pb_test_`` in sandbox workspaces); onl
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
+from typing import Final, Literal
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +22,15 @@ from publishing.services.secrets import credential_matches, credential_new, cred
 
 DEFAULT_SCOPES = [ApiKeyScope.READ.value, ApiKeyScope.WRITE.value]
 ALL_SCOPES = [scope.value for scope in ApiKeyScope]
-UNSET = object()
+
+
+class Unset(Enum):
+    """Marks an argument that was not passed (None means something: no account allow-list)."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
 
 
 @dataclass(frozen=True)
@@ -98,11 +108,13 @@ def api_key_create(*, actor: Actor, name: str, scopes: Iterable[str] | None = No
 
 
 @transaction.atomic
-def api_key_update(*, key: ApiKey, actor: Actor, name=UNSET, scopes=UNSET, accounts=UNSET) -> ApiKey:
+def api_key_update(*, key: ApiKey, actor: Actor, name: str | Literal[Unset.UNSET] = UNSET,
+                   scopes: Iterable[str] | None | Literal[Unset.UNSET] = UNSET,
+                   accounts: Iterable[PinterestAccount] | None | Literal[Unset.UNSET] = UNSET) -> ApiKey:
     """Change what is passed; ``accounts=None`` lifts the allow-list, a list sets it."""
     authorize(actor, "api_key.update", workspace=key.workspace)
     key = ApiKey.objects.select_for_update().get(pk=key.pk)
-    changes = {}
+    changes: dict[str, object] = {}
     if name is not UNSET:
         key.name = changes["name"] = _clean_name(name)
     if scopes is not UNSET:

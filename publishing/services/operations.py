@@ -7,15 +7,16 @@ on every start (``manage.py q_schedules``, called by ``make run`` and the tests)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_q.models import Schedule as QSchedule
 
+from publishing.models import Pin, ScheduleStatus, WebhookDelivery
 from publishing.models import Schedule as PinSchedule
-from publishing.models import ScheduleStatus, WebhookDelivery
 from publishing.services.delivery import pins_requeue_due, stuck_pins
 from publishing.services.imports import pin_imports_requeue_due
 from publishing.services.schedules import schedules_run_due
@@ -73,16 +74,16 @@ def periodic_tasks_apply() -> dict[str, str]:
 
 @dataclass
 class StuckWork:
-    pins: list
-    schedules: list
-    deliveries: list
+    pins: list[Pin]
+    schedules: list[PinSchedule]
+    deliveries: list[WebhookDelivery]
 
     @property
     def total(self) -> int:
         return len(self.pins) + len(self.schedules) + len(self.deliveries)
 
 
-def stuck_work_querysets(*, now=None) -> dict:
+def stuck_work_querysets(*, now: datetime | None = None) -> dict[str, QuerySet[Any]]:
     """The stuck pins, schedules and webhook deliveries as querysets (listed below, counted by /metrics)."""
     now = now or timezone.now()
     late = now - OVERDUE
@@ -94,7 +95,7 @@ def stuck_work_querysets(*, now=None) -> dict:
     }
 
 
-def stuck_work_find(*, now=None) -> StuckWork:
+def stuck_work_find(*, now: datetime | None = None) -> StuckWork:
     """What should have moved by now and did not: the signs of lost jobs or dead workers."""
     stuck = stuck_work_querysets(now=now)
     return StuckWork(
@@ -104,7 +105,8 @@ def stuck_work_find(*, now=None) -> StuckWork:
     )
 
 
-def stuck_work_requeue(*, now=None, queued_for: timedelta = OVERDUE) -> dict:
+def stuck_work_requeue(*, now: datetime | None = None,
+                       queued_for: timedelta = OVERDUE) -> dict[str, int | dict[str, int]]:
     """Hand everything due back to the workers (each job's own claim keeps this safe)."""
     now = now or timezone.now()
     return {

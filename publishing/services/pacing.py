@@ -16,12 +16,16 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import TYPE_CHECKING, NotRequired, TypedDict
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from publishing.models import PinterestAccount, RateBucket
+
+if TYPE_CHECKING:
+    import redis
 
 GLOBAL_KEY = "global"
 
@@ -39,6 +43,20 @@ class BucketState:
     tokens_available: float
     capacity: float
     refill_rate: float
+
+
+class BucketMeter(TypedDict):
+    tokens_available: float
+    capacity: float
+    refill_rate: float
+
+
+class AccountBucketMeter(BucketMeter):
+    account_id: str
+
+
+# The functional form: "global" is a Python keyword, so it cannot be a class-syntax key.
+PacingMeter = TypedDict("PacingMeter", {"global": BucketMeter, "account": NotRequired[AccountBucketMeter]})
 
 
 def account_bucket_key(account: PinterestAccount) -> str:
@@ -71,14 +89,14 @@ def pacing_take(*, account: PinterestAccount) -> float:
     return _database_take(limits)
 
 
-def pacing_meter(*, account: PinterestAccount | None = None) -> dict:
+def pacing_meter(*, account: PinterestAccount | None = None) -> PacingMeter:
     """The buckets' current state, without taking anything (the API's ``GET /v1/rate-meter``)."""
     limits = _limits_for(account) if account is not None else [
         BucketLimits(GLOBAL_KEY, float(settings.PACING_GLOBAL_CAPACITY), float(settings.PACING_GLOBAL_REFILL_PER_SECOND))
     ]
     states = {state.key: state for state in (_redis_peek if settings.PACING_REDIS_URL else _database_peek)(limits)}
     global_state = states[GLOBAL_KEY]
-    meter = {
+    meter: PacingMeter = {
         "global": {"tokens_available": global_state.tokens_available, "capacity": global_state.capacity,
                    "refill_rate": global_state.refill_rate},
     }
@@ -175,7 +193,7 @@ return result
 
 
 @cache
-def _redis_client(url: str):
+def _redis_client(url: str) -> redis.Redis:
     import redis  # only needed when Redis pacing is configured
 
     return redis.Redis.from_url(url)
@@ -189,7 +207,7 @@ def _redis_key(key: str) -> str:
 
 def _redis_run(limits: list[BucketLimits], *, take: bool) -> list[float]:
     client = _redis_client(settings.PACING_REDIS_URL)
-    args = [1 if take else 0]
+    args: list[float] = [1 if take else 0]
     for item in limits:
         args += [item.capacity, item.refill_rate]
     result = client.eval(_REDIS_BUCKETS_SCRIPT, len(limits), *[_redis_key(item.key) for item in limits], *args)

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -94,7 +94,7 @@ def domain_error_from(exc: pinterest_errors.PinterestError) -> DomainError:
 # --- tokens -----------------------------------------------------------------------------------
 
 
-def _token_is_fresh(account: PinterestAccount, now) -> bool:
+def _token_is_fresh(account: PinterestAccount, now: datetime) -> bool:
     return bool(account.access_token) and (
         account.token_expires_at is None or account.token_expires_at > now + REFRESH_MARGIN
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -30,6 +30,7 @@ from publishing.models import (
 from publishing.pinterest import errors as pinterest_errors
 from publishing.pinterest.config import pinterest_endpoints
 from publishing.pinterest.factory import api_client, oauth_client
+from publishing.pinterest.models import TokenGrant, UserAccount
 from publishing.pinterest.oauth import GrantRejected, authorize_url
 from publishing.services.audit import audit_record
 from publishing.services.boards import boards_refresh
@@ -70,7 +71,7 @@ def _state_digest(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
 
-def oauth_states_delete_expired(*, now=None) -> int:
+def oauth_states_delete_expired(*, now: datetime | None = None) -> int:
     """Delete the OAuth round trips that expired more than OAUTH_STATE_KEEP_EXPIRED ago."""
     now = now or timezone.now()
     deleted, _ = OAuthState.objects.filter(expires_at__lt=now - OAUTH_STATE_KEEP_EXPIRED).delete()
@@ -159,7 +160,8 @@ def account_oauth_complete(*, state: str, code: str, user: User | None = None,
 
 
 @transaction.atomic
-def _account_save_grant(*, workspace: Workspace, user: User | None, grant, profile) -> PinterestAccount:
+def _account_save_grant(*, workspace: Workspace, user: User | None, grant: TokenGrant,
+                        profile: UserAccount) -> PinterestAccount:
     live = PinterestAccount.objects.select_for_update().filter(
         workspace=workspace, pinterest_user_id=profile.id, revoked_at__isnull=True
     ).first()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -41,8 +42,15 @@ def media_task_timeout(size_bytes: int) -> int:
     return min(settings.MEDIA_UPLOAD_TIMEOUT_MIN_SECONDS + sending, settings.MEDIA_UPLOAD_TIMEOUT_MAX_SECONDS)
 
 
-def _options(queue: str | None, timeout: int | None) -> dict:
-    options = {}
+class TaskOptions(TypedDict, total=False):
+    """The django-q2 ``q_options`` this module sets."""
+
+    cluster: str
+    timeout: int
+
+
+def _options(queue: str | None, timeout: int | None) -> TaskOptions:
+    options: TaskOptions = {}
     if queue is not None:
         options["cluster"] = queue
     if timeout is not None:
@@ -50,11 +58,11 @@ def _options(queue: str | None, timeout: int | None) -> dict:
     return options
 
 
-def _enqueue_now(func: str, args: tuple, options: dict) -> None:
+def _enqueue_now(func: str, args: tuple[object, ...], options: TaskOptions) -> None:
     async_task(func, *args, q_options=options)
 
 
-def _enqueue_at(func: str, args: tuple, run_at: datetime, options: dict) -> None:
+def _enqueue_at(func: str, args: tuple[object, ...], run_at: datetime, options: TaskOptions) -> None:
     queue = options.get("cluster")
     broker = get_broker(queue)
     if run_at <= timezone.now() + timedelta(seconds=Conf.POLL or 0):
@@ -70,7 +78,7 @@ def _enqueue_at(func: str, args: tuple, run_at: datetime, options: dict) -> None
                                 next_run=run_at, cluster=queue)
 
 
-def task_enqueue(func: str, *args, at: datetime | None = None, queue: str | None = None,
+def task_enqueue(func: str, *args: object, at: datetime | None = None, queue: str | None = None,
                  timeout: int | None = None) -> None:
     """Run ``func(*args)`` on a cluster once the current transaction commits (at ``at``, if given):
     the publishing cluster's queue unless ``queue`` names another, killed after ``timeout`` seconds

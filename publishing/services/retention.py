@@ -17,6 +17,7 @@ What is kept whatever its age:
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -40,7 +41,7 @@ def _cutoff(days: int, now: datetime | None) -> datetime | None:
     return None if days <= 0 else (now or timezone.now()) - timedelta(days=days)
 
 
-def _delete_in_batches(queryset: QuerySet, *, dry_run: bool) -> int:
+def _delete_in_batches(queryset: QuerySet[Any], *, dry_run: bool) -> int:
     if dry_run:
         return queryset.count()
     deleted = 0

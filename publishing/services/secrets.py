@@ -10,9 +10,11 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Q
+
+from publishing.models import AccessToken, ApiKey
 
 LOOKUP_BYTES = 6  # 12 hex characters
 SECRET_BYTES = 32
@@ -60,7 +62,8 @@ def token_new() -> tuple[str, str]:
     return token, credential_hash(token)
 
 
-def touch_last_used(model, record, now) -> None:
+def touch_last_used(model: type[ApiKey] | type[AccessToken], record: ApiKey | AccessToken,
+                    now: datetime) -> None:
     """Record a credential's use at most once a minute: a write on every request would serialise them."""
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_WRITE_INTERVAL)
     if model.objects.filter(pk=record.pk).filter(stale).update(last_used_at=now):

@@ -38,7 +38,9 @@ import random
 import re
 import socket
 import urllib.request
-from datetime import timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 import httpx
@@ -48,6 +50,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from pydantic import BaseModel
 
 from publishing.access import Actor, authorize
 from publishing.models import WEBHOOK_EVENTS, Pin, Webhook, WebhookDelivery
@@ -74,7 +77,7 @@ def webhook_signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def webhook_body(payload: dict) -> bytes:
+def webhook_body(payload: Mapping[str, object]) -> bytes:
     """The exact bytes sent (and signed): compact JSON with sorted keys, the same on every retry."""
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
@@ -174,8 +177,10 @@ def _vetted_address(url: str) -> tuple[str | None, str | None]:
         return None, problem
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        # In the resolver's order of preference (dict keys: unique, ordered).
-        addresses = list(dict.fromkeys(info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
+        # In the resolver's order of preference (dict keys: unique, ordered). An AF_INET or AF_INET6
+        # address's host is a string (typeshed also allows the int of builds without IPv6).
+        addresses = list(dict.fromkeys(str(info[4][0])
+                                       for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)))
     except (OSError, UnicodeError, ValueError):
         return None, f"The host {host!r} could not be resolved."
     if not addresses:
@@ -216,7 +221,7 @@ def webhook_url_redacted(url: str) -> str:
     return f"{redacted}…" if removed_something else redacted
 
 
-def _clean_url(url) -> str:
+def _clean_url(url: object) -> str:
     if not isinstance(url, str) or not url.strip():
         raise ValidationError("required", "A webhook URL is required.", field="url")
     url = url.strip()
@@ -234,7 +239,7 @@ def _clean_url(url) -> str:
     return url
 
 
-def _clean_secret(secret) -> str:
+def _clean_secret(secret: object) -> str:
     if not isinstance(secret, str) or not SECRET_MIN <= len(secret) <= SECRET_MAX:
         raise ValidationError("invalid_secret", f"The secret must be {SECRET_MIN} to {SECRET_MAX} characters.",
                               field="secret")
@@ -243,7 +248,7 @@ def _clean_secret(secret) -> str:
     return secret
 
 
-def _clean_events(events) -> list[str]:
+def _clean_events(events: object) -> list[str]:
     if events is None:
         return list(DEFAULT_EVENTS)
     if not isinstance(events, list | tuple) or not events or not all(isinstance(event, str) for event in events):
@@ -259,7 +264,8 @@ def _clean_events(events) -> list[str]:
 
 
 @transaction.atomic
-def webhook_create(*, actor: Actor, url: str, secret: str, events=None, is_enabled: bool = True) -> Webhook:
+def webhook_create(*, actor: Actor, url: str, secret: str, events: Sequence[str] | None = None,
+                   is_enabled: bool = True) -> Webhook:
     authorize(actor, "webhook.create")
     workspace = actor.workspace
     webhook = Webhook.objects.create(workspace=workspace, url=_clean_url(url), secret=_clean_secret(secret),
@@ -271,10 +277,10 @@ def webhook_create(*, actor: Actor, url: str, secret: str, events=None, is_enabl
 
 
 @transaction.atomic
-def webhook_update(*, webhook: Webhook, data, actor: Actor) -> Webhook:
+def webhook_update(*, webhook: Webhook, data: Mapping[str, object] | BaseModel, actor: Actor) -> Webhook:
     """Change any of ``url``, ``secret`` (rotation), ``events``, ``is_enabled`` given in ``data``."""
     authorize(actor, "webhook.update", workspace=webhook.workspace)
-    data = data.model_dump(exclude_unset=True) if hasattr(data, "model_dump") else dict(data)
+    data = data.model_dump(exclude_unset=True) if isinstance(data, BaseModel) else dict(data)
     unknown = sorted(set(data) - {"url", "secret", "events", "is_enabled"})
     if unknown:
         raise ValidationError("validation_error", f"These fields cannot be changed: {', '.join(unknown)}.",
@@ -340,7 +346,7 @@ def webhook_event_emit(*, pin: Pin, event: str) -> list[WebhookDelivery]:
 
 
 def _backoff(attempt: int) -> float:
-    base = settings.WEBHOOK_BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)
+    base: float = settings.WEBHOOK_BACKOFF_BASE_SECONDS * 2 ** (attempt - 1)
     return min(base, 6 * 3600) * random.uniform(0.5, 1.0)
 
 
@@ -406,19 +412,31 @@ def _post(webhook: Webhook, delivery: WebhookDelivery, *, address: str | None,
     return response.status_code, f"The receiver answered HTTP {response.status_code}."
 
 
+class _DeliveryResult(TypedDict, total=False):
+    """The columns one attempt's outcome writes."""
+
+    last_status_code: int | None
+    last_error: str
+    updated_at: datetime
+    status: str
+    delivered_at: datetime
+    next_attempt_at: datetime | None
+
+
 def _record_delivery_result(delivery: WebhookDelivery, status_code: int | None, error: str) -> str:
     now = timezone.now()
-    fields = {"last_status_code": status_code, "last_error": error[:ERROR_LIMIT], "updated_at": now}
+    fields: _DeliveryResult = {"last_status_code": status_code, "last_error": error[:ERROR_LIMIT],
+                               "updated_at": now}
     if not error:
-        fields.update(status=WebhookDelivery.Status.DELIVERED, delivered_at=now, next_attempt_at=None)
+        fields.update({"status": WebhookDelivery.Status.DELIVERED, "delivered_at": now, "next_attempt_at": None})
     elif delivery.attempt_count >= settings.WEBHOOK_MAX_ATTEMPTS or error == "The webhook is disabled.":
-        fields.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+        fields.update({"status": WebhookDelivery.Status.FAILED, "next_attempt_at": None})
     else:
-        fields.update(next_attempt_at=now + timedelta(seconds=_backoff(delivery.attempt_count)))
+        fields.update({"next_attempt_at": now + timedelta(seconds=_backoff(delivery.attempt_count))})
     with transaction.atomic():
         WebhookDelivery.objects.filter(pk=delivery.pk).update(**fields)
-        if fields.get("next_attempt_at"):
-            task_enqueue(DELIVER_TASK, delivery.pk, at=fields["next_attempt_at"])
+        if next_attempt_at := fields.get("next_attempt_at"):
+            task_enqueue(DELIVER_TASK, delivery.pk, at=next_attempt_at)
     if error:
         logger.info("webhook delivery %s attempt %s: %s", delivery.public_id, delivery.attempt_count, error)
     return fields.get("status", WebhookDelivery.Status.PENDING)
@@ -435,7 +453,7 @@ def webhook_delivery_resend(*, delivery: WebhookDelivery) -> bool:
     return bool(changed)
 
 
-def webhook_deliveries_requeue_due(*, now=None) -> int:
+def webhook_deliveries_requeue_due(*, now: datetime | None = None) -> int:
     """Enqueue every pending delivery that is due (the sweeper's backstop for lost jobs)."""
     now = now or timezone.now()
     due = list(WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(
