@@ -30,9 +30,8 @@ browser:
 test: install-test browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The import contracts `make lint` holds (pyproject.toml [tool.importlinter]). services-acyclic joins
-# once the services refactor has removed the pins/schedules/delivery cycle.
-LINT_IMPORT_CONTRACTS := sandbox-standalone pinterest-client-below-services
+# The import contracts `make lint` holds (pyproject.toml [tool.importlinter]).
+LINT_IMPORT_CONTRACTS := sandbox-standalone pinterest-client-below-services services-acyclic
 
 # Ruff, mypy (its scope and strictness are in pyproject.toml [tool.mypy]) and the import contracts.
 lint: install-test

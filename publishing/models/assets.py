@@ -24,8 +24,6 @@ ASSET_SORTS = {
     "size_desc": ("-size_bytes", "-id"),
     "size_asc": ("size_bytes", "id"),
 }
-# Schedule statuses in which a schedule will still create a pin that uses its asset.
-PENDING_SCHEDULE_STATUSES = ("scheduled", "queued", "deferred", "running")
 
 
 def _count_of(queryset) -> Coalesce:
@@ -48,13 +46,14 @@ class AssetQuerySet(models.QuerySet):
         Counts the live pins that use the asset as media or cover, plus the pending schedules
         (not yet turned into a pin) that will.
         """
-        from publishing.models.pins import Pin, Schedule
+        from publishing.models.pins import Pin, Schedule, ScheduleStatus
 
         uses_asset = Q(asset=OuterRef("pk")) | Q(cover_image_asset=OuterRef("pk"))
         pins = Pin.objects.filter(uses_asset, deleted_at__isnull=True)
         schedules = Schedule.objects.filter(
             uses_asset,
-            status__in=PENDING_SCHEDULE_STATUSES,
+            # Waiting, or making its pin right now: it will still create a pin that uses the asset.
+            own_status__in=(ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED),
             pin__isnull=True,
         )
         return self.annotate(referenced_pin_count=_count_of(pins) + _count_of(schedules)).annotate(

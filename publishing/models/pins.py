@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 
 from publishing.content import PinContent
 from publishing.models.assets import Asset
@@ -207,16 +207,42 @@ class ScheduleStatus(models.TextChoices):
     CANCELED = "canceled", "Canceled"
 
 
+# A schedule's status once it has its pin: the pin's status, in a schedule's words.
+SCHEDULE_STATUS_OF_PIN_STATUS = {
+    PinStatus.QUEUED: ScheduleStatus.QUEUED,
+    PinStatus.DEFERRED: ScheduleStatus.DEFERRED,
+    PinStatus.PUBLISHING: ScheduleStatus.RUNNING,
+    PinStatus.PUBLISHED: ScheduleStatus.DONE,
+    PinStatus.FAILED: ScheduleStatus.FAILED,
+}
+# What a schedule's own column says: it waits (scheduled), it has started making its pin (queued),
+# making its pin failed (failed), or someone stopped it (canceled, which outranks its pin's status).
+SCHEDULE_OWN_STATUSES = (ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED, ScheduleStatus.FAILED,
+                         ScheduleStatus.CANCELED)
+
+
 class ScheduleQuerySet(models.QuerySet):
     def for_team(self, team: Team) -> "ScheduleQuerySet":
         return self.filter(workspace__team=team)
+
+    def with_status(self) -> "ScheduleQuerySet":
+        """Annotate ``current_status``: what ``Schedule.status`` reports, as SQL to filter, sort and
+        count by (a canceled schedule stays canceled; one with a pin reports the pin's status)."""
+        return self.annotate(current_status=Case(
+            When(own_status=ScheduleStatus.CANCELED, then=Value(ScheduleStatus.CANCELED.value)),
+            *(When(pin__status=pin_status, then=Value(status.value))
+              for pin_status, status in SCHEDULE_STATUS_OF_PIN_STATUS.items()),
+            default=F("own_status"),
+            output_field=models.CharField(),
+        ))
+
 
     def for_workspace(self, workspace: Workspace) -> "ScheduleQuerySet":
         return self.filter(workspace=workspace).select_related("account", "pin", "asset", "cover_image_asset")
 
     def due(self, now) -> "ScheduleQuerySet":
         """Schedules whose time has come and that nobody has started."""
-        return self.filter(status=ScheduleStatus.SCHEDULED, run_at__lte=now)
+        return self.filter(own_status=ScheduleStatus.SCHEDULED, run_at__lte=now)
 
 
 class Schedule(PinContentColumns):
@@ -226,17 +252,21 @@ class Schedule(PinContentColumns):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="schedules")
     account = models.ForeignKey(PinterestAccount, on_delete=models.PROTECT, related_name="schedules")
     run_at = models.DateTimeField(db_index=True)
-    status = models.CharField(max_length=16, choices=ScheduleStatus.choices, default=ScheduleStatus.SCHEDULED)
+    # The schedule's own status: all there is to say before its pin exists, and "canceled" after.
+    # What it reports is ``status`` (with_status() in SQL), which reads its pin's once it has one.
+    own_status = models.CharField(max_length=16, choices=ScheduleStatus.choices, default=ScheduleStatus.SCHEDULED)
     # The caller's key (an import row's, a Compose form's): a repeat with the same key and payload
     # gets this schedule back instead of publishing twice. The API's ScheduleCreate has no key, so
     # most schedules have none: NULL, which the partial unique constraint below leaves out.
-    idempotency_key = models.CharField(max_length=255, null=True, blank=True)  # noqa: DJ001
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=PinContent.idempotency_key.max_length, null=True, blank=True)
     # A hash of the request as first submitted: same key + another fingerprint = a conflict.
     payload_fingerprint = models.CharField(max_length=64, blank=True)
     # Someone whose pins need approval (an editor, by the team's rules) wrote or changed the content:
     # the pin it becomes awaits approval whoever the schedule's author is.
     needs_approval = models.BooleanField(default=False)
-    last_error = models.CharField(max_length=1000, blank=True)
+    # Why making its pin failed, or why it was canceled; once it has a pin, ``last_error`` is the pin's.
+    own_error = models.CharField(max_length=1000, blank=True)
     pin = models.OneToOneField(Pin, on_delete=models.SET_NULL, null=True, blank=True, related_name="schedule")
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # The API key that created the schedule: its pin is then created on the key's behalf, so the
@@ -253,7 +283,7 @@ class Schedule(PinContentColumns):
         ordering = ["run_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=[s.value for s in ScheduleStatus]), name="schedule_status_valid"
+                condition=Q(own_status__in=[s.value for s in SCHEDULE_OWN_STATUSES]), name="schedule_own_status_valid"
             ),
             models.UniqueConstraint(
                 fields=["workspace", "idempotency_key"],
@@ -261,7 +291,25 @@ class Schedule(PinContentColumns):
                 name="schedule_idempotency_key_unique_per_workspace",
             ),
         ]
-        indexes = [models.Index(fields=["status", "run_at"], name="schedule_due_idx")]
+        indexes = [models.Index(fields=["own_status", "run_at"], name="schedule_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.title or 'schedule'} at {self.run_at:%Y-%m-%d %H:%M} UTC"
+
+    def _reports_its_pin(self) -> bool:
+        return self.pin_id is not None and self.own_status != ScheduleStatus.CANCELED
+
+    @property
+    def status(self) -> ScheduleStatus:
+        """What the schedule reports: its pin's status once it has one (unless it was canceled),
+        else its own. ``ScheduleQuerySet.with_status()`` computes the same in SQL."""
+        if self._reports_its_pin():
+            return SCHEDULE_STATUS_OF_PIN_STATUS[PinStatus(self.pin.status)]
+        return ScheduleStatus(self.own_status)
+
+    @property
+    def last_error(self) -> str:
+        """Why it failed: its pin's error once it has a pin (unless it was canceled), else its own."""
+        if self._reports_its_pin():
+            return self.pin.error_message if self.pin.status == PinStatus.FAILED else ""
+        return self.own_error

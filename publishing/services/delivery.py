@@ -53,7 +53,6 @@ from publishing.services import assets, pinterest_access
 from publishing.services.errors import DomainError
 from publishing.services.pacing import pacing_take
 from publishing.services.queue import task_enqueue
-from publishing.services.schedules import schedule_follow_pin
 from publishing.services.webhooks import webhook_event_emit
 
 logger = logging.getLogger("publishing.publish")
@@ -125,7 +124,6 @@ def pin_claim(*, pin_id: int, now: datetime | None = None) -> Claim | None:
             return None
         pin = Pin.objects.select_related("workspace__team", "account__workspace__team", "asset",
                                          "cover_image_asset").get(pk=pin_id)
-        schedule_follow_pin(pin)
     return Claim(pin=pin, token=token)
 
 
@@ -398,7 +396,6 @@ def _published(claim: Claim, pinterest_pin_id: str, published_at: datetime | Non
                                 next_attempt_at=None):
                 return
             webhook_event_emit(pin=claim.pin, event="pin.published")
-            schedule_follow_pin(claim.pin)
     except IntegrityError:
         # Another of our pins already holds this Pinterest pin: ours was not the one created.
         logger.warning("pin %s: Pinterest pin %s already belongs to another pin", claim.pin.public_id,
@@ -413,7 +410,6 @@ def _fail(claim: Claim, error_code: str, message: str) -> None:
                             failed_at=timezone.now(), next_attempt_at=None):
             return
         webhook_event_emit(pin=claim.pin, event="pin.failed")
-        schedule_follow_pin(claim.pin)
 
 
 def _defer(claim: Claim, *, error_code: str, message: str, delay: float, counts: bool = True) -> None:
@@ -430,7 +426,6 @@ def _defer(claim: Claim, *, error_code: str, message: str, delay: float, counts:
         if not claim.finish(status=PinStatus.DEFERRED, error_code=error_code[:64],
                             error_message=message[:MESSAGE_LIMIT], next_attempt_at=next_attempt_at):
             return
-        schedule_follow_pin(claim.pin)
         pin_publish_enqueue(claim.pin, at=next_attempt_at)
 
 

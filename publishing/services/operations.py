@@ -89,7 +89,7 @@ def stuck_work_querysets(*, now: datetime | None = None) -> dict[str, QuerySet[A
     late = now - OVERDUE
     return {
         "pins": stuck_pins(now=now),
-        "schedules": PinSchedule.objects.filter(status=ScheduleStatus.SCHEDULED, run_at__lte=late),
+        "schedules": PinSchedule.objects.filter(own_status=ScheduleStatus.SCHEDULED, run_at__lte=late),
         "deliveries": WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING).filter(
             Q(next_attempt_at__lte=late) | Q(next_attempt_at__isnull=True, created_at__lte=late)),
     }

@@ -40,6 +40,7 @@ from publishing.permissions import Permission, Role, role_can
 from publishing.services.assets import media_upload_ensure
 from publishing.services.audit import audit_record
 from publishing.services.bulk import bulk_apply
+from publishing.services.delivery import pin_publish_enqueue, pinterest_pin_remove, unknown_create_attempts
 from publishing.services.errors import (
     DomainError,
     IdempotencyConflict,
@@ -48,6 +49,8 @@ from publishing.services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from publishing.services.pacing import pacing_meter
+from publishing.services.webhooks import webhook_event_emit
 
 REJECTION_REASON_LIMIT = 500
 ID_FIELDS = ("account_id", *PinContent.ASSET_FIELDS)
@@ -306,7 +309,7 @@ def pin_create(*, actor: Actor, source: str, data, approval_required: bool = Fal
             _audit(pin, "pin.created", actor=actor,
                    details={"source": source, "needs_approval": needs_approval})
             if not needs_approval:
-                _publish_enqueue(pin)
+                pin_publish_enqueue(pin)
     except IntegrityError:
         existing = _replay_of(workspace, key, fingerprint)
         if existing is None:
@@ -345,12 +348,6 @@ def _apply_content(pin: Pin, draft: PinDraft) -> None:
         pin.account = draft.account
 
 
-def _publish_enqueue(pin: Pin) -> None:
-    from publishing.services.delivery import pin_publish_enqueue  # publishing imports this module
-
-    pin_publish_enqueue(pin)
-
-
 def pin_batch_create(*, actor: Actor, source: str = Pin.Source.BATCH, items: Iterable) -> dict:
     """Create many pins, each on its own (one bad item does not stop the others).
 
@@ -381,8 +378,6 @@ def pin_batch_create(*, actor: Actor, source: str = Pin.Source.BATCH, items: Ite
 
 def pin_validate(*, actor: Actor, data) -> dict:
     """Every check pin_create makes, reported instead of raised (the SDK's PinValidationResponse)."""
-    from publishing.services.pacing import pacing_meter
-
     authorize(actor, "pin.validate")
     workspace = actor.workspace
     data = _as_mapping(data)
@@ -456,8 +451,6 @@ def _refuse_unless_editable(pin: Pin) -> None:
 def _refuse_if_outcome_unknown(pin: Pin) -> None:
     """An interrupted attempt may have created the pin on Pinterest; the next attempt recognises it
     by the content it sent. Changing content or board before then would publish a second pin."""
-    from publishing.services.delivery import unknown_create_attempts  # publishing imports this module
-
     if unknown_create_attempts(pin).exists():
         raise InvalidState("pin_publishing",
                            "An interrupted attempt may already have published this pin; it cannot change until "
@@ -570,8 +563,7 @@ def _retry(locked: Pin, *, actor: Actor, board_id=None, account_id=None) -> Pin:
     _audit(locked, "pin.resubmitted" if was_rejected else "pin.retried", actor=actor,
            details={"board_id": locked.board_id, "account_id": str(locked.account.public_id)})
     if not needs_approval:
-        _publish_enqueue(locked)
-    _schedule_follow(locked)
+        pin_publish_enqueue(locked)
     return locked
 
 
@@ -598,8 +590,6 @@ def _decide(pin: Pin, *, actor: Actor) -> Pin:
 
 
 def pin_approve(*, pin: Pin, actor: Actor) -> Pin:
-    from publishing.services.webhooks import webhook_event_emit
-
     authorize(actor, "pin.approve", workspace=pin.workspace, account=pin.account)
     with transaction.atomic():
         locked = _decide(pin, actor=actor)
@@ -609,14 +599,12 @@ def pin_approve(*, pin: Pin, actor: Actor) -> Pin:
         locked.save(update_fields=["approval_state", "approved_by", "decided_at", "updated_at"])
         _audit(locked, "pin.approved", actor=actor)
         webhook_event_emit(pin=locked, event="pin.approved")
-        _publish_enqueue(locked)
+        pin_publish_enqueue(locked)
     return locked
 
 
 def pin_reject(*, pin: Pin, actor: Actor, reason: str) -> Pin:
     """Refuse a pin: it becomes failed with error_code ``rejected`` and stays editable."""
-    from publishing.services.webhooks import webhook_event_emit
-
     authorize(actor, "pin.reject", workspace=pin.workspace, account=pin.account)
     if not isinstance(reason, str) or not reason.strip():
         raise ValidationError("required", "Give a reason for the rejection.", field="reason")
@@ -638,14 +626,7 @@ def pin_reject(*, pin: Pin, actor: Actor, reason: str) -> Pin:
         locked.save()
         _audit(locked, "pin.rejected", actor=actor, details={"reason": reason.strip()})
         webhook_event_emit(pin=locked, event="pin.rejected")
-        _schedule_follow(locked)
     return locked
-
-
-def _schedule_follow(pin: Pin) -> None:
-    from publishing.services.schedules import schedule_follow_pin
-
-    schedule_follow_pin(pin)
 
 
 def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -> dict:
@@ -654,8 +635,6 @@ def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -
     Returns the SDK's PinDeleteResponse fields. A pin mid-publish cannot be deleted (its
     outcome is not known yet); Pinterest being unavailable leaves the record in place.
     """
-    from publishing.services.delivery import pinterest_pin_remove
-
     authorize(actor, "pin.delete", workspace=pin.workspace, account=pin.account)
     with transaction.atomic():
         locked = _locked(pin)

@@ -43,6 +43,7 @@ OAUTH_STATE_TTL = timedelta(minutes=10)
 # Expired round trips are kept this long past their expiry (to explain a late callback), then deleted.
 OAUTH_STATE_KEEP_EXPIRED = timedelta(days=1)
 DASHBOARD_CALLBACK_PATH = "/app/accounts/oauth/callback"
+# Schedules that have not published yet and still may: disconnecting the account cancels them.
 PENDING_SCHEDULE_STATUSES = (ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED, ScheduleStatus.DEFERRED)
 
 
@@ -208,8 +209,9 @@ def account_disconnect(*, account: PinterestAccount, actor: Actor) -> int:
     if locked.revoked_at is not None:
         raise NotFound("account_not_found", "This Pinterest account is already disconnected.")
     now = timezone.now()
-    canceled = Schedule.objects.filter(account=locked, status__in=PENDING_SCHEDULE_STATUSES).update(
-        status=ScheduleStatus.CANCELED, last_error="The Pinterest account was disconnected.", updated_at=now
+    pending = Schedule.objects.with_status().filter(account=locked, current_status__in=PENDING_SCHEDULE_STATUSES)
+    canceled = pending.update(
+        own_status=ScheduleStatus.CANCELED, own_error="The Pinterest account was disconnected.", updated_at=now
     )
     locked.revoked_at = now
     locked.access_token = locked.refresh_token = ""

@@ -14,8 +14,11 @@ schedule that fell due while the workers were down runs when they return. Both g
 the same transaction that creates its pin, whose idempotency key is ``schedule:<id>``: a
 schedule runs once however many jobs reach it.
 
-After its pin exists, the schedule's status follows the pin's: queued, deferred, running
-(publishing), done (published) or failed.
+Once its pin exists, the schedule reports the pin's status (queued, deferred, running while
+publishing, done when published, or failed) and error, read through the relation
+(``Schedule.status``, ``ScheduleQuerySet.with_status()``): nothing copies them. Its own column
+keeps only what happens before the pin exists (scheduled, queued while making it, failed) and
+``canceled``, which outranks the pin's status.
 
 Repeats: a caller that may submit twice (an import run again, a Compose form sent twice) gives an
 ``idempotency_key``; the database keeps it unique per workspace, so the same key and payload get
@@ -61,13 +64,6 @@ from publishing.services.queue import task_enqueue
 RUN_TASK = "publishing.tasks.run_schedule"
 TIME_FIELDS = ("run_at", "run_at_local", "run_at_fold")
 UPDATABLE_FIELDS = (*PinContent.FIELDS, *TIME_FIELDS, "account_id")
-PIN_STATUS_TO_SCHEDULE = {
-    PinStatus.QUEUED: ScheduleStatus.QUEUED,
-    PinStatus.DEFERRED: ScheduleStatus.DEFERRED,
-    PinStatus.PUBLISHING: ScheduleStatus.RUNNING,
-    PinStatus.PUBLISHED: ScheduleStatus.DONE,
-    PinStatus.FAILED: ScheduleStatus.FAILED,
-}
 DUE_BATCH = 200
 
 
@@ -328,8 +324,8 @@ def schedule_cancel(*, schedule: Schedule, actor: Actor) -> Schedule:
                 deleted_at=now, updated_at=now)
             if not withdrawn:
                 raise BadRequest(message="Its pin has started publishing; the schedule can no longer be canceled.")
-        locked.status = ScheduleStatus.CANCELED
-        locked.save(update_fields=["status", "updated_at"])
+        locked.own_status = ScheduleStatus.CANCELED
+        locked.save(update_fields=["own_status", "updated_at"])
         _audit(locked, "schedule.canceled", actor)
     return locked
 
@@ -343,13 +339,12 @@ def schedule_retry(*, schedule: Schedule, actor: Actor) -> Schedule:
         if locked.status != ScheduleStatus.FAILED:
             raise BadRequest(message=f"Only failed schedules can be retried; this one is {locked.status}.")
         if locked.pin_id and locked.pin.deleted_at is None:
-            pin_retry(pin=locked.pin, actor=actor)  # the schedule follows its pin
-            locked.refresh_from_db()
+            locked.pin = pin_retry(pin=locked.pin, actor=actor)  # the schedule reports its pin's new status
         else:
             locked.pin = None
-            locked.status = ScheduleStatus.SCHEDULED
-            locked.last_error = ""
-            locked.save(update_fields=["pin", "status", "last_error", "updated_at"])
+            locked.own_status = ScheduleStatus.SCHEDULED
+            locked.own_error = ""
+            locked.save(update_fields=["pin", "own_status", "own_error", "updated_at"])
             task_enqueue(RUN_TASK, locked.pk, at=max(locked.run_at, timezone.now()))
         _audit(locked, "schedule.retried", actor)
     return locked
@@ -391,14 +386,14 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
                                                "created_by_key").filter(pk=schedule_id).first()
     if schedule is None:
         return "gone"
-    if schedule.status != ScheduleStatus.SCHEDULED:
+    if schedule.own_status != ScheduleStatus.SCHEDULED:
         return "already_run"
     if schedule.run_at > now:
         return "not_due"  # re-timed later; the job enqueued for the new time runs it
     try:
         with transaction.atomic():
-            claimed = Schedule.objects.filter(pk=schedule.pk, status=ScheduleStatus.SCHEDULED,
-                                              run_at__lte=now).update(status=ScheduleStatus.QUEUED, updated_at=now)
+            claimed = Schedule.objects.filter(pk=schedule.pk, own_status=ScheduleStatus.SCHEDULED, run_at__lte=now).update(
+                own_status=ScheduleStatus.QUEUED, updated_at=now)
             if not claimed:
                 return "already_run"
             data = {**schedule.content_values(), "account_id": str(schedule.account.public_id),
@@ -408,11 +403,11 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
             pin = pin_create(actor=Actor.system(schedule.workspace, job="schedule"), source=Pin.Source.SCHEDULE, data=data,
                              approval_required=schedule.needs_approval,
                              created_by=(schedule.created_by, schedule.created_by_key))
-            Schedule.objects.filter(pk=schedule.pk).update(
-                pin=pin, status=PIN_STATUS_TO_SCHEDULE[PinStatus(pin.status)], last_error="", updated_at=now)
+            # From here on the schedule reports its pin's status and error.
+            Schedule.objects.filter(pk=schedule.pk).update(pin=pin, own_error="", updated_at=now)
     except DomainError as error:
-        Schedule.objects.filter(pk=schedule.pk, status=ScheduleStatus.SCHEDULED).update(
-            status=ScheduleStatus.FAILED, last_error=error.message[:1000], updated_at=timezone.now())
+        Schedule.objects.filter(pk=schedule.pk, own_status=ScheduleStatus.SCHEDULED).update(
+            own_status=ScheduleStatus.FAILED, own_error=error.message[:1000], updated_at=timezone.now())
         return "failed"
     return "ran"
 
@@ -422,11 +417,3 @@ def schedules_run_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = list(Schedule.objects.due(now).order_by("run_at", "id").values_list("pk", flat=True)[:DUE_BATCH])
     return sum(schedule_run(schedule_id=schedule_id, now=now) == "ran" for schedule_id in due)
-
-
-def schedule_follow_pin(pin: Pin) -> None:
-    """Mirror the pin's status on the schedule that made it (canceled schedules stay canceled)."""
-    status = PIN_STATUS_TO_SCHEDULE[PinStatus(pin.status)]
-    error = pin.error_message if pin.status == PinStatus.FAILED else ""
-    Schedule.objects.filter(pin_id=pin.pk).exclude(status=ScheduleStatus.CANCELED).update(
-        status=status, last_error=error[:1000], updated_at=timezone.now())

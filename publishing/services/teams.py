@@ -9,9 +9,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from publishing.access import Actor, authorize
-from publishing.models import Invitation, Membership, Team, User, Workspace
+from publishing.models import Asset, Invitation, Membership, Pin, Schedule, Team, User, Workspace
 from publishing.permissions import Role
 from publishing.services.audit import audit_record
+from publishing.services.auth import access_tokens_revoke_for_user, password_reset_request
 from publishing.services.errors import (
     Conflict,
     DomainError,
@@ -86,8 +87,6 @@ def membership_update_role(*, membership: Membership, role: str, actor: Actor) -
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor: Actor) -> None:
     """Remove a member from the team: their login tokens for its workspaces stop working at once."""
-    from publishing.services.auth import access_tokens_revoke_for_user
-
     authorize(actor, "member.remove", team=membership.team)
     membership = Membership.objects.select_for_update().select_related("team", "user").get(pk=membership.pk)
     if membership.role == Role.ADMIN and _admins_left_after(membership, None) == 0:
@@ -201,8 +200,6 @@ def invitation_accept(*, token: str, user: User | None = None) -> tuple[Membersh
     reached the invited inbox) creates the account for a new address, and a set-password email
     follows; an address that already has an account must log in first.
     """
-    from publishing.services.auth import password_reset_request
-
     invitation = invitation_by_token(token)
     invitation = Invitation.objects.select_for_update().select_related("team").get(pk=invitation.pk)
     status = invitation_status(invitation)
@@ -278,8 +275,6 @@ def workspace_sandbox_ensure(*, actor: Actor, name: str | None = None) -> tuple[
 def workspace_sandbox_reset(*, workspace: Workspace, actor: Actor) -> None:
     """Clear a sandbox's content (schedules, pins, assets and their files) and keep the workspace,
     its connected accounts, keys and webhooks, so testing can start again at once."""
-    from publishing.models import Asset, Pin, Schedule
-
     authorize(actor, "workspace.sandbox_reset", team=workspace.team)
 
     if not workspace.is_sandbox:

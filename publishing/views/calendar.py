@@ -70,7 +70,7 @@ def calendar_view(request):
     schedules = (
         Schedule.objects.for_workspace(ctx.workspace)
         .filter(run_at__gte=start, run_at__lt=end)
-        .exclude(status=ScheduleStatus.CANCELED)
+        .exclude(own_status=ScheduleStatus.CANCELED)
         .order_by("run_at", "id")
     )
     for schedule in schedules:

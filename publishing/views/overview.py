@@ -30,7 +30,7 @@ def overview(request):
             "awaiting": awaiting[:QUEUE_PREVIEW],
             "in_flight_count": workspace_pins.in_flight().count(),
             "upcoming": Schedule.objects.for_workspace(ctx.workspace)
-            .filter(status=ScheduleStatus.SCHEDULED, run_at__gte=now)
+            .filter(own_status=ScheduleStatus.SCHEDULED, run_at__gte=now)
             .order_by("run_at", "id")[:QUEUE_PREVIEW],
             "needing_reconnect": PinterestAccount.objects.for_workspace(ctx.workspace).needing_reconnect(),
         },

@@ -56,7 +56,7 @@ def test_update_cancel_retry_and_delete_follow_the_status_rules(client, account,
     with pytest.raises(APIError) as not_editable:
         client.schedules.update(schedule.id, ScheduleUpdate(title="Too late"))
     assert not_editable.value.status_code == 409 and not_editable.value.code == "schedule_not_editable"
-    Schedule.objects.filter(public_id=schedule.id).update(status=ScheduleStatus.FAILED, last_error="boom")
+    Schedule.objects.filter(public_id=schedule.id).update(own_status=ScheduleStatus.FAILED, own_error="boom")
     assert client.schedules.retry(schedule.id).status.value == "scheduled"
     client.schedules.cancel(schedule.id)
     assert client.schedules.delete(schedule.id) is None

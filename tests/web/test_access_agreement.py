@@ -237,7 +237,7 @@ def _objects(world) -> dict:
     o["schedule"] = schedule_create(actor=manager, data={**data, "run_at": timezone.now() + timedelta(days=2)})
     o["failed_schedule"] = schedule_create(actor=manager, data={**data, "title": "Other",
                                                                 "run_at": timezone.now() + timedelta(days=3)})
-    Schedule.objects.filter(pk=o["failed_schedule"].pk).update(status=ScheduleStatus.FAILED)
+    Schedule.objects.filter(pk=o["failed_schedule"].pk).update(own_status=ScheduleStatus.FAILED)
     o["asset"] = Asset.objects.create(workspace=workspace, asset_type=Asset.Kind.IMAGE, original_filename="a.png",
                                       extension="png", content_type="image/png", size_bytes=10, file="none.png")
     o["webhook"] = webhook_create(actor=system, url="https://hooks.example.com/pins", secret="s" * 32)

@@ -70,7 +70,7 @@ def test_rescheduling_into_the_past_is_refused_inline(cast, login, schedule_at):
 
 def test_a_started_schedule_cannot_be_moved(cast, login, schedule_at):
     schedule = schedule_at(datetime(YEAR, 7, 14, 8, 0, tzinfo=UTC))
-    Schedule.objects.filter(pk=schedule.pk).update(status="running")
+    Schedule.objects.filter(pk=schedule.pk).update(own_status="queued")  # started: it is making its pin
     response = login(cast.editor).post(f"/app/calendar/schedules/{schedule.public_id}/reschedule",
                                        {"run_at": f"{YEAR}-07-16T18:15"})
     assert response.status_code == 422 and "only scheduled ones can be edited" in response.content.decode()

@@ -106,7 +106,8 @@ def summary(request, filters: Query[SummaryFilters]):
     published = (pins.filter(status=PinStatus.PUBLISHED, published_at__gte=start, published_at__lt=end)
                  .values("account__public_id").annotate(n=Count("id")).order_by("-n"))
     queue = pins.aggregate(**{status.value: Count("id", filter=Q(status=status)) for status in WAITING})
-    schedule_counts = schedules.filter(run_at__gte=start, run_at__lt=end).values("status").annotate(n=Count("id"))
+    schedule_counts = (schedules.filter(run_at__gte=start, run_at__lt=end).with_status().values("current_status")
+                       .annotate(n=Count("id")))
     import_jobs = None
     if account is None:
         from publishing.models import ImportJob
@@ -121,8 +122,9 @@ def summary(request, filters: Query[SummaryFilters]):
         "series": _series(pins, start, end, zone, end - start <= HOURLY_UP_TO),
         "published_by_account": [{"account_id": row["account__public_id"], "published": row["n"]} for row in published],
         "queue": queue,
-        "schedules": {"by_status": {row["status"]: row["n"] for row in schedule_counts},
-                      "upcoming": schedules.filter(status=ScheduleStatus.SCHEDULED, run_at__gte=timezone.now()).count()},
+        "schedules": {"by_status": {row["current_status"]: row["n"] for row in schedule_counts},
+                      "upcoming": schedules.filter(own_status=ScheduleStatus.SCHEDULED,
+                                                   run_at__gte=timezone.now()).count()},
         "import_jobs": import_jobs,
     }
 

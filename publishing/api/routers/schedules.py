@@ -34,8 +34,8 @@ SCHEDULE_SORTS = {
     "created_at_asc": ("created_at", "id"),
     "title_asc": ("title", "id"),
     "title_desc": ("-title", "-id"),
-    "status_asc": ("status", "id"),
-    "status_desc": ("-status", "-id"),
+    "status_asc": ("current_status", "id"),
+    "status_desc": ("-current_status", "-id"),
 }
 
 
@@ -61,11 +61,12 @@ def validate_schedule(request, data: ScheduleCreateIn):
 
 def filtered_schedules(who: Actor, filters: ScheduleFilters):
     schedules = within_named_account(
-        who, Schedule.objects.for_workspace(who.workspace).select_related("workspace"), filters.account_id)
+        who, Schedule.objects.for_workspace(who.workspace).select_related("workspace").with_status(),
+        filters.account_id)
     if filters.board_id:
         schedules = schedules.filter(board_id=filters.board_id)
     if filters.status:
-        schedules = schedules.filter(status=filters.status)
+        schedules = schedules.filter(current_status=filters.status)
     if filters.since:
         schedules = schedules.filter(run_at__gte=filters.since)
     if filters.until:

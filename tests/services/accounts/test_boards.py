@@ -9,7 +9,7 @@ from pinterest_sandbox import faults
 from pinterest_sandbox.models import Board as SandboxBoard
 from publishing.access import Actor
 from publishing.management.sandbox_connect import account_connect_sandbox
-from publishing.models import AuditEvent, Board, PinterestAccount, Schedule, ScheduleStatus
+from publishing.models import AuditEvent, Board, Pin, PinStatus, PinterestAccount, Schedule, ScheduleStatus
 from publishing.services.boards import board_create, board_delete, board_update, boards_refresh
 from publishing.services.errors import Conflict, NotFound, RateLimited, ValidationError
 from publishing.services.pinterest_access import AccountReconnectRequired
@@ -128,16 +128,22 @@ def test_pinterest_rate_limits_come_back_as_rate_limited_with_a_delay(connected_
 
 
 def test_disconnecting_forgets_the_tokens_and_cancels_pending_schedules(cast, connected_account):
-    statuses = [ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED, ScheduleStatus.DEFERRED, ScheduleStatus.RUNNING,
-                ScheduleStatus.DONE]
-    for status in statuses:
-        Schedule.objects.create(workspace=connected_account.workspace, account=connected_account, status=status,
+    # A schedule reports its own status until it has a pin, then its pin's.
+    pin_statuses = {ScheduleStatus.SCHEDULED: None, ScheduleStatus.QUEUED: PinStatus.QUEUED,
+                    ScheduleStatus.DEFERRED: PinStatus.DEFERRED, ScheduleStatus.RUNNING: PinStatus.PUBLISHING,
+                    ScheduleStatus.DONE: PinStatus.PUBLISHED}
+    for status, pin_status in pin_statuses.items():
+        pin = pin_status and Pin.objects.create(
+            workspace=connected_account.workspace, account=connected_account, board_id="1", title=status,
+            idempotency_key=f"schedule:{status}", payload_fingerprint="f", status=pin_status)
+        Schedule.objects.create(workspace=connected_account.workspace, account=connected_account, pin=pin,
+                                own_status=ScheduleStatus.QUEUED if pin else ScheduleStatus.SCHEDULED,
                                 run_at=timezone.now() + timedelta(hours=1), title=status)
 
     canceled = account_disconnect(account=connected_account, actor=Actor.for_user(cast.admin, connected_account.workspace))
 
     assert canceled == 3
-    assert dict(Schedule.objects.values_list("title", "status")) == {
+    assert {schedule.title: schedule.status for schedule in Schedule.objects.select_related("pin")} == {
         "scheduled": "canceled", "queued": "canceled", "deferred": "canceled", "running": "running", "done": "done",
     }
     stored = PinterestAccount.objects.get(pk=connected_account.pk)

@@ -48,9 +48,10 @@ def make_pin(account, asset=None, *, cover=None, deleted=False) -> Pin:
 
 
 def make_schedule(account, asset, *, status="scheduled", key="asset_id") -> Schedule:
+    """A schedule that has no pin yet, in its own ``status``."""
     field = {"asset_id": "asset", "cover_image_asset_id": "cover_image_asset"}[key]
     return Schedule.objects.create(
-        workspace=account.workspace, account=account, run_at=timezone.now() + timedelta(hours=1), status=status,
+        workspace=account.workspace, account=account, run_at=timezone.now() + timedelta(hours=1), own_status=status,
         title="Later", board_id="1", **{field: asset},
     )
 
@@ -101,7 +102,7 @@ def test_an_asset_used_by_a_pin_needs_confirmation(account, make_asset, media_ro
 
 def test_pending_schedules_count_but_finished_ones_and_deleted_pins_do_not(account, make_asset):
     asset = make_asset()
-    make_schedule(account, asset, status="done")
+    make_schedule(account, asset, status="failed")
     make_schedule(account, asset, status="canceled")
     make_pin(account, asset, deleted=True)
     assert asset_delete(asset=make_asset(), actor=Actor.system(make_asset().workspace, job="test")).deleted  # an unrelated asset is free to go
@@ -109,7 +110,7 @@ def test_pending_schedules_count_but_finished_ones_and_deleted_pins_do_not(accou
     assert Asset.objects.with_references().get(pk=asset.pk).referenced_pin_count == 0
 
     make_schedule(account, asset, status="scheduled")
-    make_schedule(account, asset, status="deferred", key="cover_image_asset_id")
+    make_schedule(account, asset, status="queued", key="cover_image_asset_id")
     outcome = asset_delete(asset=asset, actor=Actor.system(asset.workspace, job="test"))
     assert (outcome.deleted, outcome.referenced_pin_count) == (False, 2)
 
