@@ -34,6 +34,7 @@ PUBLISH_AND_MEASURE = textwrap.dedent(
     import base64, json, sys, tracemalloc
     import django
     django.setup()
+    from publishing.models import Pin
     from publishing.pinterest import ImageBase64Source
     from publishing.services import delivery
 
@@ -47,6 +48,10 @@ PUBLISH_AND_MEASURE = textwrap.dedent(
     pin_id, how = int(sys.argv[1]), sys.argv[2]
     if how == "old":
         delivery._asset_base64 = old_asset_base64
+    # A worker has run queries before it takes a job. Django imports the ORM's SQL compiler on the
+    # first query, and compiling it from source (no .pyc: PYTHONDONTWRITEBYTECODE, a venv installed
+    # without bytecode) peaks at 4.4 MB by itself: a one-time cost, not the job holding the image.
+    Pin.objects.filter(pk=pin_id).exists()
     tracemalloc.start()
     outcome = delivery.pin_publish(pin_id=pin_id)
     _, peak = tracemalloc.get_traced_memory()
