@@ -69,7 +69,7 @@ class DateRangeMixin:
 
 
 class PinFilterForm(DateRangeMixin, forms.Form):
-    q = forms.CharField(label="Search titles and descriptions", required=False, max_length=SEARCH_MAX_LENGTH)
+    q = forms.CharField(label="Search titles, descriptions and links", required=False, max_length=SEARCH_MAX_LENGTH)
     status = forms.ChoiceField(label="Status", required=False, choices=any_choice("Any status", PinStatus.choices))
     approval = forms.ChoiceField(
         label="Approval", required=False, choices=any_choice("Any approval state", ApprovalState.choices)
@@ -89,17 +89,8 @@ class PinFilterForm(DateRangeMixin, forms.Form):
         if not self.is_valid():
             return pins
         data = self.cleaned_data
-        if data["q"]:
-            pins = pins.filter(Q(title__icontains=data["q"]) | Q(description__icontains=data["q"]))
-        if data["status"]:
-            pins = pins.filter(status=data["status"])
-        if data["approval"]:
-            pins = pins.filter(approval_state=data["approval"])
-        if data["account"]:
-            pins = pins.filter(account__public_id=data["account"])
-        if data["board"]:
-            pins = pins.filter(board_id=data["board"])
-        return pins.filter(self.created_range_q())
+        return pins.filtered(q=data["q"], status=data["status"], approval_state=data["approval"],
+                             account_id=data["account"], board_id=data["board"]).filter(self.created_range_q())
 
 
 def workspace_boards(workspace):

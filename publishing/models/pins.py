@@ -2,10 +2,11 @@
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, TypedDict
 
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Count, F, OrderBy, Q, Value, When
 
 from publishing.content import PinContent
 from publishing.models.assets import Asset
@@ -30,6 +31,29 @@ class ApprovalState(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# Statuses of a pin that has not reached an outcome yet.
+WAITING_STATUSES = (PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.PUBLISHING)
+
+# /v1/pins sort names -> ordering; every ordering ends on the primary key so pages never overlap.
+PIN_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
+    "created_at_desc": ("-created_at", "-id"),
+    "created_at_asc": ("created_at", "id"),
+    "published_at_desc": (F("published_at").desc(nulls_last=True), "-id"),
+    "published_at_asc": (F("published_at").asc(nulls_last=True), "id"),
+    "title_asc": ("title", "id"),
+    "title_desc": ("-title", "-id"),
+    "status_asc": ("status", "id"),
+    "status_desc": ("-status", "-id"),
+}
+
+
+class PinStats(TypedDict):
+    total: int
+    submitted: int
+    by_status: dict[str, int]
+    success_rate: float | None
+
+
 class PinQuerySet(models.QuerySet):
     def for_team(self, team: Team) -> "PinQuerySet":
         return self.filter(workspace__team=team)
@@ -47,6 +71,81 @@ class PinQuerySet(models.QuerySet):
         return self.filter(status__in=[PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.PUBLISHING]).exclude(
             approval_state__in=[ApprovalState.PENDING, ApprovalState.REJECTED]
         )
+
+    def search(self, text: str | None) -> "PinQuerySet":
+        """Pins whose title, description or link URL contains ``text``, ignoring case.
+
+        The one meaning of a pin search: the dashboard's ``q`` and /v1/pins' ``q`` both call this.
+        Empty text narrows nothing.
+        """
+        if not text:
+            return self
+        return self.filter(Q(title__icontains=text) | Q(description__icontains=text) | Q(link_url__icontains=text))
+
+    def filtered(
+        self,
+        *,
+        q: str | None = None,
+        status: str | None = None,
+        approval_state: str | None = None,
+        account_id: uuid.UUID | str | None = None,
+        board_id: str | None = None,
+        error_code: str | None = None,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
+        removed: bool | None = None,
+    ) -> "PinQuerySet":
+        """The filters the pin lists offer (dashboard and /v1/pins); ``None`` or empty leaves one out.
+
+        ``q`` is ``search()``; ``account_id`` is the account's public id; pins created in
+        ``[created_from, created_before)``; ``removed`` True keeps published pins since removed on
+        Pinterest, False the ones not removed.
+        """
+        pins = self.search(q)
+        exact = {"status": status, "approval_state": approval_state, "account__public_id": account_id,
+                 "board_id": board_id, "error_code": error_code}
+        pins = pins.filter(**{field: value for field, value in exact.items() if value})
+        if created_from:
+            pins = pins.filter(created_at__gte=created_from)
+        if created_before:
+            pins = pins.filter(created_at__lt=created_before)
+        if removed is True:
+            pins = pins.filter(status=PinStatus.PUBLISHED, removed_from_pinterest_at__isnull=False)
+        elif removed is False:
+            pins = pins.filter(removed_from_pinterest_at__isnull=True)
+        return pins
+
+    def sorted_by(self, sort: str) -> "PinQuerySet":
+        """One of ``PIN_SORTS``; an unknown name is a ``ValueError`` (the API validates first)."""
+        try:
+            return self.order_by(*PIN_SORTS[sort])
+        except KeyError:
+            raise ValueError(f"Unknown pin sort {sort!r}; expected one of {', '.join(PIN_SORTS)}") from None
+
+    def stats(self, start: datetime, end: datetime) -> "PinStats":
+        """What became of these pins in ``[start, end)``, in one aggregate query.
+
+        ``by_status``: published and failed count the pins that published or failed in the range;
+        queued, deferred and publishing count the pins created in the range that are in that status
+        now. ``total`` is their sum, ``submitted`` the pins created in the range, and
+        ``success_rate`` published / (published + failed), None when neither happened.
+        """
+        in_range: dict[str, Q] = {
+            PinStatus.PUBLISHED.value: Q(status=PinStatus.PUBLISHED, published_at__gte=start, published_at__lt=end),
+            PinStatus.FAILED.value: Q(status=PinStatus.FAILED, failed_at__gte=start, failed_at__lt=end),
+        }
+        for waiting in WAITING_STATUSES:
+            in_range[waiting.value] = Q(status=waiting, created_at__gte=start, created_at__lt=end)
+        counts = self.aggregate(submitted=Count("id", filter=Q(created_at__gte=start, created_at__lt=end)),
+                                **{name: Count("id", filter=condition) for name, condition in in_range.items()})
+        by_status = {status.value: counts[status.value] for status in PinStatus}
+        decided = by_status[PinStatus.PUBLISHED.value] + by_status[PinStatus.FAILED.value]
+        return {"total": sum(by_status.values()), "submitted": counts["submitted"], "by_status": by_status,
+                "success_rate": round(by_status[PinStatus.PUBLISHED.value] / decided, 4) if decided else None}
+
+    def waiting_counts(self) -> dict[str, int]:
+        """How many of these pins are queued, deferred and publishing now (one aggregate query)."""
+        return self.aggregate(**{status.value: Count("id", filter=Q(status=status)) for status in WAITING_STATUSES})
 
 
 class PinContentColumns(models.Model):
@@ -235,7 +334,6 @@ class ScheduleQuerySet(models.QuerySet):
             default=F("own_status"),
             output_field=models.CharField(),
         ))
-
 
     def for_workspace(self, workspace: Workspace) -> "ScheduleQuerySet":
         return self.filter(workspace=workspace).select_related("account", "pin", "asset", "cover_image_asset")

@@ -4,13 +4,14 @@ token expiry, reconnect, disconnect, and each account's boards."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
 from publishing.forms import BoardCreateForm
+from publishing.lookups import account_for_workspace_or_404
 from publishing.models import Board, PinterestAccount
 from publishing.services.boards import board_create, board_list_refresh
 from publishing.services.errors import DomainError
@@ -39,10 +40,6 @@ def accounts_page(request, ctx, *, failed_board_form=None, failed_account=None, 
             account.board_form = BoardCreateForm(auto_id=f"board-{account.public_id}-%s")
     return render_page(request, TEMPLATE, {"ctx": ctx, "accounts": accounts, "failed_account": failed_account},
                        status=status, fragment="accounts_area")
-
-
-def workspace_account_or_404(ctx, public_id) -> PinterestAccount:
-    return get_object_or_404(PinterestAccount.objects.for_workspace(ctx.workspace), public_id=public_id)
 
 
 @login_required
@@ -79,7 +76,7 @@ def account_oauth_callback(request):
 @require_POST
 def account_disconnect_view(request, public_id):
     ctx = team_context_or_404(request)
-    account = workspace_account_or_404(ctx, public_id)
+    account = account_for_workspace_or_404(ctx.actor, public_id)
     canceled = attempt(lambda: account_disconnect(account=account, actor=ctx.actor))
     if isinstance(canceled, DomainError):
         messages.error(request, canceled.message)
@@ -92,7 +89,7 @@ def account_disconnect_view(request, public_id):
 @require_POST
 def account_boards_refresh(request, public_id):
     ctx = team_context_or_404(request)
-    account = workspace_account_or_404(ctx, public_id)
+    account = account_for_workspace_or_404(ctx.actor, public_id)
     boards = attempt(lambda: board_list_refresh(account=account, actor=ctx.actor))
     if isinstance(boards, DomainError):
         messages.error(request, boards.message)
@@ -105,7 +102,7 @@ def account_boards_refresh(request, public_id):
 @require_POST
 def account_board_create(request, public_id):
     ctx = team_context_or_404(request, "board.create")
-    account = workspace_account_or_404(ctx, public_id)
+    account = account_for_workspace_or_404(ctx.actor, public_id)
     form = BoardCreateForm(request.POST, auto_id=f"board-{account.public_id}-%s")
     board = submit(form, lambda: board_create(account=account, actor=ctx.actor, **form.cleaned_data))
     if board is not None:

@@ -1,22 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from publishing.access import team_context_or_404
 from publishing.forms import GRACE_UNITS, ApiKeyForm, ApiKeyRotateForm
+from publishing.lookups import api_key_for_workspace_or_404
 from publishing.models import ApiKey
 from publishing.services.errors import DomainError
 from publishing.services.keys import api_key_create, api_key_revoke, api_key_rotate, api_key_update
 from publishing.views.common import attempt, render_page, submit
 
 TEMPLATE = "publishing/api_keys/list.html"
-
-
-def workspace_key_or_404(ctx, public_id) -> ApiKey:
-    return get_object_or_404(ApiKey.objects.filter(workspace=ctx.workspace), public_id=public_id)
 
 
 def page(request, ctx, *, form=None, issued=None, issued_for=None, status=200, fragment=None):
@@ -66,7 +63,7 @@ def api_key_create_view(request):
 @require_POST
 def api_key_rotate_view(request, public_id):
     ctx = team_context_or_404(request, "api_key.rotate")
-    key = workspace_key_or_404(ctx, public_id)
+    key = api_key_for_workspace_or_404(ctx.actor, public_id)
     form = ApiKeyRotateForm(request.POST)
     if not form.is_valid():
         reasons = " ".join(problem for problems in form.errors.values() for problem in problems)
@@ -82,14 +79,14 @@ def api_key_rotate_view(request, public_id):
 @require_POST
 def api_key_revoke_view(request, public_id):
     ctx = team_context_or_404(request)
-    api_key_revoke(key=workspace_key_or_404(ctx, public_id), actor=ctx.actor)
+    api_key_revoke(key=api_key_for_workspace_or_404(ctx.actor, public_id), actor=ctx.actor)
     return page(request, ctx, fragment="keys_area")
 
 
 @login_required
 def api_key_edit(request, public_id):
     ctx = team_context_or_404(request, "api_key.update")
-    key = workspace_key_or_404(ctx, public_id)
+    key = api_key_for_workspace_or_404(ctx.actor, public_id)
     initial = {
         "name": key.name,
         "scopes": key.scopes,

@@ -10,11 +10,11 @@ from django_htmx.http import trigger_client_event
 
 from publishing.access import team_context_or_404
 from publishing.forms import BulkApproveForm, RejectForm
+from publishing.lookups import pin_for_workspace_or_404
 from publishing.models import ApprovalState, Pin
 from publishing.services.errors import DomainError
 from publishing.services.pins import pin_approve, pin_bulk_approve, pin_reject
 from publishing.views.common import attempt, render_page, submit
-from publishing.views.pins import workspace_pin_or_404
 
 TEMPLATE = "publishing/approvals/queue.html"
 QUEUE_LIMIT = 100
@@ -51,7 +51,7 @@ def approval_queue(request):
 @require_POST
 def approval_approve(request, public_id):
     ctx = team_context_or_404(request)
-    pin = workspace_pin_or_404(ctx, public_id)
+    pin = pin_for_workspace_or_404(ctx.actor, public_id)
     approved = attempt(lambda: pin_approve(pin=pin, actor=ctx.actor))
     if isinstance(approved, DomainError):
         return render_page(request, TEMPLATE, queue_context(ctx, error=approved.message), status=approved.status_hint,
@@ -66,7 +66,7 @@ def approval_approve(request, public_id):
 @require_POST
 def approval_reject(request, public_id):
     ctx = team_context_or_404(request, "pin.reject")
-    pin = workspace_pin_or_404(ctx, public_id)
+    pin = pin_for_workspace_or_404(ctx.actor, public_id)
     form = RejectForm(request.POST)
     if submit(form, lambda: pin_reject(pin=pin, actor=ctx.actor, reason=form.cleaned_data["reason"])):
         if not request.htmx:

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -8,17 +8,13 @@ from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 from publishing.access import team_context_or_404
 from publishing.asset_content import asset_content_response
 from publishing.forms import AssetFilterForm, AssetUploadForm, ConfirmForm
+from publishing.lookups import asset_for_workspace_or_404
 from publishing.models import Asset
 from publishing.pagination import keyset_page
 from publishing.services.assets import asset_delete, asset_storage_usage, asset_upload
 from publishing.views.common import render_page, submit, uuid_or_none
 
 PAGE_SIZE = 24
-
-
-def workspace_asset_or_404(ctx, public_id, *, with_references=False) -> Asset:
-    assets = Asset.objects.for_workspace(ctx.workspace)
-    return get_object_or_404(assets.with_references() if with_references else assets, public_id=public_id)
 
 
 @login_required
@@ -71,14 +67,14 @@ def asset_file(request, public_id):
     """The asset's bytes, to members of its workspace only: a redirect to a short-lived presigned
     link when media lives in a bucket (the browser then fetches from it), else streamed with Range."""
     ctx = team_context_or_404(request)
-    return asset_content_response(request, workspace_asset_or_404(ctx, public_id), redirect=True)
+    return asset_content_response(request, asset_for_workspace_or_404(ctx.actor, public_id), redirect=True)
 
 
 @login_required
 def asset_delete_view(request, public_id):
     """GET asks for confirmation (saying which pins use the asset); POST deletes."""
     ctx = team_context_or_404(request, "asset.delete")
-    asset = workspace_asset_or_404(ctx, public_id, with_references=True)
+    asset = asset_for_workspace_or_404(ctx.actor, public_id, with_references=True)
     form = ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and asset.in_use and not form.cleaned_data["confirm"]:
         form.add_error("confirm", "This asset is in use: tick the box to delete it anyway.")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
 from publishing.forms import FILTER_DAYS, RescheduleForm
+from publishing.lookups import schedule_for_workspace_or_404
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
 from publishing.services.schedules import schedule_update
 from publishing.views.common import render_page, submit
@@ -105,15 +106,11 @@ def parse_date_or(value: str | None, default: date) -> date:
     return day if day and FILTER_DAYS[0] <= day <= FILTER_DAYS[1] else default
 
 
-def workspace_schedule_or_404(ctx, public_id) -> Schedule:
-    return get_object_or_404(Schedule.objects.for_workspace(ctx.workspace), public_id=public_id)
-
-
 @login_required
 def schedule_reschedule(request, public_id):
     """GET: the inline form for one calendar entry; POST: move it (scheduled entries only)."""
     ctx = team_context_or_404(request, "schedule.update")
-    schedule = workspace_schedule_or_404(ctx, public_id)
+    schedule = schedule_for_workspace_or_404(ctx.actor, public_id)
     initial = {"run_at": timezone.localtime(schedule.run_at).replace(tzinfo=None)}
     form = RescheduleForm(request.POST if request.method == "POST" else None, initial=initial)
     moved = request.method == "POST" and submit(form, lambda: schedule_update(

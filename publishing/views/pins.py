@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
 from publishing.forms import PinDeleteForm, PinEditForm, PinFilterForm, workspace_boards
+from publishing.lookups import pin_for_workspace_or_404
 from publishing.models import ApprovalState, Board, Pin, PinStatus, PinterestAccount, Schedule
 from publishing.pagination import bounded_count, keyset_page
 from publishing.services.errors import DomainError
@@ -15,10 +16,6 @@ from publishing.services.pins import pin_delete, pin_edit, pin_retry
 from publishing.views.common import attempt, render_page, submit, uuid_or_none
 
 PAGE_SIZE = 25
-
-
-def workspace_pin_or_404(ctx, public_id) -> Pin:
-    return get_object_or_404(Pin.objects.for_workspace(ctx.workspace), public_id=public_id)
 
 
 def board_name(pin: Pin) -> str:
@@ -62,7 +59,7 @@ def pin_list(request):
 def pin_row(request, public_id):
     """One row of the pins list; rows of pins still on their way poll this until they settle."""
     ctx = team_context_or_404(request)
-    pin = workspace_pin_or_404(ctx, public_id)
+    pin = pin_for_workspace_or_404(ctx.actor, public_id)
     pin.board_name = board_name(pin)
     return render_page(request, "publishing/pins/list.html#pin_row", {"ctx": ctx, "pin": pin})
 
@@ -70,7 +67,7 @@ def pin_row(request, public_id):
 @login_required
 def pin_detail(request, public_id):
     ctx = team_context_or_404(request)
-    pin = workspace_pin_or_404(ctx, public_id)
+    pin = pin_for_workspace_or_404(ctx.actor, public_id)
     pin.board_name = board_name(pin)
     return render_page(
         request,
@@ -98,7 +95,7 @@ def back_to_pin(request, pin) -> HttpResponse:
 @require_POST
 def pin_retry_view(request, public_id):
     ctx = team_context_or_404(request)
-    pin = workspace_pin_or_404(ctx, public_id)
+    pin = pin_for_workspace_or_404(ctx.actor, public_id)
     retried = attempt(lambda: pin_retry(pin=pin, actor=ctx.actor))
     if isinstance(retried, DomainError):
         messages.error(request, retried.message)
@@ -111,7 +108,7 @@ def pin_retry_view(request, public_id):
 def pin_edit_view(request, public_id):
     """Edit a pin that has not been published; a rejected pin goes back to its approvers."""
     ctx = team_context_or_404(request, "pin.edit")
-    pin = workspace_pin_or_404(ctx, public_id)
+    pin = pin_for_workspace_or_404(ctx.actor, public_id)
     boards = Board.objects.for_account(pin.account)
     initial = {name: getattr(pin, name) for name in ("board_id", "title", "description", "link_url", "alt_text")}
     form = PinEditForm(request.POST if request.method == "POST" else None, boards=boards, initial=initial)
@@ -135,7 +132,7 @@ def after_edit_note(pin: Pin) -> str:
 @login_required
 def pin_delete_view(request, public_id):
     ctx = team_context_or_404(request, "pin.delete")
-    pin = workspace_pin_or_404(ctx, public_id)
+    pin = pin_for_workspace_or_404(ctx.actor, public_id)
     form = PinDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and submit(form, lambda: pin_delete(
             pin=pin, actor=ctx.actor, delete_from_pinterest=form.cleaned_data["delete_from_pinterest"])):

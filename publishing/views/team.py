@@ -2,11 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from publishing.access import authorize, team_context_or_404
 from publishing.forms import ApprovalRulesForm, AuditFilterForm, InvitationForm, MemberRoleForm
+from publishing.lookups import invitation_for_team_or_404, membership_for_team_or_404
 from publishing.models import AuditEvent, Invitation, Membership
 from publishing.pagination import keyset_page
 from publishing.permissions import Role
@@ -54,10 +55,6 @@ def team_members(request):
     return members_page(request, team_context_or_404(request))
 
 
-def team_membership_or_404(ctx, public_id) -> Membership:
-    return get_object_or_404(Membership.objects.for_team(ctx.team), public_id=public_id)
-
-
 def members_after(request, ctx, change):
     """Run one change to members or invitations, then show the members area (with the refusal, if any)."""
     outcome = attempt(change)
@@ -70,7 +67,7 @@ def members_after(request, ctx, change):
 @require_POST
 def member_role(request, public_id):
     ctx = team_context_or_404(request, "member.set_role")
-    membership = team_membership_or_404(ctx, public_id)
+    membership = membership_for_team_or_404(ctx.actor, public_id)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
         return members_page(request, ctx, error="Choose one of the roles.", status=422)
@@ -82,7 +79,7 @@ def member_role(request, public_id):
 @require_POST
 def member_remove(request, public_id):
     ctx = team_context_or_404(request)
-    membership = team_membership_or_404(ctx, public_id)
+    membership = membership_for_team_or_404(ctx.actor, public_id)
     return members_after(request, ctx, lambda: membership_remove(membership=membership, actor=ctx.actor))
 
 
@@ -97,15 +94,11 @@ def invitation_create_view(request):
     return members_page(request, ctx, invitation_form=form, status=422)
 
 
-def team_invitation_or_404(ctx, public_id) -> Invitation:
-    return get_object_or_404(Invitation.objects.filter(team=ctx.team), public_id=public_id)
-
-
 @login_required
 @require_POST
 def invitation_resend_view(request, public_id):
     ctx = team_context_or_404(request)
-    invitation = team_invitation_or_404(ctx, public_id)
+    invitation = invitation_for_team_or_404(ctx.actor, public_id)
     return members_after(request, ctx, lambda: invitation_resend(invitation=invitation, actor=ctx.actor))
 
 
@@ -113,7 +106,7 @@ def invitation_resend_view(request, public_id):
 @require_POST
 def invitation_revoke_view(request, public_id):
     ctx = team_context_or_404(request)
-    invitation = team_invitation_or_404(ctx, public_id)
+    invitation = invitation_for_team_or_404(ctx.actor, public_id)
     return members_after(request, ctx, lambda: invitation_revoke(invitation=invitation, actor=ctx.actor))
 
 

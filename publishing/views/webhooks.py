@@ -4,12 +4,12 @@ and the recent deliveries."""
 import secrets
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_POST
 
 from publishing.access import team_context_or_404
 from publishing.forms import WebhookForm
+from publishing.lookups import webhook_for_workspace_or_404
 from publishing.models import Webhook, WebhookDelivery
 from publishing.services.errors import DomainError
 from publishing.services.webhooks import webhook_create, webhook_delete, webhook_update
@@ -40,10 +40,6 @@ def webhooks_page(request, ctx, *, form=None, issued_secret=None, issued_for=Non
     return response
 
 
-def workspace_webhook_or_404(ctx, public_id) -> Webhook:
-    return get_object_or_404(Webhook.objects.filter(workspace=ctx.workspace), public_id=public_id)
-
-
 @login_required
 def webhook_list(request):
     return webhooks_page(request, team_context_or_404(request))
@@ -67,7 +63,7 @@ def webhook_create_view(request):
 @require_POST
 def webhook_toggle(request, public_id):
     ctx = team_context_or_404(request)
-    webhook = workspace_webhook_or_404(ctx, public_id)
+    webhook = webhook_for_workspace_or_404(ctx.actor, public_id)
     toggled = attempt(lambda: webhook_update(webhook=webhook, data={"is_enabled": not webhook.is_enabled},
                                              actor=ctx.actor))
     if isinstance(toggled, DomainError):
@@ -79,5 +75,5 @@ def webhook_toggle(request, public_id):
 @require_POST
 def webhook_delete_view(request, public_id):
     ctx = team_context_or_404(request)
-    webhook_delete(webhook=workspace_webhook_or_404(ctx, public_id), actor=ctx.actor)
+    webhook_delete(webhook=webhook_for_workspace_or_404(ctx.actor, public_id), actor=ctx.actor)
     return webhooks_page(request, ctx)

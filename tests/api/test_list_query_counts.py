@@ -43,3 +43,15 @@ def test_pin_schedule_and_asset_lists_cost_the_same_at_3_and_30_rows(workspace, 
     add_pins(workspace, offline_account, offline_board, 27, 3)
     many = [queries_for(client, path, key) for path in paths]
     assert many == few
+
+
+def test_dashboard_summary_costs_the_same_at_3_and_30_pins(workspace, offline_account,  # noqa: F811
+                                                            offline_board):  # noqa: F811
+    client = Client()
+    key = api_key_create(actor=Actor.system(workspace, job="test"), name="summary", scopes=["read"]).plaintext
+    paths = ["/v1/dashboard/summary", f"/v1/dashboard/summary?account_id={offline_account.public_id}"]
+    add_pins(workspace, offline_account, offline_board, 3, 0)
+    few = [queries_for(client, path, key) for path in paths]
+    add_pins(workspace, offline_account, offline_board, 27, 3)
+    many = [queries_for(client, path, key) for path in paths]
+    assert many == few

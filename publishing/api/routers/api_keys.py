@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
 from publishing.access import Actor
@@ -15,6 +14,7 @@ from publishing.api.schemas.keys import (
     api_key_out,
 )
 from publishing.api.security import actor_of
+from publishing.lookups import api_key_for_workspace_or_404
 from publishing.models import ApiKey, PinterestAccount
 from publishing.services import keys as key_services
 from publishing.services.errors import ValidationError
@@ -31,11 +31,6 @@ def _accounts(who: Actor, ids: list[UUID] | None) -> list[PinterestAccount] | No
         raise ValidationError("account_not_found", f"Unknown Pinterest account(s) in this workspace: "
                               f"{', '.join(sorted(map(str, missing)))}.", field="pinterest_account_ids")
     return accounts
-
-
-def _key(who: Actor, key_id: UUID) -> ApiKey:
-    return get_object_or_404(ApiKey.objects.for_workspace(who.workspace).select_related("workspace", "created_by"),
-                             public_id=key_id)
 
 
 @router.post("", response=responses({201: ApiKeyCreateOut}, 403))
@@ -56,7 +51,7 @@ def list_api_keys(request):
 @router.patch("/{key_id}", response=responses({200: ApiKeyOut}, 403, 404))
 def update_api_key(request, key_id: UUID, data: ApiKeyUpdateIn):
     who = actor_of(request)
-    key = _key(who, key_id)
+    key = api_key_for_workspace_or_404(who, key_id)
     changes = {}
     if data.name is not None:
         changes["name"] = data.name
@@ -65,11 +60,11 @@ def update_api_key(request, key_id: UUID, data: ApiKeyUpdateIn):
     if "pinterest_account_ids" in data.model_fields_set:
         changes["accounts"] = _accounts(who, data.pinterest_account_ids)
     key = key_services.api_key_update(key=key, **changes, actor=who)
-    return api_key_out(_key(who, key_id))
+    return api_key_out(api_key_for_workspace_or_404(who, key_id))
 
 
 @router.delete("/{key_id}", response=responses({204: None}, 403, 404))
 def revoke_api_key(request, key_id: UUID):
     who = actor_of(request)
-    key_services.api_key_revoke(key=_key(who, key_id), actor=who)
+    key_services.api_key_revoke(key=api_key_for_workspace_or_404(who, key_id), actor=who)
     return Status(204, None)

@@ -5,7 +5,6 @@ from uuid import UUID
 from ninja import File, Query, Router, Status, UploadedFile
 
 from publishing.api.errors import ApiError, error_response
-from publishing.api.lookups import asset_or_404
 from publishing.api.schemas.common import responses
 from publishing.api.schemas.content import (
     AssetDeleteOut,
@@ -18,6 +17,7 @@ from publishing.api.schemas.content import (
 )
 from publishing.api.security import actor_of
 from publishing.asset_content import asset_content_response
+from publishing.lookups import asset_for_workspace_or_404
 from publishing.models import Asset
 from publishing.services import assets as asset_services
 
@@ -29,7 +29,7 @@ def _upload(request, file: UploadedFile, kind: str):
     # Django has already streamed the part to a temporary file (above FILE_UPLOAD_MAX_MEMORY_SIZE);
     # the service copies it to storage in chunks while measuring it.
     asset = asset_services.asset_upload(uploaded_file=file, expected_kind=kind, actor=who)
-    return Status(201, asset_out(asset_or_404(who, asset.public_id, with_references=True)))
+    return Status(201, asset_out(asset_for_workspace_or_404(who, asset.public_id, with_references=True)))
 
 
 @router.post("/images", response=responses({201: AssetOut}, 403, 413))
@@ -60,7 +60,7 @@ def list_assets(request, filters: Query[AssetFilters]):
 @router.get("/{asset_id}", response=responses({200: AssetOut}, 403, 404))
 def get_asset(request, asset_id: UUID):
     who = actor_of(request, "workspace.read")
-    return asset_out(asset_or_404(who, asset_id, with_references=True))
+    return asset_out(asset_for_workspace_or_404(who, asset_id, with_references=True))
 
 
 @router.get("/{asset_id}/content", response=responses({200: None}, 403, 404), openapi_extra={
@@ -77,7 +77,7 @@ def get_asset_content(request, asset_id: UUID, redirect: bool = False):
     302 to a short-lived presigned link instead when media lives in a bucket (docs/api.md).
     """
     who = actor_of(request, "workspace.read")
-    response = asset_content_response(request, asset_or_404(who, asset_id), redirect=redirect)
+    response = asset_content_response(request, asset_for_workspace_or_404(who, asset_id), redirect=redirect)
     if response.status_code == 416:  # the API's error body, keeping the size the client needs
         refusal = error_response(request, 416, code="range_not_satisfiable",
                                  message="The Range header names no byte of this file.")
@@ -90,7 +90,7 @@ def get_asset_content(request, asset_id: UUID, redirect: bool = False):
 def delete_asset(request, asset_id: UUID, confirm: bool = False):
     """While pins or pending schedules use the asset nothing is deleted unless ``confirm=true``."""
     who = actor_of(request)
-    outcome = asset_services.asset_delete(asset=asset_or_404(who, asset_id), confirm=confirm, actor=who)
+    outcome = asset_services.asset_delete(asset=asset_for_workspace_or_404(who, asset_id), confirm=confirm, actor=who)
     return {"deleted": outcome.deleted, "requires_confirmation": outcome.requires_confirmation,
             "referenced_pin_count": outcome.referenced_pin_count, "freed_bytes": outcome.freed_bytes}
 

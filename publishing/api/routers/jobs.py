@@ -6,10 +6,10 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router
 
-from publishing.api.lookups import pin_or_404
 from publishing.api.schemas.common import responses
 from publishing.api.schemas.content import JobStatusOut, job_out
 from publishing.api.security import actor_of
+from publishing.lookups import pin_for_workspace_or_404
 from publishing.services.errors import NotFound
 
 router = Router(tags=["pins"])
@@ -22,6 +22,6 @@ def get_job(request: HttpRequest, job_id: UUID) -> dict[str, Any]:
     """A publish job's status; a job's id is its pin's id."""
     who = actor_of(request, "workspace.read")
     try:
-        return job_out(pin_or_404(who, job_id))
+        return job_out(pin_for_workspace_or_404(who, job_id))
     except NotFound:
         raise NotFound("job_not_found", "No publish job with this id in this workspace.") from None

@@ -3,19 +3,12 @@
 from typing import Any
 from uuid import UUID
 
-from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from ninja import Body, File, Query, Router, Status, UploadedFile
 
 from publishing.access import Actor
 from publishing.api.analytics import simulated_analytics
-from publishing.api.lookups import (
-    check_named_account,
-    import_or_404,
-    imports_for,
-    pin_or_404,
-    within_named_account,
-)
+from publishing.api.lookups import check_named_account, within_named_account
 from publishing.api.schemas.analytics import AnalyticsOut
 from publishing.api.schemas.common import BulkOut, IdsIn, responses, total_count_header
 from publishing.api.schemas.content import (
@@ -36,23 +29,13 @@ from publishing.api.schemas.content import (
     pin_out,
 )
 from publishing.api.security import actor_of
+from publishing.lookups import import_for_workspace_or_404, imports_for, pin_for_workspace_or_404
 from publishing.models import ImportJob, Pin
+from publishing.models.pins import PinQuerySet
 from publishing.services import imports as import_services
 from publishing.services import pins as pin_services
 
 router = Router(tags=["pins"])
-
-PIN_SORTS = {
-    "created_at_desc": ("-created_at", "-id"),
-    "created_at_asc": ("created_at", "id"),
-    "published_at_desc": (F("published_at").desc(nulls_last=True), "-id"),
-    "published_at_asc": (F("published_at").asc(nulls_last=True), "id"),
-    "title_asc": ("title", "id"),
-    "title_desc": ("-title", "-id"),
-    "status_asc": ("status", "id"),
-    "status_desc": ("-status", "-id"),
-}
-
 
 @router.post("", response=responses({201: PinOut}, 403, 404, 409))
 def create_pin(request, data: PinCreateIn):
@@ -61,7 +44,7 @@ def create_pin(request, data: PinCreateIn):
     who = actor_of(request)
     check_named_account(who, data.account_id)
     pin = pin_services.pin_create(source=Pin.Source.API, data=data.payload(), actor=who)
-    return Status(201, pin_out(pin_or_404(who, pin.public_id)))
+    return Status(201, pin_out(pin_for_workspace_or_404(who, pin.public_id)))
 
 
 @router.post("/validate", response=responses({200: PinValidationOut}, 403))
@@ -84,27 +67,13 @@ def create_pin_batch(request, data: PinBatchIn):
     return outcome
 
 
-def filtered_pins(who: Actor, filters: PinFilters):
+def filtered_pins(who: Actor, filters: PinFilters) -> PinQuerySet:
+    # The account filter goes through the key's allow-list (403 outside it), so it is not filtered()'s.
     pins = within_named_account(who, Pin.objects.for_workspace(who.workspace).select_related("workspace"),
                                 filters.account_id)
-    if filters.board_id:
-        pins = pins.filter(board_id=filters.board_id)
-    if filters.status:
-        pins = pins.filter(status=filters.status)
-    if filters.error_code:
-        pins = pins.filter(error_code=filters.error_code)
-    if filters.since:
-        pins = pins.filter(created_at__gte=filters.since)
-    if filters.until:
-        pins = pins.filter(created_at__lt=filters.until)
-    if filters.q:
-        pins = pins.filter(Q(title__icontains=filters.q) | Q(description__icontains=filters.q)
-                           | Q(link_url__icontains=filters.q))
-    if filters.removed is True:
-        pins = pins.filter(status="published", removed_from_pinterest_at__isnull=False)
-    elif filters.removed is False:
-        pins = pins.filter(removed_from_pinterest_at__isnull=True)
-    return pins.order_by(*PIN_SORTS[filters.sort])
+    return pins.filtered(q=filters.q, status=filters.status, board_id=filters.board_id,
+                         error_code=filters.error_code, created_from=filters.since, created_before=filters.until,
+                         removed=filters.removed).sorted_by(filters.sort)
 
 
 @router.get("", response=responses({200: list[PinOut]}, 403),
@@ -164,13 +133,13 @@ def get_import(request, job_id: UUID):
 
 
 def _import(who: Actor, job_id: UUID) -> ImportJob:
-    return import_or_404(who, job_id)
+    return import_for_workspace_or_404(who, job_id)
 
 
 @router.get("/{pin_id}", response=responses({200: PinOut}, 403, 404))
 def get_pin(request, pin_id: UUID):
     who = actor_of(request, "workspace.read")
-    return pin_out(pin_or_404(who, pin_id))
+    return pin_out(pin_for_workspace_or_404(who, pin_id))
 
 
 @router.patch("/{pin_id}", response=responses({200: PinOut}, 403, 404, 409))
@@ -178,16 +147,16 @@ def update_pin(request, pin_id: UUID, data: PinUpdateIn):
     """Edit a pin that has not published (a rejected one goes back to approval); a published pin
     is a 409 ``pin_already_published``."""
     who = actor_of(request)
-    pin = pin_services.pin_edit(pin=pin_or_404(who, pin_id), data=data.model_dump(exclude_unset=True),
+    pin = pin_services.pin_edit(pin=pin_for_workspace_or_404(who, pin_id), data=data.model_dump(exclude_unset=True),
                                   actor=who)
-    return pin_out(pin_or_404(who, pin.public_id))
+    return pin_out(pin_for_workspace_or_404(who, pin.public_id))
 
 
 @router.delete("/{pin_id}", response=responses({200: PinDeleteOut, 204: None}, 403, 404, 409))
 def delete_pin(request, pin_id: UUID, delete_from_pinterest: bool = False):
     """Delete the record (204); with ``delete_from_pinterest=true`` remove it on Pinterest too (200)."""
     who = actor_of(request)
-    outcome = pin_services.pin_delete(pin=pin_or_404(who, pin_id), delete_from_pinterest=delete_from_pinterest,
+    outcome = pin_services.pin_delete(pin=pin_for_workspace_or_404(who, pin_id), delete_from_pinterest=delete_from_pinterest,
                                       actor=who)
     if not delete_from_pinterest:
         return Status(204, None)
@@ -200,10 +169,10 @@ def retry_pin(request, pin_id: UUID, data: PinRetryIn | None = None):
     who = actor_of(request)
     if data is not None:
         check_named_account(who, data.account_id)
-    pin = pin_services.pin_retry(pin=pin_or_404(who, pin_id), board_id=data.board_id if data else None,
+    pin = pin_services.pin_retry(pin=pin_for_workspace_or_404(who, pin_id), board_id=data.board_id if data else None,
                                  account_id=str(data.account_id) if data and data.account_id else None,
                                  actor=who)
-    return pin_out(pin_or_404(who, pin.public_id))
+    return pin_out(pin_for_workspace_or_404(who, pin.public_id))
 
 
 
@@ -212,5 +181,5 @@ def retry_pin(request, pin_id: UUID, data: PinRetryIn | None = None):
             operation_id="publishing_api_routers_peripheral_pin_analytics")
 def pin_analytics(request: HttpRequest, pin_id: UUID, filters: Query[AnalyticsFilters]) -> dict[str, Any]:
     who = actor_of(request, "workspace.read")
-    pin = pin_or_404(who, pin_id)
+    pin = pin_for_workspace_or_404(who, pin_id)
     return simulated_analytics(who, filters, account=pin.account, pin=pin)

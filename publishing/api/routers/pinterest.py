@@ -9,7 +9,6 @@ from ninja import Query, Router, Status
 
 from publishing.api.analytics import simulated_analytics
 from publishing.api.errors import not_available
-from publishing.api.lookups import account_or_404
 from publishing.api.schemas.analytics import AnalyticsOut
 from publishing.api.schemas.common import BoardId, SafeStr, responses
 from publishing.api.schemas.content import (
@@ -25,6 +24,7 @@ from publishing.api.schemas.content import (
     board_out,
 )
 from publishing.api.security import NotAuthenticated, actor_of, resolve_caller
+from publishing.lookups import account_for_workspace_or_404
 from publishing.models import Board, PinterestAccount
 from publishing.services import boards as board_services
 from publishing.services import pinterest_accounts as account_services
@@ -74,7 +74,7 @@ def list_accounts(request):
 def revoke_account(request, account_id: UUID):
     """Disconnect the account here (its tokens are erased, its pending schedules canceled)."""
     who = actor_of(request)
-    account_services.account_disconnect(account=account_or_404(who, account_id), actor=who)
+    account_services.account_disconnect(account=account_for_workspace_or_404(who, account_id), actor=who)
     return Status(204, None)
 
 
@@ -94,7 +94,7 @@ def _boards(account: PinterestAccount, *, fresh: bool) -> tuple[list[Board], str
 @router.get("/boards", response=responses({200: list[BoardOut]}, 403, 404, 409))
 def list_boards(request, account_id: UUID):
     who = actor_of(request, "workspace.read")
-    boards, _ = _boards(account_or_404(who, account_id), fresh=False)
+    boards, _ = _boards(account_for_workspace_or_404(who, account_id), fresh=False)
     return [board_out(board) for board in boards]
 
 
@@ -102,7 +102,7 @@ def list_boards(request, account_id: UUID):
 def check_board_access(request, board_id: BoardId, account_id: UUID, fresh: bool = False):
     """Whether the account can publish to the board, and why not. A bad board never raises."""
     who = actor_of(request, "workspace.read")
-    account = account_or_404(who, account_id)
+    account = account_for_workspace_or_404(who, account_id)
     now = timezone.now()
     health = {"status": account.health_status, "message": account.health_message or None,
               "reconnect_required": account.reconnect_required}
@@ -128,7 +128,7 @@ def check_board_access(request, board_id: BoardId, account_id: UUID, fresh: bool
 @router.post("/boards", response=responses({201: BoardOut}, 403, 404, 409))
 def create_board(request, data: BoardCreateIn):
     who = actor_of(request)
-    board = board_services.board_create(account=account_or_404(who, data.account_id), name=data.name,
+    board = board_services.board_create(account=account_for_workspace_or_404(who, data.account_id), name=data.name,
                                           description=data.description,
                                           privacy=data.privacy.upper() if data.privacy else None,
                                           actor=who)
@@ -138,7 +138,7 @@ def create_board(request, data: BoardCreateIn):
 @router.patch("/boards/{board_id}", response=responses({200: BoardOut}, 403, 404, 409))
 def update_board(request, board_id: BoardId, data: BoardUpdateIn):
     who = actor_of(request)
-    board = board_services.board_update(account=account_or_404(who, data.account_id), board_id=board_id,
+    board = board_services.board_update(account=account_for_workspace_or_404(who, data.account_id), board_id=board_id,
                                           name=data.name, description=data.description,
                                           privacy=data.privacy.upper() if data.privacy else None,
                                           actor=who)
@@ -148,14 +148,14 @@ def update_board(request, board_id: BoardId, data: BoardUpdateIn):
 @router.delete("/boards/{board_id}", response=responses({204: None}, 403, 404))
 def delete_board(request, board_id: BoardId, account_id: UUID):
     who = actor_of(request)
-    board_services.board_delete(account=account_or_404(who, account_id), board_id=board_id, actor=who)
+    board_services.board_delete(account=account_for_workspace_or_404(who, account_id), board_id=board_id, actor=who)
     return Status(204, None)
 
 
 @router.get("/accounts/{account_id}/analytics", response=responses({200: AnalyticsOut}, 403, 404))
 def account_analytics(request, account_id: UUID, filters: Query[AnalyticsFilters]):
     who = actor_of(request, "workspace.read")
-    return simulated_analytics(who, filters, account=account_or_404(who, account_id))
+    return simulated_analytics(who, filters, account=account_for_workspace_or_404(who, account_id))
 
 
 @router.get("/terms/related", response=responses({200: dict}, 403, 404))

@@ -6,10 +6,10 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Router
 
-from publishing.api.lookups import account_or_404
 from publishing.api.schemas.common import responses
 from publishing.api.schemas.rate_meter import RateMeterOut
 from publishing.api.security import actor_of
+from publishing.lookups import account_for_workspace_or_404
 from publishing.services.pacing import pacing_meter
 
 router = Router(tags=["dashboard"])
@@ -21,4 +21,4 @@ router = Router(tags=["dashboard"])
 def rate_meter(request: HttpRequest, account_id: UUID) -> dict[str, Any]:
     """The publishing token buckets now: the account's and the server's (``global``)."""
     who = actor_of(request, "workspace.read")
-    return pacing_meter(account=account_or_404(who, account_id))
+    return pacing_meter(account=account_for_workspace_or_404(who, account_id))

@@ -7,11 +7,7 @@ from django.http import HttpResponse
 from ninja import Query, Router, Status
 
 from publishing.access import Actor
-from publishing.api.lookups import (
-    check_named_account,
-    schedule_or_404,
-    within_named_account,
-)
+from publishing.api.lookups import check_named_account, within_named_account
 from publishing.api.schemas.common import BulkOut, IdsIn, responses, total_count_header
 from publishing.api.schemas.content import (
     PinValidationOut,
@@ -22,6 +18,7 @@ from publishing.api.schemas.content import (
     schedule_out,
 )
 from publishing.api.security import actor_of
+from publishing.lookups import schedule_for_workspace_or_404
 from publishing.models import Schedule
 from publishing.services import schedules as schedule_services
 
@@ -40,7 +37,7 @@ SCHEDULE_SORTS = {
 
 
 def _out(who: Actor, schedule_id: UUID) -> dict:
-    return schedule_out(schedule_or_404(who, schedule_id))
+    return schedule_out(schedule_for_workspace_or_404(who, schedule_id))
 
 
 @router.post("", response=responses({201: ScheduleOut}, 403, 404))
@@ -115,7 +112,7 @@ def get_schedule(request, schedule_id: UUID):
 def update_schedule(request, schedule_id: UUID, data: ScheduleUpdateIn):
     """Edit a schedule that has not started; after that it is a 409 ``schedule_not_editable``."""
     who = actor_of(request)
-    schedule_services.schedule_update(schedule=schedule_or_404(who, schedule_id),
+    schedule_services.schedule_update(schedule=schedule_for_workspace_or_404(who, schedule_id),
                                       data=data.model_dump(mode="json", exclude_unset=True), actor=who)
     return _out(who, schedule_id)
 
@@ -123,19 +120,19 @@ def update_schedule(request, schedule_id: UUID, data: ScheduleUpdateIn):
 @router.post("/{schedule_id}/cancel", response=responses({200: ScheduleOut}, 400, 403, 404))
 def cancel_schedule(request, schedule_id: UUID):
     who = actor_of(request)
-    schedule_services.schedule_cancel(schedule=schedule_or_404(who, schedule_id), actor=who)
+    schedule_services.schedule_cancel(schedule=schedule_for_workspace_or_404(who, schedule_id), actor=who)
     return _out(who, schedule_id)
 
 
 @router.post("/{schedule_id}/retry", response=responses({200: ScheduleOut}, 400, 403, 404))
 def retry_schedule(request, schedule_id: UUID):
     who = actor_of(request)
-    schedule_services.schedule_retry(schedule=schedule_or_404(who, schedule_id), actor=who)
+    schedule_services.schedule_retry(schedule=schedule_for_workspace_or_404(who, schedule_id), actor=who)
     return _out(who, schedule_id)
 
 
 @router.delete("/{schedule_id}", response=responses({204: None}, 400, 403, 404))
 def delete_schedule(request, schedule_id: UUID):
     who = actor_of(request)
-    schedule_services.schedule_delete(schedule=schedule_or_404(who, schedule_id), actor=who)
+    schedule_services.schedule_delete(schedule=schedule_for_workspace_or_404(who, schedule_id), actor=who)
     return Status(204, None)

@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-from django.shortcuts import get_object_or_404
 from ninja import Router, Status
 
 from publishing.api.routers.auth import auth_response
@@ -20,6 +19,7 @@ from publishing.api.schemas.identity import (
     user_out,
 )
 from publishing.api.security import actor_of, resolve_caller
+from publishing.lookups import invitation_for_team_or_404, membership_for_team_or_404
 from publishing.models import Invitation, Membership, Workspace
 from publishing.services import teams as team_services
 
@@ -48,15 +48,6 @@ def invitation_out(invitation: Invitation) -> dict:
             "updated_at": invitation.updated_at, **_inviter(invitation)}
 
 
-def _member(who, member_id: UUID) -> Membership:
-    return get_object_or_404(Membership.objects.for_team(who.team).select_related("team"), public_id=member_id)
-
-
-def _invitation(who, invitation_id: UUID) -> Invitation:
-    return get_object_or_404(Invitation.objects.filter(team=who.team).select_related("team", "invited_by"),
-                             public_id=invitation_id)
-
-
 @router.get("/members", response=responses({200: MembersOut}, 403))
 def list_members(request):
     who = actor_of(request, "workspace.read")
@@ -66,15 +57,15 @@ def list_members(request):
 @router.patch("/members/{member_id}", response=responses({200: MemberOut}, 403, 404, 409))
 def update_member(request, member_id: UUID, data: RoleIn):
     who = actor_of(request)
-    membership = team_services.membership_update_role(membership=_member(who, member_id), role=data.role,
+    membership = team_services.membership_update_role(membership=membership_for_team_or_404(who, member_id), role=data.role,
                                                       actor=who)
-    return member_out(_member(who, membership.public_id))
+    return member_out(membership_for_team_or_404(who, membership.public_id))
 
 
 @router.delete("/members/{member_id}", response=responses({200: MessageOut}, 403, 404, 409))
 def remove_member(request, member_id: UUID):
     who = actor_of(request)
-    membership = _member(who, member_id)
+    membership = membership_for_team_or_404(who, member_id)
     team_services.membership_remove(membership=membership, actor=who)
     return {"message": f"{membership.user.email} was removed from {who.team.name}."}
 
@@ -121,12 +112,12 @@ def _has_credentials(request) -> bool:
 @router.post("/invitations/{invitation_id}/resend", response=responses({200: InvitationOut}, 403, 404, 409))
 def resend_invitation(request, invitation_id: UUID):
     who = actor_of(request)
-    return invitation_out(team_services.invitation_resend(invitation=_invitation(who, invitation_id),
+    return invitation_out(team_services.invitation_resend(invitation=invitation_for_team_or_404(who, invitation_id),
                                                           actor=who))
 
 
 @router.delete("/invitations/{invitation_id}", response=responses({200: MessageOut}, 403, 404, 409))
 def revoke_invitation(request, invitation_id: UUID):
     who = actor_of(request)
-    invitation = team_services.invitation_revoke(invitation=_invitation(who, invitation_id), actor=who)
+    invitation = team_services.invitation_revoke(invitation=invitation_for_team_or_404(who, invitation_id), actor=who)
     return {"message": f"The invitation for {invitation.email} was revoked."}

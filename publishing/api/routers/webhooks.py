@@ -5,10 +5,10 @@ from uuid import UUID
 from ninja import Router, Status
 
 from publishing.access import Actor
-from publishing.api.lookups import webhook_or_404
 from publishing.api.schemas.common import responses
 from publishing.api.schemas.content import WebhookCreateIn, WebhookOut, WebhookUpdateIn, webhook_out
 from publishing.api.security import actor_of
+from publishing.lookups import webhook_for_workspace_or_404
 from publishing.models import Webhook
 from publishing.services import webhooks as webhook_services
 
@@ -42,14 +42,14 @@ def list_webhooks(request):
 @router.get("/{webhook_id}", response=responses({200: WebhookOut}, 403, 404))
 def get_webhook(request, webhook_id: UUID):
     who = actor_of(request, "workspace.read")
-    return _shown(who, webhook_or_404(who, webhook_id))
+    return _shown(who, webhook_for_workspace_or_404(who, webhook_id))
 
 
 @router.patch("/{webhook_id}", response=responses({200: WebhookOut}, 403, 404))
 def update_webhook(request, webhook_id: UUID, data: WebhookUpdateIn):
     who = actor_of(request)
     changes = data.model_dump(exclude_unset=True)
-    webhook = webhook_services.webhook_update(webhook=webhook_or_404(who, webhook_id), data=changes,
+    webhook = webhook_services.webhook_update(webhook=webhook_for_workspace_or_404(who, webhook_id), data=changes,
                                               actor=who)
     return webhook_out(webhook)
 
@@ -57,5 +57,5 @@ def update_webhook(request, webhook_id: UUID, data: WebhookUpdateIn):
 @router.delete("/{webhook_id}", response=responses({204: None}, 403, 404))
 def delete_webhook(request, webhook_id: UUID):
     who = actor_of(request)
-    webhook_services.webhook_delete(webhook=webhook_or_404(who, webhook_id), actor=who)
+    webhook_services.webhook_delete(webhook=webhook_for_workspace_or_404(who, webhook_id), actor=who)
     return Status(204, None)
