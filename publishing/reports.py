@@ -10,7 +10,7 @@ from uuid import UUID
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncDay, TruncHour
 
-from publishing.models import ImportJob, Pin, PinStatus, ScheduleStatus, Workspace
+from publishing.models import ImportJob, Pin, PinStatus, Workspace
 from publishing.models.pins import PinQuerySet, PinStats, ScheduleQuerySet
 
 CHART_WIDTH, CHART_HEIGHT, CHART_GAP = 600, 120, 2
@@ -177,7 +177,7 @@ def schedule_stats(schedules: ScheduleQuerySet, start: datetime, end: datetime, 
     rows = (schedules.filter(run_at__gte=start, run_at__lt=end).with_status().values("current_status")
             .annotate(n=Count("id")))
     return {"by_status": {row["current_status"]: row["n"] for row in rows},
-            "upcoming": schedules.filter(own_status=ScheduleStatus.SCHEDULED, run_at__gte=now).count()}
+            "upcoming": schedules.upcoming(now).count()}
 
 
 def import_stats(imports: QuerySet[ImportJob], start: datetime, end: datetime) -> ImportStats:

@@ -47,6 +47,12 @@ PIN_SORTS: dict[str, tuple[str | OrderBy, ...]] = {
 }
 
 
+def content_contains(text: str) -> Q:
+    """Title, description or link URL contains ``text``, ignoring case: what searching pins and
+    schedules means (both keep their content in ``PinContentColumns``)."""
+    return Q(title__icontains=text) | Q(description__icontains=text) | Q(link_url__icontains=text)
+
+
 class PinStats(TypedDict):
     total: int
     submitted: int
@@ -78,9 +84,7 @@ class PinQuerySet(models.QuerySet):
         The one meaning of a pin search: the dashboard's ``q`` and /v1/pins' ``q`` both call this.
         Empty text narrows nothing.
         """
-        if not text:
-            return self
-        return self.filter(Q(title__icontains=text) | Q(description__icontains=text) | Q(link_url__icontains=text))
+        return self.filter(content_contains(text)) if text else self
 
     def filtered(
         self,
@@ -320,6 +324,19 @@ SCHEDULE_OWN_STATUSES = (ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED, Schedu
                          ScheduleStatus.CANCELED)
 
 
+# /v1/schedules sort names -> ordering; every ordering ends on the primary key so pages never overlap.
+SCHEDULE_SORTS: dict[str, tuple[str, ...]] = {
+    "run_at_desc": ("-run_at", "-id"),
+    "run_at_asc": ("run_at", "id"),
+    "created_at_desc": ("-created_at", "-id"),
+    "created_at_asc": ("created_at", "id"),
+    "title_asc": ("title", "id"),
+    "title_desc": ("-title", "-id"),
+    "status_asc": ("current_status", "id"),
+    "status_desc": ("-current_status", "-id"),
+}
+
+
 class ScheduleQuerySet(models.QuerySet):
     def for_team(self, team: Team) -> "ScheduleQuerySet":
         return self.filter(workspace__team=team)
@@ -341,6 +358,48 @@ class ScheduleQuerySet(models.QuerySet):
     def due(self, now) -> "ScheduleQuerySet":
         """Schedules whose time has come and that nobody has started."""
         return self.filter(own_status=ScheduleStatus.SCHEDULED, run_at__lte=now)
+
+    def upcoming(self, now: datetime) -> "ScheduleQuerySet":
+        """Schedules still waiting for a time at or after ``now``."""
+        return self.filter(own_status=ScheduleStatus.SCHEDULED, run_at__gte=now)
+
+    def search(self, text: str | None) -> "ScheduleQuerySet":
+        """Schedules whose title, description or link URL contains ``text``, ignoring case (what a pin
+        search means, ``PinQuerySet.search``). Empty text narrows nothing."""
+        return self.filter(content_contains(text)) if text else self
+
+    def filtered(
+        self,
+        *,
+        q: str | None = None,
+        status: str | None = None,
+        board_id: str | None = None,
+        run_from: datetime | None = None,
+        run_before: datetime | None = None,
+    ) -> "ScheduleQuerySet":
+        """The filters /v1/schedules offers; ``None`` or empty leaves one out.
+
+        ``q`` is ``search()``; ``status`` is the reported status, so it needs ``with_status()``
+        first; schedules due in ``[run_from, run_before)``.
+        """
+        schedules = self.search(q)
+        if status:
+            schedules = schedules.filter(current_status=status)
+        if board_id:
+            schedules = schedules.filter(board_id=board_id)
+        if run_from:
+            schedules = schedules.filter(run_at__gte=run_from)
+        if run_before:
+            schedules = schedules.filter(run_at__lt=run_before)
+        return schedules
+
+    def sorted_by(self, sort: str) -> "ScheduleQuerySet":
+        """One of ``SCHEDULE_SORTS`` (the status sorts need ``with_status()`` first); an unknown name
+        is a ``ValueError`` (the API validates first)."""
+        try:
+            return self.order_by(*SCHEDULE_SORTS[sort])
+        except KeyError:
+            raise ValueError(f"Unknown schedule sort {sort!r}; expected one of {', '.join(SCHEDULE_SORTS)}") from None
 
 
 class Schedule(PinContentColumns):

@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from publishing.access import team_context_or_404
-from publishing.models import Pin, PinterestAccount, Schedule, ScheduleStatus
+from publishing.models import Pin, PinterestAccount, Schedule
 from publishing.reports import CHART_HEIGHT, CHART_WIDTH, daily_pin_chart, pin_status_comparison
 
 QUEUE_PREVIEW = 5
@@ -29,8 +29,7 @@ def overview(request):
             "awaiting_count": awaiting.count(),
             "awaiting": awaiting[:QUEUE_PREVIEW],
             "in_flight_count": workspace_pins.in_flight().count(),
-            "upcoming": Schedule.objects.for_workspace(ctx.workspace)
-            .filter(own_status=ScheduleStatus.SCHEDULED, run_at__gte=now)
+            "upcoming": Schedule.objects.for_workspace(ctx.workspace).upcoming(now)
             .order_by("run_at", "id")[:QUEUE_PREVIEW],
             "needing_reconnect": PinterestAccount.objects.for_workspace(ctx.workspace).needing_reconnect(),
         },

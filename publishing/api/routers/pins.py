@@ -156,8 +156,8 @@ def update_pin(request, pin_id: UUID, data: PinUpdateIn):
 def delete_pin(request, pin_id: UUID, delete_from_pinterest: bool = False):
     """Delete the record (204); with ``delete_from_pinterest=true`` remove it on Pinterest too (200)."""
     who = actor_of(request)
-    outcome = pin_services.pin_delete(pin=pin_for_workspace_or_404(who, pin_id), delete_from_pinterest=delete_from_pinterest,
-                                      actor=who)
+    outcome = pin_services.pin_delete(pin=pin_for_workspace_or_404(who, pin_id),
+                                      delete_from_pinterest=delete_from_pinterest, actor=who)
     if not delete_from_pinterest:
         return Status(204, None)
     return Status(200, outcome)

@@ -57,8 +57,8 @@ def list_members(request):
 @router.patch("/members/{member_id}", response=responses({200: MemberOut}, 403, 404, 409))
 def update_member(request, member_id: UUID, data: RoleIn):
     who = actor_of(request)
-    membership = team_services.membership_update_role(membership=membership_for_team_or_404(who, member_id), role=data.role,
-                                                      actor=who)
+    membership = team_services.membership_update_role(membership=membership_for_team_or_404(who, member_id),
+                                                      role=data.role, actor=who)
     return member_out(membership_for_team_or_404(who, membership.public_id))
 
 
