@@ -243,11 +243,7 @@ class AuditFilterForm(DateRangeMixin, forms.Form):
         if not self.is_valid():
             return events
         data = self.cleaned_data
-        if data["action"]:
-            events = events.filter(action=data["action"])
-        if data["actor"]:
-            events = events.filter(actor_label__icontains=data["actor"])
-        return events.filter(self.created_range_q())
+        return events.filtered(action=data["action"], actor_text=data["actor"]).filter(self.created_range_q())
 
 
 class WallClockDateTimeField(forms.DateTimeField):

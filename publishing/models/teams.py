@@ -5,6 +5,7 @@ Users only ever see ``public_id`` (a UUID); integer primary keys stay inside the
 
 import uuid
 import zoneinfo
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -169,6 +170,28 @@ class AuditEventQuerySet(models.QuerySet):
     def for_team(self, team: Team) -> "AuditEventQuerySet":
         """A team's audit trail, newest first, with the acting user loaded."""
         return self.filter(team=team).select_related("actor_user").order_by("-created_at", "-id")
+
+    def filtered(
+        self,
+        *,
+        action: str | None = None,
+        target_type: str | None = None,
+        actor_text: str | None = None,
+        created_from: datetime | None = None,
+        created_before: datetime | None = None,
+    ) -> "AuditEventQuerySet":
+        """The filters the audit trail offers (dashboard and /v1/activity-logs); ``None`` or empty
+        leaves one out. ``actor_text`` is contained in the actor's label (an email or a key prefix),
+        ignoring case; events recorded in ``[created_from, created_before)``."""
+        events = self.filter(**{field: value for field, value in
+                                {"action": action, "target_type": target_type}.items() if value})
+        if actor_text:
+            events = events.filter(actor_label__icontains=actor_text)
+        if created_from:
+            events = events.filter(created_at__gte=created_from)
+        if created_before:
+            events = events.filter(created_at__lt=created_before)
+        return events
 
 
 class AuditEvent(models.Model):

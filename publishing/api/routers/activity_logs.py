@@ -125,12 +125,7 @@ def list_activity(request: HttpRequest, filters: Query[ActivityFilters]) -> dict
     who = actor_of(request, "workspace.read")
     events = AuditEvent.objects.for_team(who.team).filter(Q(workspace=who.workspace) | Q(workspace__isnull=True))
     events = _within_allow_list(who, events)
-    if filters.action:
-        events = events.filter(action=filters.action)
-    if filters.resource_type:
-        events = events.filter(target_type=filters.resource_type)
-    if filters.since:
-        events = events.filter(created_at__gte=filters.since)
+    events = events.filtered(action=filters.action, target_type=filters.resource_type, created_from=filters.since)
     if filters.category:
         prefixes = [prefix for prefix, category in CATEGORY_OF_PREFIX.items() if category == filters.category]
         matches = Q(pk__in=[])
