@@ -6,7 +6,7 @@ from ninja import File, Query, Router, Status, UploadedFile
 
 from publishing.api.errors import ApiError, error_response
 from publishing.api.schemas.common import responses
-from publishing.api.schemas.content import (
+from publishing.api.schemas.pins import (
     AssetDeleteOut,
     AssetFilters,
     AssetListOut,

@@ -11,7 +11,7 @@ from publishing.api.analytics import simulated_analytics
 from publishing.api.lookups import check_named_account, within_named_account
 from publishing.api.schemas.analytics import AnalyticsOut
 from publishing.api.schemas.common import BulkOut, IdsIn, responses, total_count_header
-from publishing.api.schemas.content import (
+from publishing.api.schemas.pins import (
     AnalyticsFilters,
     ImportFilters,
     ImportJobOut,

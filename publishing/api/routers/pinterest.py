@@ -11,7 +11,7 @@ from publishing.api.analytics import simulated_analytics
 from publishing.api.errors import not_available
 from publishing.api.schemas.analytics import AnalyticsOut
 from publishing.api.schemas.common import BoardId, SafeStr, responses
-from publishing.api.schemas.content import (
+from publishing.api.schemas.pins import (
     AnalyticsFilters,
     BoardAccessOut,
     BoardCreateIn,
