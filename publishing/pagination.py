@@ -6,21 +6,25 @@ OFFSET), and no integer id ever reaches a URL. Totals are counted only up to a b
 """
 
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 COUNT_BOUND = 1000
 
+Row = TypeVar("Row", bound=Model)
+
 
 @dataclass(frozen=True)
-class KeysetPage:
-    items: list
+class KeysetPage(Generic[Row]):
+    items: list[Row]
     next_cursor: UUID | None
     previous_cursor: UUID | None
 
 
-def keyset_page(queryset: QuerySet, *, size: int, after: UUID | None = None, before: UUID | None = None) -> KeysetPage:
+def keyset_page(queryset: QuerySet[Row], *, size: int, after: UUID | None = None,
+                before: UUID | None = None) -> KeysetPage[Row]:
     """One page of ``queryset`` after (older than) or before (newer than) the row with that public id.
 
     A cursor that is not in ``queryset`` (deleted, or another team's) starts from the first page.
@@ -53,7 +57,7 @@ class BoundedCount:
         return f"more than {self.value:,}" if self.more else f"{self.value:,}"
 
 
-def bounded_count(queryset: QuerySet, bound: int = COUNT_BOUND) -> BoundedCount:
+def bounded_count(queryset: QuerySet[Any], bound: int = COUNT_BOUND) -> BoundedCount:
     """How many rows, counting no further than ``bound`` (COUNT(*) over a LIMITed subquery)."""
     counted = queryset.order_by()[: bound + 1].count()
     return BoundedCount(min(counted, bound), counted > bound)
