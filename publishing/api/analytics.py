@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from publishing.access import Actor
 from publishing.api.errors import not_available
-from publishing.api.schemas.pins import AnalyticsFilters
+from publishing.api.schemas.analytics import AnalyticsFilters
 from publishing.models import Pin, PinterestAccount
 from publishing.services.errors import ValidationError
 

@@ -5,8 +5,7 @@ from uuid import UUID
 from ninja import File, Query, Router, Status, UploadedFile
 
 from publishing.api.errors import ApiError, error_response
-from publishing.api.schemas.common import responses
-from publishing.api.schemas.pins import (
+from publishing.api.schemas.assets import (
     AssetDeleteOut,
     AssetFilters,
     AssetListOut,
@@ -15,6 +14,7 @@ from publishing.api.schemas.pins import (
     BulkAssetDeleteOut,
     asset_out,
 )
+from publishing.api.schemas.common import responses
 from publishing.api.security import actor_of
 from publishing.asset_content import asset_content_response
 from publishing.lookups import asset_for_workspace_or_404

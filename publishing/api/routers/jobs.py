@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from publishing.api.schemas.common import responses
-from publishing.api.schemas.pins import JobStatusOut, job_out
+from publishing.api.schemas.jobs import JobStatusOut, job_out
 from publishing.api.security import actor_of
 from publishing.lookups import pin_for_workspace_or_404
 from publishing.services.errors import NotFound

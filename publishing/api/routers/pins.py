@@ -9,10 +9,10 @@ from ninja import Body, File, Query, Router, Status, UploadedFile
 from publishing.access import Actor
 from publishing.api.analytics import simulated_analytics
 from publishing.api.lookups import check_named_account, within_named_account
-from publishing.api.schemas.analytics import AnalyticsOut
+from publishing.api.schemas.analytics import AnalyticsFilters, AnalyticsOut
 from publishing.api.schemas.common import BulkOut, IdsIn, responses, total_count_header
+from publishing.api.schemas.pin_content import PinValidationOut
 from publishing.api.schemas.pins import (
-    AnalyticsFilters,
     ImportFilters,
     ImportJobOut,
     ImportRows,
@@ -24,7 +24,6 @@ from publishing.api.schemas.pins import (
     PinOut,
     PinRetryIn,
     PinUpdateIn,
-    PinValidationOut,
     import_job_out,
     pin_out,
 )

@@ -9,10 +9,9 @@ from ninja import Query, Router, Status
 
 from publishing.api.analytics import simulated_analytics
 from publishing.api.errors import not_available
-from publishing.api.schemas.analytics import AnalyticsOut
+from publishing.api.schemas.analytics import AnalyticsFilters, AnalyticsOut
 from publishing.api.schemas.common import BoardId, SafeStr, responses
-from publishing.api.schemas.pins import (
-    AnalyticsFilters,
+from publishing.api.schemas.pinterest import (
     BoardAccessOut,
     BoardCreateIn,
     BoardOut,

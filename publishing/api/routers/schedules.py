@@ -8,8 +8,8 @@ from ninja import Query, Router, Status
 from publishing.access import Actor
 from publishing.api.lookups import check_named_account, within_named_account
 from publishing.api.schemas.common import BulkOut, IdsIn, responses, total_count_header
-from publishing.api.schemas.pins import (
-    PinValidationOut,
+from publishing.api.schemas.pin_content import PinValidationOut
+from publishing.api.schemas.schedules import (
     ScheduleCreateIn,
     ScheduleFilters,
     ScheduleOut,

@@ -6,7 +6,7 @@ from ninja import Router, Status
 
 from publishing.access import Actor
 from publishing.api.schemas.common import responses
-from publishing.api.schemas.pins import WebhookCreateIn, WebhookOut, WebhookUpdateIn, webhook_out
+from publishing.api.schemas.webhooks import WebhookCreateIn, WebhookOut, WebhookUpdateIn, webhook_out
 from publishing.api.security import actor_of
 from publishing.lookups import webhook_for_workspace_or_404
 from publishing.models import Webhook

@@ -1,10 +1,21 @@
 """Pin and account analytics (/v1/pins/{id}/analytics, /v1/pinterest/accounts/{id}/analytics)."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from ninja import Schema
+from pydantic import Field
+
+from publishing.api.schemas.common import InSchema
+
+
+class AnalyticsFilters(InSchema):
+    start_date: date | None = None
+    end_date: date | None = None
+    metrics: str | None = Field(None, max_length=500)
+    source: Literal["auto", "stored", "live"] | None = None
+    include_daily: bool | None = None
 
 
 class AnalyticsOut(Schema):

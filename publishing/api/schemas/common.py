@@ -42,6 +42,11 @@ def representable_in_utc(value: datetime) -> datetime:
     return value
 
 
+def or_none(text: str) -> str | None:
+    """An Out schema's optional text: the models store an absent value as "", /v1 sends null."""
+    return text or None
+
+
 # A moment from a request (list filters' since and until, the dashboard's start and end).
 FilterMoment = Annotated[datetime, AfterValidator(representable_in_utc)]
 
@@ -60,7 +65,7 @@ class InSchema(Schema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul_characters(cls, value):
+    def _no_nul_characters(cls, value: Any) -> Any:
         return refuse_nul(value)
 
 
@@ -113,7 +118,7 @@ class BulkOut(Schema):
     results: list[BulkItemOut]
 
 
-def responses(success: dict | None = None, *errors: int) -> dict:
+def responses(success: dict[int, Any] | None = None, *errors: int) -> dict[int, Any]:
     """The ``response=`` mapping of an operation: its success schema(s) plus the error statuses it
     can answer (so the OpenAPI document is truthful). 401 and 422 apply to nearly everything."""
     mapping = dict(success or {})
@@ -122,7 +127,7 @@ def responses(success: dict | None = None, *errors: int) -> dict:
     return mapping
 
 
-def total_count_header(what: str) -> dict:
+def total_count_header(what: str) -> dict[str, Any]:
     """``openapi_extra`` documenting the ``X-Total-Count`` header of a paged list."""
     return {"responses": {200: {"headers": {"X-Total-Count": {
         "description": f"{what} matching the filters, ignoring limit and offset", "schema": {"type": "integer"}}}}}}

@@ -1,7 +1,7 @@
 """Users, teams ("organizations"), workspaces ("projects"), login, profile, members, invitations."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -246,28 +246,28 @@ class InvitationAcceptOut(AuthOut):
 
 # --- presenters -------------------------------------------------------------------------------
 
-def user_out(user: User) -> dict:
+def user_out(user: User) -> dict[str, Any]:
     # Accounts exist only when an admin creates them or an emailed invitation is accepted, so the
     # address has been vouched for.
     return {"id": user.public_id, "email": user.email, "full_name": user.full_name or None,
             "timezone": user.timezone, "email_verified": True, "created_at": user.date_joined}
 
 
-def workspace_out(workspace: Workspace) -> dict:
+def workspace_out(workspace: Workspace) -> dict[str, Any]:
     return {"id": workspace.public_id, "name": workspace.name, "environment": workspace.environment,
             "timezone": workspace.timezone, "plan": PLAN}
 
 
-def project_out(workspace: Workspace) -> dict:
+def project_out(workspace: Workspace) -> dict[str, Any]:
     return {"id": workspace.public_id, "name": workspace.name, "environment": workspace.environment,
             "plan": PLAN, "created_at": workspace.created_at}
 
 
-def organization_out(team: Team) -> dict:
+def organization_out(team: Team) -> dict[str, Any]:
     return {"id": team.public_id, "name": team.name}
 
 
-def permissions_out(role: str | None) -> dict:
+def permissions_out(role: str | None) -> dict[str, bool]:
     admin = role_can(role, Permission.MANAGE_MEMBERS)
     return {
         "can_manage_members": admin,
@@ -286,7 +286,7 @@ def _team_workspaces(team: Team) -> list[Workspace]:
     return list(Workspace.objects.for_team(team).order_by("environment", "name"))
 
 
-def session_out(user: User, membership: Membership, workspace: Workspace) -> dict:
+def session_out(user: User, membership: Membership, workspace: Workspace) -> dict[str, Any]:
     """The body of ``/v1/auth/me`` (and, with a token added, of login and invitation accept)."""
     available = []
     for other in Membership.objects.for_user(user).order_by("team__name", "id"):
@@ -309,6 +309,6 @@ def session_out(user: User, membership: Membership, workspace: Workspace) -> dic
     }
 
 
-def projects_context_out(workspace: Workspace) -> dict:
+def projects_context_out(workspace: Workspace) -> dict[str, Any]:
     return {"organization": organization_out(workspace.team), "active_project": project_out(workspace),
             "projects": [project_out(w) for w in _team_workspaces(workspace.team)]}

@@ -1,7 +1,7 @@
 """API keys as the SDK sees them: the plaintext appears once, in the create response."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, Self
 from uuid import UUID
 
 from ninja import Schema
@@ -25,7 +25,7 @@ class ApiKeyUpdateIn(InSchema):
     pinterest_account_ids: list[UUID] | None = Field(None, max_length=500)
 
     @model_validator(mode="after")
-    def _one_change(self):
+    def _one_change(self) -> Self:
         if not self.model_fields_set & {"name", "scopes", "pinterest_account_ids"}:
             raise ValueError("Provide at least one of name, scopes or pinterest_account_ids")
         return self
@@ -51,7 +51,7 @@ class ApiKeyCreateOut(ApiKeyOut):
     api_key: str
 
 
-def api_key_out(key: ApiKey) -> dict:
+def api_key_out(key: ApiKey) -> dict[str, Any]:
     accounts = [account.public_id for account in key.allowed_accounts.all()] if key.restricts_accounts else None
     return {
         "id": key.public_id, "workspace_id": key.workspace.public_id, "name": key.name, "prefix": key.prefix,
