@@ -21,7 +21,7 @@ os.environ.setdefault("PINBOARD_VAR_DIR", tempfile.mkdtemp(prefix="pinboard-benc
 # The test settings: production's, with plain static files (no collectstatic for a benchmark).
 os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

@@ -38,7 +38,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfiguredEnv("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 - DEBUG only
+    SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 
 PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
 # The address users and Pinterest reach this server at (OAuth redirects, email links, asset URLs):

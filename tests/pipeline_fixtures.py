@@ -211,7 +211,7 @@ def start_cluster(sandbox, transactional_db, tmp_path):
     """``start_cluster()`` → a running publishing cluster (``manage.py qcluster``) on the test
     database, with a media cluster beside it (``media=False``: none); killed at the end.
     ``extra_env`` adds environment variables (settings) for these clusters only."""
-    call_command("q_schedules", stdout=open(os.devnull, "w"))  # noqa: SIM115 - closed with the process
+    call_command("q_schedules", stdout=open(os.devnull, "w"))  # closed with the process
     clusters: list[Cluster] = []
     env = {
         **os.environ,
@@ -281,7 +281,7 @@ class WebhookReceiver:
         self.statuses: list[int] = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server API
+            def do_POST(self):  # the http.server API
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 # Written here, not imported from the product: the receiver is the customer's side.
                 expected = hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()

@@ -28,7 +28,7 @@ def redis_reachable() -> bool:
         import redis
 
         return bool(redis.Redis.from_url(REDIS_PROBE_URL, socket_connect_timeout=1).ping())
-    except Exception:  # noqa: BLE001 - any failure means "not here"
+    except Exception:  # any failure means "not here"
         return False
 
 

@@ -14,7 +14,7 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1maWVsZC1rZXktbm90LWZvci1wc
 os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("PINBOARD_VAR_DIR", tempfile.mkdtemp(prefix="pinboard-test-"))
 
-from pinboard_site.settings import *  # noqa: E402,F403
+from pinboard_site.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in production
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405

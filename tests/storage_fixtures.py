@@ -32,7 +32,7 @@ from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 ACCESS_KEY = "pinboard-test-access"
-SECRET_KEY = "pinboard-test-secret-0123456789"  # noqa: S105 - the throwaway server's credentials
+SECRET_KEY = "pinboard-test-secret-0123456789"  # the throwaway server's credentials
 REGION = "us-east-1"
 
 

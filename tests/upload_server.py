@@ -23,9 +23,9 @@ import django
 
 def main(port: int, mode: str) -> None:
     django.setup()
-    from django.conf import settings  # noqa: PLC0415 - only after django.setup()
-    from django.core.servers.basehttp import run  # noqa: PLC0415
-    from django.core.wsgi import get_wsgi_application  # noqa: PLC0415
+    from django.conf import settings  # only after django.setup()
+    from django.core.servers.basehttp import run
+    from django.core.wsgi import get_wsgi_application
 
     if mode == "whole":
         settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1 << 40

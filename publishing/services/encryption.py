@@ -68,8 +68,9 @@ def stored_secrets_reencrypt(*, batch_size: int = 500, dry_run: bool = False) ->
                 with transaction.atomic():
                     with connection.cursor() as cursor:
                         after = "" if last_pk is None else f"AND {pk} > %s "
+                        # Table and column names are quoted above; every value is a parameter.
                         cursor.execute(
-                            f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL AND {column} <> '' "  # noqa: S608 - quoted names
+                            f"SELECT {pk}, {column} FROM {table} WHERE {column} IS NOT NULL AND {column} <> '' "
                             f"{after}ORDER BY {pk} LIMIT %s",
                             ([] if last_pk is None else [last_pk]) + [batch_size],
                         )
@@ -85,7 +86,7 @@ def stored_secrets_reencrypt(*, batch_size: int = 500, dry_run: bool = False) ->
                                 continue
                             if not dry_run:
                                 cursor.execute(
-                                    f"UPDATE {table} SET {column} = %s WHERE {pk} = %s AND {column} = %s",  # noqa: S608
+                                    f"UPDATE {table} SET {column} = %s WHERE {pk} = %s AND {column} = %s",
                                     [fresh, row_pk, ciphertext],
                                 )
                                 if cursor.rowcount != 1:

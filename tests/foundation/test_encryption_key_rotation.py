@@ -20,7 +20,7 @@ def rotate(*args) -> str:
 
 def raw_column(model, column: str) -> list[str]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {model._meta.db_table} ORDER BY id")  # noqa: S608 - test names
+        cursor.execute(f"SELECT {column} FROM {model._meta.db_table} ORDER BY id")
         return [value for (value,) in cursor.fetchall()]
 
 

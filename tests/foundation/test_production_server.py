@@ -183,7 +183,7 @@ def test_the_health_check_fails_when_healthz_is_not_200(production_env):
     seen_hosts = []
 
     class Degraded(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the http.server API
+        def do_GET(self):  # the http.server API
             seen_hosts.append(self.headers["Host"])
             body = b'{"status": "degraded"}'
             self.send_response(503 if self.path == "/healthz" else 404)

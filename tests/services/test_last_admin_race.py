@@ -28,7 +28,7 @@ def test_two_admins_demoting_each_other_at_once_leave_the_team_one_admin(cast):
                 membership_update_role(membership=second_admin, role="viewer", actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()))
                 demoted.set()
                 release.wait(timeout=10)
-        except Exception as error:  # noqa: BLE001 - reported by the assertion below
+        except Exception as error:  # reported by the assertion below
             failures.append(error)
         finally:
             connection.close()

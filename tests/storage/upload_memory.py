@@ -33,15 +33,15 @@ def status(field: str) -> int:
 
 def main(workspace_id: str, target: str, mode: str) -> dict:
     django.setup()
-    from django.conf import settings  # noqa: PLC0415 - only after django.setup()
-    from django.core.files import File  # noqa: PLC0415
-    from storages.backends.s3 import S3Storage  # noqa: PLC0415
+    from django.conf import settings  # only after django.setup()
+    from django.core.files import File
+    from storages.backends.s3 import S3Storage
 
-    from publishing import media  # noqa: PLC0415
-    from publishing.access import Actor  # noqa: PLC0415
-    from publishing.models import Asset, Workspace  # noqa: PLC0415
-    from publishing.pinterest.streaming import FileSource  # noqa: PLC0415
-    from publishing.services import assets  # noqa: PLC0415
+    from publishing import media
+    from publishing.access import Actor
+    from publishing.models import Asset, Workspace
+    from publishing.pinterest.streaming import FileSource
+    from publishing.services import assets
 
     workspace = Workspace.objects.get(public_id=workspace_id)
     if mode == "whole":

@@ -37,7 +37,7 @@ def approve(url: str) -> tuple[str, str]:
 
 def raw_column(table: str, column: str, pk: int) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608 - fixed names
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])
         return cursor.fetchone()[0]
 
 

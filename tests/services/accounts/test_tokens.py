@@ -78,7 +78,7 @@ def test_two_workers_refreshing_at_once_make_one_refresh(connected_account):
         try:
             start.wait(timeout=10)
             results.append(account_fresh_access_token(PinterestAccount.objects.get(pk=account.pk)))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:  # reported below
             failures.append(exc)
         finally:
             connections.close_all()

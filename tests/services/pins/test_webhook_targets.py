@@ -131,7 +131,7 @@ class RecordingProxy:
         self.requests: list[tuple[str, dict, bytes]] = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server API
+            def do_POST(self):  # the http.server API
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 proxy.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(204)
@@ -225,7 +225,7 @@ class TlsReceiver:
         self.hosts: list[str] = []
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - the http.server API
+            def do_POST(self):  # the http.server API
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.hosts.append(self.headers.get("Host"))
                 self.send_response(204)
