@@ -240,6 +240,10 @@ class Pin(PinContentColumns):
 
     objects = PinQuerySet.as_manager()
 
+    # Not a column: pin_create sets it on the pin it returns, True when the pin came from an earlier
+    # request with the same idempotency_key (nothing new was created).
+    idempotent_replay: bool
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -435,6 +439,10 @@ class Schedule(PinContentColumns):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScheduleQuerySet.as_manager()
+
+    # Not a column: schedule_create sets it on the schedule it returns, True when the schedule came
+    # from an earlier request with the same idempotency_key (nothing new was created).
+    idempotent_replay: bool
 
     class Meta:
         ordering = ["run_at", "id"]

@@ -36,19 +36,21 @@ from __future__ import annotations
 import logging
 import random
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from pydantic import TypeAdapter
 
 from publishing.models import ApprovalState, Asset, MediaUpload, Pin, PinStatus, PublishAttempt
 from publishing.pinterest import errors as pinterest_errors
 from publishing.pinterest.client import PinFingerprint
 from publishing.pinterest.factory import api_client
-from publishing.pinterest.models import ImageBase64Source, ImageUrlSource, VideoSource
+from publishing.pinterest.models import ImageBase64Source, ImageContentType, ImageUrlSource, VideoSource
 from publishing.services import assets, pinterest_access
 from publishing.services.errors import DomainError
 from publishing.services.pacing import pacing_take
@@ -64,7 +66,9 @@ MESSAGE_LIMIT = 1000
 MEDIA_POLL_SECONDS = (3, 60)
 MEDIA_WAIT_LIMIT = timedelta(hours=1)
 APPROVED_STATES = (ApprovalState.NOT_REQUIRED, ApprovalState.APPROVED)
-ASSET_CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+ASSET_CONTENT_TYPES: dict[str, ImageContentType] = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+# An image asset's stored content type, checked to be one Pinterest takes inline.
+_IMAGE_CONTENT_TYPE = TypeAdapter(ImageContentType)
 # Pins queued this long without a job picking them up are enqueued again by the sweeper.
 QUEUED_GRACE = timedelta(minutes=2)
 
@@ -95,7 +99,7 @@ class Claim:
     pin: Pin
     token: uuid.UUID
 
-    def rows(self):
+    def rows(self) -> QuerySet[Pin]:
         return Pin.objects.filter(pk=self.pin.pk, status=PinStatus.PUBLISHING, lease_token=self.token)
 
     def renew(self) -> bool:
@@ -103,7 +107,7 @@ class Claim:
         now = timezone.now()
         return bool(self.rows().update(lease_expires_at=_lease_until(now), updated_at=now))
 
-    def finish(self, **fields) -> bool:
+    def finish(self, **fields: object) -> bool:
         """Leave ``publishing`` (published, failed or deferred) and drop the lease, atomically."""
         now = timezone.now()
         fields.update(lease_token=None, lease_expires_at=None, updated_at=now)
@@ -184,7 +188,7 @@ def _attempts_this_round(pin: Pin) -> int:
     return pin.attempt_count - pin.attempt_count_at_requeue
 
 
-def unknown_create_attempts(pin: Pin):
+def unknown_create_attempts(pin: Pin) -> QuerySet[PublishAttempt]:
     """Create calls whose outcome is not known: the pin may already be on Pinterest."""
     return PublishAttempt.objects.filter(pin=pin, action=PublishAttempt.Action.CREATE,
                                          outcome__in=[PublishAttempt.Outcome.STARTED, PublishAttempt.Outcome.UNKNOWN])
@@ -263,22 +267,27 @@ def _reconcile(claim: Claim) -> bool:
 def _asset_base64(asset: Asset) -> ImageBase64Source:
     # Images may be 20 MB (27 MB of base64): the client streams the file into the request body
     # in chunks, so it is never held in memory whole.
-    content_type = ASSET_CONTENT_TYPES.get(asset.extension.lower(), asset.content_type)
+    content_type = ASSET_CONTENT_TYPES.get(asset.extension.lower()) or _IMAGE_CONTENT_TYPE.validate_python(
+        asset.content_type)
     return ImageBase64Source.from_file(asset.file, content_type)
 
 
-def _media_source(claim: Claim):
+MediaSourceToSend = ImageUrlSource | ImageBase64Source | VideoSource
+
+
+def _media_source(claim: Claim) -> MediaSourceToSend | None:
     """What ``media_source`` to send; None after deferring or failing the pin."""
     pin = claim.pin
-    if pin.asset_id is None:
+    asset = pin.asset
+    if asset is None:
         return ImageUrlSource(url=pin.image_url)
-    if pin.asset.deleted_at is not None:
+    if asset.deleted_at is not None:
         _fail(claim, "asset_deleted", "The pin's image or video was deleted.")
         return None
-    if pin.asset.asset_type == Asset.Kind.IMAGE:
-        return _asset_base64(pin.asset)
+    if asset.asset_type == Asset.Kind.IMAGE:
+        return _asset_base64(asset)
     try:
-        upload = assets.media_upload_ensure(asset=pin.asset, account=pin.account)
+        upload = assets.media_upload_ensure(asset=asset, account=pin.account)
     except DomainError as error:
         _fail(claim, error.code, error.message)
         return None
@@ -295,13 +304,15 @@ def _media_source(claim: Claim):
         _defer(claim, error_code="media_processing", message="Waiting for Pinterest to process the video.",
                delay=min(longest, max(shortest, waited.total_seconds() / 10)), counts=False)
         return None
-    cover = {"cover_image_key_frame_time": 0}  # Pinterest's default: the first frame
     if pin.cover_image_url:
-        cover = {"cover_image_url": pin.cover_image_url}
-    elif pin.cover_image_asset_id and pin.cover_image_asset.deleted_at is None:
-        image = _asset_base64(pin.cover_image_asset)
-        cover = {"cover_image_content_type": image.content_type, "cover_image_data": image.data}
-    return VideoSource(media_id=upload.pinterest_media_id, **cover)
+        return VideoSource(media_id=upload.pinterest_media_id, cover_image_url=pin.cover_image_url)
+    cover_asset = pin.cover_image_asset
+    if cover_asset is not None and cover_asset.deleted_at is None:
+        image = _asset_base64(cover_asset)
+        return VideoSource(media_id=upload.pinterest_media_id, cover_image_content_type=image.content_type,
+                           cover_image_data=image.data)
+    # Pinterest's default cover: the first frame.
+    return VideoSource(media_id=upload.pinterest_media_id, cover_image_key_frame_time=0)
 
 
 # --- the create call --------------------------------------------------------------------------
@@ -333,7 +344,7 @@ def _attempt_end(attempt: PublishAttempt, outcome: str, *, error: pinterest_erro
     attempt.save()
 
 
-def _create_on_pinterest(claim: Claim, access_token: str, media_source) -> None:
+def _create_on_pinterest(claim: Claim, access_token: str, media_source: MediaSourceToSend) -> None:
     pin = claim.pin
     if not claim.renew():
         return  # the lease was lost (this worker stalled); whoever holds it now carries on
@@ -381,7 +392,8 @@ def _handle_error(claim: Claim, error: pinterest_errors.PinterestError, *, count
 
 def _backoff_seconds(attempt: int) -> float:
     """Exponential backoff with jitter: base * 2**(attempt-1), capped, times 0.5 to 1."""
-    ceiling = min(settings.PUBLISH_BACKOFF_MAX_SECONDS, settings.PUBLISH_BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
+    ceiling: float = min(settings.PUBLISH_BACKOFF_MAX_SECONDS,
+                         settings.PUBLISH_BACKOFF_BASE_SECONDS * 2 ** (attempt - 1))
     return ceiling * random.uniform(0.5, 1.0)
 
 
@@ -446,7 +458,7 @@ def pinterest_pin_remove(*, pin: Pin) -> None:
 # --- the sweeper ------------------------------------------------------------------------------
 
 
-def pins_requeue_due(*, now: datetime | None = None, queued_for: timedelta = QUEUED_GRACE) -> dict:
+def pins_requeue_due(*, now: datetime | None = None, queued_for: timedelta = QUEUED_GRACE) -> dict[str, int]:
     """Enqueue pins that should be moving but have no job: due deferred pins, expired leases,
     pins queued for ``queued_for`` or longer. Safe to run anywhere, any time: the claim decides.
 
@@ -460,7 +472,7 @@ def pins_requeue_due(*, now: datetime | None = None, queued_for: timedelta = QUE
         "queued_stale": Q(status=PinStatus.QUEUED, updated_at__lte=now - queued_for)
         & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)),
     }
-    counts = {}
+    counts: dict[str, int] = {}
     for name, condition in groups.items():
         ids = list(Pin.objects.filter(approved & condition).values_list("pk", flat=True)[:1000])
         for pin_id in ids:
@@ -469,7 +481,7 @@ def pins_requeue_due(*, now: datetime | None = None, queued_for: timedelta = QUE
     return counts
 
 
-def pins_publish_now(*, pins) -> int:
+def pins_publish_now(*, pins: Iterable[Pin]) -> int:
     """Operator's nudge (admin action): make waiting pins due now and enqueue them; a pin whose
     worker died is enqueued too (its claim waits for the lease to expire). Returns how many."""
     now = timezone.now()
@@ -495,12 +507,13 @@ def pins_watch_leases(*, now: datetime | None = None) -> int:
     leases = Pin.objects.filter(status=PinStatus.PUBLISHING, lease_expires_at__gte=now, deleted_at__isnull=True)
     watched = 0
     for pin_id, lease_expires_at in leases.values_list("pk", "lease_expires_at")[:1000]:
+        assert lease_expires_at is not None, "lease_expires_at__gte leaves out pins without a lease"
         task_enqueue(PUBLISH_TASK, pin_id, at=lease_expires_at + timedelta(seconds=1))
         watched += 1
     return watched
 
 
-def stuck_pins(*, now: datetime | None = None):
+def stuck_pins(*, now: datetime | None = None) -> QuerySet[Pin]:
     """Pins that look stuck: publishing past their lease, or due and waiting over QUEUED_GRACE."""
     now = now or timezone.now()
     late = now - QUEUED_GRACE

@@ -7,13 +7,18 @@ same transaction as the row's pin or schedule, so a job that runs twice (or dies
 is re-delivered) never creates a row's pin or schedule twice.
 """
 
+from __future__ import annotations
+
 import csv
 import io
 import logging
 import time
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Literal, NotRequired, TypedDict
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -45,8 +50,24 @@ KNOWN_COLUMNS = ("account_id", "board_id", "title", "description", "link_url", "
                  "dominant_color", "related_terms", "cover_image_url", "cover_image_asset_id", "idempotency_key",
                  "run_at")
 
+# A CSV row: a cell's text, or a list for the LIST_COLUMNS.
+CsvRow = dict[str, str | list[str]]
+RowStatus = Literal["created", "existing", "failed"]
 
-def pin_import_rows_from_csv(uploaded_file) -> list[dict]:
+
+class RowResult(TypedDict):
+    """One row's entry in ``ImportJob.results``."""
+
+    row_number: int
+    idempotency_key: NotRequired[str | None]  # absent when the row is not an object
+    status: RowStatus
+    error_code: NotRequired[str]
+    error_message: NotRequired[str]
+    pin_id: NotRequired[str]
+    schedule_id: NotRequired[str]
+
+
+def pin_import_rows_from_csv(uploaded_file: UploadedFile[bytes]) -> list[CsvRow]:
     """The rows of an uploaded CSV (header line first), read as a stream; empty cells are left out."""
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > MAX_CSV_BYTES:
@@ -54,7 +75,7 @@ def pin_import_rows_from_csv(uploaded_file) -> list[dict]:
                               field="file")
     uploaded_file.seek(0)
     text = io.TextIOWrapper(uploaded_file, encoding="utf-8-sig", newline="")
-    rows = []
+    rows: list[CsvRow] = []
     try:
         reader = csv.DictReader(text)
         unknown = [name for name in (reader.fieldnames or []) if name and name.strip() not in KNOWN_COLUMNS]
@@ -66,7 +87,7 @@ def pin_import_rows_from_csv(uploaded_file) -> list[dict]:
         for record in reader:
             if len(rows) >= MAX_ROWS:
                 raise ValidationError("too_many_rows", f"An import has at most {MAX_ROWS} rows.", field="file")
-            row = {}
+            row: CsvRow = {}
             for name, value in record.items():
                 if name is None or value is None or not value.strip():
                     continue
@@ -86,7 +107,8 @@ def pin_import_rows_from_csv(uploaded_file) -> list[dict]:
 
 
 @transaction.atomic
-def pin_import_create(*, actor: Actor, source_type: str, rows: list, source_filename: str = "") -> ImportJob:
+def pin_import_create(*, actor: Actor, source_type: str, rows: Sequence[object],
+                      source_filename: str = "") -> ImportJob:
     """Store the rows and queue the job that turns them into pins and schedules (each row acting
     as whoever created the import)."""
     authorize(actor, "import.create")
@@ -106,7 +128,7 @@ def pin_import_create(*, actor: Actor, source_type: str, rows: list, source_file
     return job
 
 
-def pin_imports_requeue_due(*, now=None) -> int:
+def pin_imports_requeue_due(*, now: datetime | None = None) -> int:
     """Queue a fresh run for each import whose run died (its lease expired while ``processing``)."""
     now = now or timezone.now()
     abandoned = list(ImportJob.objects.filter(status=ImportJob.Status.PROCESSING, lease_expires_at__lt=now)
@@ -162,11 +184,11 @@ def _creator_gone(job: ImportJob) -> str | None:
     return None
 
 
-def _row_result(job: ImportJob, row_number: int, row) -> dict:
-    result = {"row_number": row_number}
+def _row_result(job: ImportJob, row_number: int, row: object) -> RowResult:
     if not isinstance(row, dict):
-        return {**result, "status": "failed", "error_code": "validation_error", "error_message": "A row must be an object."}
-    result["idempotency_key"] = row.get("idempotency_key") if isinstance(row.get("idempotency_key"), str) else None
+        return {"row_number": row_number, "status": "failed", "error_code": "validation_error",
+                "error_message": "A row must be an object."}
+    key = row.get("idempotency_key") if isinstance(row.get("idempotency_key"), str) else None
     actor = Actor.for_creator(job.workspace, user=job.created_by, key=job.created_by_key)
     try:
         # A savepoint: a database error in this row must not abort the transaction saving its result.
@@ -176,18 +198,22 @@ def _row_result(job: ImportJob, row_number: int, row) -> dict:
                 raise ValidationError("validation_error", "Field required", field="idempotency_key")
             if row.get("run_at"):
                 schedule = schedule_create(actor=actor, data=row)
-                return {**result, "status": "existing" if schedule.idempotent_replay else "created",
+                return {"row_number": row_number, "idempotency_key": key,
+                        "status": "existing" if schedule.idempotent_replay else "created",
                         "schedule_id": str(schedule.public_id)}
             pin = pin_create(actor=actor, source=Pin.Source.IMPORT, data=row)
     except DomainError as error:
         message = error.message if not error.field or error.field in error.message else f"{error.field}: {error.message}"
-        return {**result, "status": "failed", "error_code": error.code, "error_message": message}
+        return {"row_number": row_number, "idempotency_key": key, "status": "failed", "error_code": error.code,
+                "error_message": message}
     except Exception:
         # One bad row must not strand the other rows; the traceback goes to the log, not the result.
         logger.exception("import %s: row %s failed unexpectedly", job.public_id, row_number)
-        return {**result, "status": "failed", "error_code": "internal_error",
+        return {"row_number": row_number, "idempotency_key": key, "status": "failed",
+                "error_code": "internal_error",
                 "error_message": "This row could not be imported because of an internal error; try it again later."}
-    return {**result, "status": "existing" if pin.idempotent_replay else "created", "pin_id": str(pin.public_id)}
+    return {"row_number": row_number, "idempotency_key": key,
+            "status": "existing" if pin.idempotent_replay else "created", "pin_id": str(pin.public_id)}
 
 
 def pin_import_run(job_id: int) -> str:

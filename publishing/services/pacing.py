@@ -16,16 +16,14 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
+import redis
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from publishing.models import PinterestAccount, RateBucket
-
-if TYPE_CHECKING:
-    import redis
 
 GLOBAL_KEY = "global"
 
@@ -194,8 +192,6 @@ return result
 
 @cache
 def _redis_client(url: str) -> redis.Redis:
-    import redis  # only needed when Redis pacing is configured
-
     return redis.Redis.from_url(url)
 
 

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Literal, NotRequired, Protocol, TypedDict, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from publishing.access import Actor, ActorKind, authorize
@@ -33,13 +35,14 @@ from publishing.models import (
     Pin,
     PinStatus,
     PinterestAccount,
+    Schedule,
     User,
     Workspace,
 )
 from publishing.permissions import Permission, Role, role_can
 from publishing.services.assets import media_upload_ensure
 from publishing.services.audit import audit_record
-from publishing.services.bulk import bulk_apply
+from publishing.services.bulk import BulkResult, bulk_apply
 from publishing.services.delivery import pin_publish_enqueue, pinterest_pin_remove, unknown_create_attempts
 from publishing.services.errors import (
     DomainError,
@@ -73,6 +76,73 @@ CHECK_OF_FIELD = {
 CHECK_ORDER = ("fields", "account", "board_access", "media")
 
 
+class SubmittedSchema(Protocol):
+    """A pydantic schema from the API: what the services read of it."""
+
+    def model_dump(self, *, exclude_unset: bool = ...) -> dict[str, Any]: ...
+
+
+# A pin's fields as a caller submits them: a schema from the API, or a mapping (a form's
+# cleaned_data, an import row, a schedule's content). Values are whatever was sent; cleaning checks them.
+PinData = SubmittedSchema | Mapping[str, Any]
+
+BatchStatus = Literal["created", "existing", "failed"]
+
+
+class BatchItemResult(TypedDict):
+    index: int
+    idempotency_key: str | None
+    status: BatchStatus
+    pin: Pin | None
+    error: dict[str, str | dict[str, str]] | None
+
+
+class BatchResult(TypedDict):
+    """The SDK's PinBatchResponse, with the Pin objects in ``results[].pin``."""
+
+    created_count: int
+    existing_count: int
+    failed_count: int
+    results: list[BatchItemResult]
+
+
+class ValidationCheck(TypedDict):
+    name: str
+    status: Literal["passed", "failed", "warning", "skipped"]
+    message: str
+    code: NotRequired[str | None]
+    details: NotRequired[dict[str, list[str]]]
+
+
+class ResolvedTargets(TypedDict):
+    board_id: str | None
+    idempotency_key: str | None
+    account_id: str | None
+    media_type: str
+    run_at: NotRequired[str]  # schedule_validate's addition
+
+
+class ValidationReport(TypedDict):
+    """The SDK's PinValidationResponse."""
+
+    valid: bool
+    dry_run: bool
+    checks: list[ValidationCheck]
+    resolved: ResolvedTargets
+    existing_pin_id: str | None
+    headroom: dict[str, float]
+
+
+class PinDeleteOutcome(TypedDict):
+    """The SDK's PinDeleteResponse."""
+
+    id: str
+    deleted: bool
+    removed_from_pinterest: bool
+    pinterest_pin_id: str | None
+    reason: str | None
+
+
 @dataclass
 class Problem:
     field: str
@@ -88,7 +158,8 @@ class Problem:
 class PinDraft:
     """A pin's cleaned values plus what they resolved to; ``problems`` lists what is wrong."""
 
-    values: dict = field(default_factory=dict)
+    # Cleaned values by field name: text, ids as strings, None, and related_terms as a list.
+    values: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     account: PinterestAccount | None = None
     board: Board | None = None
@@ -112,7 +183,7 @@ class PinDraft:
         code = first.code if len({problem.code for problem in self.problems}) == 1 else "validation_error"
         message = first.message if len(self.problems) == 1 else "; ".join(
             f"{problem.field}: {problem.message}" for problem in self.problems)
-        fields = {}
+        fields: dict[str, str] = {}
         for problem in self.problems:
             fields.setdefault(problem.field, problem.message)
         raise ValidationError(code, message, field=first.field, fields=fields)
@@ -125,22 +196,22 @@ class PinDraft:
 # --- cleaning ---------------------------------------------------------------------------------
 
 
-def _as_mapping(data) -> dict:
-    if hasattr(data, "model_dump"):  # a pydantic schema from the API
-        return data.model_dump(exclude_unset=True)
+def _as_mapping(data: PinData) -> dict[str, Any]:
     if isinstance(data, Mapping):
         return dict(data)
+    if hasattr(data, "model_dump"):  # a pydantic schema from the API
+        return data.model_dump(exclude_unset=True)
     raise TypeError(f"pin data must be a mapping, not {type(data).__name__}")
 
 
-def _clean_text(draft: PinDraft, data: dict, name: str) -> None:
+def _clean_text(draft: PinDraft, data: Mapping[str, Any], name: str) -> None:
     try:
         draft.values[name] = PinContent.text_field(name).normalise(data.get(name))
     except ContentProblem as problem:
         draft.refuse(name, problem.code, problem.message)
 
 
-def _clean_id(draft: PinDraft, data: dict, name: str) -> None:
+def _clean_id(draft: PinDraft, data: Mapping[str, Any], name: str) -> None:
     value = data.get(name)
     if value in (None, ""):
         draft.values[name] = None
@@ -151,14 +222,14 @@ def _clean_id(draft: PinDraft, data: dict, name: str) -> None:
         draft.refuse(name, "invalid_id", "Must be an id (a UUID).")
 
 
-def _clean_related_terms(draft: PinDraft, data: dict) -> None:
+def _clean_related_terms(draft: PinDraft, data: Mapping[str, Any]) -> None:
     try:
         draft.values["related_terms"] = PinContent.related_terms.normalise(data.get("related_terms"))
     except ContentProblem as problem:
         draft.refuse("related_terms", problem.code, problem.message)
 
 
-def _clean_fields(data: dict, *, draft: PinDraft | None = None) -> PinDraft:
+def _clean_fields(data: Mapping[str, Any], *, draft: PinDraft | None = None) -> PinDraft:
     """Types, lengths, syntax and the either-or rules; nothing that needs the database."""
     draft = draft or PinDraft()
     for name in (*PinContent.TEXT_FIELDS, "idempotency_key"):
@@ -229,7 +300,7 @@ def _resolve_asset(draft: PinDraft, workspace: Workspace, name: str) -> Asset | 
     return asset
 
 
-def pin_draft(*, actor: Actor, data) -> PinDraft:
+def pin_draft(*, actor: Actor, data: PinData) -> PinDraft:
     """Every check of a pin payload, collected (not raised): what create, update and validate share."""
     draft = _clean_fields(_as_mapping(data))
     _resolve_targets(draft, workspace=actor.workspace, actor=actor)
@@ -251,7 +322,7 @@ def pin_needs_approval(*, actor: Actor) -> bool:
     return actor.role != Role.EDITOR or team.editor_pins_need_approval
 
 
-def _audit(pin: Pin, action: str, *, actor: Actor, details=None) -> None:
+def _audit(pin: Pin, action: str, *, actor: Actor, details: dict[str, object] | None = None) -> None:
     audit_record(team=pin.workspace.team, workspace=pin.workspace, action=action, actor=actor, target=pin,
                  details=details)
 
@@ -259,7 +330,7 @@ def _audit(pin: Pin, action: str, *, actor: Actor, details=None) -> None:
 # --- create -----------------------------------------------------------------------------------
 
 
-def pin_create(*, actor: Actor, source: str, data, approval_required: bool = False,
+def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: bool = False,
                created_by: tuple[User | None, ApiKey | None] | None = None) -> Pin:
     """Create a pin (queued, or queued awaiting approval) and enqueue its publishing.
 
@@ -275,9 +346,9 @@ def pin_create(*, actor: Actor, source: str, data, approval_required: bool = Fal
         raise ValueError(f"Unknown pin source {source!r}")
     authorize(actor, "pin.create")
     workspace = actor.workspace
-    data = _as_mapping(data)
-    draft = _clean_fields(data)
-    if not data.get("idempotency_key") and not draft.has_problem("idempotency_key"):
+    fields = _as_mapping(data)
+    draft = _clean_fields(fields)
+    if not fields.get("idempotency_key") and not draft.has_problem("idempotency_key"):
         # Sources without a client-chosen key (dashboard forms) get a fresh one: never a replay.
         draft.values["idempotency_key"] = f"{source}:{uuid.uuid4().hex}"
     key = draft.values.get("idempotency_key", "")
@@ -325,7 +396,12 @@ def _replay_of(workspace: Workspace, key: str, fingerprint: str) -> Pin | None:
         workspace=workspace), key=key, fingerprint=fingerprint, noun="pin")
 
 
-def idempotent_replay_of(candidates, *, key: str, fingerprint: str, noun: str):
+# Pins and schedules both keep an idempotency key and the fingerprint of the request that made them.
+IdempotentRow = TypeVar("IdempotentRow", Pin, Schedule)
+
+
+def idempotent_replay_of(candidates: QuerySet[IdempotentRow], *, key: str, fingerprint: str,
+                         noun: str) -> IdempotentRow | None:
     """The row of ``candidates`` (one workspace's pins or schedules) holding ``key``, marked
     ``idempotent_replay``, or None; the same key with another payload fingerprint is a conflict."""
     existing = candidates.filter(idempotency_key=key).first()
@@ -348,24 +424,24 @@ def _apply_content(pin: Pin, draft: PinDraft) -> None:
         pin.account = draft.account
 
 
-def pin_batch_create(*, actor: Actor, source: str = Pin.Source.BATCH, items: Iterable) -> dict:
+def pin_batch_create(*, actor: Actor, source: str = Pin.Source.BATCH, items: Iterable[PinData]) -> BatchResult:
     """Create many pins, each on its own (one bad item does not stop the others).
 
     Returns the SDK's PinBatchResponse shape with the Pin objects in ``results[].pin``.
     """
     authorize(actor, "pin.create")  # a caller who may not create pins is refused whole, not per item
-    results = []
-    counts = {"created": 0, "existing": 0, "failed": 0}
+    results: list[BatchItemResult] = []
+    counts: dict[BatchStatus, int] = {"created": 0, "existing": 0, "failed": 0}
     for index, item in enumerate(items):
-        item = _as_mapping(item)
+        fields = _as_mapping(item)
         try:
-            pin = pin_create(actor=actor, source=source, data=item)
+            pin = pin_create(actor=actor, source=source, data=fields)
         except DomainError as error:
             counts["failed"] += 1
-            results.append({"index": index, "idempotency_key": item.get("idempotency_key"), "status": "failed",
+            results.append({"index": index, "idempotency_key": fields.get("idempotency_key"), "status": "failed",
                             "pin": None, "error": error.as_dict()})
             continue
-        status = "existing" if pin.idempotent_replay else "created"
+        status: BatchStatus = "existing" if pin.idempotent_replay else "created"
         counts[status] += 1
         results.append({"index": index, "idempotency_key": pin.idempotency_key, "status": status, "pin": pin,
                         "error": None})
@@ -376,13 +452,12 @@ def pin_batch_create(*, actor: Actor, source: str = Pin.Source.BATCH, items: Ite
 # --- validate (dry run) -----------------------------------------------------------------------
 
 
-def pin_validate(*, actor: Actor, data) -> dict:
+def pin_validate(*, actor: Actor, data: PinData) -> ValidationReport:
     """Every check pin_create makes, reported instead of raised (the SDK's PinValidationResponse)."""
     authorize(actor, "pin.validate")
     workspace = actor.workspace
-    data = _as_mapping(data)
     draft = pin_draft(actor=actor, data=data)
-    checks = []
+    checks: list[ValidationCheck] = []
     for name in CHECK_ORDER:
         problems = [problem for problem in draft.problems if problem.check == name]
         if problems:
@@ -403,7 +478,7 @@ def pin_validate(*, actor: Actor, data) -> dict:
         else:
             checks.append({"name": "idempotency", "status": "failed", "code": "idempotency_conflict",
                            "message": "This key was already used for a different pin."})
-    headroom = {}
+    headroom: dict[str, float] = {}
     if draft.account is not None:
         meter = pacing_meter(account=draft.account)
         headroom = {"account_tokens_available": meter["account"]["tokens_available"],
@@ -464,7 +539,7 @@ def _reapproval_needed(pin: Pin, *, actor: Actor) -> bool:
         actor=actor)
 
 
-def pin_edit(*, pin: Pin, actor: Actor, data) -> Pin:
+def pin_edit(*, pin: Pin, actor: Actor, data: PinData) -> Pin:
     """Change a pin that has not been published (queued, deferred or failed), in one transaction:
     a rejected pin, once edited, goes back to its approvers (every face: the dashboard and /v1).
 
@@ -504,7 +579,7 @@ def pin_edit(*, pin: Pin, actor: Actor, data) -> Pin:
     return locked
 
 
-def _current_payload(pin: Pin) -> dict:
+def _current_payload(pin: Pin) -> dict[str, Any]:
     return {"account_id": str(pin.account.public_id), **pin.content_values(), "idempotency_key": pin.idempotency_key}
 
 
@@ -521,7 +596,7 @@ def _requeue(pin: Pin, *, approval_state: str) -> None:
     pin.attempt_count_at_requeue = pin.attempt_count
 
 
-def pin_retry(*, pin: Pin, actor: Actor, board_id: str | None = None, account_id=None) -> Pin:
+def pin_retry(*, pin: Pin, actor: Actor, board_id: str | None = None, account_id: str | None = None) -> Pin:
     """Queue a failed pin again, optionally to another board or account (an approver's call). A
     rejected pin goes back to its approvers, never straight to publishing."""
     authorize(actor, "pin.retry", workspace=pin.workspace, account=pin.account)
@@ -534,7 +609,7 @@ def _resubmit_locked(locked: Pin, *, actor: Actor) -> Pin:
     return _retry(locked, actor=actor)
 
 
-def _retry(locked: Pin, *, actor: Actor, board_id=None, account_id=None) -> Pin:
+def _retry(locked: Pin, *, actor: Actor, board_id: str | None = None, account_id: str | None = None) -> Pin:
     """The retry itself; the caller holds the row lock in its transaction."""
     if locked.status != PinStatus.FAILED:
         raise InvalidState("conflict", f"Only failed pins can be retried; this one is {locked.status}.")
@@ -549,9 +624,10 @@ def _retry(locked: Pin, *, actor: Actor, board_id=None, account_id=None) -> Pin:
         _apply_content(locked, draft)
     else:
         _check_account_can_publish(locked)
-    if locked.asset_id and locked.asset.asset_type == Asset.Kind.VIDEO and locked.asset.deleted_at is None:
+    asset = locked.asset
+    if asset is not None and asset.asset_type == Asset.Kind.VIDEO and asset.deleted_at is None:
         # A video Pinterest refused gets a fresh upload: the retry may follow a fixed file.
-        media_upload_ensure(asset=locked.asset, account=locked.account, restart_failed=True)
+        media_upload_ensure(asset=asset, account=locked.account, restart_failed=True)
     was_rejected = locked.approval_state == ApprovalState.REJECTED
     moved = board_id is not None or account_id is not None
     needs_approval = was_rejected or locked.approval_state == ApprovalState.PENDING or (
@@ -629,7 +705,7 @@ def pin_reject(*, pin: Pin, actor: Actor, reason: str) -> Pin:
     return locked
 
 
-def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -> dict:
+def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -> PinDeleteOutcome:
     """Delete the pin's record and, if asked, the published pin on Pinterest first.
 
     Returns the SDK's PinDeleteResponse fields. A pin mid-publish cannot be deleted (its
@@ -640,7 +716,7 @@ def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -
         locked = _locked(pin)
         if locked.status == PinStatus.PUBLISHING:
             raise InvalidState("pin_publishing", "This pin is being published right now; try again in a moment.")
-    outcome = {"id": str(locked.public_id), "deleted": True, "removed_from_pinterest": False,
+    outcome: PinDeleteOutcome = {"id": str(locked.public_id), "deleted": True, "removed_from_pinterest": False,
                "pinterest_pin_id": locked.pinterest_pin_id or None, "reason": None}
     if delete_from_pinterest:
         if locked.status != PinStatus.PUBLISHED or not locked.pinterest_pin_id:
@@ -668,7 +744,8 @@ def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -
 # --- bulk -------------------------------------------------------------------------------------
 
 
-def _bulk(*, actor: Actor, action_name: str, pin_ids: Iterable, action) -> dict:
+def _bulk(*, actor: Actor, action_name: str, pin_ids: Iterable[uuid.UUID | str],
+          action: Callable[[Pin], object]) -> BulkResult:
     """``action(pin)`` for each id of a pin the actor may use: the SDK's BulkOperationResponse. A
     caller who may not do this at all is refused whole; pins of accounts outside a key's
     allow-list are not found, like other workspaces' pins."""
@@ -678,16 +755,16 @@ def _bulk(*, actor: Actor, action_name: str, pin_ids: Iterable, action) -> dict:
                       not_found="Pin not found.")
 
 
-def pin_bulk_delete(*, actor: Actor, pin_ids: Iterable) -> dict:
+def pin_bulk_delete(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str]) -> BulkResult:
     return _bulk(actor=actor, action_name="pin.delete", pin_ids=pin_ids,
                  action=lambda pin: pin_delete(pin=pin, actor=actor))
 
 
-def pin_bulk_retry(*, actor: Actor, pin_ids: Iterable) -> dict:
+def pin_bulk_retry(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str]) -> BulkResult:
     return _bulk(actor=actor, action_name="pin.retry", pin_ids=pin_ids,
                  action=lambda pin: pin_retry(pin=pin, actor=actor))
 
 
-def pin_bulk_approve(*, actor: Actor, pin_ids: Iterable) -> dict:
+def pin_bulk_approve(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str]) -> BulkResult:
     return _bulk(actor=actor, action_name="pin.approve", pin_ids=pin_ids,
                  action=lambda pin: pin_approve(pin=pin, actor=actor))

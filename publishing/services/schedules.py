@@ -31,8 +31,11 @@ when the author is a manager.
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -42,7 +45,7 @@ from publishing.access import Actor, authorize
 from publishing.content import ContentProblem, PinContent, content_fingerprint
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus, Workspace
 from publishing.services.audit import audit_record
-from publishing.services.bulk import bulk_apply
+from publishing.services.bulk import BulkResult, bulk_apply
 from publishing.services.errors import (
     BadRequest,
     DomainError,
@@ -51,7 +54,9 @@ from publishing.services.errors import (
     ValidationError,
 )
 from publishing.services.pins import (
+    PinData,
     PinDraft,
+    ValidationReport,
     idempotent_replay_of,
     pin_create,
     pin_draft,
@@ -100,12 +105,14 @@ def local_time_to_utc(local: datetime, zone: zoneinfo.ZoneInfo, *, fold: int | N
 
 
 def _offset(moment: datetime) -> str:
-    minutes = int(moment.utcoffset().total_seconds() // 60)
+    offset = moment.utcoffset()
+    assert offset is not None, "an aware datetime (the callers' are placed in a zone)"
+    minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def _parse_datetime(value, field: str) -> datetime:
+def _parse_datetime(value: object, field: str) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, str) and "\x00" not in value:
@@ -119,7 +126,7 @@ def _parse_datetime(value, field: str) -> datetime:
                           field=field)
 
 
-def schedule_run_at(*, workspace: Workspace, data: dict, now: datetime | None = None) -> datetime:
+def schedule_run_at(*, workspace: Workspace, data: Mapping[str, Any], now: datetime | None = None) -> datetime:
     """The UTC ``run_at`` from ``run_at`` (aware) or ``run_at_local`` (+ ``run_at_fold``); in the future."""
     try:
         return _run_at(workspace=workspace, data=data, now=now)
@@ -128,7 +135,7 @@ def schedule_run_at(*, workspace: Workspace, data: dict, now: datetime | None = 
         raise ValidationError("invalid_datetime", "This date and time is out of range.", field=field) from None
 
 
-def _run_at(*, workspace: Workspace, data: dict, now: datetime | None) -> datetime:
+def _run_at(*, workspace: Workspace, data: Mapping[str, Any], now: datetime | None) -> datetime:
     if data.get("run_at") is not None:
         run_at = _parse_datetime(data["run_at"], "run_at")
         if run_at.tzinfo is None:
@@ -154,17 +161,17 @@ def _run_at(*, workspace: Workspace, data: dict, now: datetime | None) -> dateti
 # --- create, validate, update -----------------------------------------------------------------
 
 
-def _mapping(data) -> dict:
-    return data.model_dump(exclude_unset=True) if hasattr(data, "model_dump") else dict(data)
+def _mapping(data: PinData) -> dict[str, Any]:
+    return dict(data) if isinstance(data, Mapping) else data.model_dump(exclude_unset=True)
 
 
-def _pin_part(data: dict) -> dict:
+def _pin_part(data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of ``data`` its pin will get; the pin's own idempotency key is chosen when the
     schedule runs (``schedule_idempotency_key``)."""
     return {name: data.get(name) for name in (*PinContent.FIELDS, "account_id")}
 
 
-def _checked_content(data: dict, actor: Actor) -> PinDraft:
+def _checked_content(data: Mapping[str, Any], actor: Actor) -> PinDraft:
     """The pin part checked like a pin create (board preflight now, not at run time); raises
     ValidationError. The draft holds every content field, the account and the assets."""
     draft = pin_draft(actor=actor, data=_pin_part(data))
@@ -174,15 +181,16 @@ def _checked_content(data: dict, actor: Actor) -> PinDraft:
 
 def _apply_content(schedule: Schedule, draft: PinDraft) -> None:
     schedule.set_content(draft.values, asset=draft.asset, cover_image_asset=draft.cover_asset)
+    assert draft.account is not None, "a checked draft has its account (account_id is required)"
     schedule.account = draft.account
 
 
-def _audit(schedule: Schedule, action: str, actor: Actor, details=None) -> None:
+def _audit(schedule: Schedule, action: str, actor: Actor, details: dict[str, object] | None = None) -> None:
     audit_record(team=schedule.workspace.team, workspace=schedule.workspace, action=action, actor=actor,
                  target=schedule, details=details)
 
 
-def _idempotency_key(data: dict) -> str | None:
+def _idempotency_key(data: Mapping[str, Any]) -> str | None:
     """The caller's key, cleaned like a pin's; None when there is none."""
     try:
         return PinContent.idempotency_key.normalise(data.get("idempotency_key")) or None
@@ -190,7 +198,7 @@ def _idempotency_key(data: dict) -> str | None:
         raise ValidationError(problem.code, problem.message, field="idempotency_key") from None
 
 
-def _fingerprint(data: dict) -> str:
+def _fingerprint(data: Mapping[str, Any]) -> str:
     """A hash of the request as submitted (pin part, account and time), empty fields left out."""
     return content_fingerprint({name: data[name] for name in (*PinContent.FIELDS, *TIME_FIELDS, "account_id")
                                 if data.get(name) not in (None, "", [])})
@@ -204,7 +212,7 @@ def _replay_of(workspace: Workspace, key: str | None, fingerprint: str) -> Sched
                                 noun="schedule")
 
 
-def schedule_create(*, actor: Actor, data) -> Schedule:
+def schedule_create(*, actor: Actor, data: PinData) -> Schedule:
     """A schedule (status ``scheduled``) that will create its pin at ``run_at``.
 
     With an ``idempotency_key`` in ``data``, a repeat of the same request returns the first
@@ -213,19 +221,19 @@ def schedule_create(*, actor: Actor, data) -> Schedule:
     """
     authorize(actor, "schedule.create")
     workspace = actor.workspace
-    data = _mapping(data)
-    key = _idempotency_key(data)
-    fingerprint = _fingerprint(data)
+    fields = _mapping(data)
+    key = _idempotency_key(fields)
+    fingerprint = _fingerprint(fields)
     existing = _replay_of(workspace, key, fingerprint)
     if existing is not None:
         return existing
-    errors = []
+    errors: list[ValidationError] = []
     try:
-        run_at = schedule_run_at(workspace=workspace, data=data)
+        run_at = schedule_run_at(workspace=workspace, data=fields)
     except ValidationError as error:
         errors.append(error)
     try:
-        draft = _checked_content(data, actor)
+        draft = _checked_content(fields, actor)
     except ValidationError as error:
         errors.append(error)
     if len(errors) == 1:
@@ -254,15 +262,15 @@ def schedule_create(*, actor: Actor, data) -> Schedule:
     return schedule
 
 
-def schedule_validate(*, actor: Actor, data) -> dict:
+def schedule_validate(*, actor: Actor, data: PinData) -> ValidationReport:
     """Dry run of schedule_create: the pin checks plus a ``run_at`` check (PinValidationResponse)."""
     authorize(actor, "schedule.validate")
     workspace = actor.workspace
-    data = _mapping(data)
+    fields = _mapping(data)
     # Without a key pin_validate makes no idempotency check: a schedule's pin gets its key when it runs.
-    report = pin_validate(actor=actor, data=_pin_part(data))
+    report = pin_validate(actor=actor, data=_pin_part(fields))
     try:
-        run_at = schedule_run_at(workspace=workspace, data=data)
+        run_at = schedule_run_at(workspace=workspace, data=fields)
     except ValidationError as error:
         report["checks"].append({"name": "run_at", "status": "failed", "code": error.code, "message": error.message})
         report["valid"] = False
@@ -280,7 +288,7 @@ def _locked(schedule: Schedule) -> Schedule:
     return locked
 
 
-def schedule_update(*, schedule: Schedule, actor: Actor, data) -> Schedule:
+def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Schedule:
     """Change a schedule that has not started (status ``scheduled``)."""
     authorize(actor, "schedule.update", workspace=schedule.workspace, account=schedule.account)
     changes = _mapping(data)
@@ -338,8 +346,9 @@ def schedule_retry(*, schedule: Schedule, actor: Actor) -> Schedule:
         locked = _locked(schedule)
         if locked.status != ScheduleStatus.FAILED:
             raise BadRequest(message=f"Only failed schedules can be retried; this one is {locked.status}.")
-        if locked.pin_id and locked.pin.deleted_at is None:
-            locked.pin = pin_retry(pin=locked.pin, actor=actor)  # the schedule reports its pin's new status
+        pin = locked.pin
+        if pin is not None and pin.deleted_at is None:
+            locked.pin = pin_retry(pin=pin, actor=actor)  # the schedule reports its pin's new status
         else:
             locked.pin = None
             locked.own_status = ScheduleStatus.SCHEDULED
@@ -361,11 +370,17 @@ def schedule_delete(*, schedule: Schedule, actor: Actor) -> None:
         locked.delete()
 
 
-def schedule_bulk(*, actor: Actor, schedule_ids, action) -> dict:
+class ScheduleAction(Protocol):
+    def __call__(self, *, schedule: Schedule, actor: Actor) -> object: ...
+
+
+def schedule_bulk(*, actor: Actor, schedule_ids: Iterable[uuid.UUID | str], action: str) -> BulkResult:
     """``action`` ("cancel", "retry" or "delete") for each id: the SDK's BulkOperationResponse. A
     caller who may not do it at all is refused whole; schedules of accounts outside a key's
     allow-list are not found."""
-    operation = {"cancel": schedule_cancel, "retry": schedule_retry, "delete": schedule_delete}[action]
+    operations: dict[str, ScheduleAction] = {
+        "cancel": schedule_cancel, "retry": schedule_retry, "delete": schedule_delete}
+    operation = operations[action]
     authorize(actor, f"schedule.{action}")
     schedules = actor.filter_accounts(Schedule.objects.filter(workspace=actor.workspace), "account")
     return bulk_apply(
