@@ -84,7 +84,9 @@ def main() -> None:
         fill(workspace, account, board, size, filled)
         filled = size
         with connection.cursor() as cursor:  # settle the bulk writes before timing reads
-            cursor.execute("ANALYZE publishing_pin" if connection.vendor == "postgresql" else "PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute(
+                "ANALYZE publishing_pin" if connection.vendor == "postgresql" else "PRAGMA wal_checkpoint(TRUNCATE)"
+            )
         deep = Pin.objects.filter(workspace=workspace).order_by("created_at", "id")[size // 100].public_id
         pages = {
             "first page": "/app/pins/",

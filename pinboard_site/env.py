@@ -103,6 +103,7 @@ def env_fernet_keys(name: str, *, required: bool = False) -> str | None:
         except (ValueError, TypeError):
             raise ImproperlyConfiguredEnv(
                 f"{name}: key {position} of {len(keys)} is not a Fernet key (32 url-safe base64-encoded bytes; "
-                'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+                'make one with: python -c "from cryptography.fernet import Fernet; '
+                'print(Fernet.generate_key().decode())")'
             ) from None
     return ",".join(keys)

@@ -111,12 +111,24 @@ class ApiKeyAdmin(admin.ModelAdmin):
     """Keys are issued and changed only through publishing.services.keys (never edited as rows), so
     secrets are shown exactly once and every change is audited."""
 
-    list_display = ["name", "prefix", "workspace", "scope_list", "last_used_at", "expires_at", "revoked_at", "created_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "workspace",
+        "scope_list",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "created_at",
+    ]
     list_filter = ["revoked_at", "workspace__environment"]
     list_select_related = ["workspace__team"]
     search_fields = ["name", "prefix", "workspace__team__name"]
     # Every field read-only, and the hash never shown: keys change only through the services.
-    readonly_fields = [field.name for field in ApiKey._meta.fields if field.name != "secret_hash"] + ["allowed_accounts"]
+    readonly_fields = [
+        *(field.name for field in ApiKey._meta.fields if field.name != "secret_hash"),
+        "allowed_accounts",
+    ]
     exclude = ["secret_hash"]
     actions = ["rotate_keys", "revoke_keys"]
 

@@ -103,7 +103,9 @@ def workspace_boards(workspace):
 
 
 class AssetUploadForm(forms.Form):
-    file = forms.FileField(label="Image or video", help_text="JPEG or PNG up to 20 MB; MP4, MOV or M4V video up to 2 GB.")
+    file = forms.FileField(
+        label="Image or video", help_text="JPEG or PNG up to 20 MB; MP4, MOV or M4V video up to 2 GB."
+    )
 
     def expected_kind(self) -> str:
         """The kind the member means to upload; the service checks the bytes agree."""
@@ -113,9 +115,13 @@ class AssetUploadForm(forms.Form):
 
 class AssetFilterForm(DateRangeMixin, forms.Form):
     q = forms.CharField(label="Search file names", required=False, max_length=SEARCH_MAX_LENGTH)
-    asset_type = forms.ChoiceField(label="Type", required=False, choices=any_choice("Images and videos", Asset.Kind.choices))
+    asset_type = forms.ChoiceField(
+        label="Type", required=False, choices=any_choice("Images and videos", Asset.Kind.choices)
+    )
     usage = forms.ChoiceField(
-        label="Use", required=False, choices=[("", "Used or not"), ("used", "In use by a pin"), ("unused", "Not in use")]
+        label="Use",
+        required=False,
+        choices=[("", "Used or not"), ("used", "In use by a pin"), ("unused", "Not in use")],
     )
     date_from = forms.DateField(label="Uploaded from", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label="Uploaded until", required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -305,7 +311,16 @@ class ComposeForm(forms.Form):
 
     def pin_data(self) -> dict:
         """The payload for ``pin_create`` (and a schedule's pin)."""
-        names = ("account_id", "board_id", "asset_id", "title", "description", "link_url", "alt_text", "idempotency_key")
+        names = (
+            "account_id",
+            "board_id",
+            "asset_id",
+            "title",
+            "description",
+            "link_url",
+            "alt_text",
+            "idempotency_key",
+        )
         return {name: self.cleaned_data[name] for name in names}
 
 

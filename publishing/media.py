@@ -167,14 +167,18 @@ def _read_chunks(file: IO[bytes], chunk_size: int = 64 * 1024) -> Iterator[bytes
 
 
 def too_large(kind: str) -> AssetRejected:
-    return AssetRejected("file_too_large", f"The file is larger than {MAX_BYTES[kind] // MB} MB, the most Pinterest accepts for {kind}s.")
+    return AssetRejected(
+        "file_too_large", f"The file is larger than {MAX_BYTES[kind] // MB} MB, the most Pinterest accepts for {kind}s."
+    )
 
 
 def clean_original_filename(name: str | None, extension: str) -> str:
     """The user's file name as we keep it for display: no path, no control characters."""
     name = PurePath((name or "").replace("\\", "/")).name.strip()
     if any(unicodedata.category(char) == "Cc" for char in name):
-        raise AssetRejected("invalid_filename", "The file name contains control characters (such as NUL); rename the file.")
+        raise AssetRejected(
+            "invalid_filename", "The file name contains control characters (such as NUL); rename the file."
+        )
     if not name:
         name = f"upload{extension}"
     if len(name) > FILENAME_MAX_LENGTH:
@@ -221,7 +225,9 @@ def measure_image(file: LentFile) -> Measurements:
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
         raise _bomb() from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise AssetRejected("image_unreadable", "The file starts like a JPEG or PNG but cannot be read as one.") from None
+        raise AssetRejected(
+            "image_unreadable", "The file starts like a JPEG or PNG but cannot be read as one."
+        ) from None
     width, height = image.size
     if width * height > IMAGE_MAX_PIXELS:
         raise _bomb()

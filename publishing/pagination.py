@@ -41,7 +41,9 @@ def keyset_page(queryset: QuerySet[Row], *, size: int, after: UUID | None = None
         older = Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(id__lt=row_id))
         rows = list(queryset.filter(older).order_by("-created_at", "-id")[: size + 1])
         items = rows[:size]
-        return KeysetPage(items, items[-1].public_id if len(rows) > size else None, items[0].public_id if items else None)
+        return KeysetPage(
+            items, items[-1].public_id if len(rows) > size else None, items[0].public_id if items else None
+        )
     newer = Q(created_at__gte=created_at) & (Q(created_at__gt=created_at) | Q(id__gt=row_id))
     rows = list(queryset.filter(newer).order_by("created_at", "id")[: size + 1])
     items = rows[:size][::-1]

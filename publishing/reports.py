@@ -45,9 +45,13 @@ def pin_status_comparison(workspace: Workspace, *, now: datetime, days: int = 30
     """Pins created in the last ``days`` days by status, beside the ``days`` before (one query)."""
     start, previous_start = now - timedelta(days=days), now - timedelta(days=2 * days)
     rows = (
-        Pin.objects.filter(workspace=workspace, deleted_at__isnull=True, created_at__gte=previous_start, created_at__lt=now)
+        Pin.objects.filter(
+            workspace=workspace, deleted_at__isnull=True, created_at__gte=previous_start, created_at__lt=now
+        )
         .values("status")
-        .annotate(current=Count("id", filter=Q(created_at__gte=start)), previous=Count("id", filter=Q(created_at__lt=start)))
+        .annotate(
+            current=Count("id", filter=Q(created_at__gte=start)), previous=Count("id", filter=Q(created_at__lt=start))
+        )
     )
     by_status = {row["status"]: row for row in rows}
     return [

@@ -142,7 +142,8 @@ def media_upload(request: HttpRequest) -> HttpResponse:
             raise S3Error(
                 400,
                 "InvalidArgument",
-                "Bucket POST must contain a field named 'key'.  If it is specified, please check the order of the fields.",
+                "Bucket POST must contain a field named 'key'.  "
+                "If it is specified, please check the order of the fields.",
             )
         if received is None:
             raise _no_file()

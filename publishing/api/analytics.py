@@ -35,7 +35,16 @@ def simulated_analytics(who: Actor, filters: AnalyticsFilters, *, account: Pinte
     days = [] if filters.include_daily is False else [
         {"date": start + timedelta(days=n), "data_status": "READY", "metrics": dict(zeros)}
         for n in range((end - start).days + 1)]
-    return {"pin_id": pin.public_id if pin else None, "pinterest_pin_id": (pin.pinterest_pin_id or None) if pin else None,
-            "account_id": account.public_id, "start_date": start, "end_date": end, "provider_mode": "simulated",
-            "totals": zeros, "daily": days, "source": "simulated", "data_as_of": timezone.now(),
-            "removed_from_pinterest_at": pin.removed_from_pinterest_at if pin else None}
+    return {
+        "pin_id": pin.public_id if pin else None,
+        "pinterest_pin_id": (pin.pinterest_pin_id or None) if pin else None,
+        "account_id": account.public_id,
+        "start_date": start,
+        "end_date": end,
+        "provider_mode": "simulated",
+        "totals": zeros,
+        "daily": days,
+        "source": "simulated",
+        "data_as_of": timezone.now(),
+        "removed_from_pinterest_at": pin.removed_from_pinterest_at if pin else None,
+    }

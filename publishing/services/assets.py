@@ -3,8 +3,9 @@ videos to Pinterest's media endpoint.
 
 An upload is written through Django's storage API (local disk, or an S3 bucket: see
 ``publishing.media_storage``) chunk by chunk while it is hashed and counted, so a 2 GB video never
-sits in memory; the same goes for reading it back to send it to Pinterest. What the file *is* comes from its bytes (magic
-numbers, then Pillow or FFmpeg through PyAV), never from its name or the client's content type.
+sits in memory; the same goes for reading it back to send it to Pinterest. What the file *is* comes
+from its bytes (magic numbers, then Pillow or FFmpeg through PyAV), never from its name or the
+client's content type.
 Anything Pinterest would refuse is refused with an ``AssetRejected`` (``publishing.media``, which
 measures) naming the reason.
 """
@@ -232,8 +233,12 @@ def assets_delete_bulk(*, actor: Actor, asset_ids: Iterable[uuid.UUID],
     """``asset_delete`` for many assets of the actor's workspace; other ids count as not found."""
     authorize(actor, "asset.delete")
     wanted = list(dict.fromkeys(asset_ids))
-    found = {a.public_id: a for a in Asset.objects.for_workspace(actor.workspace).filter(public_id__in=wanted, deleted_at__isnull=True)
-             .select_related("workspace__team")}
+    found = {
+        a.public_id: a
+        for a in Asset.objects.for_workspace(actor.workspace)
+        .filter(public_id__in=wanted, deleted_at__isnull=True)
+        .select_related("workspace__team")
+    }
     outcome = BulkAssetDeleteOutcome()
     for public_id in wanted:
         asset = found.get(public_id)
@@ -316,11 +321,16 @@ def media_upload_process(*, media_upload_id: int) -> MediaUpload | None:
     if upload.asset.deleted_at is not None:
         return _media_finish(upload, MediaUpload.Status.FAILED, "The video was deleted before it reached Pinterest.")
     if upload.status in MEDIA_RESTART_STATUSES and upload.attempts >= MEDIA_UPLOAD_MAX_ATTEMPTS:
-        return _media_finish(upload, MediaUpload.Status.FAILED,
-                             f"Gave up after {upload.attempts} tries to send the video to Pinterest: {upload.error_message}")
+        return _media_finish(
+            upload,
+            MediaUpload.Status.FAILED,
+            f"Gave up after {upload.attempts} tries to send the video to Pinterest: {upload.error_message}",
+        )
     if (upload.status == MediaUpload.Status.PROCESSING and upload.processing_started_at is not None
             and now - upload.processing_started_at > MEDIA_PROCESSING_MAX):
-        return _media_finish(upload, MediaUpload.Status.FAILED, "Pinterest did not finish processing the video in 30 minutes.")
+        return _media_finish(
+            upload, MediaUpload.Status.FAILED, "Pinterest did not finish processing the video in 30 minutes."
+        )
     account = upload.account
     try:
         access_token = account_fresh_access_token(account)

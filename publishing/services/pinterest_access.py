@@ -104,7 +104,9 @@ def _ensure_usable(account: PinterestAccount) -> None:
     if account.revoked_at is not None:
         raise AccountReconnectRequired("account_revoked", "This Pinterest account was disconnected.")
     if account.reconnect_required:
-        raise AccountReconnectRequired("reconnect_required", account.health_message or "Reconnect this Pinterest account.")
+        raise AccountReconnectRequired(
+            "reconnect_required", account.health_message or "Reconnect this Pinterest account."
+        )
 
 
 def account_fresh_access_token(account: PinterestAccount) -> str:
@@ -155,7 +157,9 @@ def _refresh_now(account: PinterestAccount) -> str:
         with oauth_client(account.workspace.environment) as oauth:
             grant = oauth.refresh(refresh_token=account.refresh_token)
     except GrantRejected:
-        message = "Pinterest refused to renew this account's access (the refresh token expired or was revoked); reconnect it."
+        message = (
+            "Pinterest refused to renew this account's access (the refresh token expired or was revoked); reconnect it."
+        )
         account_mark_reconnect_required(account, message, code="token_expired")
         raise AccountReconnectRequired("token_expired", message) from None
     except BaseException:
@@ -188,7 +192,9 @@ def copy_token_fields(source: PinterestAccount, *, into: PinterestAccount) -> No
         setattr(into, name, getattr(source, name))
 
 
-def account_mark_reconnect_required(account: PinterestAccount, message: str, *, code: str = "reconnect_required") -> bool:
+def account_mark_reconnect_required(
+    account: PinterestAccount, message: str, *, code: str = "reconnect_required"
+) -> bool:
     """Flag the account so nothing publishes with it until someone reconnects it.
 
     Returns whether it changed (the first caller records the audit event; repeats are no-ops).

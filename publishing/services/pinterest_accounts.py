@@ -147,7 +147,9 @@ def account_oauth_complete(*, state: str, code: str, user: User | None = None,
         with api_client(workspace.environment, grant.access_token.get_secret_value()) as client:
             profile = client.user_account()
     except GrantRejected:
-        raise OAuthFailed("oauth_code_rejected", "Pinterest refused the authorization; connect the account again.") from None
+        raise OAuthFailed(
+            "oauth_code_rejected", "Pinterest refused the authorization; connect the account again."
+        ) from None
     except pinterest_errors.PinterestError as exc:
         raise domain_error_from(exc) from None
 

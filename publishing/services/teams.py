@@ -148,7 +148,9 @@ def invitation_create(*, actor: Actor, email: str, role: str) -> Invitation:
 def invitation_resend(*, invitation: Invitation, actor: Actor) -> Invitation:
     """Email a fresh token (the old one stops working) with a new expiry."""
     authorize(actor, "invitation.resend", team=invitation.team)
-    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("team", "invited_by").get(pk=invitation.pk)
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",)).select_related("team", "invited_by").get(pk=invitation.pk)
+    )
     if invitation.accepted_at or invitation.revoked_at:
         raise InvalidState("invitation_closed", "This invitation was already accepted or revoked.")
     token = _invitation_issue_token(invitation)

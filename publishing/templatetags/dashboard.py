@@ -92,7 +92,11 @@ def key_badge(key):
     elif key.expires_at and key.expires_at <= now:
         label, symbol, tone = "Expired", "✗", "muted"
     elif key.replaced_by_id:
-        label, symbol, tone = "Rotated, still valid until " + date_format(localtime(key.expires_at), "j M, H:i"), "⏳", "warn"
+        label, symbol, tone = (
+            "Rotated, still valid until " + date_format(localtime(key.expires_at), "j M, H:i"),
+            "⏳",
+            "warn",
+        )
     else:
         label, symbol, tone = "Active", "✓", "ok"
     return format_html('<span class="badge {}"><span aria-hidden="true">{}</span> {}</span>', tone, symbol, label)

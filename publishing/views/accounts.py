@@ -81,7 +81,9 @@ def account_disconnect_view(request, public_id):
     if isinstance(canceled, DomainError):
         messages.error(request, canceled.message)
     else:
-        messages.success(request, f"Disconnected {account}" + (f" and canceled {canceled} schedule(s)." if canceled else "."))
+        messages.success(
+            request, f"Disconnected {account}" + (f" and canceled {canceled} schedule(s)." if canceled else ".")
+        )
     return HttpResponseClientRedirect(reverse("accounts")) if request.htmx else redirect("accounts")
 
 

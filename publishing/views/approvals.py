@@ -58,7 +58,9 @@ def approval_approve(request, public_id):
                            fragment="queue_area")
     if not request.htmx:
         return redirect("approvals")
-    response = render_page(request, TEMPLATE, queue_context(ctx, notice=f"Approved “{pin.title}”."), fragment="queue_area")
+    response = render_page(
+        request, TEMPLATE, queue_context(ctx, notice=f"Approved “{pin.title}”."), fragment="queue_area"
+    )
     return trigger_client_event(response, "pinApproved", {"pin": str(pin.public_id)})
 
 
@@ -71,7 +73,9 @@ def approval_reject(request, public_id):
     if submit(form, lambda: pin_reject(pin=pin, actor=ctx.actor, reason=form.cleaned_data["reason"])):
         if not request.htmx:
             return redirect("approvals")
-        notice = f"Rejected “{pin.title}”; {pin.created_by.get_full_name() if pin.created_by else 'its author'} sees why."
+        notice = (
+            f"Rejected “{pin.title}”; {pin.created_by.get_full_name() if pin.created_by else 'its author'} sees why."
+        )
         return render_page(request, TEMPLATE, queue_context(ctx, notice=notice), fragment="queue_area")
     context = queue_context(ctx, failed_reject_form=form, failed_reject_pin=pin.public_id)
     return render_page(request, TEMPLATE, context, status=422, fragment="queue_area")

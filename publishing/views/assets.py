@@ -23,7 +23,10 @@ def asset_library(request):
     form = AssetFilterForm(request.GET or None)
     assets = form.filter(Asset.objects.for_workspace(ctx.workspace))
     page = keyset_page(
-        assets, size=PAGE_SIZE, after=uuid_or_none(request.GET.get("after")), before=uuid_or_none(request.GET.get("before"))
+        assets,
+        size=PAGE_SIZE,
+        after=uuid_or_none(request.GET.get("after")),
+        before=uuid_or_none(request.GET.get("before")),
     )
     return render_page(
         request,
@@ -83,5 +86,8 @@ def asset_delete_view(request, public_id):
         messages.success(request, f"Deleted {asset.original_filename}.")
         return HttpResponseClientRedirect(reverse("assets")) if request.htmx else redirect("assets")
     return render_page(
-        request, "publishing/assets/delete.html", {"ctx": ctx, "asset": asset, "form": form}, status=422 if form.errors else 200
+        request,
+        "publishing/assets/delete.html",
+        {"ctx": ctx, "asset": asset, "form": form},
+        status=422 if form.errors else 200,
     )

@@ -66,8 +66,8 @@ def calendar_view(request):
     anchor = parse_date_or(request.GET.get("date"), today)
     first, last = visible_range(view, anchor)
     start, end = local_midnight(first), local_midnight(last + timedelta(days=1))
-    days = {first + timedelta(days=n): Day(first + timedelta(days=n), (first + timedelta(days=n)).month == anchor.month or view == "week")
-            for n in range((last - first).days + 1)}
+    shown = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    days = {day: Day(day, day.month == anchor.month or view == "week") for day in shown}
     schedules = (
         Schedule.objects.for_workspace(ctx.workspace)
         .filter(run_at__gte=start, run_at__lt=end)

@@ -69,7 +69,9 @@ def publish_or_schedule(ctx, form: ComposeForm) -> str:
         # The form's key makes a double submit return the first schedule.
         schedule = schedule_create(actor=ctx.actor,
                                    data={**data, "run_at_local": form.cleaned_data["run_at"]})
-        return f"{reverse('calendar')}?view=week&date={form.cleaned_data['run_at']:%Y-%m-%d}#schedule-{schedule.public_id}"
+        return (
+            f"{reverse('calendar')}?view=week&date={form.cleaned_data['run_at']:%Y-%m-%d}#schedule-{schedule.public_id}"
+        )
     pin = pin_create(actor=ctx.actor, source=Pin.Source.DASHBOARD, data=data)
     return reverse("pin_detail", args=[pin.public_id])
 

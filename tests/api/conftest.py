@@ -63,7 +63,9 @@ def keyed(sdk, workspace):
     """``keyed(scopes=[...], accounts=None)`` → a sync client authenticating with a new API key."""
 
     def make(scopes=("read", "write", "destructive"), accounts=None, *, bearer: bool = False) -> PinbridgeClient:
-        issued = api_key_create(actor=Actor.system(workspace, job="test"), name="contract tests", scopes=list(scopes), accounts=accounts)
+        issued = api_key_create(
+            actor=Actor.system(workspace, job="test"), name="contract tests", scopes=list(scopes), accounts=accounts
+        )
         return sdk(bearer_token=issued.plaintext) if bearer else sdk(api_key=issued.plaintext)
 
     return make
@@ -106,9 +108,15 @@ def pin_create(pinterest_account, target_board, **overrides):
     """A valid PinCreate for the connected sandbox account."""
     from pinbridge_sdk.models import PinCreate
 
-    fields = {"account_id": pinterest_account.public_id, "board_id": target_board.pinterest_board_id, "title": "A red chair",
-              "description": "Oak and red lacquer.", "link_url": "https://shop.example.com/red-chair",
-              "image_url": "https://images.example.com/red-chair.jpg", "idempotency_key": "chair-1"}
+    fields = {
+        "account_id": pinterest_account.public_id,
+        "board_id": target_board.pinterest_board_id,
+        "title": "A red chair",
+        "description": "Oak and red lacquer.",
+        "link_url": "https://shop.example.com/red-chair",
+        "image_url": "https://images.example.com/red-chair.jpg",
+        "idempotency_key": "chair-1",
+    }
     fields.update(overrides)
     return PinCreate(**fields)
 

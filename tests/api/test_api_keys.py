@@ -55,7 +55,11 @@ def test_an_expired_key_stops_working(keyed):
 
 def test_rotation_keeps_the_old_secret_valid_for_the_grace_period(login, cast, sdk):
     created = login(cast.admin).api_keys.create(APIKeyCreate(name="rotating"))
-    successor = api_key_rotate(key=ApiKey.objects.get(public_id=created.id), grace=timedelta(hours=1), actor=Actor.system(ApiKey.objects.get(public_id=created.id).workspace, job="test"))
+    successor = api_key_rotate(
+        key=ApiKey.objects.get(public_id=created.id),
+        grace=timedelta(hours=1),
+        actor=Actor.system(ApiKey.objects.get(public_id=created.id).workspace, job="test"),
+    )
     assert sdk(api_key=created.api_key).pins.list() == [] and sdk(api_key=successor.plaintext).pins.list() == []
     ApiKey.objects.filter(public_id=created.id).update(expires_at=timezone.now() - timedelta(seconds=1))
     with pytest.raises(AuthenticationError):

@@ -44,7 +44,11 @@ def headers(request, server, cast, workspace) -> dict:
         return {"Authorization": f"Bearer {login.json()['access_token']}"}
     cast.team.api_key_pins_need_approval = True
     cast.team.save(update_fields=["api_key_pins_need_approval"])
-    return {"X-API-Key": api_key_create(actor=Actor.system(workspace, job="test"), name="ci", scopes=["read", "write"]).plaintext}
+    return {
+        "X-API-Key": api_key_create(
+            actor=Actor.system(workspace, job="test"), name="ci", scopes=["read", "write"]
+        ).plaintext
+    }
 
 
 def pin_body(account, board, **overrides) -> dict:

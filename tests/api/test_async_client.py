@@ -56,9 +56,17 @@ async def tour(client: AsyncPinbridgeClient, *, account, board, png, as_user: bo
     seen["page_total"] = (await client.pins.list_page(limit=1)).total
     seen["job"] = (await client.jobs.get(pin.id)).status.value
     seen["bulk_retry_skipped"] = (await client.pins.bulk_retry([pin.id])).skipped_count
-    job = await client.pins.import_json([PinImportCreate(account_id=account.public_id, board_id=board.pinterest_board_id,
-                                                         title="Imported", image_url="https://images.example.com/i.jpg",
-                                                         idempotency_key="i1")])
+    job = await client.pins.import_json(
+        [
+            PinImportCreate(
+                account_id=account.public_id,
+                board_id=board.pinterest_board_id,
+                title="Imported",
+                image_url="https://images.example.com/i.jpg",
+                idempotency_key="i1",
+            )
+        ]
+    )
     seen["import_rows"] = (await client.pins.get_import(job.id)).total_rows
     await client.pins.delete(pin.id)
 
@@ -81,7 +89,9 @@ async def tour(client: AsyncPinbridgeClient, *, account, board, png, as_user: bo
         key = await client.api_keys.create(APIKeyCreate(name="async key"))
         seen["keys"] = len(await client.api_keys.list())
         await client.api_keys.revoke(key.id)
-        invitation = await client.team.create_invitation(TeamInvitationCreateRequest(email="a@acme.test", role="viewer"))
+        invitation = await client.team.create_invitation(
+            TeamInvitationCreateRequest(email="a@acme.test", role="viewer")
+        )
         seen["invitations"] = len((await client.team.list_invitations()).items)
         await client.team.revoke_invitation(invitation.id)
         seen["members"] = len((await client.team.list_members()).items)
@@ -110,7 +120,9 @@ def test_the_async_client_drives_every_core_area(mode, server, cast, account, bo
                 client.set_api_key(plaintext)
             return await tour(client, account=account, board=board, png=png, as_user=mode == "bearer")
 
-    plaintext = api_key_create(actor=Actor.system(workspace, job="test"), name="async", scopes=["read", "write", "destructive"]).plaintext
+    plaintext = api_key_create(
+        actor=Actor.system(workspace, job="test"), name="async", scopes=["read", "write", "destructive"]
+    ).plaintext
     seen = asyncio.run(main())
     assert seen["root"] == "PinBridge API" and seen["health"] == "ok" and seen["projects"] == "Acme"
     assert seen["accounts"] == [account.public_id] and seen["publishable"]
@@ -119,7 +131,8 @@ def test_the_async_client_drives_every_core_area(mode, server, cast, account, bo
     assert seen["page_total"] == 2 and seen["job"] == "queued" and seen["bulk_retry_skipped"] == 1
     assert seen["import_rows"] == 1 and seen["deleted_pin"] == "gone"
     assert seen["schedules_total"] == 1 and seen["schedule_status"] == "canceled" and seen["bulk_delete_ok"] == 1
-    assert seen["webhooks"] == 1 and seen["summary_submitted"] == 1  # the deleted pin no longer counts and seen["meter"]
+    # The summary no longer counts the deleted pin.
+    assert seen["webhooks"] == 1 and seen["summary_submitted"] == 1 and seen["meter"]
     if mode == "bearer":
         assert seen["me"] == cast.admin.email and seen["keys"] == 2 and seen["invitations"] == 1
         assert seen["members"] == 4

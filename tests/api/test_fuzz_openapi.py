@@ -119,7 +119,9 @@ def fuzz(headers: dict, *, tags: tuple[str, ...] = (), bearer_for=None) -> Figur
 def test_v1_with_an_admin_api_key_answers_no_5xx_and_only_what_its_schema_describes(
         cast, capsys):
     workspace = cast.team.workspaces.get()
-    key = api_key_create(actor=Actor.system(workspace, job="test"), name="fuzz", scopes=["read", "write", "destructive"])
+    key = api_key_create(
+        actor=Actor.system(workspace, job="test"), name="fuzz", scopes=["read", "write", "destructive"]
+    )
     figures = fuzz({"x-api-key": key.plaintext})
     with capsys.disabled():
         print(f"\nschemathesis, admin API key: {figures}")
@@ -145,7 +147,9 @@ def test_v1_user_operations_with_an_admin_bearer_token_answer_no_5xx_and_only_wh
 @pytest.mark.parametrize("path", ["/v1/assets/images", "/v1/assets/videos", "/v1/pins/imports/csv", "/v1/auth/login"])
 def test_a_multipart_body_without_a_boundary_is_a_422_naming_the_body(cast, path):
     client = Client()
-    key = api_key_create(actor=Actor.system(cast.team.workspaces.get(), job="test"), name="fuzz", scopes=["read", "write"])
+    key = api_key_create(
+        actor=Actor.system(cast.team.workspaces.get(), job="test"), name="fuzz", scopes=["read", "write"]
+    )
     response = client.post(path, data=b'{"email": "a@b.test", "password": "x"}', content_type="multipart/form-data",
                            headers={"x-api-key": key.plaintext})
     assert response.status_code == 422, response.content[:300]

@@ -54,7 +54,9 @@ def test_wrong_method_is_a_json_405(server):
 
 @pytest.mark.parametrize("path", ["/v1/pins", "/v1/schedules", "/v1/assets", "/v1/webhooks", "/v1/projects"])
 def test_the_sdks_paths_are_served_as_written_and_a_trailing_slash_never_redirects(server, workspace, path):
-    key = api_key_create(actor=Actor.system(workspace, job="test"), name="paths", scopes=["read", "write", "destructive"]).plaintext
+    key = api_key_create(
+        actor=Actor.system(workspace, job="test"), name="paths", scopes=["read", "write", "destructive"]
+    ).plaintext
     # The SDK follows no redirects: its own path must reach the operation (here a 200 list) ...
     response = http(server, "GET", path, headers={"X-API-Key": key})
     assert response.status_code == 200 and "Location" not in response.headers

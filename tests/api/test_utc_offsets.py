@@ -13,7 +13,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def headers(workspace):
-    return {"x-api-key": api_key_create(actor=Actor.system(workspace, job="test"), name="offsets", scopes=["read"]).plaintext}
+    return {
+        "x-api-key": api_key_create(
+            actor=Actor.system(workspace, job="test"), name="offsets", scopes=["read"]
+        ).plaintext
+    }
 
 
 CASES = [

@@ -20,7 +20,9 @@ PAGES = ["/app/", "/app/compose/", "/app/pins/", "/app/pins/{pin}/", "/app/appro
 LOGGED_OUT_PAGES = ["/accounts/login/"]  # a signed-in member is sent on from there
 
 
-def test_main_pages_load_with_a_main_landmark_and_heading_and_have_no_wcag_aa_violations(cast, browser_as, workspace, offline_account, offline_board):
+def test_main_pages_load_with_a_main_landmark_and_heading_and_have_no_wcag_aa_violations(
+    cast, browser_as, workspace, offline_account, offline_board
+):
     from publishing.models import Pin
     from publishing.services.pins import pin_create
 
@@ -28,9 +30,15 @@ def test_main_pages_load_with_a_main_landmark_and_heading_and_have_no_wcag_aa_vi
     bulk_pins(workspace, offline_account, offline_board, 2, status=PinStatus.FAILED, error_code="boom")
     waiting = pin_create(actor=Actor.for_user(cast.editor, workspace), source=Pin.Source.DASHBOARD,
                          data=pin_payload(offline_account, offline_board, idempotency_key="a11y-1"))
-    pin_reject(pin=pin_create(actor=Actor.for_user(cast.editor, workspace), source=Pin.Source.DASHBOARD,
-                              data=pin_payload(offline_account, offline_board, idempotency_key="a11y-2", title="Other")),
-               actor=Actor.for_user(cast.manager, workspace), reason="Blurry")
+    pin_reject(
+        pin=pin_create(
+            actor=Actor.for_user(cast.editor, workspace),
+            source=Pin.Source.DASHBOARD,
+            data=pin_payload(offline_account, offline_board, idempotency_key="a11y-2", title="Other"),
+        ),
+        actor=Actor.for_user(cast.manager, workspace),
+        reason="Blurry",
+    )
     page = browser_as(cast.admin)
     axe = Axe()
     problems = {}

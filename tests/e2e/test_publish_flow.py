@@ -23,7 +23,8 @@ def test_editor_composes_manager_approves_and_the_pin_turns_published_live(
     expect(editor.get_by_role("heading", level=1)).to_have_text("Compose a pin")
     # Record the upload's progress events as the browser reports them.
     editor.evaluate("""window.uploadProgress = [];
-        document.addEventListener('htmx:xhr:progress', e => window.uploadProgress.push(e.detail.loaded / e.detail.total));""")
+        document.addEventListener('htmx:xhr:progress',
+            e => window.uploadProgress.push(e.detail.loaded / e.detail.total));""")
     editor.get_by_label("Upload a new image or video").set_input_files(str(make_noisy_jpeg(tmp_path / "chair.jpg")))
     editor.get_by_role("button", name="Upload", exact=True).click()
     expect(editor.locator("#media-preview img.preview")).to_be_visible()

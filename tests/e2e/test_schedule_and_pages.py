@@ -21,7 +21,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def library_image(account, tmp_path):
     path = make_png(tmp_path / "lamp.png", 400, 600)
     with path.open("rb") as handle:
-        return asset_upload(actor=Actor.system(account.workspace, job="test"), uploaded_file=File(handle, name="lamp.png"), expected_kind="image")
+        return asset_upload(
+            actor=Actor.system(account.workspace, job="test"),
+            uploaded_file=File(handle, name="lamp.png"),
+            expected_kind="image",
+        )
 
 
 def test_an_editor_schedules_a_pin_and_moves_it_with_the_keyboard(cast, account, board, library_image, browser_as):

@@ -132,8 +132,11 @@ def test_the_image_installs_the_runtime_lock_and_runs_unprivileged_with_a_health
     user = [arguments for instruction, arguments in instructions if instruction == "USER"][-1]
     assert user.split(":")[0] not in ("0", "root")
     assert [index for index, (instruction, _) in enumerate(instructions) if instruction == "USER"][-1] > max(
-        index for index, (instruction, _) in enumerate(instructions) if instruction == "RUN"), "no RUN as root after USER"
-    assert any(instruction == "HEALTHCHECK" and "scripts/healthcheck" in arguments for instruction, arguments in instructions)
+        index for index, (instruction, _) in enumerate(instructions) if instruction == "RUN"
+    ), "no RUN as root after USER"
+    assert any(
+        instruction == "HEALTHCHECK" and "scripts/healthcheck" in arguments for instruction, arguments in instructions
+    )
     # Build-time secrets live only in the one RUN command, never in ENV or ARG (which images keep).
     for instruction, arguments in instructions:
         if instruction in ("ENV", "ARG"):

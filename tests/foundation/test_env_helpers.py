@@ -37,7 +37,9 @@ def test_unreadable_file_variant_fails_loudly(monkeypatch, tmp_path):
         env_str("PB_TEST_VALUE")
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), ("yes", True), ("off", False), ("0", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("TRUE", True), ("yes", True), ("off", False), ("0", False)]
+)
 def test_env_bool_accepts_the_usual_words(monkeypatch, raw, expected):
     monkeypatch.setenv("PB_TEST_FLAG", raw)
     assert env_bool("PB_TEST_FLAG") is expected

@@ -162,7 +162,11 @@ def test_every_dashboard_page_answers_200_with_its_hashed_css_and_js_under_gunic
         assert response.status_code == 200, f"{url} answered {response.status_code}"
         # WhiteNoise marks hashed files as cacheable forever.
         assert "immutable" in response.headers.get("cache-control", ""), url
-        assert response.headers["content-type"].split(";")[0] in {"text/css", "text/javascript", "application/javascript"}
+        assert response.headers["content-type"].split(";")[0] in {
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+        }
     assert any(url.endswith(".css") for url in assets) and any(url.endswith(".js") for url in assets)
 
 

@@ -31,7 +31,9 @@ def cluster_names(serve_pid: int) -> list[str]:
     for pid in subprocess.run(["pgrep", "-P", str(serve_pid)], capture_output=True, text=True).stdout.split():
         try:
             cmdline = open(f"/proc/{pid}/cmdline").read()
-            environ = dict(item.split("=", 1) for item in open(f"/proc/{pid}/environ").read().split("\0") if "=" in item)
+            environ = dict(
+                item.split("=", 1) for item in open(f"/proc/{pid}/environ").read().split("\0") if "=" in item
+            )
         except OSError:  # the process ended meanwhile
             continue
         if "qcluster" in cmdline:
@@ -147,7 +149,9 @@ def test_serve_runs_web_and_worker_and_one_signal_stops_both(tmp_path, stop_sign
         server.send_signal(stop_signal)
         server.wait(timeout=30)
         deadline = time.monotonic() + 30
-        while any(os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z" for pid in processes):
+        while any(
+            os.path.exists(f"/proc/{pid}") and open(f"/proc/{pid}/stat").read().split()[2] != "Z" for pid in processes
+        ):
             assert time.monotonic() < deadline, "children still running after the signal"
             time.sleep(0.2)
         with pytest.raises(httpx.TransportError):

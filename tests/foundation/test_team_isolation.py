@@ -28,7 +28,9 @@ def seed_rows(team):
     pin = Pin.objects.create(workspace=workspace, account=account, board_id="1", idempotency_key="k",
                              payload_fingerprint="f", title=f"{team.name} pin", image_url="https://example.com/a.png")
     Schedule.objects.create(workspace=workspace, account=account, run_at=timezone.now(), title="s")
-    Webhook.objects.create(workspace=workspace, url="https://example.com/hook", secret="s" * 20, events=["pin.published"])
+    Webhook.objects.create(
+        workspace=workspace, url="https://example.com/hook", secret="s" * 20, events=["pin.published"]
+    )
     ApiKey.objects.create(workspace=workspace, name="k", prefix=f"p{team.pk}", secret_hash="0" * 64)
     audit_record(team=team, action="test.seeded")
     return pin
@@ -56,7 +58,9 @@ def test_pins_for_workspace_skip_other_teams_and_deleted_pins(cast):
 
 def test_team_context_ignores_ids_of_a_team_the_user_is_not_in(cast):
     foreign_workspace = cast.other_team.workspaces.get()
-    context = resolve_team_context(cast.editor, team_id=cast.other_team.public_id, workspace_id=foreign_workspace.public_id)
+    context = resolve_team_context(
+        cast.editor, team_id=cast.other_team.public_id, workspace_id=foreign_workspace.public_id
+    )
     assert context.team == cast.team
     assert context.workspace.team == cast.team
 

@@ -95,7 +95,10 @@ def test_an_import_stops_when_its_api_key_is_revoked(workspace, offline_account,
 def test_an_import_stops_when_its_creator_leaves_the_team(workspace, cast, offline_account, offline_board):
     job = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
                             rows=rows(offline_account, offline_board, "First"))
-    membership_remove(membership=Membership.objects.get(team=cast.team, user=cast.manager), actor=Actor.for_user(cast.admin, workspace))
+    membership_remove(
+        membership=Membership.objects.get(team=cast.team, user=cast.manager),
+        actor=Actor.for_user(cast.admin, workspace),
+    )
     assert pin_import_run(job.pk) == ImportJob.Status.FAILED
     job.refresh_from_db()
     assert "no longer a member" in job.error_message and not Pin.objects.exists()

@@ -35,7 +35,9 @@ FINISHED = (PinStatus.PUBLISHED, PinStatus.FAILED)
 
 
 def create(workspace, user, account, board, **overrides):
-    return pin_create(actor=Actor.for_user(user, workspace), source="api", data=pin_payload(account, board, **overrides))
+    return pin_create(
+        actor=Actor.for_user(user, workspace), source="api", data=pin_payload(account, board, **overrides)
+    )
 
 
 def wait_until_finished(pins, timeout=60):
@@ -62,7 +64,11 @@ def test_a_video_pin_waits_for_its_media_then_is_published(start_cluster, worksp
     from django.core.files import File
 
     with open(make_mp4(tmp_path / "clip.mp4", seconds=5), "rb") as handle:
-        video = asset_upload(actor=Actor.for_user(cast.manager, workspace), uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
+        video = asset_upload(
+            actor=Actor.for_user(cast.manager, workspace),
+            uploaded_file=File(handle, name="clip.mp4"),
+            expected_kind="video",
+        )
     start_cluster()
     data = pin_payload(account, board, image_url=None, asset_id=str(video.public_id))
     pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="dashboard", data=data)

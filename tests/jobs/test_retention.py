@@ -77,7 +77,10 @@ def history(db, cast, workspace, offline_account, offline_board, clock_at_now):
         rows[name] = made_at(at, lambda status=status, name=name: WebhookDelivery.objects.create(
             webhook=webhook, event_type="pin.published", payload={"name": name}, status=status))
 
-    for name, expires_at in [("state expired 2 days ago", days_ago(2)), ("state expired an hour ago", days_ago(1 / 24))]:
+    for name, expires_at in [
+        ("state expired 2 days ago", days_ago(2)),
+        ("state expired an hour ago", days_ago(1 / 24)),
+    ]:
         rows[name] = OAuthState.objects.create(state=name, workspace=workspace, expires_at=expires_at)
 
     rows["audit 1000 days old"] = made_at(days_ago(1000), lambda: AuditEvent.objects.create(

@@ -85,7 +85,11 @@ def test_a_15_mb_image_asset_is_published_without_holding_it_in_memory(workspace
                                                                        worker_env, tmp_path):
     image = make_noise_png(tmp_path / "poster.png", LARGE_IMAGE_BYTES)
     with image.open("rb") as handle:
-        asset = asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name="poster.png"), expected_kind="image")
+        asset = asset_upload(
+            actor=Actor.system(workspace, job="test"),
+            uploaded_file=File(handle, name="poster.png"),
+            expected_kind="image",
+        )
     pins = [
         pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                    data=pin_payload(account, board, image_url=None, asset_id=str(asset.public_id),

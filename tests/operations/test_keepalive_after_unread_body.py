@@ -88,7 +88,9 @@ def assert_next_request_answered(port: int, key: str) -> None:
 
 @pytest.fixture
 def api_key(cast, workspace) -> str:
-    return api_key_create(actor=Actor.system(workspace, job="test"), name="keep-alive", scopes=["read", "write"]).plaintext
+    return api_key_create(
+        actor=Actor.system(workspace, job="test"), name="keep-alive", scopes=["read", "write"]
+    ).plaintext
 
 
 def test_gunicorn_answers_the_next_request_on_a_connection_after_a_413(api_key, production_env, tmp_path):  # noqa: F811

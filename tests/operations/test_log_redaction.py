@@ -74,7 +74,9 @@ def test_gunicorn_and_django_lines_under_scripts_web_carry_no_secret(production_
     callback = next(event for event in api if event["path"] == "/v1/pinterest/oauth/callback")
     assert callback["query"] == "state=[redacted]&code=[redacted]"
     warnings = [event for event in events if event.get("logger") == "django.request"]
-    assert any(event["message"] == "Not Found: /accounts/reset/MQ/[redacted]/no-such-page" for event in warnings), warnings
+    assert any(event["message"] == "Not Found: /accounts/reset/MQ/[redacted]/no-such-page" for event in warnings), (
+        warnings
+    )
     # django.request passes the request itself; its text (query string included) is redacted too.
     assert any("token=[redacted]" in str(event.get("request")) for event in warnings), warnings
 

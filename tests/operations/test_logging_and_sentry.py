@@ -25,8 +25,13 @@ PRINT_SENTRY = (
 
 def run_with(code: str, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES and not k.startswith(("LOG_", "SENTRY_"))}
-    clean.update(PRODUCTION, ALLOWED_HOSTS="testserver", PINBOARD_ENV_FILE="", DJANGO_SETTINGS_MODULE="pinboard_site.settings",
-                 **env)
+    clean.update(
+        PRODUCTION,
+        ALLOWED_HOSTS="testserver",
+        PINBOARD_ENV_FILE="",
+        DJANGO_SETTINGS_MODULE="pinboard_site.settings",
+        **env,
+    )
     result = subprocess.run([sys.executable, "-c", code], env=clean, cwd=settings.BASE_DIR, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -125,7 +125,10 @@ def test_fields_after_the_file_do_not_count(registered, sandbox_url):
         + MP4_HEAD
         + b"\r\n"
     )
-    body += f'--{boundary}\r\nContent-Disposition: form-data; name="policy"\r\n\r\n{params["policy"]}\r\n--{boundary}--\r\n'.encode()
+    body += (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="policy"\r\n\r\n{params["policy"]}\r\n'
+        f"--{boundary}--\r\n"
+    ).encode()
     response = httpx.post(
         registered["upload_url"],
         content=body,

@@ -41,10 +41,12 @@ def test_a_registered_callback_gets_its_error_redirect(live_server, settings):
 
 def test_another_host_or_path_on_a_registered_origin_is_refused(live_server, settings):
     settings.SITE_URL = live_server.url
-    for uri in (f"{live_server.url}/app/accounts/oauth/callback/../../../admin/",
-                f"{live_server.url}/app/elsewhere",
-                urlsplit(live_server.url)._replace(netloc="other.example.com").geturl() + "/app/accounts/oauth/callback",
-                live_server.url.replace("http://", "https://") + "/app/accounts/oauth/callback"):
+    for uri in (
+        f"{live_server.url}/app/accounts/oauth/callback/../../../admin/",
+        f"{live_server.url}/app/elsewhere",
+        urlsplit(live_server.url)._replace(netloc="other.example.com").geturl() + "/app/accounts/oauth/callback",
+        live_server.url.replace("http://", "https://") + "/app/accounts/oauth/callback",
+    ):
         answer = httpx.get(f"{live_server.url}/sandbox/pinterest/oauth/", params=params(uri, response_type="token"))
         assert answer.status_code == 400 and "location" not in answer.headers, uri
 

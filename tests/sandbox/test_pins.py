@@ -117,7 +117,8 @@ def test_an_invalid_link_gets_pinterests_invalid_url_message(account, board, sub
             assert response.status_code == 400
             assert response.json() == {
                 "code": 1,
-                "message": "Whoops! It looks like you entered an invalid URL. Try creating a Pin again with a valid URL.",
+                "message": "Whoops! It looks like you entered an invalid URL. "
+                "Try creating a Pin again with a valid URL.",
             }
 
 

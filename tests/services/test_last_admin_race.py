@@ -25,7 +25,11 @@ def test_two_admins_demoting_each_other_at_once_leave_the_team_one_admin(cast):
     def demote_the_second_admin_and_hold_the_transaction_open():
         try:
             with transaction.atomic():
-                membership_update_role(membership=second_admin, role="viewer", actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()))
+                membership_update_role(
+                    membership=second_admin,
+                    role="viewer",
+                    actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()),
+                )
                 demoted.set()
                 release.wait(timeout=10)
         except Exception as error:  # reported by the assertion below
@@ -40,7 +44,11 @@ def test_two_admins_demoting_each_other_at_once_leave_the_team_one_admin(cast):
     threading.Timer(0.5, release.set).start()
     try:
         with pytest.raises(LastAdmin):
-            membership_update_role(membership=first_admin, role="viewer", actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()))
+            membership_update_role(
+                membership=first_admin,
+                role="viewer",
+                actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()),
+            )
     finally:
         release.set()
         other.join(timeout=10)

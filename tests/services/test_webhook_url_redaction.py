@@ -27,7 +27,9 @@ def test_audit_details_keep_only_the_redacted_url(cast, settings):
     workspace = cast.team.workspaces.get(environment=Workspace.Environment.SANDBOX)
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # no DNS here
     webhook = webhook_create(actor=Actor.for_user(cast.admin, workspace), url=SECRET_URL, secret="s" * 32)
-    webhook_update(webhook=webhook, data={"url": SECRET_URL + "&more=1"}, actor=Actor.for_user(cast.admin, webhook.workspace))
+    webhook_update(
+        webhook=webhook, data={"url": SECRET_URL + "&more=1"}, actor=Actor.for_user(cast.admin, webhook.workspace)
+    )
     webhook.refresh_from_db()
     assert webhook.url == SECRET_URL + "&more=1"  # the delivery target itself is kept whole
     webhook_delete(webhook=webhook, actor=Actor.for_user(cast.admin, webhook.workspace))

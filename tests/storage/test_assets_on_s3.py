@@ -84,7 +84,9 @@ def test_range_requests_are_answered_from_the_bucket(s3_storage, keyed, tmp_path
         past_the_end = http.get(path, headers={"Range": f"bytes={len(data)}-"})
 
     assert middle.status_code == 206 and middle.content == data[100:1124]
-    assert middle.headers["Content-Range"] == f"bytes 100-1123/{len(data)}" and middle.headers["Content-Length"] == "1024"
+    assert (
+        middle.headers["Content-Range"] == f"bytes 100-1123/{len(data)}" and middle.headers["Content-Length"] == "1024"
+    )
     assert tail.status_code == 206 and tail.content == data[-10:]
     assert past_the_end.status_code == 416 and past_the_end.headers["Content-Range"] == f"bytes */{len(data)}"
     assert past_the_end.json()["detail"]["code"] == "range_not_satisfiable"

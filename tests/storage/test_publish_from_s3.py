@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def uploaded(workspace, path, kind):
     with open(path, "rb") as handle:
-        return asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name=path.name), expected_kind=kind)
+        return asset_upload(
+            actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name=path.name), expected_kind=kind
+        )
 
 
 def test_an_image_pin_and_a_video_pin_publish_from_the_bucket(

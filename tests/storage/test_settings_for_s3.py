@@ -33,7 +33,8 @@ def test_s3_reads_django_storages_own_setting_names():
         "bucket_name": "team-media", "endpoint_url": "http://127.0.0.1:9000", "access_key": "access",
         "secret_key": "secret", "region_name": "eu-west-3"}
     # Private objects, presigned v4 links that expire in minutes, path-style addressing.
-    assert (options["default_acl"], options["querystring_auth"], options["querystring_expire"]) == ("private", True, 300)
+    signing = (options["default_acl"], options["querystring_auth"], options["querystring_expire"])
+    assert signing == ("private", True, 300)
     assert (options["signature_version"], options["addressing_style"]) == ("s3v4", "path")
     assert options["file_overwrite"] is False
 

@@ -58,8 +58,11 @@ def main(workspace_id: str, target: str, mode: str) -> dict:
     tracemalloc.start()
     if mode in ("streamed", "whole"):
         with open(target, "rb") as handle:
-            asset = assets.asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name=Path(target).name),
-                                        expected_kind="video" if target.endswith((".mp4", ".mov")) else "image")
+            asset = assets.asset_upload(
+                actor=Actor.system(workspace, job="test"),
+                uploaded_file=File(handle, name=Path(target).name),
+                expected_kind="video" if target.endswith((".mp4", ".mov")) else "image",
+            )
         done = {"asset_id": str(asset.public_id), "size": asset.size_bytes, "key": asset.file.name}
     else:
         asset = Asset.objects.get(public_id=target)

@@ -242,8 +242,8 @@ def test_two_web_nodes_and_two_clusters_publish_every_pin_exactly_once_through_a
     duplicates = len(on_board) - len({title for _, title in on_board})
     lost = total - len({pin_id for pin_id, _ in ours} & {pin_id for pin_id, _ in on_board})
     assert (duplicates, lost, len(on_board)) == (0, 0, total)
-    assert {pin.id for pin in pins} == set(Pin.objects.filter(workspace=workspace, idempotency_key__startswith="topology-")
-                                           .values_list("public_id", flat=True))
+    created = Pin.objects.filter(workspace=workspace, idempotency_key__startswith="topology-")
+    assert {pin.id for pin in pins} == set(created.values_list("public_id", flat=True))
 
     # Each due schedule ran once: done, with one pin of its own.
     rows = Schedule.objects.filter(public_id__in=[s.id for s in schedules]).select_related("pin")

@@ -28,9 +28,18 @@ def bulk_pins(workspace, account, board, count: int, *, status=PinStatus.PUBLISH
     start = start or timezone.now() - timedelta(seconds=count + 10)
     title = fields.pop("title", None)
     pins = [
-        Pin(workspace=workspace, account=account, board_id=board.pinterest_board_id, idempotency_key=f"bulk-{uuid.uuid4()}",
-            payload_fingerprint="bulk", source=Pin.Source.API, title=title or f"Bulk pin {n}",
-            image_url="https://images.example.com/p.jpg", status=status, **fields)
+        Pin(
+            workspace=workspace,
+            account=account,
+            board_id=board.pinterest_board_id,
+            idempotency_key=f"bulk-{uuid.uuid4()}",
+            payload_fingerprint="bulk",
+            source=Pin.Source.API,
+            title=title or f"Bulk pin {n}",
+            image_url="https://images.example.com/p.jpg",
+            status=status,
+            **fields,
+        )
         for n in range(count)
     ]
     created = Pin.objects.bulk_create(pins, batch_size=2000)

@@ -32,7 +32,9 @@ def test_rotation_asks_for_a_grace_period_then_shows_each_new_secret_once(client
     assert api_key_authenticate(plaintext=new_secret).name == "Worker"
     assert api_key_authenticate(plaintext=issued.plaintext) is not None  # the grace period
     assert new_secret not in client.get(CHANGELIST).content.decode()
-    assert AuditEvent.objects.filter(action="api_key.rotated", actor_label=f"system (site admin {operator.email})").exists()
+    assert AuditEvent.objects.filter(
+        action="api_key.rotated", actor_label=f"system (site admin {operator.email})"
+    ).exists()
 
 
 def test_rotating_with_a_bad_grace_period_asks_again(client, operator, workspace):

@@ -52,15 +52,18 @@ def test_bad_key_input_is_explained_inline(cast, login):
 
 def test_revoking_stops_the_key_at_once(cast, login, workspace):
     issued = api_key_create(actor=Actor.system(workspace, job="test"), name="Old worker")
-    html = login(cast.admin).post(f"/app/api-keys/{issued.key.public_id}/revoke", HTTP_HX_REQUEST="true").content.decode()
+    html = (
+        login(cast.admin).post(f"/app/api-keys/{issued.key.public_id}/revoke", HTTP_HX_REQUEST="true").content.decode()
+    )
     assert "Revoked" in html
     assert api_key_authenticate(plaintext=issued.plaintext) is None
 
 
 def test_rotating_keeps_the_old_key_working_for_the_grace_period(cast, login, workspace):
     issued = api_key_create(actor=Actor.system(workspace, job="test"), name="Worker", scopes=["read"])
-    response = login(cast.admin).post(f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "2", "grace_1": "hours"},
-                                      HTTP_HX_REQUEST="true")
+    response = login(cast.admin).post(
+        f"/app/api-keys/{issued.key.public_id}/rotate", {"grace_0": "2", "grace_1": "hours"}, HTTP_HX_REQUEST="true"
+    )
     successor = SECRET.search(response.content.decode())[1]
     assert "no-store" in response["Cache-Control"]
     old = ApiKey.objects.get(pk=issued.key.pk)
@@ -100,7 +103,9 @@ def test_editing_scopes_and_name(cast, login, workspace):
     issued = api_key_create(actor=Actor.system(workspace, job="test"), name="Worker")
     client = login(cast.admin)
     assert 'value="Worker"' in client.get(f"/app/api-keys/{issued.key.public_id}/edit").content.decode()
-    response = client.post(f"/app/api-keys/{issued.key.public_id}/edit", {"name": "Importer", "scopes": ["read", "destructive"]})
+    response = client.post(
+        f"/app/api-keys/{issued.key.public_id}/edit", {"name": "Importer", "scopes": ["read", "destructive"]}
+    )
     assert response.status_code == 302
     issued.key.refresh_from_db()
     assert (issued.key.name, issued.key.scopes) == ("Importer", ["read", "destructive"])

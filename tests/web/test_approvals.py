@@ -30,7 +30,9 @@ def test_approving_queues_the_pin_for_publishing(cast, login, make_pin, django_c
 
 def test_rejecting_needs_a_reason_shown_inline(cast, login, make_pin):
     pin = make_pin()
-    response = login(cast.manager).post(f"/app/approvals/{pin.public_id}/reject", {"reason": "  "}, HTTP_HX_REQUEST="true")
+    response = login(cast.manager).post(
+        f"/app/approvals/{pin.public_id}/reject", {"reason": "  "}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 422
     assert "This field is required" in response.content.decode() or "Give a reason" in response.content.decode()
     pin.refresh_from_db()

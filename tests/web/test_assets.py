@@ -16,7 +16,11 @@ def upload(workspace, tmp_path, name="chair.png", actor=None):
     with path.open("rb") as handle:
         from django.core.files import File
 
-        return asset_upload(actor=Actor.for_user(actor, workspace) if actor else Actor.system(workspace, job="test"), uploaded_file=File(handle, name=name), expected_kind="image")
+        return asset_upload(
+            actor=Actor.for_user(actor, workspace) if actor else Actor.system(workspace, job="test"),
+            uploaded_file=File(handle, name=name),
+            expected_kind="image",
+        )
 
 
 def test_the_library_shows_uploads_with_their_measurements(cast, login, workspace, tmp_path):

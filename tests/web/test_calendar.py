@@ -18,7 +18,9 @@ YEAR = timezone.now().year + 1
 @pytest.fixture
 def schedule_at(cast, workspace, offline_account, offline_board):
     def create(run_at: datetime, title="Planned pin") -> Schedule:
-        payload = {k: v for k, v in pin_payload(offline_account, offline_board, title=title).items() if k != "idempotency_key"}
+        payload = {
+            k: v for k, v in pin_payload(offline_account, offline_board, title=title).items() if k != "idempotency_key"
+        }
         return schedule_create(actor=Actor.for_user(cast.editor, workspace), data={**payload, "run_at": run_at})
 
     return create
@@ -52,10 +54,15 @@ def test_an_empty_period_says_how_to_plan_a_pin(cast, login):
 def test_an_editor_reschedules_from_the_calendar(cast, login, schedule_at):
     schedule = schedule_at(datetime(YEAR, 7, 14, 8, 0, tzinfo=UTC))
     client = login(cast.editor)
-    form = client.get(f"/app/calendar/schedules/{schedule.public_id}/reschedule", HTTP_HX_REQUEST="true").content.decode()
+    form = client.get(
+        f"/app/calendar/schedules/{schedule.public_id}/reschedule", HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert f'value="{YEAR}-07-14T10:00"' in form  # prefilled in Paris time
-    response = client.post(f"/app/calendar/schedules/{schedule.public_id}/reschedule", {"run_at": f"{YEAR}-07-16T18:15"},
-                           HTTP_HX_REQUEST="true")
+    response = client.post(
+        f"/app/calendar/schedules/{schedule.public_id}/reschedule",
+        {"run_at": f"{YEAR}-07-16T18:15"},
+        HTTP_HX_REQUEST="true",
+    )
     assert response["HX-Redirect"].startswith(f"/app/calendar/?view=week&date={YEAR}-07-16")
     schedule.refresh_from_db()
     assert schedule.run_at == datetime(YEAR, 7, 16, 16, 15, tzinfo=UTC)

@@ -22,9 +22,18 @@ def image(cast, workspace, login, tmp_path):
 
 
 def form_data(account, board, asset, **overrides):
-    data = {"account_id": str(account.public_id), "board_id": board.pinterest_board_id, "asset_id": str(asset.public_id),
-            "title": "Oak chair", "description": "Solid oak.", "link_url": "https://shop.example.com/oak",
-            "alt_text": "An oak chair", "when": "now", "run_at": "", "idempotency_key": "dashboard:form-1"}
+    data = {
+        "account_id": str(account.public_id),
+        "board_id": board.pinterest_board_id,
+        "asset_id": str(asset.public_id),
+        "title": "Oak chair",
+        "description": "Solid oak.",
+        "link_url": "https://shop.example.com/oak",
+        "alt_text": "An oak chair",
+        "when": "now",
+        "run_at": "",
+        "idempotency_key": "dashboard:form-1",
+    }
     data.update(overrides)
     return data
 
@@ -42,7 +51,9 @@ def test_without_an_account_the_page_says_what_to_do(cast, login, workspace):
 
 def test_choosing_an_account_loads_its_boards(cast, login, offline_account, offline_board):
     Board.objects.create(account=offline_account, pinterest_board_id="900000000000000077", name="Sofas")
-    response = login(cast.editor).get(f"/app/compose/boards?account_id={offline_account.public_id}", HTTP_HX_REQUEST="true")
+    response = login(cast.editor).get(
+        f"/app/compose/boards?account_id={offline_account.public_id}", HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert html.strip().startswith('<p class="field" id="board-field">') and "Sofas" in html and "Chairs" in html
 
@@ -78,7 +89,9 @@ def test_a_video_upload_is_measured(cast, login, workspace, tmp_path):
     assert "<video" in response.content.decode()
 
 
-def test_submitting_creates_one_pin_awaiting_approval_and_goes_to_it(cast, login, offline_account, offline_board, image):
+def test_submitting_creates_one_pin_awaiting_approval_and_goes_to_it(
+    cast, login, offline_account, offline_board, image
+):
     response = login(cast.editor).post("/app/compose/", form_data(offline_account, offline_board, image),
                                        HTTP_HX_REQUEST="true")
     pin = Pin.objects.get()

@@ -58,7 +58,9 @@ def test_an_empty_workspace_explains_what_to_do(cast, login, workspace):
     assert "Nothing is waiting for approval" in html and "Compose a pin" in html
 
 
-def test_the_overview_runs_a_constant_number_of_queries(cast, login, workspace, offline_account, offline_board, make_pin):
+def test_the_overview_runs_a_constant_number_of_queries(
+    cast, login, workspace, offline_account, offline_board, make_pin
+):
     client = login(cast.manager)
     make_pin()
     few = queries_to_render(client, "/app/")

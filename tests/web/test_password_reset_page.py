@@ -15,7 +15,9 @@ def test_the_reset_page_queues_the_mail_for_known_and_unknown_addresses_alike(ca
     known = client.post("/accounts/password_reset/", {"email": cast.editor.email})
     unknown = client.post("/accounts/password_reset/", {"email": "nobody@acme.test"})
 
-    assert (known.status_code, known.url) == (unknown.status_code, unknown.url) == (302, "/accounts/password_reset/done/")
+    assert (
+        (known.status_code, known.url) == (unknown.status_code, unknown.url) == (302, "/accounts/password_reset/done/")
+    )
     assert mail.outbox == []  # nothing sent (nor looked up) inside the request
     assert [args for args, _ in queued_jobs(PASSWORD_RESET_TASK)] == [(cast.editor.email,), ("nobody@acme.test",)]
 

@@ -8,7 +8,9 @@ from publishing.services.pins import pin_approve, pin_reject
 from tests.web.helpers import bulk_pins
 
 
-def test_the_detail_shows_the_attempt_history_in_the_workspace_zone(cast, login, workspace, offline_account, offline_board):
+def test_the_detail_shows_the_attempt_history_in_the_workspace_zone(
+    cast, login, workspace, offline_account, offline_board
+):
     [pin] = bulk_pins(workspace, offline_account, offline_board, 1, status=PinStatus.PUBLISHED)
     PublishAttempt.objects.create(pin=pin, number=1, outcome=PublishAttempt.Outcome.DEFERRED, http_status=429,
                                   error_code="rate_limited", error_message="Slow down")
@@ -53,7 +55,13 @@ def test_retrying_a_pin_that_did_not_fail_explains_why_not(cast, login, workspac
 def test_an_editor_edits_a_queued_pin_with_inline_errors_first(cast, login, make_pin, offline_board):
     pin = make_pin()
     client = login(cast.editor)
-    form = {"board_id": offline_board.pinterest_board_id, "title": "x" * 101, "description": "", "link_url": "", "alt_text": ""}
+    form = {
+        "board_id": offline_board.pinterest_board_id,
+        "title": "x" * 101,
+        "description": "",
+        "link_url": "",
+        "alt_text": "",
+    }
     bad = client.post(f"/app/pins/{pin.public_id}/edit", form)
     assert bad.status_code == 422 and "at most 100 characters" in bad.content.decode()
     good = client.post(f"/app/pins/{pin.public_id}/edit", {**form, "title": "A better title"})
@@ -84,7 +92,13 @@ def test_an_editor_editing_an_approved_pin_sends_it_back_for_approval(cast, logi
 
 def test_a_published_pin_cannot_be_edited(cast, login, workspace, offline_account, offline_board):
     [pin] = bulk_pins(workspace, offline_account, offline_board, 1, status=PinStatus.PUBLISHED)
-    form = {"board_id": offline_board.pinterest_board_id, "title": "New", "description": "", "link_url": "", "alt_text": ""}
+    form = {
+        "board_id": offline_board.pinterest_board_id,
+        "title": "New",
+        "description": "",
+        "link_url": "",
+        "alt_text": "",
+    }
     response = login(cast.editor).post(f"/app/pins/{pin.public_id}/edit", form)
     assert response.status_code == 422 and "already published" in response.content.decode()
 

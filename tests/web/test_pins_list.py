@@ -49,7 +49,9 @@ def test_date_filter_uses_the_workspace_time_zone(cast, login, workspace, offlin
     late_evening_utc = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
     [pin] = bulk_pins(workspace, offline_account, offline_board, 1, start=late_evening_utc)
     client = login(cast.editor)
-    assert row_ids(client.get("/app/pins/?date_from=2026-03-02&date_to=2026-03-02").content.decode()) == [str(pin.public_id)]
+    assert row_ids(client.get("/app/pins/?date_from=2026-03-02&date_to=2026-03-02").content.decode()) == [
+        str(pin.public_id)
+    ]
     assert row_ids(client.get("/app/pins/?date_from=2026-03-01&date_to=2026-03-01").content.decode()) == []
     assert "2 Mar 2026, 00:30" in client.get("/app/pins/").content.decode()  # shown in Paris time (UTC+1)
 
@@ -106,7 +108,9 @@ def test_the_list_runs_the_same_number_of_queries_for_few_or_many_pins(cast, log
     few = queries_to_render(client, "/app/pins/")
     bulk_pins(workspace, offline_account, offline_board, 200, status=PinStatus.QUEUED)
     many = queries_to_render(client, "/app/pins/")
-    deep = queries_to_render(client, f"/app/pins/?after={Pin.objects.order_by('created_at')[5].public_id}&status=queued")
+    deep = queries_to_render(
+        client, f"/app/pins/?after={Pin.objects.order_by('created_at')[5].public_id}&status=queued"
+    )
     assert few == many == deep - 1  # the cursor lookup is the one extra
 
 

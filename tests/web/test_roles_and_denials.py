@@ -27,7 +27,9 @@ def objects(cast, workspace, offline_account, offline_board, make_pin, settings)
         **{k: v for k, v in pin_payload(offline_account, offline_board).items() if k != "idempotency_key"},
         "run_at": timezone.now() + timedelta(days=2)})
     key = api_key_create(actor=Actor.system(workspace, job="test"), name="Worker").key
-    webhook = webhook_create(actor=Actor.system(workspace, job="test"), url="https://hooks.example.com/pins", secret="s" * 32)
+    webhook = webhook_create(
+        actor=Actor.system(workspace, job="test"), url="https://hooks.example.com/pins", secret="s" * 32
+    )
     invitation = invitation_create(actor=Actor.system(workspace, job="test"), email="new@acme.test", role="editor")
     editor_membership = Membership.objects.get(team=cast.team, user=cast.editor)
     return {"pin": pin.public_id, "schedule": schedule.public_id, "key": key.public_id, "webhook": webhook.public_id,

@@ -67,7 +67,11 @@ def test_inviting_sends_an_email_that_joins_the_team(cast, login, client, django
 
 
 def test_a_logged_in_user_accepts_with_their_own_account(cast, client, django_user_model):
-    invitation_create(actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()), email=cast.outsider.email, role="viewer")
+    invitation_create(
+        actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()),
+        email=cast.outsider.email,
+        role="viewer",
+    )
     token = "known-token"
     from publishing.services.secrets import credential_hash
 
@@ -91,7 +95,11 @@ def test_inviting_a_member_twice_is_explained_inline(cast, login):
 
 
 def test_resending_and_revoking_an_invitation(cast, login, django_capture_on_commit_callbacks):
-    invitation = invitation_create(actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()), email="omar@acme.test", role="viewer")
+    invitation = invitation_create(
+        actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()),
+        email="omar@acme.test",
+        role="viewer",
+    )
     client = login(cast.admin)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/app/team/invitations/{invitation.public_id}/resend")
@@ -105,8 +113,11 @@ def test_an_admin_sets_the_approval_rules_and_others_read_them(cast, login):
     response = login(cast.admin).post("/app/team/settings", {"api_key_pins_need_approval": "on"})
     assert response.status_code == 302
     cast.team.refresh_from_db()
-    assert (cast.team.editor_pins_need_approval, cast.team.api_key_pins_need_approval, cast.team.allow_self_approval) == (
-        False, True, False)
+    assert (
+        cast.team.editor_pins_need_approval,
+        cast.team.api_key_pins_need_approval,
+        cast.team.allow_self_approval,
+    ) == (False, True, False)
     html = login(cast.editor).get("/app/team/settings").content.decode()
     assert "Only admins can change these rules" in html and "✓</span> On</span> Pins created with an API key" in html
 
@@ -116,7 +127,11 @@ def test_the_audit_log_filters_by_action_actor_and_date(cast, login):
     client = login(cast.admin)
     client.post(f"/app/team/members/{membership.public_id}/role", {"role": "viewer"})
     html = client.get("/app/team/audit?action=member.role_changed").content.decode()
-    assert "<code>member.role_changed</code>" in html and cast.admin.email in html and "<code>member.added</code>" not in html
+    assert (
+        "<code>member.role_changed</code>" in html
+        and cast.admin.email in html
+        and "<code>member.added</code>" not in html
+    )
     assert "No events match" in client.get("/app/team/audit?actor=nobody@").content.decode()
     assert "No events match" in client.get("/app/team/audit?date_from=2001-01-01&date_to=2001-01-02").content.decode()
 
@@ -135,9 +150,14 @@ def test_the_audit_log_pages_with_a_constant_number_of_queries(cast, login):
 def test_a_webhook_secret_is_shown_once_and_stored_encrypted(cast, login, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # no DNS here: the address check is the next test's
     client = login(cast.admin)
-    response = client.post("/app/team/webhooks/create", {"url": "https://hooks.example.com/pins", "events": ["pin.published"]},
-                           HTTP_HX_REQUEST="true")
-    secret = re.search(r'id="webhook-secret" class="secret" type="text" readonly value="([^"]+)"', response.content.decode())[1]
+    response = client.post(
+        "/app/team/webhooks/create",
+        {"url": "https://hooks.example.com/pins", "events": ["pin.published"]},
+        HTTP_HX_REQUEST="true",
+    )
+    secret = re.search(
+        r'id="webhook-secret" class="secret" type="text" readonly value="([^"]+)"', response.content.decode()
+    )[1]
     assert "no-store" in response["Cache-Control"]
     webhook = Webhook.objects.get()
     assert webhook.secret == secret and webhook.events == ["pin.published"]
@@ -149,7 +169,9 @@ def test_a_webhook_secret_is_shown_once_and_stored_encrypted(cast, login, settin
 
 def test_a_webhook_to_a_private_address_is_refused_inline(cast, login, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = False
-    response = login(cast.admin).post("/app/team/webhooks/create", {"url": "http://127.0.0.1:9/hook", "events": ["pin.failed"]})
+    response = login(cast.admin).post(
+        "/app/team/webhooks/create", {"url": "http://127.0.0.1:9/hook", "events": ["pin.failed"]}
+    )
     assert response.status_code == 422 and "private, loopback or link-local" in response.content.decode()
 
 
@@ -157,7 +179,11 @@ def test_pausing_and_deleting_a_webhook(cast, login, workspace, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     from publishing.services.webhooks import webhook_create
 
-    webhook = webhook_create(actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()), url="https://hooks.example.com/a", secret="s" * 32)
+    webhook = webhook_create(
+        actor=Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first()),
+        url="https://hooks.example.com/a",
+        secret="s" * 32,
+    )
     client = login(cast.admin)
     assert "Paused" in client.post(f"/app/team/webhooks/{webhook.public_id}/toggle").content.decode()
     client.post(f"/app/team/webhooks/{webhook.public_id}/delete")

@@ -113,8 +113,15 @@ def check_board_access(request, board_id: BoardId, account_id: UUID, fresh: bool
     try:
         boards, source = _boards(account, fresh=fresh)
     except DomainError as exc:
-        return {**body, "publishable": False, "status": "failed", "code": exc.code, "message": exc.message,
-                "source": "pinterest", "retry_after_seconds": getattr(exc, "retry_after", None) and int(exc.retry_after)}
+        return {
+            **body,
+            "publishable": False,
+            "status": "failed",
+            "code": exc.code,
+            "message": exc.message,
+            "source": "pinterest",
+            "retry_after_seconds": getattr(exc, "retry_after", None) and int(exc.retry_after),
+        }
     board = next((b for b in boards if b.pinterest_board_id == board_id), None)
     if board is None:
         return {**body, "publishable": False, "status": "failed", "code": "board_not_found",

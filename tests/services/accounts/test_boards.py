@@ -60,7 +60,11 @@ def test_a_board_is_created_updated_and_deleted_on_pinterest_and_in_the_cache(ca
     assert updated.pk == board.pk and (updated.name, updated.privacy) == ("Dinners", "PUBLIC")
     assert SandboxBoard.objects.get(pinterest_id=board.pinterest_board_id).name == "Dinners"
 
-    board_delete(account=connected_account, board_id=board.pinterest_board_id, actor=Actor.for_user(cast.admin, connected_account.workspace))
+    board_delete(
+        account=connected_account,
+        board_id=board.pinterest_board_id,
+        actor=Actor.for_user(cast.admin, connected_account.workspace),
+    )
 
     assert not SandboxBoard.objects.filter(pinterest_id=board.pinterest_board_id).exists()
     assert "Dinners" not in live_board_names(connected_account)
@@ -68,7 +72,11 @@ def test_a_board_is_created_updated_and_deleted_on_pinterest_and_in_the_cache(ca
                    .values_list("action", flat=True))
     assert sorted(actions) == ["board.created", "board.deleted", "board.updated"]
     with pytest.raises(NotFound) as excinfo:
-        board_delete(account=connected_account, board_id=board.pinterest_board_id, actor=Actor.system(connected_account.workspace, job="test"))
+        board_delete(
+            account=connected_account,
+            board_id=board.pinterest_board_id,
+            actor=Actor.system(connected_account.workspace, job="test"),
+        )
     assert excinfo.value.code == "board_not_found"
 
 
@@ -91,7 +99,10 @@ def test_bad_board_input_names_the_field_before_pinterest_is_asked(connected_acc
 
 def test_pinterest_refusing_a_board_name_is_a_validation_error(connected_account):
     with pytest.raises(ValidationError) as excinfo:
-        board_create(account=connected_account, name="Sandbox board 1", actor=Actor.system(connected_account.workspace, job="test"))  # a duplicate
+        duplicate_name = "Sandbox board 1"
+        board_create(
+            account=connected_account, name=duplicate_name, actor=Actor.system(connected_account.workspace, job="test")
+        )
     assert excinfo.value.code == "pinterest_rejected"
 
 
@@ -99,16 +110,25 @@ def test_secret_boards_need_the_secret_scope(connected_account):
     PinterestAccount.objects.filter(pk=connected_account.pk).update(scopes="boards:read,boards:write")
     account = PinterestAccount.objects.get(pk=connected_account.pk)
     with pytest.raises(Conflict) as excinfo:
-        board_create(account=account, name="Hidden", privacy="SECRET", actor=Actor.system(account.workspace, job="test"))
+        board_create(
+            account=account, name="Hidden", privacy="SECRET", actor=Actor.system(account.workspace, job="test")
+        )
     assert excinfo.value.code == "scope_missing" and excinfo.value.status_hint == 409
 
 
 def test_updating_needs_a_change_and_a_real_board(connected_account):
     with pytest.raises(ValidationError):
-        board_update(account=connected_account, board_id="1", actor=Actor.system(connected_account.workspace, job="test"))
+        board_update(
+            account=connected_account, board_id="1", actor=Actor.system(connected_account.workspace, job="test")
+        )
     for board_id in ("999999999999", "../boards", "12ab"):
         with pytest.raises(NotFound):
-            board_update(account=connected_account, board_id=board_id, name="X", actor=Actor.system(connected_account.workspace, job="test"))
+            board_update(
+                account=connected_account,
+                board_id=board_id,
+                name="X",
+                actor=Actor.system(connected_account.workspace, job="test"),
+            )
 
 
 def test_a_revoked_token_marks_the_account_for_reconnecting(connected_account):
@@ -140,7 +160,9 @@ def test_disconnecting_forgets_the_tokens_and_cancels_pending_schedules(cast, co
                                 own_status=ScheduleStatus.QUEUED if pin else ScheduleStatus.SCHEDULED,
                                 run_at=timezone.now() + timedelta(hours=1), title=status)
 
-    canceled = account_disconnect(account=connected_account, actor=Actor.for_user(cast.admin, connected_account.workspace))
+    canceled = account_disconnect(
+        account=connected_account, actor=Actor.for_user(cast.admin, connected_account.workspace)
+    )
 
     assert canceled == 3
     assert {schedule.title: schedule.status for schedule in Schedule.objects.select_related("pin")} == {

@@ -54,7 +54,11 @@ def test_the_authorize_url_carries_the_app_the_scopes_and_a_state_we_keep_only_h
     assert query["scope"] == ",".join(DEFAULT_SCOPES)
     stored = OAuthState.objects.get()
     assert len(query["state"]) >= 40 and stored.state != query["state"]
-    assert (stored.workspace, stored.user, stored.redirect_uri) == (sandbox_workspace, cast.admin, dashboard_redirect_uri())
+    assert (stored.workspace, stored.user, stored.redirect_uri) == (
+        sandbox_workspace,
+        cast.admin,
+        dashboard_redirect_uri(),
+    )
     assert stored.expires_at - timezone.now() == pytest.approx(timedelta(minutes=10), abs=timedelta(seconds=5))
 
 
@@ -154,7 +158,10 @@ def test_connecting_the_same_pinterest_user_again_updates_one_account(cast, sand
     def reconnect() -> PinterestAccount:
         state = query_of(account_oauth_start(actor=Actor.for_user(cast.admin, sandbox_workspace)))["state"]
         code = sandbox_oauth.authorization_code_create(
-            user=sandbox_user, client_id="1000000001", redirect_uri=dashboard_redirect_uri(), scopes=list(DEFAULT_SCOPES)
+            user=sandbox_user,
+            client_id="1000000001",
+            redirect_uri=dashboard_redirect_uri(),
+            scopes=list(DEFAULT_SCOPES),
         )
         return account_oauth_complete(state=state, code=code, user=cast.admin)
 

@@ -33,8 +33,11 @@ def make_asset(workspace, tmp_path):
             data = make_mp4(tmp_path / f"v{number}.mp4").read_bytes()
         else:
             data = make_png(tmp_path / f"i{number}.png", size[0] + number, size[1]).read_bytes()
-        return asset_upload(actor=Actor.system(in_workspace or workspace, job="test"), uploaded_file=upload_bytes(data, name or f"f{number}"),
-                            expected_kind=kind)
+        return asset_upload(
+            actor=Actor.system(in_workspace or workspace, job="test"),
+            uploaded_file=upload_bytes(data, name or f"f{number}"),
+            expected_kind=kind,
+        )
 
     return make
 
@@ -105,7 +108,9 @@ def test_pending_schedules_count_but_finished_ones_and_deleted_pins_do_not(accou
     make_schedule(account, asset, status="failed")
     make_schedule(account, asset, status="canceled")
     make_pin(account, asset, deleted=True)
-    assert asset_delete(asset=make_asset(), actor=Actor.system(make_asset().workspace, job="test")).deleted  # an unrelated asset is free to go
+    # An unrelated asset is free to go.
+    unrelated = make_asset()
+    assert asset_delete(asset=unrelated, actor=Actor.system(unrelated.workspace, job="test")).deleted
 
     assert Asset.objects.with_references().get(pk=asset.pk).referenced_pin_count == 0
 
@@ -130,7 +135,10 @@ def test_bulk_delete_sorts_assets_into_deleted_needing_confirmation_and_unknown(
     foreign = make_asset("theirs.png", in_workspace=other_workspace)
     unknown = uuid.uuid4()
 
-    outcome = assets_delete_bulk(actor=Actor.system(free.workspace, job="test"), asset_ids=[free.public_id, used.public_id, foreign.public_id, unknown])
+    outcome = assets_delete_bulk(
+        actor=Actor.system(free.workspace, job="test"),
+        asset_ids=[free.public_id, used.public_id, foreign.public_id, unknown],
+    )
 
     assert [o.asset.public_id for o in outcome.deleted] == [free.public_id]
     assert [o.asset.public_id for o in outcome.requires_confirmation] == [used.public_id]
@@ -140,7 +148,9 @@ def test_bulk_delete_sorts_assets_into_deleted_needing_confirmation_and_unknown(
     foreign.refresh_from_db()
     assert foreign.deleted_at is None
 
-    confirmed = assets_delete_bulk(actor=Actor.system(used.workspace, job="test"), asset_ids=[used.public_id], confirm=True)
+    confirmed = assets_delete_bulk(
+        actor=Actor.system(used.workspace, job="test"), asset_ids=[used.public_id], confirm=True
+    )
     assert [o.asset.public_id for o in confirmed.deleted] == [used.public_id]
 
 

@@ -27,8 +27,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def video(sandbox_workspace, opened, tmp_path) -> Asset:
-    return asset_upload(actor=Actor.system(sandbox_workspace, job="test"), uploaded_file=opened(make_mp4(tmp_path / "clip.mp4")),
-                        expected_kind="video")
+    return asset_upload(
+        actor=Actor.system(sandbox_workspace, job="test"),
+        uploaded_file=opened(make_mp4(tmp_path / "clip.mp4")),
+        expected_kind="video",
+    )
 
 
 @pytest.fixture
@@ -137,8 +140,11 @@ def test_a_revoked_token_waits_for_a_reconnect_instead_of_failing(connected_acco
 def test_only_live_videos_of_the_accounts_workspace_are_sent(
     cast, connected_account, video, sandbox_workspace, opened, tmp_path
 ):
-    image = asset_upload(actor=Actor.system(sandbox_workspace, job="test"), uploaded_file=opened(make_png(tmp_path / "a.png")),
-                         expected_kind="image")
+    image = asset_upload(
+        actor=Actor.system(sandbox_workspace, job="test"),
+        uploaded_file=opened(make_png(tmp_path / "a.png")),
+        expected_kind="image",
+    )
     with pytest.raises(ValidationError):
         media_upload_ensure(asset=image, account=connected_account)
 

@@ -32,7 +32,9 @@ def rejection(excinfo) -> str:
 def test_a_png_is_stored_under_a_random_name_with_its_measurements(cast, workspace, opened, tmp_path, media_root):
     source = make_png(tmp_path / "Holiday photo.png", 300, 200)
 
-    asset = asset_upload(actor=Actor.for_user(cast.editor, workspace), uploaded_file=opened(source), expected_kind="image")
+    asset = asset_upload(
+        actor=Actor.for_user(cast.editor, workspace), uploaded_file=opened(source), expected_kind="image"
+    )
 
     asset.refresh_from_db()
     assert (asset.asset_type, asset.content_type, asset.extension) == ("image", "image/png", ".png")
@@ -49,7 +51,9 @@ def test_a_png_is_stored_under_a_random_name_with_its_measurements(cast, workspa
 
 def test_a_jpeg_is_measured(workspace, opened, tmp_path):
     asset = asset_upload(
-        actor=Actor.system(workspace, job="test"), uploaded_file=opened(make_jpeg(tmp_path / "a.jpeg", 640, 480)), expected_kind="image"
+        actor=Actor.system(workspace, job="test"),
+        uploaded_file=opened(make_jpeg(tmp_path / "a.jpeg", 640, 480)),
+        expected_kind="image",
     )
     assert (asset.content_type, asset.extension, asset.width, asset.height) == ("image/jpeg", ".jpg", 640, 480)
 
@@ -74,7 +78,9 @@ def test_the_content_decides_the_type_not_the_name_or_the_client(workspace, tmp_
     png_bytes = make_png(tmp_path / "real.png").read_bytes()
 
     asset = asset_upload(
-        actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(png_bytes, "photo.jpg", "image/jpeg"), expected_kind="image"
+        actor=Actor.system(workspace, job="test"),
+        uploaded_file=upload_bytes(png_bytes, "photo.jpg", "image/jpeg"),
+        expected_kind="image",
     )
 
     assert (asset.content_type, asset.extension) == ("image/png", ".png")
@@ -88,7 +94,8 @@ REFUSALS = [
     ("a GIF", lambda tmp: _gif_bytes(), "anim.gif", "image", "unsupported_type"),
     ("text named .mp4", lambda tmp: b"just some words, not a video " * 40, "movie.mp4", "video", "unsupported_type"),
     ("a PNG sent as a video", lambda tmp: make_png(tmp / "x.png").read_bytes(), "x.mp4", "video", "wrong_asset_type"),
-    ("a video sent as an image", lambda tmp: make_mp4(tmp / "x.mp4").read_bytes(), "x.png", "image", "wrong_asset_type"),
+    ("a video sent as an image", lambda tmp: make_mp4(tmp / "x.mp4").read_bytes(), "x.png", "image",
+     "wrong_asset_type"),
     ("an MP4 header over garbage", lambda tmp: make_mp4(tmp / "x.mp4").read_bytes()[:32] + b"\x07" * 4000,
      "broken.mp4", "video", "video_unreadable"),
     ("a 3 second video", lambda tmp: make_mp4(tmp / "short.mp4", seconds=3).read_bytes(), "short.mp4", "video",
@@ -97,7 +104,8 @@ REFUSALS = [
      "video", "video_too_long"),
     ("an MPEG-4 Part 2 video", lambda tmp: make_mp4(tmp / "old.mp4", codec="mpeg4").read_bytes(), "old.mp4", "video",
      "video_codec_unsupported"),
-    ("a truncated PNG", lambda tmp: _truncated(make_png(tmp / "t.png", 400, 300)), "t.png", "image", "image_unreadable"),
+    ("a truncated PNG", lambda tmp: _truncated(make_png(tmp / "t.png", 400, 300)), "t.png", "image",
+     "image_unreadable"),
     ("a truncated JPEG", lambda tmp: _truncated(make_jpeg(tmp / "t.jpg", 400, 300)), "t.jpg", "image",
      "image_unreadable"),
     ("a decompression bomb", lambda tmp: make_png_bomb(tmp / "bomb.png", 12_000, 12_000).read_bytes(), "bomb.png",
@@ -124,7 +132,9 @@ def test_what_pinterest_refuses_is_refused_with_a_reason_and_leaves_nothing(
     data = make(tmp_path)
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(data, name), expected_kind=kind)
+        asset_upload(
+            actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(data, name), expected_kind=kind
+        )
 
     assert rejection(excinfo) == code
     assert excinfo.value.field == "file" and excinfo.value.status_hint == 422
@@ -138,8 +148,11 @@ def test_control_characters_in_the_file_name_are_refused(workspace, tmp_path, me
     data = make_png(tmp_path / "ok.png").read_bytes()
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(data, "ok.png") | _renamed(name),
-                     expected_kind="image")
+        asset_upload(
+            actor=Actor.system(workspace, job="test"),
+            uploaded_file=upload_bytes(data, "ok.png") | _renamed(name),
+            expected_kind="image",
+        )
 
     assert rejection(excinfo) == "invalid_filename"
     assert not Asset.objects.exists() and stored_files(media_root) == []
@@ -159,8 +172,10 @@ class _renamed:
 def test_paths_and_overlong_names_are_trimmed_for_display(workspace, tmp_path):
     data = make_png(tmp_path / "ok.png").read_bytes()
     asset = asset_upload(
-        actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(data, "ok.png") | _renamed("../../etc/" + "n" * 400 + ".png"),
-        expected_kind="image",)
+        actor=Actor.system(workspace, job="test"),
+        uploaded_file=upload_bytes(data, "ok.png") | _renamed("../../etc/" + "n" * 400 + ".png"),
+        expected_kind="image",
+    )
     assert asset.original_filename.endswith(".png")
     assert len(asset.original_filename) == 255 and "/" not in asset.original_filename
 
@@ -169,7 +184,9 @@ def test_an_image_over_20_mb_is_refused_before_it_is_stored(workspace, media_roo
     big = b"\x89PNG\r\n\x1a\n" + bytes(20 * 1024 * 1024)
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(big, "big.png"), expected_kind="image")
+        asset_upload(
+            actor=Actor.system(workspace, job="test"), uploaded_file=upload_bytes(big, "big.png"), expected_kind="image"
+        )
 
     assert rejection(excinfo) == "file_too_large"
     assert stored_files(media_root) == []
@@ -204,7 +221,9 @@ def test_a_large_video_is_streamed_with_bounded_memory(workspace, opened, tmp_pa
 
     tracemalloc.start()
     try:
-        asset = asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=opened(source), expected_kind="video")
+        asset = asset_upload(
+            actor=Actor.system(workspace, job="test"), uploaded_file=opened(source), expected_kind="video"
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -222,8 +241,11 @@ def test_the_team_quota_is_enforced_and_reported(settings, cast, workspace, open
     asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=opened(first), expected_kind="image")
 
     with pytest.raises(AssetRejected) as excinfo:
-        asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=opened(make_png(tmp_path / "b.png", 210, 200)),
-                     expected_kind="image")
+        asset_upload(
+            actor=Actor.system(workspace, job="test"),
+            uploaded_file=opened(make_png(tmp_path / "b.png", 210, 200)),
+            expected_kind="image",
+        )
 
     assert rejection(excinfo) == "storage_quota_exceeded"
     usage = asset_storage_usage(team=cast.team)

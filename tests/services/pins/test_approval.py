@@ -54,7 +54,9 @@ def test_rejection_needs_a_reason(pending_pin, cast):
 
 
 def test_a_rejected_pin_fails_with_error_code_rejected_and_stays_editable(pending_pin, cast, webhook):
-    rejected = pin_reject(pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace), reason="The photo is blurry")
+    rejected = pin_reject(
+        pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace), reason="The photo is blurry"
+    )
 
     assert (rejected.status, rejected.error_code, rejected.approval_state) == (
         PinStatus.FAILED, "rejected", ApprovalState.REJECTED)
@@ -62,7 +64,9 @@ def test_a_rejected_pin_fails_with_error_code_rejected_and_stays_editable(pendin
     assert AuditEvent.objects.get(action="pin.rejected").details == {"reason": "The photo is blurry"}
     assert WebhookDelivery.objects.get().payload["error_code"] == "rejected"
 
-    edited = pin_edit(pin=rejected, actor=Actor.for_user(cast.editor, rejected.workspace), data={"title": "A sharper red chair"})
+    edited = pin_edit(
+        pin=rejected, actor=Actor.for_user(cast.editor, rejected.workspace), data={"title": "A sharper red chair"}
+    )
     assert edited.title == "A sharper red chair"
     # The edit resubmits it in the same transaction: back to its approvers, not failed any more.
     assert (edited.status, edited.approval_state) == (PinStatus.QUEUED, ApprovalState.PENDING)
@@ -102,12 +106,17 @@ def test_no_self_approval_when_the_team_forbids_it(workspace, cast, offline_acco
     with pytest.raises(PermissionDenied) as refused:
         pin_approve(pin=pin, actor=Actor.for_user(cast.editor, pin.workspace))
     assert refused.value.code == "self_approval_forbidden"
-    assert pin_approve(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace)).approval_state == ApprovalState.APPROVED
+    assert (
+        pin_approve(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace)).approval_state == ApprovalState.APPROVED
+    )
 
 
 def test_self_approval_is_allowed_by_default(pending_pin, cast):
     cast.team.memberships.filter(user=cast.editor).update(role="manager")
-    assert pin_approve(pin=pending_pin, actor=Actor.for_user(cast.editor, pending_pin.workspace)).approval_state == ApprovalState.APPROVED
+    assert (
+        pin_approve(pin=pending_pin, actor=Actor.for_user(cast.editor, pending_pin.workspace)).approval_state
+        == ApprovalState.APPROVED
+    )
 
 
 def test_only_pending_pins_can_be_decided(pending_pin, cast):
@@ -119,6 +128,8 @@ def test_only_pending_pins_can_be_decided(pending_pin, cast):
 
 
 def test_bulk_approval_reports_each_pin(pending_pin, workspace, cast):
-    outcome = pin_bulk_approve(actor=Actor.for_user(cast.manager, workspace), pin_ids=[pending_pin.public_id, pending_pin.public_id, "nope"])
+    outcome = pin_bulk_approve(
+        actor=Actor.for_user(cast.manager, workspace), pin_ids=[pending_pin.public_id, pending_pin.public_id, "nope"]
+    )
     assert [result["status"] for result in outcome["results"]] == ["succeeded", "skipped", "failed"]
     assert (outcome["succeeded_count"], outcome["skipped_count"], outcome["failed_count"]) == (1, 1, 1)

@@ -42,4 +42,8 @@ def test_the_same_import_runs_while_its_creator_exists(workspace, cast, offline_
 
 def test_an_import_without_a_creator_is_refused(workspace, offline_account, offline_board):
     with pytest.raises(ValueError):
-        pin_import_create(actor=Actor.system(workspace, job="test"), source_type="json", rows=_rows(offline_account, offline_board, "x"))
+        pin_import_create(
+            actor=Actor.system(workspace, job="test"),
+            source_type="json",
+            rows=_rows(offline_account, offline_board, "x"),
+        )

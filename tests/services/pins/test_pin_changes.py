@@ -37,7 +37,9 @@ def set_status(pin, status, **fields):
 @pytest.mark.parametrize("status", [PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.FAILED])
 def test_unpublished_pins_can_be_edited(pin, cast, status):
     set_status(pin, status)
-    edited = pin_edit(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), data={"title": "New title", "description": None})
+    edited = pin_edit(
+        pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), data={"title": "New title", "description": None}
+    )
     assert (edited.title, edited.description, edited.status) == ("New title", "", status)
     event = AuditEvent.objects.get(action="pin.updated")
     assert event.details["fields"] == ["description", "title"]
@@ -64,8 +66,9 @@ def test_a_new_board_is_checked_like_on_create(pin, cast, offline_account):
     assert (refused.value.field, refused.value.code) == ("board_id", "board_not_found")
 
     Board.objects.create(account=offline_account, pinterest_board_id="900000000000000777", name="Sofas")
-    assert pin_edit(pin=pin, actor=Actor.for_user(cast.editor, pin.workspace), data={"board_id": "900000000000000777"}).board_id == (
-        "900000000000000777")
+    assert pin_edit(
+        pin=pin, actor=Actor.for_user(cast.editor, pin.workspace), data={"board_id": "900000000000000777"}
+    ).board_id == "900000000000000777"
 
 
 @pytest.mark.parametrize(("data", "field"), [
@@ -103,7 +106,10 @@ def test_a_retry_requeues_with_a_fresh_round_of_attempts(pin, cast, django_captu
 def test_a_retry_can_move_the_pin_to_another_board(pin, cast, offline_account):
     Board.objects.create(account=offline_account, pinterest_board_id="900000000000000555", name="Lamps")
     set_status(pin, PinStatus.FAILED, error_code="board_not_found")
-    assert pin_retry(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), board_id="900000000000000555").board_id == "900000000000000555"
+    assert (
+        pin_retry(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), board_id="900000000000000555").board_id
+        == "900000000000000555"
+    )
     set_status(pin, PinStatus.FAILED)
     with pytest.raises(ValidationError):
         pin_retry(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), board_id="900000000000000999")
@@ -119,7 +125,10 @@ def test_deleting_a_pin_removes_only_the_record_by_default(pin, cast):
 
 
 def test_asking_to_delete_an_unpublished_pin_from_pinterest_says_not_published(pin, cast):
-    assert pin_delete(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), delete_from_pinterest=True)["reason"] == "not_published"
+    assert (
+        pin_delete(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace), delete_from_pinterest=True)["reason"]
+        == "not_published"
+    )
 
 
 def test_a_pin_mid_publish_cannot_be_deleted(pin, cast):
@@ -141,7 +150,9 @@ def test_bulk_operations_report_every_id(pin, workspace, cast, offline_account, 
     set_status(failed, PinStatus.FAILED)
     foreign = "6f1c2a64-0000-4000-8000-000000000000"
 
-    retried = pin_bulk_retry(actor=Actor.for_user(cast.manager, workspace), pin_ids=[failed.public_id, pin.public_id, foreign])
+    retried = pin_bulk_retry(
+        actor=Actor.for_user(cast.manager, workspace), pin_ids=[failed.public_id, pin.public_id, foreign]
+    )
     assert [(r["status"], r["error_code"]) for r in retried["results"]] == [
         ("succeeded", None), ("skipped", "conflict"), ("failed", "not_found")]
 
@@ -194,8 +205,9 @@ def test_validate_names_what_fails_and_the_existing_pin(pin, workspace, offline_
 def test_a_pending_pins_approval_state_survives_an_edit(workspace, cast, offline_account, offline_board):
     pending = pin_create(actor=Actor.for_user(cast.editor, workspace), source="api",
                          data=pin_payload(offline_account, offline_board))
-    assert pin_edit(pin=pending, actor=Actor.for_user(cast.editor, pending.workspace), data={"title": "x"}).approval_state == (
-        ApprovalState.PENDING)
+    assert pin_edit(
+        pin=pending, actor=Actor.for_user(cast.editor, pending.workspace), data={"title": "x"}
+    ).approval_state == ApprovalState.PENDING
 
 
 @pytest.mark.parametrize("status", [PinStatus.QUEUED, PinStatus.DEFERRED])
@@ -204,7 +216,9 @@ def test_an_editors_change_to_an_approved_pin_goes_back_for_approval(workspace, 
     pending = pin_create(actor=Actor.for_user(cast.editor, workspace), source="dashboard",
                          data=pin_payload(offline_account, offline_board))
     approved = set_status(pin_approve(pin=pending, actor=Actor.for_user(cast.manager, pending.workspace)), status)
-    edited = pin_edit(pin=approved, actor=Actor.for_user(cast.editor, approved.workspace), data={"title": "Not what the manager saw"})
+    edited = pin_edit(
+        pin=approved, actor=Actor.for_user(cast.editor, approved.workspace), data={"title": "Not what the manager saw"}
+    )
     assert (edited.status, edited.approval_state) == (PinStatus.QUEUED, ApprovalState.PENDING)
     assert pin_claim(pin_id=edited.pk) is None  # the job enqueued by the approval publishes nothing
     assert list(Pin.objects.awaiting_approval()) == [edited]
@@ -250,7 +264,9 @@ def test_a_managers_change_keeps_the_approval(workspace, cast, offline_account, 
     pending = pin_create(actor=Actor.for_user(cast.editor, workspace), source="dashboard",
                          data=pin_payload(offline_account, offline_board))
     approved = pin_approve(pin=pending, actor=Actor.for_user(cast.manager, pending.workspace))
-    edited = pin_edit(pin=approved, actor=Actor.for_user(cast.manager, approved.workspace), data={"title": "Tweaked by the manager"})
+    edited = pin_edit(
+        pin=approved, actor=Actor.for_user(cast.manager, approved.workspace), data={"title": "Tweaked by the manager"}
+    )
     assert (edited.status, edited.approval_state) == (PinStatus.QUEUED, ApprovalState.APPROVED)
 
 

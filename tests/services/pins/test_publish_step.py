@@ -267,7 +267,11 @@ def test_a_video_stuck_in_processing_defers_the_pin_then_fails_it(workspace, cas
     from tests.media import make_mp4
 
     with open(make_mp4(tmp_path / "clip.mp4"), "rb") as handle:
-        video = asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
+        video = asset_upload(
+            actor=Actor.system(workspace, job="test"),
+            uploaded_file=File(handle, name="clip.mp4"),
+            expected_kind="video",
+        )
     pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                      data=pin_payload(account, board, image_url=None, asset_id=str(video.public_id)))
 
@@ -292,7 +296,11 @@ def test_a_video_pinterest_cannot_process_fails_the_pin(workspace, cast, account
 
     settings.PINTEREST_MEDIA_POLL_SECONDS = 5
     with open(make_mp4(tmp_path / "clip.mp4"), "rb") as handle:
-        video = asset_upload(actor=Actor.system(workspace, job="test"), uploaded_file=File(handle, name="clip.mp4"), expected_kind="video")
+        video = asset_upload(
+            actor=Actor.system(workspace, job="test"),
+            uploaded_file=File(handle, name="clip.mp4"),
+            expected_kind="video",
+        )
     pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                      data=pin_payload(account, board, image_url=None, asset_id=str(video.public_id)))
     faults.media_fail(times=1)

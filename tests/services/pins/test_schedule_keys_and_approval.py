@@ -93,11 +93,19 @@ def test_a_managers_schedule_publishes_without_approval(managers_schedule):
 
 
 def test_an_editor_changing_a_managers_schedule_sends_its_pin_to_approval(managers_schedule, cast):
-    edited = schedule_update(schedule=managers_schedule, actor=Actor.for_user(cast.editor, managers_schedule.workspace), data={"title": "Editor's words"})
+    edited = schedule_update(
+        schedule=managers_schedule,
+        actor=Actor.for_user(cast.editor, managers_schedule.workspace),
+        data={"title": "Editor's words"},
+    )
     assert edited.needs_approval
     # A manager moving it afterwards does not approve what the editor wrote.
     later = (timezone.now() + timedelta(days=1)).isoformat()
-    schedule_update(schedule=managers_schedule, actor=Actor.for_user(cast.manager, managers_schedule.workspace), data={"run_at": later})
+    schedule_update(
+        schedule=managers_schedule,
+        actor=Actor.for_user(cast.manager, managers_schedule.workspace),
+        data={"run_at": later},
+    )
     pin = run_now(managers_schedule)
     assert pin.created_by == cast.manager
     assert (pin.approval_state, pin.title) == (ApprovalState.PENDING, "Editor's words")
@@ -106,7 +114,11 @@ def test_an_editor_changing_a_managers_schedule_sends_its_pin_to_approval(manage
 
 def test_an_editor_only_moving_a_managers_schedule_changes_no_content_to_approve(managers_schedule, cast):
     later = (timezone.now() + timedelta(days=1)).isoformat()
-    moved = schedule_update(schedule=managers_schedule, actor=Actor.for_user(cast.editor, managers_schedule.workspace), data={"run_at": later})
+    moved = schedule_update(
+        schedule=managers_schedule,
+        actor=Actor.for_user(cast.editor, managers_schedule.workspace),
+        data={"run_at": later},
+    )
     assert not moved.needs_approval
     assert run_now(managers_schedule).approval_state == ApprovalState.NOT_REQUIRED
 
@@ -124,6 +136,10 @@ def test_the_team_letting_editors_publish_freely_applies_to_their_schedules(work
                                                                             offline_board, managers_schedule):
     cast.team.editor_pins_need_approval = False
     cast.team.save()
-    edited = schedule_update(schedule=managers_schedule, actor=Actor.for_user(cast.editor, managers_schedule.workspace), data={"title": "Fine as is"})
+    edited = schedule_update(
+        schedule=managers_schedule,
+        actor=Actor.for_user(cast.editor, managers_schedule.workspace),
+        data={"title": "Fine as is"},
+    )
     assert not edited.needs_approval
     assert run_now(managers_schedule).approval_state == ApprovalState.NOT_REQUIRED

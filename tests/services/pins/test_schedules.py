@@ -146,12 +146,18 @@ def test_a_schedule_whose_pin_cannot_be_created_fails_with_the_reason(schedule, 
 
 def test_only_scheduled_schedules_can_be_edited(schedule, cast):
     later = (timezone.now() + timedelta(days=2)).isoformat()
-    updated = schedule_update(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace), data={"title": "Later", "run_at": later})
+    updated = schedule_update(
+        schedule=schedule,
+        actor=Actor.for_user(cast.manager, schedule.workspace),
+        data={"title": "Later", "run_at": later},
+    )
     assert updated.title == "Later"
     make_due(schedule)
     schedule_run(schedule_id=schedule.pk)
     with pytest.raises(InvalidState) as refused:
-        schedule_update(schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace), data={"title": "Too late"})
+        schedule_update(
+            schedule=schedule, actor=Actor.for_user(cast.manager, schedule.workspace), data={"title": "Too late"}
+        )
     assert refused.value.code == "schedule_not_editable"
 
 
@@ -208,8 +214,10 @@ def test_problems_with_the_time_and_the_pin_are_reported_together(workspace, cas
 
 
 def test_validate_checks_the_pin_and_run_at(workspace, offline_account, offline_board):
-    report = schedule_validate(actor=Actor.system(workspace, job="test"), data=schedule_data(offline_account, offline_board,
-                                                                       run_at="2020-01-01T00:00:00Z"))
+    report = schedule_validate(
+        actor=Actor.system(workspace, job="test"),
+        data=schedule_data(offline_account, offline_board, run_at="2020-01-01T00:00:00Z"),
+    )
     checks = {check["name"]: check["status"] for check in report["checks"]}
     assert report["valid"] is False and checks["run_at"] == "failed" and checks["board_access"] == "passed"
 
@@ -217,11 +225,18 @@ def test_validate_checks_the_pin_and_run_at(workspace, offline_account, offline_
 def test_bulk_schedule_operations_report_every_id(schedule, workspace, cast):
     from publishing.services.schedules import schedule_bulk
 
-    canceled = schedule_bulk(actor=Actor.for_user(cast.manager, workspace), schedule_ids=[schedule.public_id, "not-an-id"], action="cancel")
+    canceled = schedule_bulk(
+        actor=Actor.for_user(cast.manager, workspace), schedule_ids=[schedule.public_id, "not-an-id"], action="cancel"
+    )
     assert [(r["status"], r["error_code"]) for r in canceled["results"]] == [("succeeded", None),
                                                                              ("failed", "not_found")]
-    again = schedule_bulk(actor=Actor.for_user(cast.manager, workspace), schedule_ids=[schedule.public_id], action="cancel")
+    again = schedule_bulk(
+        actor=Actor.for_user(cast.manager, workspace), schedule_ids=[schedule.public_id], action="cancel"
+    )
     assert again["skipped_count"] == 1
-    foreign = schedule_bulk(actor=Actor.for_user(cast.outsider, cast.other_team.workspaces.get()), schedule_ids=[schedule.public_id],
-                            action="delete")
+    foreign = schedule_bulk(
+        actor=Actor.for_user(cast.outsider, cast.other_team.workspaces.get()),
+        schedule_ids=[schedule.public_id],
+        action="delete",
+    )
     assert foreign["failed_count"] == 1 and Schedule.objects.filter(pk=schedule.pk).exists()

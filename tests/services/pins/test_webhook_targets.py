@@ -66,7 +66,9 @@ def fake_dns(monkeypatch, names: dict[str, tuple[str, int | None]]):
             lookups.append(host)
             address, answer_port = names[host]
             family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            sockaddr = (address, answer_port or port, 0, 0) if family == socket.AF_INET6 else (address, answer_port or port)
+            sockaddr = (
+                (address, answer_port or port, 0, 0) if family == socket.AF_INET6 else (address, answer_port or port)
+            )
             return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", sockaddr)]
         return real(host, port, *args, **kwargs)
 
@@ -192,12 +194,16 @@ def _certificate(subject_name: str, issuer_name: str, key, signing_key, *, ca: b
     # OpenSSL checks validity against the real clock, not the suite's (PINBOARD_TEST_CLOCK may shift
     # Python's): a window of years either side holds whatever the test clock says.
     now = datetime.datetime.now(datetime.UTC)
-    builder = (x509.CertificateBuilder()
-               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_name)]))
-               .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
-               .public_key(key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(days=3650)).not_valid_after(now + datetime.timedelta(days=3650))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_name)]))
+        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)]))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=3650))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
     if dns_name:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
     return builder.sign(signing_key, hashes.SHA256())

@@ -84,7 +84,11 @@ def test_bad_webhooks_are_refused_naming_the_field(workspace, cast, settings, fi
 def test_updates_rotate_the_secret_without_logging_it(workspace, cast, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
     webhook = webhook_create(actor=Actor.for_user(cast.admin, workspace), url="http://127.0.0.1/h", secret=SECRET)
-    webhook_update(webhook=webhook, actor=Actor.for_user(cast.admin, webhook.workspace), data={"secret": "n" * 32, "is_enabled": False})
+    webhook_update(
+        webhook=webhook,
+        actor=Actor.for_user(cast.admin, webhook.workspace),
+        data={"secret": "n" * 32, "is_enabled": False},
+    )
     webhook.refresh_from_db()
     assert (webhook.secret, webhook.is_enabled) == ("n" * 32, False)
     event = AuditEvent.objects.get(action="webhook.updated")
