@@ -73,10 +73,6 @@ class RedisBroker(Redis):  # type: ignore[misc]  # django-q2 ships no type infor
         popped: list[tuple[None, bytes]] | None = super().dequeue()
         return popped
 
-    def delayed_size(self) -> int:
-        size: int = self.connection.zcard(self.delayed_key)
-        return size
-
     def delete_queue(self) -> int:
         self.connection.delete(self.delayed_key)
         deleted: int = super().delete_queue()

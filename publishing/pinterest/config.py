@@ -22,10 +22,6 @@ class PinterestEndpoints:
     app_secret: str = field(repr=False)
     timeout_seconds: float = 20.0
 
-    @property
-    def token_url(self) -> str:
-        return f"{self.api_base}/oauth/token"
-
 
 # The settings each environment reads: API base, authorize page, app id, app secret.
 SETTING_NAMES = {

@@ -158,10 +158,6 @@ class StorageUsage:
     def used_percent(self) -> int:
         return min(100, self.used_bytes * 100 // self.quota_bytes)
 
-    @property
-    def free_bytes(self) -> int:
-        return max(0, self.quota_bytes - self.used_bytes)
-
 
 def asset_storage_usage(*, team: Team) -> StorageUsage:
     """Bytes the team's live assets take, against ``settings.ASSET_STORAGE_QUOTA_BYTES``."""

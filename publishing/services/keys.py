@@ -186,10 +186,3 @@ def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
         return None
     touch_last_used(ApiKey, key, now)
     return key
-
-
-def api_key_allowed_account_ids(key: ApiKey) -> set[int] | None:
-    """Primary keys of the accounts a key may use, or None when it may use all of them."""
-    if not key.restricts_accounts:
-        return None
-    return set(key.allowed_accounts.values_list("pk", flat=True))

@@ -7,7 +7,7 @@ Every test here talks HTTP to the server exactly as a user's program would.
 
 import httpx
 import pytest
-from pinbridge_sdk import AsyncPinbridgeClient, PinbridgeClient
+from pinbridge_sdk import PinbridgeClient
 from pinbridge_sdk.models import LoginRequest
 
 from publishing.access import Actor
@@ -81,16 +81,6 @@ def http(server: str, method: str, path: str, **kwargs) -> httpx.Response:
     """A raw request, for what the SDK cannot send (bad bodies, wrong types, raw headers)."""
     with httpx.Client(base_url=server, timeout=30) as client:
         return client.request(method, path, **kwargs)
-
-
-@pytest.fixture
-def async_sdk(server):
-    """``async_sdk(**auth)`` → an AsyncPinbridgeClient; use it inside ``asyncio.run``."""
-
-    def make(**auth) -> AsyncPinbridgeClient:
-        return AsyncPinbridgeClient(base_url=server, timeout=30, **auth)
-
-    return make
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ def test_sandbox_endpoints_come_from_the_sandbox_settings(settings):
         settings.SANDBOX_PINTEREST_APP_ID,
         settings.SANDBOX_PINTEREST_APP_SECRET,
     )
-    assert endpoints.token_url == f"{settings.SANDBOX_PINTEREST_API_BASE}/oauth/token"
 
 
 def test_production_endpoints_come_from_the_pinterest_settings(settings):
