@@ -35,6 +35,9 @@ from publishing.models import (
 
 BATCH = 1000
 FINISHED_PIN_STATUSES = (PinStatus.PUBLISHED, PinStatus.FAILED)
+# The audit trail's retention as /v1 reports it (activity logs, pricing): it is append-only and
+# kept, which the API's day count states as ten years.
+AUDIT_LOG_RETENTION_DAYS = 3650
 
 
 def _cutoff(days: int, now: datetime | None) -> datetime | None:

@@ -17,10 +17,9 @@ from publishing.api.schemas.common import responses
 from publishing.api.security import actor_of
 from publishing.models import AuditEvent, ImportJob, Pin, PinterestAccount, Schedule
 from publishing.services.errors import ValidationError
+from publishing.services.retention import AUDIT_LOG_RETENTION_DAYS
 
 router = Router(tags=["activity-logs"])
-
-RETENTION_DAYS = 3650  # the audit trail is append-only and kept; reported as ten years
 
 CATEGORY_OF_PREFIX = {
     "pin": "publishing", "schedule": "publishing", "import": "publishing", "asset": "publishing",
@@ -73,8 +72,8 @@ def activity_out(event: AuditEvent) -> dict:
             "category": _category(event.action), "resource_type": event.target_type or None,
             "resource_id": event.target_id or None, "status": _status(event.action),
             "message": f"{event.actor_label} {event.action.replace('_', ' ')}", "metadata": event.details or {},
-            "retention_days": RETENTION_DAYS, "expires_at": event.created_at + timedelta(days=RETENTION_DAYS),
-            "created_at": event.created_at}
+            "retention_days": AUDIT_LOG_RETENTION_DAYS,
+            "expires_at": event.created_at + timedelta(days=AUDIT_LOG_RETENTION_DAYS), "created_at": event.created_at}
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
@@ -144,4 +143,4 @@ def list_activity(request: HttpRequest, filters: Query[ActivityFilters]) -> dict
     page = page[: filters.limit]
     return {"items": [activity_out(event) for event in page],
             "next_cursor": _encode_cursor(page[-1]) if more and page else None,
-            "current_retention_days": RETENTION_DAYS, "current_retention_label": "Kept (self-hosted)"}
+            "current_retention_days": AUDIT_LOG_RETENTION_DAYS, "current_retention_label": "Kept (self-hosted)"}

@@ -7,11 +7,11 @@ from django.utils import timezone
 from ninja import Router
 
 from publishing.api.errors import not_available
-from publishing.api.routers.activity_logs import RETENTION_DAYS
 from publishing.api.schemas.billing import BillingStatusOut, PricingOut
 from publishing.api.schemas.common import responses
 from publishing.api.security import actor_of
 from publishing.services.assets import asset_storage_usage
+from publishing.services.retention import AUDIT_LOG_RETENTION_DAYS
 
 router = Router(tags=["self-hosted"])
 
@@ -42,7 +42,7 @@ def billing_pricing(request: HttpRequest) -> dict[str, Any]:
         "plan": "enterprise", "name": "Self-hosted", "subtitle": SELF_HOSTED,
         "feature_bullets": ["Unlimited pins and accounts", "Uploaded media", "Bulk imports", "Team roles"],
         "quota_calls_monthly": 0, "pinterest_accounts_limit": 0, "uploaded_media_assets": True, "bulk_imports": True,
-        "activity_log_retention_days": RETENTION_DAYS, "monthly_price": {**free, "billing_cycle": "monthly"},
+        "activity_log_retention_days": AUDIT_LOG_RETENTION_DAYS, "monthly_price": {**free, "billing_cycle": "monthly"},
         "annual_price": {**free, "billing_cycle": "annual"}}]}
 
 
