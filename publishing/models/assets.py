@@ -46,16 +46,13 @@ class AssetQuerySet(models.QuerySet):
         Counts the live pins that use the asset as media or cover, plus the pending schedules
         (not yet turned into a pin) that will.
         """
-        from publishing.models.pins import Pin, Schedule, ScheduleStatus
-
+        # Pin and Schedule are reached through the reverse relations of their ``asset`` foreign
+        # keys: publishing.models.pins imports this module, so importing it back would be a cycle.
+        pin_model = self.model._meta.get_field("pins").related_model
+        schedule_model = self.model._meta.get_field("schedules").related_model
         uses_asset = Q(asset=OuterRef("pk")) | Q(cover_image_asset=OuterRef("pk"))
-        pins = Pin.objects.filter(uses_asset, deleted_at__isnull=True)
-        schedules = Schedule.objects.filter(
-            uses_asset,
-            # Waiting, or making its pin right now: it will still create a pin that uses the asset.
-            own_status__in=(ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED),
-            pin__isnull=True,
-        )
+        pins = pin_model.objects.filter(uses_asset, deleted_at__isnull=True)
+        schedules = schedule_model.objects.filter(uses_asset).yet_to_make_their_pin()
         return self.annotate(referenced_pin_count=_count_of(pins) + _count_of(schedules)).annotate(
             in_use=ExpressionWrapper(Q(referenced_pin_count__gt=0), output_field=models.BooleanField())
         )

@@ -367,6 +367,10 @@ class ScheduleQuerySet(models.QuerySet):
         """Schedules still waiting for a time at or after ``now``."""
         return self.filter(own_status=ScheduleStatus.SCHEDULED, run_at__gte=now)
 
+    def yet_to_make_their_pin(self) -> "ScheduleQuerySet":
+        """Schedules that will still create a pin: waiting, or making it right now."""
+        return self.filter(own_status__in=(ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED), pin__isnull=True)
+
     def search(self, text: str | None) -> "ScheduleQuerySet":
         """Schedules whose title, description or link URL contains ``text``, ignoring case (what a pin
         search means, ``PinQuerySet.search``). Empty text narrows nothing."""
