@@ -247,7 +247,9 @@ class Pin(PinContentColumns):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "idempotency_key"], name="pin_idempotency_key_unique_per_workspace"),
+            models.UniqueConstraint(
+                fields=["workspace", "idempotency_key"], name="pin_idempotency_key_unique_per_workspace"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in PinStatus]), name="pin_status_valid"
             ),

@@ -297,8 +297,9 @@ def _media_source(claim: Claim) -> MediaSourceToSend | None:
     if upload.status != MediaUpload.Status.SUCCEEDED:
         waited = timezone.now() - upload.created_at
         if waited > MEDIA_WAIT_LIMIT:
+            minutes = MEDIA_WAIT_LIMIT.total_seconds() / 60
             _fail(claim, "media_processing_timeout",
-                  f"Pinterest was still processing the video after {MEDIA_WAIT_LIMIT.total_seconds() / 60:.0f} minutes.")
+                  f"Pinterest was still processing the video after {minutes:.0f} minutes.")
             return None
         shortest, longest = MEDIA_POLL_SECONDS
         _defer(claim, error_code="media_processing", message="Waiting for Pinterest to process the video.",

@@ -95,7 +95,10 @@ def pin_import_rows_from_csv(uploaded_file: UploadedFile[bytes]) -> list[CsvRow]
                     raise ValidationError("invalid_characters", "The CSV must not contain NUL characters.",
                                           field="file")
                 name = name.strip()
-                row[name] = [v.strip() for v in value.split(",") if v.strip()] if name in LIST_COLUMNS else value.strip()
+                if name in LIST_COLUMNS:
+                    row[name] = [v.strip() for v in value.split(",") if v.strip()]
+                else:
+                    row[name] = value.strip()
             rows.append(row)
     except UnicodeDecodeError:
         raise ValidationError("invalid_encoding", "The CSV file must be UTF-8 text.", field="file") from None
@@ -173,14 +176,16 @@ def _creator_gone(job: ImportJob) -> str | None:
         return "Whoever created this import was deleted; the remaining rows were not imported."
     if job.created_by_key_id is not None:
         key = ApiKey.objects.filter(pk=job.created_by_key_id).values("revoked_at", "expires_at").first()
-        if key is None or key["revoked_at"] is not None or (key["expires_at"] is not None and key["expires_at"] <= timezone.now()):
+        expired = key is not None and key["expires_at"] is not None and key["expires_at"] <= timezone.now()
+        if key is None or key["revoked_at"] is not None or expired:
             return ("The API key that created this import was revoked or has expired; "
                     "the remaining rows were not imported.")
     elif job.created_by_id is not None:
         is_member = Membership.objects.filter(user_id=job.created_by_id, team_id=job.workspace.team_id,
                                               user__is_active=True).exists()
         if not is_member:
-            return "The user who created this import is no longer a member of the team; the remaining rows were not imported."
+            return ("The user who created this import is no longer a member of the team; "
+                    "the remaining rows were not imported.")
     return None
 
 
@@ -203,7 +208,8 @@ def _row_result(job: ImportJob, row_number: int, row: object) -> RowResult:
                         "schedule_id": str(schedule.public_id)}
             pin = pin_create(actor=actor, source=Pin.Source.IMPORT, data=row)
     except DomainError as error:
-        message = error.message if not error.field or error.field in error.message else f"{error.field}: {error.message}"
+        names_its_field = not error.field or error.field in error.message
+        message = error.message if names_its_field else f"{error.field}: {error.message}"
         return {"row_number": row_number, "idempotency_key": key, "status": "failed", "error_code": error.code,
                 "error_message": message}
     except Exception:
@@ -237,7 +243,8 @@ def _run_rows(job_id: int) -> str:
         with transaction.atomic():
             result = _row_result(job, index + 1, row)
             job.results.append(result)
-            counter = {"created": "created_rows", "existing": "existing_rows", "failed": "failed_rows"}[result["status"]]
+            counters = {"created": "created_rows", "existing": "existing_rows", "failed": "failed_rows"}
+            counter = counters[result["status"]]
             setattr(job, counter, getattr(job, counter) + 1)
             job.lease_expires_at = timezone.now() + LEASE
             job.save(update_fields=["results", counter, "lease_expires_at", "updated_at"])

@@ -90,7 +90,8 @@ def pacing_take(*, account: PinterestAccount) -> float:
 def pacing_meter(*, account: PinterestAccount | None = None) -> PacingMeter:
     """The buckets' current state, without taking anything (the API's ``GET /v1/rate-meter``)."""
     limits = _limits_for(account) if account is not None else [
-        BucketLimits(GLOBAL_KEY, float(settings.PACING_GLOBAL_CAPACITY), float(settings.PACING_GLOBAL_REFILL_PER_SECOND))
+        BucketLimits(GLOBAL_KEY, float(settings.PACING_GLOBAL_CAPACITY),
+                     float(settings.PACING_GLOBAL_REFILL_PER_SECOND))
     ]
     states = {state.key: state for state in (_redis_peek if settings.PACING_REDIS_URL else _database_peek)(limits)}
     global_state = states[GLOBAL_KEY]

@@ -407,16 +407,17 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
         return "not_due"  # re-timed later; the job enqueued for the new time runs it
     try:
         with transaction.atomic():
-            claimed = Schedule.objects.filter(pk=schedule.pk, own_status=ScheduleStatus.SCHEDULED, run_at__lte=now).update(
-                own_status=ScheduleStatus.QUEUED, updated_at=now)
+            claimed = Schedule.objects.filter(
+                pk=schedule.pk, own_status=ScheduleStatus.SCHEDULED, run_at__lte=now
+            ).update(own_status=ScheduleStatus.QUEUED, updated_at=now)
             if not claimed:
                 return "already_run"
             data = {**schedule.content_values(), "account_id": str(schedule.account.public_id),
                     "idempotency_key": schedule_idempotency_key(schedule)}
             # The job acts (its creator was authorized, allow-list included, when scheduling); the
             # pin is the creator's.
-            pin = pin_create(actor=Actor.system(schedule.workspace, job="schedule"), source=Pin.Source.SCHEDULE, data=data,
-                             approval_required=schedule.needs_approval,
+            pin = pin_create(actor=Actor.system(schedule.workspace, job="schedule"), source=Pin.Source.SCHEDULE,
+                             data=data, approval_required=schedule.needs_approval,
                              created_by=(schedule.created_by, schedule.created_by_key))
             # From here on the schedule reports its pin's status and error.
             Schedule.objects.filter(pk=schedule.pk).update(pin=pin, own_error="", updated_at=now)
