@@ -31,7 +31,7 @@ test: install-test browser
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The import contracts `make lint` holds (pyproject.toml [tool.importlinter]).
-LINT_IMPORT_CONTRACTS := sandbox-standalone pinterest-client-below-services services-acyclic
+LINT_IMPORT_CONTRACTS := sandbox-standalone pinterest-client-below-services services-acyclic models-acyclic
 
 # Ruff, mypy (its scope and strictness are in pyproject.toml [tool.mypy]) and the import contracts.
 lint: install-test
