@@ -37,6 +37,7 @@ class Scope(StrEnum):
     READ = "read"
     WRITE = "write"
     DESTRUCTIVE = "destructive"
+    APPROVE = "approve"  # deciding on pins held for approval: never implied by write
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,8 @@ ACTIONS: dict[str, Action] = {
     "pin.validate": _act(P.PUBLISH, "write"),
     "pin.edit": _act(P.PUBLISH, "write"),
     "pin.retry": _act(P.APPROVE, "write"),  # a retry publishes again: an approver's call in every face
-    "pin.approve": _act(P.APPROVE, "write"),
-    "pin.reject": _act(P.APPROVE, "write"),
+    "pin.approve": _act(P.APPROVE, "approve"),
+    "pin.reject": _act(P.APPROVE, "approve"),
     "pin.delete": _act(P.DELETE_CONTENT, "destructive"),
     "schedule.create": _act(P.PUBLISH, "write"),
     "schedule.validate": _act(P.PUBLISH, "write"),

@@ -180,7 +180,8 @@ class ApiKeyForm(forms.Form):
         choices=ApiKeyScope.choices,
         initial=[ApiKeyScope.READ, ApiKeyScope.WRITE],
         widget=forms.CheckboxSelectMultiple,
-        help_text="Destructive lets the key delete pins, boards and assets.",
+        help_text="Destructive lets the key delete pins, boards and assets; Approve lets it approve and reject "
+                  "pins held for approval.",
     )
     restrict_accounts = forms.BooleanField(label="Only these Pinterest accounts", required=False)
     accounts = forms.ModelMultipleChoiceField(

@@ -16,6 +16,7 @@ class ApiKeyScope(models.TextChoices):
     READ = "read", "Read"
     WRITE = "write", "Write"
     DESTRUCTIVE = "destructive", "Destructive"
+    APPROVE = "approve", "Approve"
 
 
 class ApiKeyQuerySet(models.QuerySet):

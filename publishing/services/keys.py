@@ -52,7 +52,7 @@ def _clean_scopes(scopes: Iterable[str] | None) -> list[str]:
     for scope in scopes:
         value = getattr(scope, "value", scope)
         if value not in ALL_SCOPES:
-            raise ValidationError("invalid_scope", f"Unknown scope {value!r}; use read, write or destructive.",
+            raise ValidationError("invalid_scope", f"Unknown scope {value!r}; use {', '.join(ALL_SCOPES)}.",
                                   field="scopes")
         if value not in cleaned:
             cleaned.append(value)

@@ -10,18 +10,21 @@ from pydantic import Field, model_validator
 from publishing.api.schemas.common import InSchema
 from publishing.models import ApiKey
 
-ScopeIn = Literal["read", "write", "destructive"]
+ScopeIn = Literal["read", "write", "destructive", "approve"]
+# The scopes the SDK's APIKeyScope enum knows: a response listing another one would not parse there,
+# so Pinboard's own scopes (approve) are reported apart, in extension_scopes.
+SDK_SCOPES = ("read", "write", "destructive")
 
 
 class ApiKeyCreateIn(InSchema):
     name: str = Field(..., min_length=1, max_length=255)
-    scopes: list[ScopeIn] | None = Field(None, max_length=3)
+    scopes: list[ScopeIn] | None = Field(None, max_length=4)
     pinterest_account_ids: list[UUID] | None = Field(None, max_length=500)
 
 
 class ApiKeyUpdateIn(InSchema):
     name: str | None = Field(None, min_length=1, max_length=255)
-    scopes: list[ScopeIn] | None = Field(None, max_length=3)
+    scopes: list[ScopeIn] | None = Field(None, max_length=4)
     pinterest_account_ids: list[UUID] | None = Field(None, max_length=500)
 
     @model_validator(mode="after")
@@ -37,6 +40,7 @@ class ApiKeyOut(Schema):
     name: str
     prefix: str
     scopes: list[str]
+    extension_scopes: list[str] = []  # Pinboard extension: scopes beyond the SDK's (approve)
     pinterest_account_ids: list[UUID] | None = None
     source: str
     client_name: str | None = None
@@ -55,7 +59,9 @@ def api_key_out(key: ApiKey) -> dict[str, Any]:
     accounts = [account.public_id for account in key.allowed_accounts.all()] if key.restricts_accounts else None
     return {
         "id": key.public_id, "workspace_id": key.workspace.public_id, "name": key.name, "prefix": key.prefix,
-        "scopes": key.scopes, "pinterest_account_ids": accounts, "source": key.source,
+        "scopes": [scope for scope in key.scopes if scope in SDK_SCOPES],
+        "extension_scopes": [scope for scope in key.scopes if scope not in SDK_SCOPES],
+        "pinterest_account_ids": accounts, "source": key.source,
         "authorized_by_email": key.created_by.email if key.created_by else None,
         "last_used_at": key.last_used_at, "expires_at": key.expires_at, "created_at": key.created_at,
         "revoked_at": key.revoked_at,
