@@ -83,7 +83,7 @@ class Team(models.Model):
     # Approval rules; the pipeline asks these through services.pins.pin_needs_approval.
     editor_pins_need_approval = models.BooleanField(default=True)
     api_key_pins_need_approval = models.BooleanField(default=False)
-    allow_self_approval = models.BooleanField(default=True)
+    allow_self_approval = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
