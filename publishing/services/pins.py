@@ -322,6 +322,19 @@ def pin_needs_approval(*, actor: Actor) -> bool:
     return actor.role != Role.EDITOR or team.editor_pins_need_approval
 
 
+AWAITING_APPROVAL = "awaiting_approval"
+
+
+def _hold_for_approval(pin: Pin) -> None:
+    """Send ``pin`` to its approvers. A queued pin on hold says so, and who may release it, in the
+    error fields (the SDK's PinResponse keeps those and drops approval_state); approving clears
+    them, rejecting replaces them with ``rejected``. Every path to PENDING goes through here."""
+    pin.approval_state = ApprovalState.PENDING
+    if pin.status == PinStatus.QUEUED:
+        pin.error_code = AWAITING_APPROVAL
+        pin.error_message = f"Waiting for approval by a manager or admin of {pin.workspace.team.name}."
+
+
 def _audit(pin: Pin, action: str, *, actor: Actor, details: dict[str, object] | None = None) -> None:
     audit_record(team=pin.workspace.team, workspace=pin.workspace, action=action, actor=actor, target=pin,
                  details=details)
@@ -371,8 +384,9 @@ def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: b
         source=source,
         created_by=creator_user,
         created_by_key=creator_key,
-        approval_state=ApprovalState.PENDING if needs_approval else ApprovalState.NOT_REQUIRED,
     )
+    if needs_approval:
+        _hold_for_approval(pin)
     _apply_content(pin, draft)
     try:
         with transaction.atomic():
@@ -567,10 +581,10 @@ def pin_edit(*, pin: Pin, actor: Actor, data: PinData) -> Pin:
         before = {name: merged_value for name, merged_value in _current_payload(locked).items() if name in changes}
         _apply_content(locked, draft)
         if _reapproval_needed(locked, actor=actor):
-            locked.approval_state = ApprovalState.PENDING
             if locked.status == PinStatus.DEFERRED:  # awaiting approval is "queued" (a failed pin stays failed)
                 locked.status = PinStatus.QUEUED
                 locked.next_attempt_at = None
+            _hold_for_approval(locked)
         locked.save()
         _audit(locked, "pin.updated", actor=actor, details={"fields": sorted(changes), "before": before})
         if locked.approval_state == ApprovalState.REJECTED and locked.status == PinStatus.FAILED:
@@ -583,10 +597,9 @@ def _current_payload(pin: Pin) -> dict[str, Any]:
     return {"account_id": str(pin.account.public_id), **pin.content_values(), "idempotency_key": pin.idempotency_key}
 
 
-def _requeue(pin: Pin, *, approval_state: str) -> None:
+def _requeue(pin: Pin) -> None:
     """Back to queued for a fresh round of attempts."""
     pin.status = PinStatus.QUEUED
-    pin.approval_state = approval_state
     pin.error_code = ""
     pin.error_message = ""
     pin.failed_at = None
@@ -632,7 +645,9 @@ def _retry(locked: Pin, *, actor: Actor, board_id: str | None = None, account_id
     moved = board_id is not None or account_id is not None
     needs_approval = was_rejected or locked.approval_state == ApprovalState.PENDING or (
         moved and _reapproval_needed(locked, actor=actor))
-    _requeue(locked, approval_state=ApprovalState.PENDING if needs_approval else locked.approval_state)
+    _requeue(locked)
+    if needs_approval:
+        _hold_for_approval(locked)
     if was_rejected:
         locked.rejection_reason = ""
     locked.save()
@@ -672,7 +687,9 @@ def pin_approve(*, pin: Pin, actor: Actor) -> Pin:
         locked.approval_state = ApprovalState.APPROVED
         locked.approved_by = actor.user
         locked.decided_at = timezone.now()
-        locked.save(update_fields=["approval_state", "approved_by", "decided_at", "updated_at"])
+        locked.error_code = locked.error_message = ""  # the hold _hold_for_approval announced is over
+        locked.save(update_fields=["approval_state", "approved_by", "decided_at", "error_code", "error_message",
+                                   "updated_at"])
         _audit(locked, "pin.approved", actor=actor)
         webhook_event_emit(pin=locked, event="pin.approved")
         pin_publish_enqueue(locked)
@@ -768,3 +785,9 @@ def pin_bulk_retry(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str]) -> BulkR
 def pin_bulk_approve(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str]) -> BulkResult:
     return _bulk(actor=actor, action_name="pin.approve", pin_ids=pin_ids,
                  action=lambda pin: pin_approve(pin=pin, actor=actor))
+
+
+def pin_bulk_reject(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str], reason: str) -> BulkResult:
+    """Reject each pin with the same reason (checked by ``pin_reject``, so a bad reason fails every item)."""
+    return _bulk(actor=actor, action_name="pin.reject", pin_ids=pin_ids,
+                 action=lambda pin: pin_reject(pin=pin, actor=actor, reason=reason))

@@ -44,6 +44,27 @@ def test_a_manager_approves_and_publishing_is_enqueued(pending_pin, cast, webhoo
     assert WebhookDelivery.objects.get().event_type == "pin.approved"
 
 
+def test_a_held_pin_says_who_may_approve_it_until_it_is_approved(pending_pin, cast):
+    # The SDK's PinResponse keeps error_code/error_message (not approval_state): the hold shows there.
+    assert (pending_pin.status, pending_pin.error_code) == (PinStatus.QUEUED, "awaiting_approval")
+    assert pending_pin.error_message == "Waiting for approval by a manager or admin of Acme."
+
+    pin_approve(pin=pending_pin, actor=Actor.for_user(cast.manager, pending_pin.workspace))
+    pending_pin.refresh_from_db()
+    assert (pending_pin.approval_state, pending_pin.error_code, pending_pin.error_message) == (
+        ApprovalState.APPROVED, "", "")
+
+
+def test_an_edit_that_needs_approval_again_puts_the_pin_on_hold(workspace, cast, offline_account, offline_board):
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="dashboard",
+                     data=pin_payload(offline_account, offline_board))
+    assert (pin.approval_state, pin.error_code) == (ApprovalState.NOT_REQUIRED, "")
+
+    edited = pin_edit(pin=pin, actor=Actor.for_user(cast.editor, workspace), data={"title": "Changed by an editor"})
+    assert (edited.status, edited.approval_state, edited.error_code) == (
+        PinStatus.QUEUED, ApprovalState.PENDING, "awaiting_approval")
+
+
 def test_rejection_needs_a_reason(pending_pin, cast):
     for reason in ("", "   ", "bad\x00", "r" * 501):
         with pytest.raises(ValidationError) as refused:
@@ -78,8 +99,9 @@ def test_a_rejected_pin_is_resubmitted_for_approval_not_published(pending_pin, c
     with django_capture_on_commit_callbacks(execute=True):
         resubmitted = pin_edit(pin=pending_pin, actor=Actor.for_user(cast.editor, pending_pin.workspace), data={})
 
+    # Back on hold, and saying so where the SDK looks (issue 13): no longer "rejected".
     assert (resubmitted.status, resubmitted.approval_state, resubmitted.error_code) == (
-        PinStatus.QUEUED, ApprovalState.PENDING, "")
+        PinStatus.QUEUED, ApprovalState.PENDING, "awaiting_approval")
     assert queued_jobs(PUBLISH) == []
     assert AuditEvent.objects.filter(action="pin.resubmitted").count() == 1
 
@@ -111,8 +133,16 @@ def test_no_self_approval_when_the_team_forbids_it(workspace, cast, offline_acco
     )
 
 
-def test_self_approval_is_allowed_by_default(pending_pin, cast):
+def test_self_approval_is_refused_by_default_and_allowed_when_the_team_says_so(pending_pin, cast):
+    assert cast.team.allow_self_approval is False  # a new team's default (issue 13)
     cast.team.memberships.filter(user=cast.editor).update(role="manager")
+    with pytest.raises(PermissionDenied) as refused:
+        pin_approve(pin=pending_pin, actor=Actor.for_user(cast.editor, pending_pin.workspace))
+    assert refused.value.code == "self_approval_forbidden"
+
+    cast.team.allow_self_approval = True
+    cast.team.save(update_fields=["allow_self_approval"])
+    pending_pin.workspace.refresh_from_db()
     assert (
         pin_approve(pin=pending_pin, actor=Actor.for_user(cast.editor, pending_pin.workspace)).approval_state
         == ApprovalState.APPROVED
