@@ -2,11 +2,12 @@
 
 Generated from the table: every action, for every role (admin, manager, editor, viewer, an
 outsider who is an admin of another team) and, through /v1, every key shape (read; read+write;
-all scopes; all scopes but allow-listed to another account), through the dashboard (Django's test
-client, a logged-in member) and /v1 (the test client with a bearer token or an API key). Each
-outcome (allowed, refused 403, hidden 404) must be what the table says, read here independently of
-``authorize``. Every action must name its request in each face, or say the face does not offer it
-(None): an action added to the table without that fails ``test_every_action_has_a_face_mapping``.
+read+write+destructive; all scopes, approve included; all scopes but allow-listed to another
+account), through the dashboard (Django's test client, a logged-in member) and /v1 (the test
+client with a bearer token or an API key). Each outcome (allowed, refused 403, hidden 404) must
+be what the table says, read here independently of ``authorize``. Every action must name its
+request in each face, or say the face does not offer it (None): an action added to the table
+without that fails ``test_every_action_has_a_face_mapping``.
 """
 
 from dataclasses import dataclass
@@ -40,7 +41,9 @@ from tests.pipeline_fixtures import pin_payload
 
 ROLES = ["admin", "manager", "editor", "viewer", "outsider"]
 KEYS = {"read key": ["read"], "read+write key": ["read", "write"],
-        "all-scopes key": ["read", "write", "destructive"], "allow-listed key": ["read", "write", "destructive"]}
+        "read+write+destructive key": ["read", "write", "destructive"],
+        "all-scopes key": ["read", "write", "destructive", "approve"],
+        "allow-listed key": ["read", "write", "destructive", "approve"]}
 
 # Actions that act on an object of the team (an outsider cannot see it: 404). The others create
 # in, or read, the caller's own workspace: an outsider does that in their own team, as its admin.
@@ -52,9 +55,9 @@ TARGETED = {
 }
 # Actions whose request uses the team's Pinterest account (a key allow-listed elsewhere: 403).
 USES_ACCOUNT = {
-    "pin.create", "pin.validate", "pin.edit", "pin.retry", "pin.delete", "schedule.create", "schedule.validate",
-    "schedule.update", "schedule.cancel", "schedule.retry", "schedule.delete", "board.create", "board.update",
-    "board.delete", "account.disconnect",
+    "pin.create", "pin.validate", "pin.edit", "pin.retry", "pin.approve", "pin.reject", "pin.delete",
+    "schedule.create", "schedule.validate", "schedule.update", "schedule.cancel", "schedule.retry", "schedule.delete",
+    "board.create", "board.update", "board.delete", "account.disconnect",
 }
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
@@ -126,8 +129,8 @@ API = {
     "pin.validate": lambda o: Request("post", "/v1/pins/validate", _payload(o)),
     "pin.edit": lambda o: Request("patch", f"/v1/pins/{o['failed_pin'].public_id}", {"title": "Edited"}),
     "pin.retry": lambda o: Request("post", f"/v1/pins/{o['failed_pin'].public_id}/retry", {}),
-    "pin.approve": None,
-    "pin.reject": None,
+    "pin.approve": lambda o: Request("post", f"/v1/pins/{o['pending_pin'].public_id}/approve"),
+    "pin.reject": lambda o: Request("post", f"/v1/pins/{o['pending_pin'].public_id}/reject", {"reason": "No"}),
     "pin.delete": lambda o: Request("delete", f"/v1/pins/{o['failed_pin'].public_id}"),
     "schedule.create": lambda o: Request("post", "/v1/schedules", {**_payload(o), "run_at": o["later"]}),
     "schedule.validate": lambda o: Request("post", "/v1/schedules/validate", {**_payload(o), "run_at": o["later"]}),

@@ -84,6 +84,23 @@ def test_self_approval_is_refused_when_the_team_forbids_it(cast, login, make_pin
     assert response.status_code == 403 and "does not allow approving" in response.content.decode()
 
 
+def test_a_held_pins_page_says_who_may_approve_it_as_the_api_does(cast, login, make_pin):
+    pin = make_pin()
+    html = login(cast.editor).get(f"/app/pins/{pin.public_id}/").content.decode()
+    assert "<p>Waiting for approval by a manager or admin of Acme.</p>" in html  # a wait, not an error box
+    assert "awaiting_approval:" not in html
+
+
+def test_a_new_team_refuses_self_approval_in_the_dashboard(cast, login, make_pin):
+    assert cast.team.allow_self_approval is False  # the default, not set by this test
+    pin = make_pin()
+    cast.team.memberships.filter(user=cast.editor).update(role="manager")  # the author may now approve others'
+    response = login(cast.editor).post(f"/app/approvals/{pin.public_id}/approve")
+    assert response.status_code == 403 and "does not allow approving" in response.content.decode()
+    pin.refresh_from_db()
+    assert pin.approval_state == ApprovalState.PENDING
+
+
 def test_the_queue_runs_a_constant_number_of_queries(cast, login, make_pin):
     client = login(cast.manager)
     for _ in range(2):

@@ -18,10 +18,12 @@ from publishing.api.schemas.pins import (
     ImportRows,
     PinBatchIn,
     PinBatchOut,
+    PinBulkRejectIn,
     PinCreateIn,
     PinDeleteOut,
     PinFilters,
     PinOut,
+    PinRejectIn,
     PinRetryIn,
     PinUpdateIn,
     import_job_out,
@@ -94,6 +96,25 @@ def bulk_delete_pins(request, data: IdsIn):
 def bulk_retry_pins(request, data: IdsIn):
     who = actor_of(request)
     return pin_services.pin_bulk_retry(pin_ids=data.ids, actor=who)
+
+
+# Approvals are Pinboard extensions (the SDK has no approval gate): tagged apart in the OpenAPI document.
+APPROVALS = ["pins", "approvals (Pinboard extension)"]
+KEY_SCOPE_NOTE = "A key needs the `approve` scope (`write` is not enough); a member needs the manager or admin role."
+
+
+@router.post("/bulk-approve", response=responses({200: BulkOut}, 403), tags=APPROVALS,
+             description=f"Pinboard extension. Approve each pin held for approval. {KEY_SCOPE_NOTE}")
+def bulk_approve_pins(request, data: IdsIn):
+    who = actor_of(request)
+    return pin_services.pin_bulk_approve(pin_ids=data.ids, actor=who)
+
+
+@router.post("/bulk-reject", response=responses({200: BulkOut}, 403), tags=APPROVALS,
+             description=f"Pinboard extension. Reject each pin held for approval, with one reason. {KEY_SCOPE_NOTE}")
+def bulk_reject_pins(request, data: PinBulkRejectIn):
+    who = actor_of(request)
+    return pin_services.pin_bulk_reject(pin_ids=data.ids, reason=data.reason, actor=who)
 
 
 @router.post("/imports/json", response=responses({202: ImportJobOut}, 403))
@@ -173,6 +194,26 @@ def retry_pin(request, pin_id: UUID, data: PinRetryIn | None = None):
                                  actor=who)
     return pin_out(pin_for_workspace_or_404(who, pin.public_id))
 
+
+@router.post("/{pin_id}/approve", response=responses({200: PinOut}, 403, 404, 409), tags=APPROVALS,
+             description="Pinboard extension. Release a pin held for approval (its `awaiting_approval` error "
+                         f"fields are cleared) and queue it for publishing. {KEY_SCOPE_NOTE} A pin not awaiting "
+                         "approval is a 409 `not_awaiting_approval`; approving one's own pin is a 403 "
+                         "`self_approval_forbidden` unless the team allows self-approval.")
+def approve_pin(request, pin_id: UUID):
+    who = actor_of(request)
+    pin = pin_services.pin_approve(pin=pin_for_workspace_or_404(who, pin_id), actor=who)
+    return pin_out(pin_for_workspace_or_404(who, pin.public_id))
+
+
+@router.post("/{pin_id}/reject", response=responses({200: PinOut}, 403, 404, 409), tags=APPROVALS,
+             description="Pinboard extension. Refuse a pin held for approval: it becomes `failed` with "
+                         "`error_code: rejected` and the reason in `error_message`, and stays editable (an edit "
+                         f"sends it back for approval). {KEY_SCOPE_NOTE}")
+def reject_pin(request, pin_id: UUID, data: PinRejectIn):
+    who = actor_of(request)
+    pin = pin_services.pin_reject(pin=pin_for_workspace_or_404(who, pin_id), reason=data.reason, actor=who)
+    return pin_out(pin_for_workspace_or_404(who, pin.public_id))
 
 
 # The operation id keeps the one it was given when this route lived in routers/peripheral.py.

@@ -8,7 +8,16 @@ from ninja import Schema
 from pydantic import AfterValidator, Field
 
 from publishing.api.schemas.assets import asset_content_url
-from publishing.api.schemas.common import BoardId, FilterMoment, InSchema, Limit, Offset, or_none, refuse_nul
+from publishing.api.schemas.common import (
+    BoardId,
+    FilterMoment,
+    IdsIn,
+    InSchema,
+    Limit,
+    Offset,
+    or_none,
+    refuse_nul,
+)
 from publishing.api.schemas.pin_content import (
     PinAltText,
     PinBoardId,
@@ -23,6 +32,7 @@ from publishing.api.schemas.pin_content import (
 )
 from publishing.models import ImportJob, Pin
 from publishing.services.imports import MAX_ROWS
+from publishing.services.pins import REJECTION_REASON_LIMIT
 
 PinSort = Literal["created_at_desc", "created_at_asc", "published_at_desc", "published_at_asc", "title_asc",
                   "title_desc", "status_asc", "status_desc"]
@@ -65,6 +75,18 @@ class PinUpdateIn(InSchema):
 class PinRetryIn(InSchema):
     board_id: PinBoardId | None = None
     account_id: UUID | None = None
+
+
+# Pinboard extension: the reason the author sees, limited like the dashboard's reject form.
+RejectionReason = Annotated[str, Field(min_length=1, max_length=REJECTION_REASON_LIMIT)]
+
+
+class PinRejectIn(InSchema):
+    reason: RejectionReason
+
+
+class PinBulkRejectIn(IdsIn):
+    reason: RejectionReason
 
 
 class PinFilters(InSchema):

@@ -1,0 +1,145 @@
+"""Approvals through /v1 (Pinboard extensions, issue 13): approve, reject, their bulk forms, the
+``approve`` key scope, and the hold the official SDK sees (``error_code: awaiting_approval``)."""
+
+import pytest
+from pinbridge_sdk.models import APIKeyCreate
+
+from publishing.access import Actor
+from publishing.models import ApprovalState, Pin, PinStatus
+from publishing.services.keys import api_key_create
+from tests.api.conftest import http, pin_create
+from tests.conftest import PASSWORD
+from tests.pipeline_fixtures import wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+HOLD_MESSAGE = "Waiting for approval by a manager or admin of Acme."
+
+
+def bearer(server: str, user) -> dict[str, str]:
+    login = http(server, "POST", "/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def key_headers(workspace, scopes: list[str]) -> dict[str, str]:
+    issued = api_key_create(actor=Actor.system(workspace, job="test"), name="approver", scopes=scopes)
+    return {"X-API-Key": issued.plaintext}
+
+
+def editors_pin(login, cast, account, board, **overrides):
+    """A pin an editor created through the SDK: held for approval by the team's default rule."""
+    return login(cast.editor).pins.create(pin_create(account, board, **overrides))
+
+
+def test_an_editor_sees_the_hold_through_the_sdk_until_a_manager_approves_and_it_publishes(
+        server, login, cast, account, board, worker):
+    editor = login(cast.editor)
+    pin = editor.pins.create(pin_create(account, board))
+    # The SDK's PinResponse drops approval_state: the hold must show in the fields it keeps.
+    assert (pin.status.value, pin.error_code, pin.error_message) == ("queued", "awaiting_approval", HOLD_MESSAGE)
+    assert editor.pins.get(pin.id).error_code == "awaiting_approval"
+    assert [held.id for held in editor.pins.list(error_code="awaiting_approval")] == [pin.id]
+
+    response = http(server, "POST", f"/v1/pins/{pin.id}/approve", headers=bearer(server, cast.manager))
+    assert response.status_code == 200, response.text
+    assert (response.json()["approval_state"], response.json()["error_code"]) == ("approved", None)
+
+    published = wait_for(lambda: (seen := editor.pins.get(pin.id)).status.value == "published" and seen,
+                         timeout=30, message="the approved pin to publish")
+    assert published.error_code is None and published.error_message is None and published.pinterest_pin_id
+
+
+def test_rejecting_needs_a_reason_limited_like_the_dashboards(server, login, cast, account, board):
+    pin = editors_pin(login, cast, account, board)
+    manager = bearer(server, cast.manager)
+    for body in ({}, {"reason": ""}, {"reason": "r" * 501}, {"reason": "bad\x00"}):
+        refused = http(server, "POST", f"/v1/pins/{pin.id}/reject", headers=manager, json=body)
+        assert refused.status_code == 422, (body, refused.text)
+    blank = http(server, "POST", f"/v1/pins/{pin.id}/reject", headers=manager, json={"reason": "   "})
+    assert blank.status_code == 422 and blank.json()["detail"]["code"] == "required"
+    assert Pin.objects.get().approval_state == ApprovalState.PENDING
+
+
+def test_a_rejected_pin_fails_with_error_code_rejected_and_cannot_be_decided_again(
+        server, login, cast, account, board):
+    pin = editors_pin(login, cast, account, board)
+    manager = bearer(server, cast.manager)
+    response = http(server, "POST", f"/v1/pins/{pin.id}/reject", headers=manager, json={"reason": "r" * 500})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["approval_state"], body["error_code"]) == ("failed", "rejected", "rejected")
+    assert body["error_message"] == "Rejected: " + "r" * 500
+    # The SDK sees the rejection the way it always has.
+    assert login(cast.editor).pins.get(pin.id).error_code == "rejected"
+
+    again = http(server, "POST", f"/v1/pins/{pin.id}/approve", headers=manager)
+    assert again.status_code == 409 and again.json()["detail"]["code"] == "not_awaiting_approval"
+
+
+def test_a_key_needs_the_approve_scope_write_is_not_enough(server, login, cast, workspace, account, board):
+    pin = editors_pin(login, cast, account, board)
+    writer = http(server, "POST", f"/v1/pins/{pin.id}/approve", headers=key_headers(workspace, ["read", "write"]))
+    assert writer.status_code == 403 and writer.json()["detail"]["code"] == "insufficient_scope"
+    approver = http(server, "POST", f"/v1/pins/{pin.id}/approve", headers=key_headers(workspace, ["read", "approve"]))
+    assert approver.status_code == 200, approver.text
+    assert Pin.objects.get().approval_state == ApprovalState.APPROVED
+
+
+def test_editors_may_not_decide_and_outsiders_see_nothing(server, login, cast, account, board):
+    pin = editors_pin(login, cast, account, board)
+    editor = http(server, "POST", f"/v1/pins/{pin.id}/approve", headers=bearer(server, cast.editor))
+    assert editor.status_code == 403 and editor.json()["detail"]["code"] == "insufficient_role"
+    outsider = http(server, "POST", f"/v1/pins/{pin.id}/reject", headers=bearer(server, cast.outsider),
+                    json={"reason": "No"})
+    assert outsider.status_code == 404
+    assert Pin.objects.get().approval_state == ApprovalState.PENDING
+
+
+def test_a_new_team_refuses_self_approval_through_the_api(server, login, cast, account, board):
+    assert cast.team.allow_self_approval is False  # the default, not set by this test
+    pin = editors_pin(login, cast, account, board)
+    cast.team.memberships.filter(user=cast.editor).update(role="manager")  # the author may now approve others'
+    own = http(server, "POST", f"/v1/pins/{pin.id}/approve", headers=bearer(server, cast.editor))
+    assert own.status_code == 403 and own.json()["detail"]["code"] == "self_approval_forbidden"
+    assert Pin.objects.get().approval_state == ApprovalState.PENDING
+
+
+def test_bulk_approve_and_reject_report_each_pin(server, login, cast, account, board):
+    first, second, third = (editors_pin(login, cast, account, board, idempotency_key=f"k{n}", title=f"Chair {n}")
+                            for n in range(3))
+    manager = bearer(server, cast.manager)
+    approved = http(server, "POST", "/v1/pins/bulk-approve", headers=manager,
+                    json={"ids": [str(first.id), str(first.id), "00000000-0000-0000-0000-000000000000"]})
+    assert approved.status_code == 200, approved.text
+    assert [r["status"] for r in approved.json()["results"]] == ["succeeded", "skipped", "failed"]
+
+    missing_reason = http(server, "POST", "/v1/pins/bulk-reject", headers=manager, json={"ids": [str(second.id)]})
+    assert missing_reason.status_code == 422
+    rejected = http(server, "POST", "/v1/pins/bulk-reject", headers=manager,
+                    json={"ids": [str(second.id), str(third.id)], "reason": "Off-brand"})
+    assert rejected.status_code == 200 and rejected.json()["succeeded_count"] == 2, rejected.text
+    states = dict(Pin.objects.values_list("public_id", "approval_state"))
+    assert states == {first.id: "approved", second.id: "rejected", third.id: "rejected"}
+    assert set(Pin.objects.filter(approval_state="rejected").values_list("status", "error_code")) == {
+        (PinStatus.FAILED, "rejected")}
+
+
+def test_the_bulk_forms_need_the_approve_scope_too(server, login, cast, workspace, account, board):
+    pin = editors_pin(login, cast, account, board)
+    writer = key_headers(workspace, ["read", "write", "destructive"])
+    for path, body in (("bulk-approve", {"ids": [str(pin.id)]}), ("bulk-reject", {"ids": [str(pin.id)],
+                                                                                   "reason": "No"})):
+        refused = http(server, "POST", f"/v1/pins/{path}", headers=writer, json=body)
+        assert refused.status_code == 403 and refused.json()["detail"]["code"] == "insufficient_scope"
+
+
+def test_an_approve_key_is_listed_apart_so_the_sdk_still_reads_every_key(server, login, cast):
+    admin = login(cast.admin)
+    response = http(server, "POST", "/v1/api-keys", headers=bearer(server, cast.admin),
+                    json={"name": "Approver", "scopes": ["read", "approve"]})
+    assert response.status_code == 201, response.text
+    assert (response.json()["scopes"], response.json()["extension_scopes"]) == (["read"], ["approve"])
+    # The SDK's APIKeyScope knows read, write and destructive only: its list must still parse.
+    listed = {key.name: key for key in admin.api_keys.list()}
+    assert [scope.value for scope in listed["Approver"].scopes] == ["read"]
+    assert admin.api_keys.create(APIKeyCreate(name="Plain")).scopes  # the SDK's own create is unchanged
