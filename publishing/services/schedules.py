@@ -53,17 +53,8 @@ from publishing.services.errors import (
     NotFound,
     ValidationError,
 )
-from publishing.services.pins import (
-    PinData,
-    PinDraft,
-    ValidationReport,
-    idempotent_replay_of,
-    pin_create,
-    pin_draft,
-    pin_needs_approval,
-    pin_retry,
-    pin_validate,
-)
+from publishing.services.pin_drafts import PinData, PinDraft, ValidationReport, pin_draft, pin_validate
+from publishing.services.pins import idempotent_replay_of, pin_create, pin_needs_approval, pin_retry
 from publishing.services.queue import task_enqueue
 
 RUN_TASK = "publishing.tasks.run_schedule"

@@ -34,6 +34,7 @@ from publishing.lookups import import_for_workspace_or_404, imports_for, pin_for
 from publishing.models import ImportJob, Pin
 from publishing.models.pins import PinQuerySet
 from publishing.services import imports as import_services
+from publishing.services import pin_drafts
 from publishing.services import pins as pin_services
 
 router = Router(tags=["pins"])
@@ -53,7 +54,7 @@ def validate_pin(request, data: PinCreateIn):
     """Every check create makes, reported instead of raised; nothing is stored or published."""
     who = actor_of(request)
     check_named_account(who, data.account_id)
-    return pin_services.pin_validate(actor=who, data=data.payload())
+    return pin_drafts.pin_validate(actor=who, data=data.payload())
 
 
 @router.post("/batch", response=responses({200: PinBatchOut}, 403))

@@ -6,6 +6,7 @@ from publishing.access import Actor
 from publishing.models import ApiKey, ApprovalState, AuditEvent, Board, Pin, PinStatus, PublishAttempt
 from publishing.services.delivery import pin_claim
 from publishing.services.errors import InvalidState, NotFound, PermissionDenied, ValidationError
+from publishing.services.pin_drafts import pin_validate
 from publishing.services.pins import (
     pin_approve,
     pin_batch_create,
@@ -15,7 +16,6 @@ from publishing.services.pins import (
     pin_delete,
     pin_edit,
     pin_retry,
-    pin_validate,
 )
 from tests.pipeline_fixtures import pin_payload, queued_jobs
 
