@@ -14,11 +14,13 @@ from publishing.models import (
     ApprovalState,
     Asset,
     Board,
+    PinComment,
     PinStatus,
     PinterestAccount,
     Team,
 )
 from publishing.permissions import Role
+from publishing.services.pins import REJECTION_REASON_LIMIT
 
 SEARCH_MAX_LENGTH = 100
 
@@ -326,7 +328,7 @@ class ComposeForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label="Reason for rejecting", max_length=500,
+    reason = forms.CharField(label="Reason for rejecting", max_length=REJECTION_REASON_LIMIT,
                              help_text="The editor sees this; say what to change.")
 
 
@@ -355,6 +357,13 @@ class PinEditForm(forms.Form):
 
 class PinDeleteForm(forms.Form):
     delete_from_pinterest = forms.BooleanField(label="Also delete it from Pinterest", required=False)
+
+
+class PinCommentForm(forms.Form):
+    # Django's CharField refuses NUL characters itself; the service checks blank and length again.
+    body = forms.CharField(label="Comment", max_length=PinComment.BODY_MAX_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="@name mentions the team member whose email address starts with name@.")
 
 
 class BoardCreateForm(forms.Form):
