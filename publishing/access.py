@@ -69,6 +69,8 @@ ACTIONS: dict[str, Action] = {
     "schedule.cancel": _act(P.PUBLISH, "write"),
     "schedule.retry": _act(P.APPROVE, "write"),  # retries the schedule's failed pin
     "schedule.delete": _act(P.DELETE_CONTENT, "destructive"),
+    "schedule.approve": _act(P.APPROVE, "approve"),  # decides on the schedule's pin held for approval
+    "schedule.reject": _act(P.APPROVE, "approve"),
     "import.create": _act(P.PUBLISH, "write"),
     "asset.upload": _act(P.PUBLISH, "write"),
     "asset.delete": _act(P.DELETE_CONTENT, "destructive"),

@@ -5,7 +5,8 @@ from django.db import models
 from publishing.crypto import EncryptedTextField
 from publishing.models.teams import Team, Workspace
 
-WEBHOOK_EVENTS = ["pin.published", "pin.failed", "pin.approved", "pin.rejected"]
+# pin.approval_requested: a pin was put on hold for approval (created, edited or resubmitted).
+WEBHOOK_EVENTS = ["pin.published", "pin.failed", "pin.approval_requested", "pin.approved", "pin.rejected"]
 
 
 class WebhookQuerySet(models.QuerySet):

@@ -104,11 +104,14 @@ AWAITING_APPROVAL = "awaiting_approval"
 def _hold_for_approval(pin: Pin) -> None:
     """Send ``pin`` to its approvers. A queued pin on hold says so, and who may release it, in the
     error fields (the SDK's PinResponse keeps those and drops approval_state); approving clears
-    them, rejecting replaces them with ``rejected``. Every path to PENDING goes through here."""
+    them, rejecting replaces them with ``rejected``. Every path to PENDING goes through here, so
+    this is where the ``pin.approval_requested`` webhook is emitted: callers hold the transaction
+    that saves the pin, so the delivery is recorded with the hold (or not at all) and sent on commit."""
     pin.approval_state = ApprovalState.PENDING
     if pin.status == PinStatus.QUEUED:
         pin.error_code = AWAITING_APPROVAL
         pin.error_message = f"Waiting for approval by a manager or admin of {pin.workspace.team.name}."
+    webhook_event_emit(pin=pin, event="pin.approval_requested")
 
 
 def _audit(pin: Pin, action: str, *, actor: Actor, details: dict[str, object] | None = None) -> None:
@@ -161,11 +164,11 @@ def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: b
         created_by=creator_user,
         created_by_key=creator_key,
     )
-    if needs_approval:
-        _hold_for_approval(pin)
     _apply_content(pin, draft)
     try:
         with transaction.atomic():
+            if needs_approval:  # inside the savepoint: a lost race on the key announces no hold
+                _hold_for_approval(pin)
             pin.save()
             _audit(pin, "pin.created", actor=actor,
                    details={"source": source, "needs_approval": needs_approval})

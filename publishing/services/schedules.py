@@ -26,7 +26,9 @@ the first schedule back and another payload is an ``idempotency_conflict`` (as f
 
 Approval: the pin is created as the schedule's author, so ``needs_approval`` remembers whether
 someone whose pins need approval wrote or changed the content; the pin then awaits approval even
-when the author is a manager.
+when the author is a manager. Approving or rejecting a schedule (``schedule_approve``,
+``schedule_reject``) decides on that pin once it is held: before its pin exists a schedule has
+nowhere to keep who approved it, so there is nothing to decide yet (``not_awaiting_approval``).
 """
 
 from __future__ import annotations
@@ -54,7 +56,14 @@ from publishing.services.errors import (
     ValidationError,
 )
 from publishing.services.pin_drafts import PinData, PinDraft, ValidationReport, pin_draft, pin_validate
-from publishing.services.pins import idempotent_replay_of, pin_create, pin_needs_approval, pin_retry
+from publishing.services.pins import (
+    idempotent_replay_of,
+    pin_approve,
+    pin_create,
+    pin_needs_approval,
+    pin_reject,
+    pin_retry,
+)
 from publishing.services.queue import task_enqueue
 
 RUN_TASK = "publishing.tasks.run_schedule"
@@ -359,6 +368,41 @@ def schedule_delete(*, schedule: Schedule, actor: Actor) -> None:
             raise BadRequest(message=f"A {locked.status} schedule cannot be deleted; cancel it first.")
         _audit(locked, "schedule.deleted", actor)
         locked.delete()
+
+
+# --- approval ---------------------------------------------------------------------------------
+
+
+def _held_pin(locked: Schedule) -> Pin:
+    """The pin a schedule's decision is about: the one it made, not withdrawn (canceling the schedule
+    withdraws it). Whether that pin awaits approval (and who may decide) is the pins service's to say."""
+    pin = locked.pin
+    if pin is None or pin.deleted_at is not None:
+        raise InvalidState("not_awaiting_approval",
+                           f"This schedule is {locked.status} and has no pin awaiting approval: a schedule that "
+                           "needs approval asks for it when it makes its pin, at run_at.")
+    return pin
+
+
+def schedule_approve(*, schedule: Schedule, actor: Actor) -> Schedule:
+    """Approve the schedule's pin held for approval (``pin_approve``: it is released to publish)."""
+    authorize(actor, "schedule.approve", workspace=schedule.workspace, account=schedule.account)
+    with transaction.atomic():
+        locked = _locked(schedule)
+        locked.pin = pin_approve(pin=_held_pin(locked), actor=actor)
+        _audit(locked, "schedule.approved", actor, {"pin_id": str(locked.pin.public_id)})
+    return locked
+
+
+def schedule_reject(*, schedule: Schedule, actor: Actor, reason: str) -> Schedule:
+    """Reject the schedule's pin held for approval (``pin_reject``: failed, ``rejected``, editable)."""
+    authorize(actor, "schedule.reject", workspace=schedule.workspace, account=schedule.account)
+    with transaction.atomic():
+        locked = _locked(schedule)
+        locked.pin = pin_reject(pin=_held_pin(locked), actor=actor, reason=reason)
+        _audit(locked, "schedule.rejected", actor,
+               {"pin_id": str(locked.pin.public_id), "reason": locked.pin.rejection_reason})
+    return locked
 
 
 class ScheduleAction(Protocol):

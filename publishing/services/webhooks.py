@@ -3,7 +3,8 @@
 Each delivery is a POST of a JSON body with three headers:
 
 - ``X-PinBridge-Signature``: lower-case hex HMAC-SHA256 of the raw body, keyed with the secret;
-- ``X-PinBridge-Event``: ``pin.published``, ``pin.failed``, ``pin.approved`` or ``pin.rejected``;
+- ``X-PinBridge-Event``: ``pin.published``, ``pin.failed``, ``pin.approval_requested`` (a pin was put
+  on hold for approval), ``pin.approved`` or ``pin.rejected``;
 - ``X-PinBridge-Delivery-ID``: the delivery's id (the same on every retry), for de-duplication.
 
 Body: ``{event, delivery_id, pin_id, status, board_id, pinterest_account_id, pinterest_pin_id,

@@ -34,7 +34,7 @@ from publishing.permissions import role_can
 from publishing.services.auth import access_token_issue
 from publishing.services.keys import api_key_create
 from publishing.services.pins import pin_create
-from publishing.services.schedules import schedule_create
+from publishing.services.schedules import schedule_create, schedule_run
 from publishing.services.teams import invitation_create
 from publishing.services.webhooks import webhook_create
 from tests.pipeline_fixtures import pin_payload
@@ -49,15 +49,16 @@ KEYS = {"read key": ["read"], "read+write key": ["read", "write"],
 # in, or read, the caller's own workspace: an outsider does that in their own team, as its admin.
 TARGETED = {
     "pin.edit", "pin.retry", "pin.approve", "pin.reject", "pin.delete", "schedule.update", "schedule.cancel",
-    "schedule.retry", "schedule.delete", "asset.delete", "board.refresh", "board.create", "board.update",
-    "board.delete", "account.disconnect", "webhook.update", "webhook.delete", "api_key.update", "api_key.rotate",
-    "api_key.revoke", "member.set_role", "member.remove", "invitation.resend", "invitation.revoke",
+    "schedule.retry", "schedule.delete", "schedule.approve", "schedule.reject", "asset.delete", "board.refresh",
+    "board.create", "board.update", "board.delete", "account.disconnect", "webhook.update", "webhook.delete",
+    "api_key.update", "api_key.rotate", "api_key.revoke", "member.set_role", "member.remove", "invitation.resend",
+    "invitation.revoke",
 }
 # Actions whose request uses the team's Pinterest account (a key allow-listed elsewhere: 403).
 USES_ACCOUNT = {
     "pin.create", "pin.validate", "pin.edit", "pin.retry", "pin.approve", "pin.reject", "pin.delete",
     "schedule.create", "schedule.validate", "schedule.update", "schedule.cancel", "schedule.retry", "schedule.delete",
-    "board.create", "board.update", "board.delete", "account.disconnect",
+    "schedule.approve", "schedule.reject", "board.create", "board.update", "board.delete", "account.disconnect",
 }
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
@@ -92,6 +93,8 @@ DASHBOARD = {
     "schedule.cancel": None,
     "schedule.retry": None,
     "schedule.delete": None,
+    "schedule.approve": None,  # the Approvals page decides on the pin the schedule made (pin.approve)
+    "schedule.reject": None,
     "import.create": None,
     "asset.upload": lambda o: Request("post", "/app/assets/upload", {}),
     "asset.delete": lambda o: Request("post", f"/app/assets/{o['asset'].public_id}/delete", {}),
@@ -138,6 +141,9 @@ API = {
     "schedule.cancel": lambda o: Request("post", f"/v1/schedules/{o['schedule'].public_id}/cancel"),
     "schedule.retry": lambda o: Request("post", f"/v1/schedules/{o['failed_schedule'].public_id}/retry"),
     "schedule.delete": lambda o: Request("delete", f"/v1/schedules/{o['failed_schedule'].public_id}"),
+    "schedule.approve": lambda o: Request("post", f"/v1/schedules/{o['held_schedule'].public_id}/approve"),
+    "schedule.reject": lambda o: Request("post", f"/v1/schedules/{o['held_schedule'].public_id}/reject",
+                                         {"reason": "No"}),
     "import.create": lambda o: Request("post", "/v1/pins/imports/json", [_payload(o)]),
     "asset.upload": lambda o: Request("post", "/v1/assets/images", {"file": o["png"]}, multipart=True),
     "asset.delete": lambda o: Request("delete", f"/v1/assets/{o['asset'].public_id}"),
@@ -241,6 +247,12 @@ def _objects(world) -> dict:
     o["failed_schedule"] = schedule_create(actor=manager, data={**data, "title": "Other",
                                                                 "run_at": timezone.now() + timedelta(days=3)})
     Schedule.objects.filter(pk=o["failed_schedule"].pk).update(own_status=ScheduleStatus.FAILED)
+    # An editor's schedule that has come due: its pin is held for approval.
+    held = schedule_create(actor=editor, data={**data, "title": "Held", "run_at": timezone.now() + timedelta(days=1)})
+    Schedule.objects.filter(pk=held.pk).update(run_at=timezone.now() - timedelta(seconds=1))
+    assert schedule_run(schedule_id=held.pk) == "ran"
+    o["held_schedule"] = Schedule.objects.get(pk=held.pk)
+    assert o["held_schedule"].pin.approval_state == ApprovalState.PENDING
     o["asset"] = Asset.objects.create(workspace=workspace, asset_type=Asset.Kind.IMAGE, original_filename="a.png",
                                       extension="png", content_type="image/png", size_bytes=10, file="none.png")
     o["webhook"] = webhook_create(actor=system, url="https://hooks.example.com/pins", secret="s" * 32)

@@ -100,7 +100,8 @@ def bulk_retry_pins(request, data: IdsIn):
 
 
 # Approvals are Pinboard extensions (the SDK has no approval gate): tagged apart in the OpenAPI document.
-APPROVALS = ["pins", "approvals (Pinboard extension)"]
+APPROVALS_TAG = "approvals (Pinboard extension)"
+APPROVALS = ["pins", APPROVALS_TAG]
 KEY_SCOPE_NOTE = "A key needs the `approve` scope (`write` is not enough); a member needs the manager or admin role."
 
 

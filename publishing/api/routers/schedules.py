@@ -7,8 +7,10 @@ from ninja import Query, Router, Status
 
 from publishing.access import Actor
 from publishing.api.lookups import check_named_account, within_named_account
+from publishing.api.routers.pins import APPROVALS_TAG, KEY_SCOPE_NOTE
 from publishing.api.schemas.common import BulkOut, IdsIn, responses, total_count_header
 from publishing.api.schemas.pin_content import PinValidationOut
+from publishing.api.schemas.pins import PinRejectIn
 from publishing.api.schemas.schedules import (
     ScheduleCreateIn,
     ScheduleFilters,
@@ -107,6 +109,33 @@ def cancel_schedule(request, schedule_id: UUID):
 def retry_schedule(request, schedule_id: UUID):
     who = actor_of(request)
     schedule_services.schedule_retry(schedule=schedule_for_workspace_or_404(who, schedule_id), actor=who)
+    return _out(who, schedule_id)
+
+
+# Pinboard extensions, like the pins' approvals: a schedule's decision is on the pin it has made.
+APPROVALS = ["schedules", APPROVALS_TAG]
+NO_PIN_YET_NOTE = ("A schedule that has not made its pin yet (it does so at `run_at`, held for approval if it "
+                   "needs it), or whose pin is not awaiting approval, is a 409 `not_awaiting_approval`.")
+
+
+@router.post("/{schedule_id}/approve", response=responses({200: ScheduleOut}, 403, 404, 409), tags=APPROVALS,
+             description="Pinboard extension. Approve the pin this schedule made, held for approval, as "
+                         f"`POST /v1/pins/{{id}}/approve` does: it is released to publish. {KEY_SCOPE_NOTE} "
+                         f"{NO_PIN_YET_NOTE}")
+def approve_schedule(request, schedule_id: UUID):
+    who = actor_of(request)
+    schedule_services.schedule_approve(schedule=schedule_for_workspace_or_404(who, schedule_id), actor=who)
+    return _out(who, schedule_id)
+
+
+@router.post("/{schedule_id}/reject", response=responses({200: ScheduleOut}, 403, 404, 409), tags=APPROVALS,
+             description="Pinboard extension. Reject the pin this schedule made, held for approval, as "
+                         "`POST /v1/pins/{id}/reject` does: the schedule reports it `failed` with the reason in "
+                         f"`last_error`. {KEY_SCOPE_NOTE} {NO_PIN_YET_NOTE}")
+def reject_schedule(request, schedule_id: UUID, data: PinRejectIn):
+    who = actor_of(request)
+    schedule_services.schedule_reject(schedule=schedule_for_workspace_or_404(who, schedule_id),
+                                      reason=data.reason, actor=who)
     return _out(who, schedule_id)
 
 
