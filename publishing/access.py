@@ -63,6 +63,8 @@ ACTIONS: dict[str, Action] = {
     "pin.approve": _act(P.APPROVE, "approve"),
     "pin.reject": _act(P.APPROVE, "approve"),
     "pin.delete": _act(P.DELETE_CONTENT, "destructive"),
+    # Commenting is taking part in the work on a pin: whoever may publish (editors up); viewers read.
+    "pin.comment": _act(P.PUBLISH, "write"),
     "schedule.create": _act(P.PUBLISH, "write"),
     "schedule.validate": _act(P.PUBLISH, "write"),
     "schedule.update": _act(P.PUBLISH, "write"),

@@ -10,6 +10,7 @@ import it without a cycle.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -113,3 +114,33 @@ def content_fingerprint(values: Mapping[str, object]) -> str:
     fingerprint is a different request. Key order does not matter; fingerprints already stored
     stay valid as long as callers pass the same values."""
     return hashlib.sha256(json.dumps(dict(values), sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class FieldDiff:
+    """One content field that differs between two versions: its lines, each marked "-" (only in the
+    earlier version), "+" (only in the later one) or " " (in both)."""
+
+    name: str
+    lines: list[tuple[str, str]]
+
+
+def content_diff(earlier: Mapping[str, object], later: Mapping[str, object]) -> list[FieldDiff]:
+    """The fields of ``PinContent.FIELDS`` whose values differ, line by line, in field order."""
+    diffs = []
+    for name in PinContent.FIELDS:
+        before, after = _diff_text(earlier.get(name)), _diff_text(later.get(name))
+        if before != after:
+            lines = [(line[0], line[2:]) for line in difflib.ndiff(before.splitlines(), after.splitlines())
+                     if line[0] in "-+ "]
+            diffs.append(FieldDiff(name, lines))
+    return diffs
+
+
+def _diff_text(value: object) -> str:
+    """A field's value as text to compare: lists (related terms) one item a line, nothing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(str(item) for item in value)
+    return str(value)

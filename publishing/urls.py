@@ -29,6 +29,8 @@ urlpatterns = [
     path("pins/<uuid:public_id>/retry", pins.pin_retry_view, name="pin_retry"),
     path("pins/<uuid:public_id>/edit", pins.pin_edit_view, name="pin_edit"),
     path("pins/<uuid:public_id>/delete", pins.pin_delete_view, name="pin_delete"),
+    path("pins/<uuid:public_id>/comments", pins.pin_comment_view, name="pin_comment"),
+    path("pins/<uuid:public_id>/versions/<int:version>/diff", pins.pin_version_diff, name="pin_version_diff"),
     # Approvals
     path("approvals/", approvals.approval_queue, name="approvals"),
     path("approvals/bulk-approve", approvals.approval_bulk_approve, name="approval_bulk_approve"),

@@ -1,6 +1,7 @@
 """The domain's tables, one module per area. Import models from here: ``from publishing.models import Pin``."""
 
 from publishing.models.assets import Asset, MediaUpload  # noqa: F401
+from publishing.models.comments import PinComment, PinContentVersion  # noqa: F401
 from publishing.models.imports import ImportJob  # noqa: F401
 from publishing.models.integrations import Board, OAuthState, PinterestAccount  # noqa: F401
 from publishing.models.keys import AccessToken, ApiKey, ApiKeyScope  # noqa: F401

@@ -207,6 +207,9 @@ class Pin(PinContentColumns):
     # A hash of the payload as first submitted: a repeat with the same key and another payload is a conflict.
     payload_fingerprint = models.CharField(max_length=64)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
+    # Counts content changes: the pins service adds one (and keeps the earlier content as a
+    # PinContentVersion) whenever an edit or a retry changes what the pin says or where it goes.
+    content_version = models.PositiveIntegerField(default=1)
 
     status = models.CharField(max_length=16, choices=PinStatus.choices, default=PinStatus.QUEUED, db_index=True)
     approval_state = models.CharField(max_length=16, choices=ApprovalState.choices, default=ApprovalState.NOT_REQUIRED)

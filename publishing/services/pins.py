@@ -28,6 +28,7 @@ from publishing.models import (
     ApprovalState,
     Asset,
     Pin,
+    PinContentVersion,
     PinStatus,
     Schedule,
     User,
@@ -211,8 +212,16 @@ def idempotent_replay_of(candidates: QuerySet[IdempotentRow], *, key: str, finge
 
 
 def _apply_content(pin: Pin, draft: PinDraft) -> None:
-    """A valid draft's content and account onto ``pin`` (the draft holds every content field)."""
+    """A valid draft's content and account onto ``pin`` (the draft holds every content field).
+
+    Every content change goes through here: on a stored pin that says something new, the earlier
+    content is kept as a PinContentVersion and ``content_version`` moves on, so comments on it show
+    as "on an earlier version" and can be diffed against the current content."""
+    before = pin.content_values() if pin.pk is not None else None
     pin.set_content(draft.values, asset=draft.asset, cover_image_asset=draft.cover_asset)
+    if before is not None and before != pin.content_values():
+        PinContentVersion.objects.create(pin=pin, version=pin.content_version, values=before)
+        pin.content_version += 1
     if draft.account is not None:
         pin.account = draft.account
 

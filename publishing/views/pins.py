@@ -1,16 +1,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
-from publishing.forms import PinDeleteForm, PinEditForm, PinFilterForm, workspace_boards
+from publishing.content import content_diff
+from publishing.forms import PinCommentForm, PinDeleteForm, PinEditForm, PinFilterForm, workspace_boards
 from publishing.lookups import pin_for_workspace_or_404
-from publishing.models import ApprovalState, Board, Pin, PinStatus, PinterestAccount, Schedule
+from publishing.models import (
+    ApprovalState,
+    Board,
+    Pin,
+    PinComment,
+    PinContentVersion,
+    PinStatus,
+    PinterestAccount,
+    Schedule,
+)
 from publishing.pagination import bounded_count, keyset_page
+from publishing.services.comments import pin_comment
 from publishing.services.errors import DomainError
 from publishing.services.pins import pin_delete, pin_edit, pin_retry
 from publishing.views.common import attempt, render_page, submit, uuid_or_none
@@ -68,6 +79,11 @@ def pin_row(request, public_id):
 def pin_detail(request, public_id):
     ctx = team_context_or_404(request)
     pin = pin_for_workspace_or_404(ctx.actor, public_id)
+    return pin_detail_page(request, ctx, pin, fragment="live_update")  # the status panel and its actions
+
+
+def pin_detail_page(request, ctx, pin: Pin, *, fragment: str, comment_form: PinCommentForm | None = None,
+                    status: int = 200) -> HttpResponse:
     pin.board_name = board_name(pin)
     return render_page(
         request,
@@ -78,9 +94,37 @@ def pin_detail(request, public_id):
             "attempts": pin.attempts.order_by("number"),
             "schedule": Schedule.objects.filter(pin=pin).first(),
             "editable_statuses": EDITABLE_STATUSES,
+            "comments": PinComment.objects.thread(pin),
+            "comment_form": comment_form or PinCommentForm(),
         },
-        fragment="live_update",  # the status panel, and the actions the new status allows
+        fragment=fragment,
+        status=status,
     )
+
+
+@login_required
+@require_POST
+def pin_comment_view(request, public_id):
+    """Add to the pin's thread: htmx gets the thread back (with the form's errors, inline), a plain
+    form post goes back to the pin page, or gets it again with the errors."""
+    ctx = team_context_or_404(request, "pin.comment")
+    pin = pin_for_workspace_or_404(ctx.actor, public_id)
+    form = PinCommentForm(request.POST)
+    if submit(form, lambda: pin_comment(pin=pin, actor=ctx.actor, body=form.cleaned_data["body"])):
+        if request.htmx:
+            return pin_detail_page(request, ctx, pin, fragment="comments")
+        return redirect(reverse("pin_detail", args=[pin.public_id]) + "#comments")
+    return pin_detail_page(request, ctx, pin, fragment="comments", comment_form=form, status=422)
+
+
+@login_required
+def pin_version_diff(request, public_id, version: int):
+    """What changed in the pin's content since ``version`` (the version an older comment was about)."""
+    ctx = team_context_or_404(request)
+    pin = pin_for_workspace_or_404(ctx.actor, public_id)
+    earlier = get_object_or_404(PinContentVersion, pin=pin, version=version)
+    return render_page(request, "publishing/pins/diff.html", {
+        "ctx": ctx, "pin": pin, "earlier": earlier, "diffs": content_diff(earlier.values, pin.content_values())})
 
 
 EDITABLE_STATUSES = (PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.FAILED)

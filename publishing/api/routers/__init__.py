@@ -6,6 +6,7 @@ from publishing.api.routers import (
     assets,
     auth,
     billing,
+    comments,
     dashboard,
     email,
     jobs,
@@ -27,6 +28,7 @@ ROUTERS = [
     ("/pinterest", pinterest.router),
     ("/assets", assets.router),
     ("/pins", pins.router),
+    ("/pins", comments.router),  # /pins/{id}/comments: the thread, a Pinboard extension
     ("/jobs", jobs.router),
     ("/schedules", schedules.router),
     ("/webhooks", webhooks.router),
