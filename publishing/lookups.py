@@ -7,9 +7,10 @@ page). Reading an object is the ``workspace.read`` action for its Pinterest acco
 allow-list); what may be done to it is the service's call.
 """
 
+from typing import TypeVar
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from publishing.access import AccessHidden, Actor, authorize
 from publishing.models import (
@@ -27,13 +28,22 @@ from publishing.models import (
 # What /v1 said for objects it looked up with Django's get_object_or_404 (its 404 default): kept as is.
 NOT_FOUND = ("not_found", "Not found.")
 
+Row = TypeVar("Row", bound=Model)
+
+
+def _one_or_hidden(rows: QuerySet[Row], public_id: UUID, code: str, message: str) -> Row:
+    """The row of ``rows`` with this public id; a miss is ``AccessHidden`` with ``code``/``message``."""
+    row = rows.filter(public_id=public_id).first()
+    if row is None:
+        raise AccessHidden(code, message)
+    return row
+
 
 def account_for_workspace_or_404(who: Actor, account_id: UUID) -> PinterestAccount:
     """A connected (not revoked) Pinterest account of the workspace."""
-    account = (PinterestAccount.objects.for_workspace(who.workspace).select_related("workspace__team")
-               .filter(public_id=account_id).first())
-    if account is None:
-        raise AccessHidden("account_not_found", "No connected Pinterest account with this id in this workspace.")
+    account = _one_or_hidden(
+        PinterestAccount.objects.for_workspace(who.workspace).select_related("workspace__team"), account_id,
+        "account_not_found", "No connected Pinterest account with this id in this workspace.")
     authorize(who, "workspace.read", account=account)
     return account
 
@@ -43,46 +53,34 @@ def asset_for_workspace_or_404(who: Actor, asset_id: UUID, *, with_references: b
     assets = Asset.objects.for_workspace(who.workspace).select_related("workspace")
     if with_references:
         assets = assets.with_references()
-    asset = assets.filter(public_id=asset_id).first()
-    if asset is None:
-        raise AccessHidden("asset_not_found", "No asset with this id in this workspace.")
-    return asset
+    return _one_or_hidden(assets, asset_id, "asset_not_found", "No asset with this id in this workspace.")
 
 
 def pin_for_workspace_or_404(who: Actor, pin_id: UUID) -> Pin:
     """A pin that has not been deleted, with its account, media and team loaded."""
-    pin = (Pin.objects.for_workspace(who.workspace).select_related("workspace__team")
-           .filter(public_id=pin_id).first())
-    if pin is None:
-        raise AccessHidden("pin_not_found", "No pin with this id in this workspace.")
+    pin = _one_or_hidden(Pin.objects.for_workspace(who.workspace).select_related("workspace__team"), pin_id,
+                         "pin_not_found", "No pin with this id in this workspace.")
     authorize(who, "workspace.read", account=pin.account)
     return pin
 
 
 def schedule_for_workspace_or_404(who: Actor, schedule_id: UUID) -> Schedule:
-    schedule = (Schedule.objects.for_workspace(who.workspace).select_related("workspace__team")
-                .filter(public_id=schedule_id).first())
-    if schedule is None:
-        raise AccessHidden("schedule_not_found", "No schedule with this id in this workspace.")
+    schedule = _one_or_hidden(
+        Schedule.objects.for_workspace(who.workspace).select_related("workspace__team"), schedule_id,
+        "schedule_not_found", "No schedule with this id in this workspace.")
     authorize(who, "workspace.read", account=schedule.account)
     return schedule
 
 
 def webhook_for_workspace_or_404(who: Actor, webhook_id: UUID) -> Webhook:
-    webhook = (Webhook.objects.filter(workspace=who.workspace, public_id=webhook_id)
-               .select_related("workspace__team").first())
-    if webhook is None:
-        raise AccessHidden("webhook_not_found", "No webhook with this id in this workspace.")
-    return webhook
+    return _one_or_hidden(Webhook.objects.filter(workspace=who.workspace).select_related("workspace__team"),
+                          webhook_id, "webhook_not_found", "No webhook with this id in this workspace.")
 
 
 def api_key_for_workspace_or_404(who: Actor, key_id: UUID) -> ApiKey:
     """Any key of the workspace, revoked ones too, with its creator and allowed accounts loaded."""
-    key = (ApiKey.objects.for_workspace(who.workspace).select_related("workspace", "created_by")
-           .filter(public_id=key_id).first())
-    if key is None:
-        raise AccessHidden(*NOT_FOUND)
-    return key
+    return _one_or_hidden(ApiKey.objects.for_workspace(who.workspace).select_related("workspace", "created_by"),
+                          key_id, *NOT_FOUND)
 
 
 def imports_for(who: Actor) -> QuerySet[ImportJob]:
@@ -94,25 +92,16 @@ def imports_for(who: Actor) -> QuerySet[ImportJob]:
 
 def import_for_workspace_or_404(who: Actor, job_id: UUID) -> ImportJob:
     """An import this actor may read, without its (possibly large) rows."""
-    job = imports_for(who).filter(public_id=job_id).defer("rows").first()
-    if job is None:
-        raise AccessHidden("import_not_found", "No import with this id in this workspace.")
-    return job
+    return _one_or_hidden(imports_for(who).defer("rows"), job_id,
+                          "import_not_found", "No import with this id in this workspace.")
 
 
 def membership_for_team_or_404(who: Actor, membership_id: UUID) -> Membership:
     """A membership of the actor's team, with its user and team loaded."""
-    membership = (Membership.objects.for_team(who.team).select_related("team")
-                  .filter(public_id=membership_id).first())
-    if membership is None:
-        raise AccessHidden(*NOT_FOUND)
-    return membership
+    return _one_or_hidden(Membership.objects.for_team(who.team).select_related("team"), membership_id, *NOT_FOUND)
 
 
 def invitation_for_team_or_404(who: Actor, invitation_id: UUID) -> Invitation:
     """An invitation to the actor's team (pending or not), with its team and inviter loaded."""
-    invitation = (Invitation.objects.filter(team=who.team).select_related("team", "invited_by")
-                  .filter(public_id=invitation_id).first())
-    if invitation is None:
-        raise AccessHidden(*NOT_FOUND)
-    return invitation
+    return _one_or_hidden(Invitation.objects.filter(team=who.team).select_related("team", "invited_by"),
+                          invitation_id, *NOT_FOUND)
