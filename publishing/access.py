@@ -27,7 +27,7 @@ from publishing.services.errors import PermissionDenied as DomainPermissionDenie
 class ActorKind(StrEnum):
     USER = "user"
     API_KEY = "api_key"
-    GUEST_LINK = "guest_link"  # reserved: no guest links yet, so authorize refuses them everything
+    GUEST_LINK = "guest_link"  # someone outside the team with a review link: only actions marked ``guest``
     SYSTEM = "system"
 
 
@@ -46,6 +46,7 @@ class Action:
     scope: Scope  # what an API key's scopes must hold
     user_only: bool = False  # people and credentials: a key never manages them
     all_accounts: bool = False  # spans every account: not for a key limited to some accounts
+    guest: bool = False  # a guest link may do it (on what its link covers: the link's face finds that)
 
 
 def _act(permission: Permission, scope: str, **flags: bool) -> Action:
@@ -64,7 +65,8 @@ ACTIONS: dict[str, Action] = {
     "pin.reject": _act(P.APPROVE, "approve"),
     "pin.delete": _act(P.DELETE_CONTENT, "destructive"),
     # Commenting is taking part in the work on a pin: whoever may publish (editors up); viewers read.
-    "pin.comment": _act(P.PUBLISH, "write"),
+    "pin.comment": _act(P.PUBLISH, "write", guest=True),  # a guest reviewer comments through their link
+    "schedule.comment": _act(P.PUBLISH, "write"),  # the same conversation on a schedule's content
     "schedule.create": _act(P.PUBLISH, "write"),
     "schedule.validate": _act(P.PUBLISH, "write"),
     "schedule.update": _act(P.PUBLISH, "write"),
@@ -135,6 +137,7 @@ class Actor:
     scopes: frozenset[str] = frozenset()
     allowed_account_ids: frozenset[int] | None = None  # None: every account of the workspace
     job: str = ""  # what a system job is doing ("schedule", "import", ...)
+    guest_name: str = ""  # a guest link's reviewer, as they gave their name: their label
     membership: Membership | None = field(default=None, repr=False)
 
     @classmethod
@@ -178,6 +181,8 @@ class Actor:
             return self.user.email if self.user is not None else "deleted user"
         if self.kind == ActorKind.SYSTEM:
             return f"system ({self.job})" if self.job else "system"
+        if self.kind == ActorKind.GUEST_LINK and self.guest_name:
+            return self.guest_name
         return "guest link"
 
     @property
@@ -214,7 +219,9 @@ def authorize(actor: Actor, action: str, *, account: PinterestAccount | None = N
     if actor.kind == ActorKind.SYSTEM:
         return actor  # jobs carry out work someone was authorized for when they asked
     if actor.kind == ActorKind.GUEST_LINK:
-        raise AccessForbidden("guest_link", "A guest link may not do this.")
+        if not rule.guest:
+            raise AccessForbidden("guest_link", "A guest link may not do this.")
+        return actor
     if actor.kind == ActorKind.USER:
         if actor.role is None:
             raise AccessHidden("no_team", "You are not a member of this team.")
