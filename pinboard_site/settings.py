@@ -238,6 +238,13 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP connection may take (Django's own setting): a slow mail server fails the attempt,
+# which the notification email task retries with backoff, instead of holding a worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1, maximum=300)
+# Notification emails (services/notifications.py): attempts in all, and the doubling wait between them.
+NOTIFICATION_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
+NOTIFICATION_EMAIL_RETRY_BASE_SECONDS = env_int("NOTIFICATION_EMAIL_RETRY_BASE_SECONDS", 60, minimum=1)
+NOTIFICATION_EMAIL_RETRY_MAX_SECONDS = env_int("NOTIFICATION_EMAIL_RETRY_MAX_SECONDS", 3600, minimum=1)
 
 # Encrypts Pinterest OAuth tokens and webhook secrets at rest: comma-separated Fernet keys, the first
 # encrypts, all decrypt (`manage.py rotate_encryption_key` moves stored secrets to the first).

@@ -6,6 +6,7 @@ from publishing.services import assets
 from publishing.services.auth import password_reset_email_send
 from publishing.services.delivery import pin_publish, pins_requeue_due, pins_watch_leases
 from publishing.services.imports import pin_imports_requeue_due
+from publishing.services.notifications import notification_email_send, notification_emails_requeue_due
 from publishing.services.operations import stuck_work_requeue
 from publishing.services.pinterest_accounts import oauth_states_delete_expired
 from publishing.services.retention import records_prune
@@ -39,6 +40,16 @@ def run_schedule(schedule_id: int) -> str:
 def deliver_webhook(delivery_id: int) -> str:
     """Send one webhook delivery attempt (a no-op when it is delivered or not due)."""
     return webhook_delivery_attempt(delivery_id=delivery_id)
+
+
+def send_notification_email(notification_id: int) -> str:
+    """One attempt to email one notification; a failure enqueues the next attempt with backoff."""
+    return notification_email_send(notification_id=notification_id)
+
+
+def sweep_notification_emails() -> int:
+    """Periodic: re-send notification emails whose job was lost."""
+    return notification_emails_requeue_due()
 
 
 def sweep_pins() -> dict:

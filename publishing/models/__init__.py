@@ -5,6 +5,13 @@ from publishing.models.comments import PinComment, PinContentVersion  # noqa: F4
 from publishing.models.imports import ImportJob  # noqa: F401
 from publishing.models.integrations import Board, OAuthState, PinterestAccount  # noqa: F401
 from publishing.models.keys import AccessToken, ApiKey, ApiKeyScope  # noqa: F401
+from publishing.models.notifications import (  # noqa: F401
+    NOTIFICATION_EVENTS,
+    EmailPreference,
+    Notification,
+    NotificationEvent,
+    NotificationPreference,
+)
 from publishing.models.pacing import RateBucket  # noqa: F401
 from publishing.models.pins import (  # noqa: F401
     ApprovalState,

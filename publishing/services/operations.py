@@ -39,6 +39,8 @@ PERIODIC_TASKS = (
     PeriodicTask(f"{NAME_PREFIX}sweep pins", "publishing.tasks.sweep_pins"),
     PeriodicTask(f"{NAME_PREFIX}run due schedules", "publishing.tasks.run_due_schedules"),
     PeriodicTask(f"{NAME_PREFIX}sweep webhook deliveries", "publishing.tasks.sweep_webhook_deliveries"),
+    PeriodicTask(f"{NAME_PREFIX}sweep notification emails", "publishing.tasks.sweep_notification_emails",
+                 minutes=5),
     # Retention (services/retention.py): hourly keeps each run's batch of deletions small.
     PeriodicTask(f"{NAME_PREFIX}prune old records", "publishing.tasks.prune_old_records", minutes=60),
 )

@@ -47,6 +47,7 @@ from publishing.services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from publishing.services.notifications import notify
 from publishing.services.pin_drafts import PinData, PinDraft, as_mapping, clean_fields, resolve_targets
 from publishing.services.webhooks import webhook_event_emit
 
@@ -102,17 +103,19 @@ def pin_needs_approval(*, actor: Actor) -> bool:
 AWAITING_APPROVAL = "awaiting_approval"
 
 
-def _hold_for_approval(pin: Pin) -> None:
+def _hold_for_approval(pin: Pin, *, actor: Actor) -> None:
     """Send ``pin`` to its approvers. A queued pin on hold says so, and who may release it, in the
     error fields (the SDK's PinResponse keeps those and drops approval_state); approving clears
     them, rejecting replaces them with ``rejected``. Every path to PENDING goes through here, so
     this is where the ``pin.approval_requested`` webhook is emitted: callers hold the transaction
-    that saves the pin, so the delivery is recorded with the hold (or not at all) and sent on commit."""
+    that saves the pin, so the delivery is recorded with the hold (or not at all) and sent on commit.
+    The approvers are notified (``pin.approval_requested``) the same way: ``pin`` must be saved."""
     pin.approval_state = ApprovalState.PENDING
     if pin.status == PinStatus.QUEUED:
         pin.error_code = AWAITING_APPROVAL
         pin.error_message = f"Waiting for approval by a manager or admin of {pin.workspace.team.name}."
     webhook_event_emit(pin=pin, event="pin.approval_requested")
+    notify("pin.approval_requested", actor=actor, pin=pin)
 
 
 def _audit(pin: Pin, action: str, *, actor: Actor, details: dict[str, object] | None = None) -> None:
@@ -168,9 +171,10 @@ def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: b
     _apply_content(pin, draft)
     try:
         with transaction.atomic():
-            if needs_approval:  # inside the savepoint: a lost race on the key announces no hold
-                _hold_for_approval(pin)
             pin.save()
+            if needs_approval:  # inside the savepoint: a lost race on the key announces no hold
+                _hold_for_approval(pin, actor=actor)  # after the insert: its notifications point at the pin
+                pin.save(update_fields=["approval_state", "error_code", "error_message"])
             _audit(pin, "pin.created", actor=actor,
                    details={"source": source, "needs_approval": needs_approval})
             if not needs_approval:
@@ -318,7 +322,7 @@ def pin_edit(*, pin: Pin, actor: Actor, data: PinData) -> Pin:
             if locked.status == PinStatus.DEFERRED:  # awaiting approval is "queued" (a failed pin stays failed)
                 locked.status = PinStatus.QUEUED
                 locked.next_attempt_at = None
-            _hold_for_approval(locked)
+            _hold_for_approval(locked, actor=actor)
         locked.save()
         _audit(locked, "pin.updated", actor=actor, details={"fields": sorted(changes), "before": before})
         if locked.approval_state == ApprovalState.REJECTED and locked.status == PinStatus.FAILED:
@@ -381,7 +385,7 @@ def _retry(locked: Pin, *, actor: Actor, board_id: str | None = None, account_id
         moved and _reapproval_needed(locked, actor=actor))
     _requeue(locked)
     if needs_approval:
-        _hold_for_approval(locked)
+        _hold_for_approval(locked, actor=actor)
     if was_rejected:
         locked.rejection_reason = ""
     locked.save()
@@ -426,6 +430,7 @@ def pin_approve(*, pin: Pin, actor: Actor) -> Pin:
                                    "updated_at"])
         _audit(locked, "pin.approved", actor=actor)
         webhook_event_emit(pin=locked, event="pin.approved")
+        notify("pin.approved", actor=actor, pin=locked)
         pin_publish_enqueue(locked)
     return locked
 
@@ -453,6 +458,7 @@ def pin_reject(*, pin: Pin, actor: Actor, reason: str) -> Pin:
         locked.save()
         _audit(locked, "pin.rejected", actor=actor, details={"reason": reason.strip()})
         webhook_event_emit(pin=locked, event="pin.rejected")
+        notify("pin.rejected", actor=actor, pin=locked, reason=locked.rejection_reason)
     return locked
 
 
