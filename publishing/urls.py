@@ -8,6 +8,7 @@ from publishing.views import (
     calendar,
     compose,
     invitations,
+    notifications,
     overview,
     pins,
     team,
@@ -66,6 +67,12 @@ urlpatterns = [
     path("team/webhooks/<uuid:public_id>/delete", webhooks.webhook_delete_view, name="webhook_delete"),
     path("invitations/accept", invitations.invitation_accept_view, name="invitation_accept"),
     # API keys
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/bell", notifications.notification_bell, name="notification_bell"),
+    path("notifications/read-all", notifications.notifications_read_all, name="notifications_read_all"),
+    path("notifications/preferences", notifications.notification_preferences, name="notification_preferences"),
+    path("notifications/<uuid:public_id>/", notifications.notification_go, name="notification_go"),
+
     path("api-keys/", api_keys.api_key_list, name="api_keys"),
     path("api-keys/create", api_keys.api_key_create_view, name="api_key_create"),
     path("api-keys/<uuid:public_id>/edit", api_keys.api_key_edit, name="api_key_edit"),
