@@ -11,6 +11,7 @@ from publishing.views import (
     notifications,
     overview,
     pins,
+    schedules,
     team,
     webhooks,
     workspace,
@@ -40,6 +41,10 @@ urlpatterns = [
     # Calendar
     path("calendar/", calendar.calendar_view, name="calendar"),
     path("calendar/schedules/<uuid:public_id>/reschedule", calendar.schedule_reschedule, name="schedule_reschedule"),
+    path("calendar/schedules/<uuid:public_id>/", schedules.schedule_detail, name="schedule_detail"),
+    path("calendar/schedules/<uuid:public_id>/comments", schedules.schedule_comment_view, name="schedule_comment"),
+    path("calendar/schedules/<uuid:public_id>/versions/<int:version>/diff", schedules.schedule_version_diff,
+         name="schedule_version_diff"),
     # Assets
     path("assets/", assets.asset_library, name="assets"),
     path("assets/upload", assets.asset_library_upload, name="asset_upload"),

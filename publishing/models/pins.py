@@ -169,6 +169,9 @@ class PinContentColumns(models.Model):
     cover_image_asset = models.ForeignKey(
         Asset, on_delete=models.SET_NULL, null=True, blank=True, related_name="cover_for_%(class)ss"
     )
+    # Counts content changes: services/content_versions.py adds one (and keeps the earlier content as
+    # a PinContentVersion) whenever an edit, a retry or a schedule's edit changes what it says or where.
+    content_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         abstract = True
@@ -207,9 +210,6 @@ class Pin(PinContentColumns):
     # A hash of the payload as first submitted: a repeat with the same key and another payload is a conflict.
     payload_fingerprint = models.CharField(max_length=64)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
-    # Counts content changes: the pins service adds one (and keeps the earlier content as a
-    # PinContentVersion) whenever an edit or a retry changes what the pin says or where it goes.
-    content_version = models.PositiveIntegerField(default=1)
 
     status = models.CharField(max_length=16, choices=PinStatus.choices, default=PinStatus.QUEUED, db_index=True)
     approval_state = models.CharField(max_length=16, choices=ApprovalState.choices, default=ApprovalState.NOT_REQUIRED)

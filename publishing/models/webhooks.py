@@ -6,7 +6,9 @@ from publishing.crypto import EncryptedTextField
 from publishing.models.teams import Team, Workspace
 
 # pin.approval_requested: a pin was put on hold for approval (created, edited or resubmitted).
-WEBHOOK_EVENTS = ["pin.published", "pin.failed", "pin.approval_requested", "pin.approved", "pin.rejected"]
+# pin.commented: a comment on a pin, or on a schedule (the pin to be), was written.
+WEBHOOK_EVENTS = ["pin.published", "pin.failed", "pin.approval_requested", "pin.approved", "pin.rejected",
+                  "pin.commented"]
 
 
 class WebhookQuerySet(models.QuerySet):

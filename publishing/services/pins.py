@@ -28,7 +28,6 @@ from publishing.models import (
     ApprovalState,
     Asset,
     Pin,
-    PinContentVersion,
     PinStatus,
     Schedule,
     User,
@@ -38,6 +37,7 @@ from publishing.permissions import Permission, Role, role_can
 from publishing.services.assets import media_upload_ensure
 from publishing.services.audit import audit_record
 from publishing.services.bulk import BulkResult, bulk_apply
+from publishing.services.content_versions import content_version_keep
 from publishing.services.delivery import pin_publish_enqueue, pinterest_pin_remove, unknown_create_attempts
 from publishing.services.errors import (
     DomainError,
@@ -223,9 +223,7 @@ def _apply_content(pin: Pin, draft: PinDraft) -> None:
     as "on an earlier version" and can be diffed against the current content."""
     before = pin.content_values() if pin.pk is not None else None
     pin.set_content(draft.values, asset=draft.asset, cover_image_asset=draft.cover_asset)
-    if before is not None and before != pin.content_values():
-        PinContentVersion.objects.create(pin=pin, version=pin.content_version, values=before)
-        pin.content_version += 1
+    content_version_keep(pin, before)
     if draft.account is not None:
         pin.account = draft.account
 

@@ -48,6 +48,7 @@ from publishing.content import ContentProblem, PinContent, content_fingerprint
 from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus, Workspace
 from publishing.services.audit import audit_record
 from publishing.services.bulk import BulkResult, bulk_apply
+from publishing.services.content_versions import content_version_keep
 from publishing.services.errors import (
     BadRequest,
     DomainError,
@@ -180,7 +181,11 @@ def _checked_content(data: Mapping[str, Any], actor: Actor) -> PinDraft:
 
 
 def _apply_content(schedule: Schedule, draft: PinDraft) -> None:
+    """A checked draft onto ``schedule``; on a stored schedule whose content changes, the earlier
+    content is kept and ``content_version`` moves on (comments on it are then on an earlier version)."""
+    before = schedule.content_values() if schedule.pk is not None else None
     schedule.set_content(draft.values, asset=draft.asset, cover_image_asset=draft.cover_asset)
+    content_version_keep(schedule, before)
     assert draft.account is not None, "a checked draft has its account (account_id is required)"
     schedule.account = draft.account
 

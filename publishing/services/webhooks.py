@@ -4,11 +4,14 @@ Each delivery is a POST of a JSON body with three headers:
 
 - ``X-PinBridge-Signature``: lower-case hex HMAC-SHA256 of the raw body, keyed with the secret;
 - ``X-PinBridge-Event``: ``pin.published``, ``pin.failed``, ``pin.approval_requested`` (a pin was put
-  on hold for approval), ``pin.approved`` or ``pin.rejected``;
+  on hold for approval), ``pin.approved``, ``pin.rejected`` or ``pin.commented``;
 - ``X-PinBridge-Delivery-ID``: the delivery's id (the same on every retry), for de-duplication.
 
 Body: ``{event, delivery_id, pin_id, status, board_id, pinterest_account_id, pinterest_pin_id,
-error_code, error_message, occurred_at}``. A delivery is retried with exponential backoff until
+error_code, error_message, occurred_at}``; for ``pin.commented`` (``webhook_comment_emit``) it is
+``{event, delivery_id, comment_id, subject, pin_id, schedule_id, author, author_is_guest, body,
+mentions, content_version, occurred_at}``: ``subject`` is ``pin`` or ``schedule`` (a comment on a
+schedule, whose ``pin_id`` is its pin once it made one, else null). A delivery is retried with exponential backoff until
 the receiver answers 2xx or ``WEBHOOK_MAX_ATTEMPTS`` is reached; every attempt updates the
 ``WebhookDelivery`` row (the delivery log).
 
@@ -54,7 +57,7 @@ from django.utils import timezone
 from pydantic import BaseModel
 
 from publishing.access import Actor, authorize
-from publishing.models import WEBHOOK_EVENTS, Pin, Webhook, WebhookDelivery
+from publishing.models import WEBHOOK_EVENTS, Pin, PinComment, Schedule, Webhook, WebhookDelivery
 from publishing.services.audit import audit_record
 from publishing.services.errors import ValidationError
 from publishing.services.queue import task_enqueue
@@ -320,26 +323,46 @@ def webhook_delete(*, webhook: Webhook, actor: Actor) -> None:
 def webhook_event_emit(*, pin: Pin, event: str) -> list[WebhookDelivery]:
     """Record one delivery per enabled webhook of the pin's workspace that wants ``event``, and
     enqueue them after the surrounding transaction commits."""
+    return _deliveries_record(pin.workspace_id, event, {
+        "pin_id": str(pin.public_id),
+        "status": pin.status,
+        "board_id": pin.board_id,
+        "pinterest_account_id": str(pin.account.public_id),
+        "pinterest_pin_id": pin.pinterest_pin_id or None,
+        "error_code": pin.error_code or None,
+        "error_message": pin.error_message or None,
+    })
+
+
+def webhook_comment_emit(*, comment: PinComment) -> list[WebhookDelivery]:
+    """``pin.commented`` for a comment on a pin or on a schedule, recorded like every event (one
+    signed delivery per webhook that wants it, sent after the transaction commits)."""
+    subject = comment.subject
+    pin = subject.pin if isinstance(subject, Schedule) else subject
+    return _deliveries_record(subject.workspace_id, "pin.commented", {
+        "comment_id": str(comment.public_id),
+        "subject": "schedule" if isinstance(subject, Schedule) else "pin",
+        "pin_id": str(pin.public_id) if pin is not None else None,
+        "schedule_id": str(subject.public_id) if isinstance(subject, Schedule) else None,
+        "author": comment.author_label,
+        "author_is_guest": comment.is_guest,
+        "body": comment.body,
+        "mentions": [user.email for user in comment.mentions.order_by("email")],
+        "content_version": comment.content_version,
+    })
+
+
+def _deliveries_record(workspace_id: int, event: str, fields: Mapping[str, object]) -> list[WebhookDelivery]:
     if event not in WEBHOOK_EVENTS:
         raise ValueError(f"Unknown webhook event {event!r}")
-    webhooks = [webhook for webhook in Webhook.objects.filter(workspace_id=pin.workspace_id, is_enabled=True)
+    webhooks = [webhook for webhook in Webhook.objects.filter(workspace_id=workspace_id, is_enabled=True)
                 if event in webhook.events]
     deliveries = []
     occurred_at = timezone.now().isoformat().replace("+00:00", "Z")
     for webhook in webhooks:
         delivery = WebhookDelivery(webhook=webhook, event_type=event, payload={})
-        delivery.payload = {
-            "event": event,
-            "delivery_id": str(delivery.public_id),
-            "pin_id": str(pin.public_id),
-            "status": pin.status,
-            "board_id": pin.board_id,
-            "pinterest_account_id": str(pin.account.public_id),
-            "pinterest_pin_id": pin.pinterest_pin_id or None,
-            "error_code": pin.error_code or None,
-            "error_message": pin.error_message or None,
-            "occurred_at": occurred_at,
-        }
+        delivery.payload = {"event": event, "delivery_id": str(delivery.public_id), **fields,
+                            "occurred_at": occurred_at}
         delivery.save()
         task_enqueue(DELIVER_TASK, delivery.pk)
         deliveries.append(delivery)

@@ -1,13 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
-from publishing.content import content_diff
 from publishing.forms import PinCommentForm, PinDeleteForm, PinEditForm, PinFilterForm, workspace_boards
 from publishing.lookups import pin_for_workspace_or_404
 from publishing.models import (
@@ -15,15 +14,14 @@ from publishing.models import (
     Board,
     Pin,
     PinComment,
-    PinContentVersion,
     PinStatus,
     PinterestAccount,
     Schedule,
 )
 from publishing.pagination import bounded_count, keyset_page
-from publishing.services.comments import pin_comment
 from publishing.services.errors import DomainError
 from publishing.services.pins import pin_delete, pin_edit, pin_retry
+from publishing.views.comments import comment_post, version_diff_context
 from publishing.views.common import attempt, render_page, submit, uuid_or_none
 
 PAGE_SIZE = 25
@@ -85,6 +83,7 @@ def pin_detail(request, public_id):
 def pin_detail_page(request, ctx, pin: Pin, *, fragment: str, comment_form: PinCommentForm | None = None,
                     status: int = 200) -> HttpResponse:
     pin.board_name = board_name(pin)
+    schedule = Schedule.objects.filter(pin=pin).first()
     return render_page(
         request,
         "publishing/pins/detail.html",
@@ -92,9 +91,11 @@ def pin_detail_page(request, ctx, pin: Pin, *, fragment: str, comment_form: PinC
             "ctx": ctx,
             "pin": pin,
             "attempts": pin.attempts.order_by("number"),
-            "schedule": Schedule.objects.filter(pin=pin).first(),
+            "schedule": schedule,
             "editable_statuses": EDITABLE_STATUSES,
             "comments": PinComment.objects.thread(pin),
+            # The schedule that made the pin keeps its own thread (its versions count its own edits).
+            "schedule_comments": PinComment.objects.thread(schedule) if schedule is not None else (),
             "comment_form": comment_form or PinCommentForm(),
         },
         fragment=fragment,
@@ -105,16 +106,10 @@ def pin_detail_page(request, ctx, pin: Pin, *, fragment: str, comment_form: PinC
 @login_required
 @require_POST
 def pin_comment_view(request, public_id):
-    """Add to the pin's thread: htmx gets the thread back (with the form's errors, inline), a plain
-    form post goes back to the pin page, or gets it again with the errors."""
+    """Add to the pin's thread (see views/comments.py for what each kind of request gets back)."""
     ctx = team_context_or_404(request, "pin.comment")
-    pin = pin_for_workspace_or_404(ctx.actor, public_id)
-    form = PinCommentForm(request.POST)
-    if submit(form, lambda: pin_comment(pin=pin, actor=ctx.actor, body=form.cleaned_data["body"])):
-        if request.htmx:
-            return pin_detail_page(request, ctx, pin, fragment="comments")
-        return redirect(reverse("pin_detail", args=[pin.public_id]) + "#comments")
-    return pin_detail_page(request, ctx, pin, fragment="comments", comment_form=form, status=422)
+    return comment_post(request, ctx, pin_for_workspace_or_404(ctx.actor, public_id), page=pin_detail_page,
+                        page_url_name="pin_detail")
 
 
 @login_required
@@ -122,9 +117,8 @@ def pin_version_diff(request, public_id, version: int):
     """What changed in the pin's content since ``version`` (the version an older comment was about)."""
     ctx = team_context_or_404(request)
     pin = pin_for_workspace_or_404(ctx.actor, public_id)
-    earlier = get_object_or_404(PinContentVersion, pin=pin, version=version)
-    return render_page(request, "publishing/pins/diff.html", {
-        "ctx": ctx, "pin": pin, "earlier": earlier, "diffs": content_diff(earlier.values, pin.content_values())})
+    return render_page(request, "publishing/pins/diff.html",
+                       {"ctx": ctx, "pin": pin, **version_diff_context(pin, version)})
 
 
 EDITABLE_STATUSES = (PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.FAILED)

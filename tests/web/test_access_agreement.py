@@ -52,13 +52,14 @@ TARGETED = {
     "schedule.retry", "schedule.delete", "schedule.approve", "schedule.reject", "asset.delete", "board.refresh",
     "board.create", "board.update", "board.delete", "account.disconnect", "webhook.update", "webhook.delete",
     "api_key.update", "api_key.rotate", "api_key.revoke", "member.set_role", "member.remove", "invitation.resend",
-    "invitation.revoke", "pin.comment",
+    "invitation.revoke", "pin.comment", "schedule.comment",
 }
 # Actions whose request uses the team's Pinterest account (a key allow-listed elsewhere: 403).
 USES_ACCOUNT = {
     "pin.create", "pin.validate", "pin.edit", "pin.retry", "pin.approve", "pin.reject", "pin.delete", "pin.comment",
     "schedule.create", "schedule.validate", "schedule.update", "schedule.cancel", "schedule.retry", "schedule.delete",
     "schedule.approve", "schedule.reject", "board.create", "board.update", "board.delete", "account.disconnect",
+    "schedule.comment",
 }
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
@@ -88,6 +89,8 @@ DASHBOARD = {
     "pin.reject": lambda o: Request("post", f"/app/approvals/{o['pending_pin'].public_id}/reject", {"reason": "No"}),
     "pin.delete": lambda o: Request("post", f"/app/pins/{o['failed_pin'].public_id}/delete", {}),
     "pin.comment": lambda o: Request("post", f"/app/pins/{o['pending_pin'].public_id}/comments", {"body": "Nice"}),
+    "schedule.comment": lambda o: Request("post", f"/app/calendar/schedules/{o['schedule'].public_id}/comments",
+                                          {"body": "Nice"}),
     "schedule.create": None,  # the dashboard schedules through Compose (pin.create's form and permission)
     "schedule.validate": None,
     "schedule.update": lambda o: Request("post", f"/app/calendar/schedules/{o['schedule'].public_id}/reschedule", {}),
@@ -137,6 +140,8 @@ API = {
     "pin.reject": lambda o: Request("post", f"/v1/pins/{o['pending_pin'].public_id}/reject", {"reason": "No"}),
     "pin.delete": lambda o: Request("delete", f"/v1/pins/{o['failed_pin'].public_id}"),
     "pin.comment": lambda o: Request("post", f"/v1/pins/{o['pending_pin'].public_id}/comments", {"body": "Nice"}),
+    "schedule.comment": lambda o: Request("post", f"/v1/schedules/{o['schedule'].public_id}/comments",
+                                          {"body": "Nice"}),
     "schedule.create": lambda o: Request("post", "/v1/schedules", {**_payload(o), "run_at": o["later"]}),
     "schedule.validate": lambda o: Request("post", "/v1/schedules/validate", {**_payload(o), "run_at": o["later"]}),
     "schedule.update": lambda o: Request("patch", f"/v1/schedules/{o['schedule'].public_id}", {"title": "Later"}),

@@ -31,6 +31,7 @@ ROUTERS = [
     ("/pins", comments.router),  # /pins/{id}/comments: the thread, a Pinboard extension
     ("/jobs", jobs.router),
     ("/schedules", schedules.router),
+    ("/schedules", comments.schedule_router),  # /schedules/{id}/comments: the thread, a Pinboard extension
     ("/webhooks", webhooks.router),
     ("/team", team.router),
     ("/dashboard", dashboard.router),

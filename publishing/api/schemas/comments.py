@@ -1,4 +1,4 @@
-"""/v1/pins/{id}/comments (a Pinboard extension): a pin's comment thread."""
+"""/v1/pins/{id}/comments and /v1/schedules/{id}/comments (Pinboard extensions): comment threads."""
 
 from datetime import datetime
 from uuid import UUID
@@ -19,21 +19,26 @@ class PinCommentIn(InSchema):
 class PinCommentOut(Schema):
     id: UUID
     body: str
-    author: str = Field(description="The member's email, or the API key that wrote it (`API key <prefix>`).")
+    author: str = Field(description="The member's email, the API key that wrote it (`API key <prefix>`), or the "
+                                    "name a guest reviewer gave (then `author_is_guest` is true).")
+    author_is_guest: bool = Field(False, description="A guest reviewer wrote it through a review link.")
     mentions: list[str] = Field(description="Email addresses of the team members the comment mentions.")
-    content_version: int = Field(description="The pin's `content_version` the comment was written about.")
-    on_earlier_version: bool = Field(description="The pin's content changed after the comment was written.")
+    content_version: int = Field(description="The pin's (or schedule's) `content_version` the comment was written "
+                                             "about.")
+    on_earlier_version: bool = Field(description="The content changed after the comment was written.")
     created_at: datetime
 
 
 class PinCommentListOut(Schema):
-    content_version: int = Field(description="The pin's current content version.")
+    content_version: int = Field(description="The pin's (or schedule's) current content version.")
     data: list[PinCommentOut]
+    schedule_id: UUID | None = Field(None, description="On a pin's thread: the schedule that made the pin, whose "
+                                                       "own thread is at `/v1/schedules/{id}/comments`.")
 
 
 def pin_comment_out(comment: PinComment) -> PinCommentOut:
     """A comment read through ``PinComment.objects.thread()`` (which sets ``on_earlier_version``)."""
     return PinCommentOut(id=comment.public_id, body=comment.body, author=comment.author_label,
-                         mentions=[user.email for user in comment.mentions.all()],
+                         author_is_guest=comment.is_guest, mentions=[user.email for user in comment.mentions.all()],
                          content_version=comment.content_version, on_earlier_version=comment.on_earlier_version,
                          created_at=comment.created_at)
