@@ -309,8 +309,9 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
     failed-for-good, not-yet-due or vanished notification is left alone. Returns the outcome."""
     now = now or timezone.now()
     with transaction.atomic():
-        notification = (Notification.objects.select_for_update().select_related("recipient", "pin", "workspace")
-                        .filter(pk=notification_id).first())
+        # of=self: PostgreSQL cannot lock the nullable side of the joins that load the pin and workspace.
+        notification = (Notification.objects.select_for_update(of=("self",))
+                        .select_related("recipient", "pin", "workspace").filter(pk=notification_id).first())
         if notification is None or notification.email_status != Notification.EmailStatus.PENDING:
             return "skipped"
         if notification.email_next_attempt_at is not None and notification.email_next_attempt_at > now:

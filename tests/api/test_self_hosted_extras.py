@@ -7,7 +7,6 @@ from pinbridge_sdk.models import (
     ActivityLogStatus,
     APIKeyCreate,
     CheckoutRequest,
-    EmailPreferencesUpdateRequest,
     PrimaryEmailChangeRequest,
 )
 
@@ -65,13 +64,11 @@ def test_mcp_quota_is_unlimited(client):
 
 def test_what_has_no_meaning_here_is_a_clear_not_available(client, account, login, cast):
     user = login(cast.admin)
-    for call in (client.email.get_preferences,
-                 lambda: client.email.unsubscribe(workspace_id=account.workspace.public_id, token="t" * 30,
+    # Email preferences are served now (tests/api/test_email_preferences.py); unsubscribing is not.
+    for call in (lambda: client.email.unsubscribe(workspace_id=account.workspace.public_id, token="t" * 30,
                                                   user_id=cast.admin.public_id),
                  lambda: user.auth.request_email_change(PrimaryEmailChangeRequest(new_email="alice@new.test")),
                  lambda: user.auth.confirm_email_change("t" * 30),
-                 lambda: client.email.update_preferences(EmailPreferencesUpdateRequest(
-                     transactional_enabled=True, alerts_enabled=False, verification_enabled=True)),
                  lambda: client.pinterest.list_related_terms(account.public_id, ["chairs"]),
                  lambda: client.system.stripe_webhook(b"{}", stripe_signature="t=1,v1=x")):
         with pytest.raises(NotFoundError) as unavailable:

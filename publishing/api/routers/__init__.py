@@ -11,6 +11,7 @@ from publishing.api.routers import (
     email,
     jobs,
     mcp,
+    notifications,
     pins,
     pinterest,
     projects,
@@ -41,4 +42,5 @@ ROUTERS = [
     ("/stripe", stripe.router),
     ("/mcp", mcp.router),
     ("/email", email.router),
+    ("/notifications", notifications.router),  # the caller's notifications, a Pinboard extension
 ]
