@@ -15,10 +15,11 @@ from functools import cached_property
 from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from publishing.models import ApiKey, Membership, PinterestAccount, Team, User, Workspace
+from publishing.models import ApiKey, Membership, Pin, PinterestAccount, ReviewLink, Schedule, Team, User, Workspace
 from publishing.permissions import Permission, permissions_for, role_can
 from publishing.services.errors import DomainError, NotFound
 from publishing.services.errors import PermissionDenied as DomainPermissionDenied
@@ -27,7 +28,7 @@ from publishing.services.errors import PermissionDenied as DomainPermissionDenie
 class ActorKind(StrEnum):
     USER = "user"
     API_KEY = "api_key"
-    GUEST_LINK = "guest_link"  # someone outside the team with a review link: only actions marked ``guest``
+    GUEST_LINK = "guest_link"  # someone outside the team with a review link: actions marked ``guest``, on its items
     SYSTEM = "system"
 
 
@@ -61,20 +62,22 @@ ACTIONS: dict[str, Action] = {
     "pin.validate": _act(P.PUBLISH, "write"),
     "pin.edit": _act(P.PUBLISH, "write"),
     "pin.retry": _act(P.APPROVE, "write"),  # a retry publishes again: an approver's call in every face
-    "pin.approve": _act(P.APPROVE, "approve"),
-    "pin.reject": _act(P.APPROVE, "approve"),
+    # A guest reviewer decides through their review link (on the link's pins and schedules only).
+    "pin.approve": _act(P.APPROVE, "approve", guest=True),
+    "pin.reject": _act(P.APPROVE, "approve", guest=True),
     "pin.delete": _act(P.DELETE_CONTENT, "destructive"),
     # Commenting is taking part in the work on a pin: whoever may publish (editors up); viewers read.
     "pin.comment": _act(P.PUBLISH, "write", guest=True),  # a guest reviewer comments through their link
-    "schedule.comment": _act(P.PUBLISH, "write"),  # the same conversation on a schedule's content
+    "schedule.comment": _act(P.PUBLISH, "write", guest=True),  # the same conversation on a schedule's content
     "schedule.create": _act(P.PUBLISH, "write"),
     "schedule.validate": _act(P.PUBLISH, "write"),
     "schedule.update": _act(P.PUBLISH, "write"),
     "schedule.cancel": _act(P.PUBLISH, "write"),
     "schedule.retry": _act(P.APPROVE, "write"),  # retries the schedule's failed pin
     "schedule.delete": _act(P.DELETE_CONTENT, "destructive"),
-    "schedule.approve": _act(P.APPROVE, "approve"),  # decides on the schedule's pin held for approval
-    "schedule.reject": _act(P.APPROVE, "approve"),
+    # Before its pin exists on the schedule itself, afterwards on the pin it made (held for approval).
+    "schedule.approve": _act(P.APPROVE, "approve", guest=True),
+    "schedule.reject": _act(P.APPROVE, "approve", guest=True),
     "import.create": _act(P.PUBLISH, "write"),
     "asset.upload": _act(P.PUBLISH, "write"),
     "asset.delete": _act(P.DELETE_CONTENT, "destructive"),
@@ -138,6 +141,7 @@ class Actor:
     allowed_account_ids: frozenset[int] | None = None  # None: every account of the workspace
     job: str = ""  # what a system job is doing ("schedule", "import", ...)
     guest_name: str = ""  # a guest link's reviewer, as they gave their name: their label
+    review_link: ReviewLink | None = field(default=None, repr=False)  # a guest's link: what they may act on
     membership: Membership | None = field(default=None, repr=False)
 
     @classmethod
@@ -158,6 +162,12 @@ class Actor:
     @classmethod
     def system(cls, workspace: Workspace, *, job: str) -> "Actor":
         return cls(kind=ActorKind.SYSTEM, workspace=workspace, job=job)
+
+    @classmethod
+    def for_review_link(cls, link: ReviewLink, *, guest_name: str) -> "Actor":
+        """A guest acting through ``link`` under the name they gave: the link's items only."""
+        return cls(kind=ActorKind.GUEST_LINK, workspace=link.workspace, review_link=link,
+                   guest_name=guest_name.strip())
 
     @classmethod
     def for_creator(cls, workspace: Workspace, *, user: User | None, key: ApiKey | None) -> "Actor":
@@ -207,10 +217,22 @@ class Actor:
         return queryset if allowed is None else queryset.filter(**{f"{field}__in": allowed})
 
 
+def _link_covers(link: ReviewLink, item: models.Model | None) -> bool:
+    """Whether ``item`` is one of the link's pins or schedules (a schedule's pin counts as the schedule)."""
+    if isinstance(item, Pin):
+        return link.pins.filter(pk=item.pk).exists() or link.schedules.filter(pin=item).exists()
+    if isinstance(item, Schedule):
+        return link.schedules.filter(pk=item.pk).exists()
+    return False
+
+
 def authorize(actor: Actor, action: str, *, account: PinterestAccount | None = None,
-              workspace: Workspace | None = None, team: Team | None = None) -> Actor:
+              workspace: Workspace | None = None, team: Team | None = None,
+              item: models.Model | None = None) -> Actor:
     """The access check every service opens with. ``workspace``/``team``: where the object acted on
-    lives (another one is a 404); ``account``: the Pinterest account it uses (a key's allow-list)."""
+    lives (another one is a 404); ``account``: the Pinterest account it uses (a key's allow-list);
+    ``item``: the pin or schedule acted on, which a guest's review link must cover (open, not
+    revoked): anything else is hidden from a guest (404), so a link tells nothing about other pins."""
     rule = ACTIONS[action]  # an unknown action is a programming error, not a refusal
     if workspace is not None and workspace.pk != actor.workspace.pk:
         raise AccessHidden("not_found", "Not found in this workspace.")
@@ -219,6 +241,9 @@ def authorize(actor: Actor, action: str, *, account: PinterestAccount | None = N
     if actor.kind == ActorKind.SYSTEM:
         return actor  # jobs carry out work someone was authorized for when they asked
     if actor.kind == ActorKind.GUEST_LINK:
+        link = actor.review_link
+        if link is None or not link.is_open() or not _link_covers(link, item):
+            raise AccessHidden("not_found", "Not found.")
         if not rule.guest:
             raise AccessForbidden("guest_link", "A guest link may not do this.")
         return actor

@@ -38,6 +38,10 @@ urlpatterns = [
     path("approvals/bulk-approve", approvals.approval_bulk_approve, name="approval_bulk_approve"),
     path("approvals/<uuid:public_id>/approve", approvals.approval_approve, name="approval_approve"),
     path("approvals/<uuid:public_id>/reject", approvals.approval_reject, name="approval_reject"),
+    path("approvals/schedules/<uuid:public_id>/approve", approvals.approval_schedule_approve,
+         name="approval_schedule_approve"),
+    path("approvals/schedules/<uuid:public_id>/reject", approvals.approval_schedule_reject,
+         name="approval_schedule_reject"),
     # Calendar
     path("calendar/", calendar.calendar_view, name="calendar"),
     path("calendar/schedules/<uuid:public_id>/reschedule", calendar.schedule_reschedule, name="schedule_reschedule"),

@@ -1,5 +1,6 @@
 """The domain's tables, one module per area. Import models from here: ``from publishing.models import Pin``."""
 
+from publishing.models.approvals import ApprovalDecision, ReviewLink, review_token_hash  # noqa: F401
 from publishing.models.assets import Asset, MediaUpload  # noqa: F401
 from publishing.models.comments import PinComment, PinContentVersion  # noqa: F401
 from publishing.models.imports import ImportJob  # noqa: F401
@@ -22,6 +23,7 @@ from publishing.models.pins import (  # noqa: F401
     ScheduleStatus,
 )
 from publishing.models.teams import (  # noqa: F401
+    ApprovalSteps,
     AuditEvent,
     EmailUserManager,
     Invitation,

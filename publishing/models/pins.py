@@ -195,7 +195,24 @@ class PinContentColumns(models.Model):
         self.cover_image_asset = cover_image_asset
 
 
-class Pin(PinContentColumns):
+class ApprovalColumns(models.Model):
+    """Where an approval stands, for a pin and for a schedule before its pin exists (the one definition
+    of the concept: the approvals service reads and writes these columns on both). Each decision is
+    also an ``ApprovalDecision`` row; these columns say where the current round stands."""
+
+    approval_state = models.CharField(max_length=16, choices=ApprovalState.choices, default=ApprovalState.NOT_REQUIRED)
+    approved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    # Steps approved so far in the current round (the team's ``approval_steps`` says how many there
+    # are); every hold for approval starts a new round at 0.
+    approval_steps_done = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class Pin(PinContentColumns, ApprovalColumns):
     class Source(models.TextChoices):
         DASHBOARD = "dashboard", "Dashboard"
         API = "api", "API"
@@ -212,10 +229,6 @@ class Pin(PinContentColumns):
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.API)
 
     status = models.CharField(max_length=16, choices=PinStatus.choices, default=PinStatus.QUEUED, db_index=True)
-    approval_state = models.CharField(max_length=16, choices=ApprovalState.choices, default=ApprovalState.NOT_REQUIRED)
-    approved_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    rejection_reason = models.CharField(max_length=500, blank=True)
 
     pinterest_pin_id = models.CharField(max_length=64, blank=True)
     error_code = models.CharField(max_length=64, blank=True)
@@ -372,6 +385,12 @@ class ScheduleQuerySet(models.QuerySet):
         """Schedules still waiting for a time at or after ``now``."""
         return self.filter(own_status=ScheduleStatus.SCHEDULED, run_at__gte=now)
 
+    def awaiting_approval(self) -> "ScheduleQuerySet":
+        """Schedules waiting for a decision of their own: pending, not run yet, no pin made (a
+        schedule's held pin is among the pins awaiting approval)."""
+        return self.filter(own_status=ScheduleStatus.SCHEDULED, pin__isnull=True,
+                           approval_state=ApprovalState.PENDING)
+
     def yet_to_make_their_pin(self) -> "ScheduleQuerySet":
         """Schedules that will still create a pin: waiting, or making it right now."""
         return self.filter(own_status__in=(ScheduleStatus.SCHEDULED, ScheduleStatus.QUEUED), pin__isnull=True)
@@ -415,7 +434,7 @@ class ScheduleQuerySet(models.QuerySet):
             raise ValueError(f"Unknown schedule sort {sort!r}; expected one of {', '.join(SCHEDULE_SORTS)}") from None
 
 
-class Schedule(PinContentColumns):
+class Schedule(PinContentColumns, ApprovalColumns):
     """A pin's content (the same columns as a pin's) to publish at ``run_at``."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -433,7 +452,7 @@ class Schedule(PinContentColumns):
     # A hash of the request as first submitted: same key + another fingerprint = a conflict.
     payload_fingerprint = models.CharField(max_length=64, blank=True)
     # Someone whose pins need approval (an editor, by the team's rules) wrote or changed the content:
-    # the pin it becomes awaits approval whoever the schedule's author is.
+    # it must be approved (``approval_state``, decided before or after its pin exists) to publish.
     needs_approval = models.BooleanField(default=False)
     # Why making its pin failed, or why it was canceled; once it has a pin, ``last_error`` is the pin's.
     own_error = models.CharField(max_length=1000, blank=True)

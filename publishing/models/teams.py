@@ -75,6 +75,14 @@ class User(AbstractUser):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class ApprovalSteps(models.TextChoices):
+    """How many approvals a pin needs, and from whom (``publishing.services.approvals`` applies it)."""
+
+    ONE = "one", "One step: a manager, an admin or a guest reviewer"
+    MANAGER_THEN_GUEST = "manager_then_guest", "Two steps: a manager, then a guest reviewer"
+    TWO_MANAGERS = "two_managers", "Two steps: two different managers"
+
+
 class Team(models.Model):
     """A customer organisation (the SDK's "organization")."""
 
@@ -84,6 +92,7 @@ class Team(models.Model):
     editor_pins_need_approval = models.BooleanField(default=True)
     api_key_pins_need_approval = models.BooleanField(default=False)
     allow_self_approval = models.BooleanField(default=False)
+    approval_steps = models.CharField(max_length=24, choices=ApprovalSteps.choices, default=ApprovalSteps.ONE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -82,7 +82,7 @@ def comment_add(*, subject: Pin | Schedule, actor: Actor, body: str) -> PinComme
     deliveries, sent once it commits."""
     is_schedule = isinstance(subject, Schedule)
     authorize(actor, "schedule.comment" if is_schedule else "pin.comment", workspace=subject.workspace,
-              account=subject.account)
+              account=subject.account, item=subject)
     is_guest = actor.kind == ActorKind.GUEST_LINK
     label = _guest_name(actor) if is_guest else actor.label
     text = clean_comment_body(body)

@@ -34,6 +34,7 @@ from publishing.models import (
     Workspace,
 )
 from publishing.permissions import Permission, Role, role_can
+from publishing.services.approvals import approval_hold, approval_step_record, approval_waiting_message
 from publishing.services.assets import media_upload_ensure
 from publishing.services.audit import audit_record
 from publishing.services.bulk import BulkResult, bulk_apply
@@ -44,7 +45,6 @@ from publishing.services.errors import (
     IdempotencyConflict,
     InvalidState,
     NotFound,
-    PermissionDenied,
     ValidationError,
 )
 from publishing.services.notifications import notify
@@ -110,10 +110,10 @@ def _hold_for_approval(pin: Pin, *, actor: Actor) -> None:
     this is where the ``pin.approval_requested`` webhook is emitted: callers hold the transaction
     that saves the pin, so the delivery is recorded with the hold (or not at all) and sent on commit.
     The approvers are notified (``pin.approval_requested``) the same way: ``pin`` must be saved."""
-    pin.approval_state = ApprovalState.PENDING
+    approval_hold(pin)  # a new round: every step of the team's rule again
     if pin.status == PinStatus.QUEUED:
         pin.error_code = AWAITING_APPROVAL
-        pin.error_message = f"Waiting for approval by a manager or admin of {pin.workspace.team.name}."
+        pin.error_message = approval_waiting_message(pin, pin.workspace.team)
     webhook_event_emit(pin=pin, event="pin.approval_requested")
     notify("pin.approval_requested", actor=actor, pin=pin)
 
@@ -127,14 +127,16 @@ def _audit(pin: Pin, action: str, *, actor: Actor, details: dict[str, object] | 
 
 
 def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: bool = False,
-               created_by: tuple[User | None, ApiKey | None] | None = None) -> Pin:
+               created_by: tuple[User | None, ApiKey | None] | None = None,
+               approved_as: Schedule | None = None) -> Pin:
     """Create a pin (queued, or queued awaiting approval) and enqueue its publishing.
 
     ``approval_required`` sends it to approval whatever the actor's role (a schedule whose content
     an editor wrote or changed becomes a pin as its author, who may be a manager). ``created_by``:
-    the (user, key) a system job creates the pin for. Returns the pin; ``pin.idempotent_replay`` is
-    True when an earlier pin with the same
-    ``idempotency_key`` and payload came back instead (nothing new is published then).
+    the (user, key) a system job creates the pin for. ``approved_as``: a schedule approved before its
+    pin existed, whose decision the pin carries (it is created approved and publishes). Returns the
+    pin; ``pin.idempotent_replay`` is True when an earlier pin with the same ``idempotency_key`` and
+    payload came back instead (nothing new is published then).
     Raises ValidationError (fields named), PermissionDenied (key allow-list) or
     IdempotencyConflict (same key, other payload).
     """
@@ -156,7 +158,7 @@ def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: b
     resolve_targets(draft, workspace=workspace, actor=actor)
     draft.raise_if_invalid()
 
-    needs_approval = approval_required or pin_needs_approval(actor=actor)
+    needs_approval = approved_as is None and (approval_required or pin_needs_approval(actor=actor))
     creator_user, creator_key = created_by or (actor.user, actor.api_key)
     pin = Pin(
         workspace=workspace,
@@ -168,6 +170,9 @@ def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: b
         created_by=creator_user,
         created_by_key=creator_key,
     )
+    if approved_as is not None:
+        pin.approval_state, pin.approved_by_id = ApprovalState.APPROVED, approved_as.approved_by_id
+        pin.decided_at, pin.approval_steps_done = approved_as.decided_at, approved_as.approval_steps_done
     _apply_content(pin, draft)
     try:
         with transaction.atomic():
@@ -405,28 +410,46 @@ def _check_account_can_publish(pin: Pin) -> None:
                               field="account_id")
 
 
-def _decide(pin: Pin, *, actor: Actor) -> Pin:
+def _decide(pin: Pin) -> Pin:
+    """The pin, locked, if it awaits a decision (who may decide is ``approval_step_record``'s to say)."""
     locked = _locked(pin)
-    if actor.user is not None:
-        if not locked.workspace.team.allow_self_approval and locked.created_by_id == actor.user.pk:
-            raise PermissionDenied("self_approval_forbidden",
-                                   "Your team does not allow approving or rejecting your own pins.")
     if locked.status != PinStatus.QUEUED or locked.approval_state != ApprovalState.PENDING:
         raise InvalidState("not_awaiting_approval", "This pin is not awaiting approval.")
     return locked
 
 
-def pin_approve(*, pin: Pin, actor: Actor) -> Pin:
-    authorize(actor, "pin.approve", workspace=pin.workspace, account=pin.account)
+def clean_rejection_reason(reason: object) -> str:
+    """The reason as stored, or ValidationError naming ``reason``."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValidationError("required", "Give a reason for the rejection.", field="reason")
+    if "\x00" in reason:
+        raise ValidationError("invalid_characters", "Must not contain NUL characters.", field="reason")
+    if len(reason) > REJECTION_REASON_LIMIT:
+        raise ValidationError("too_long", f"Must be at most {REJECTION_REASON_LIMIT} characters.", field="reason")
+    return reason.strip()
+
+
+def pin_approve(*, pin: Pin, actor: Actor, comment: str = "") -> Pin:
+    """Approve the step ``pin`` waits for (the team's rule: one step or two). Only the last step's
+    approval releases it to publish (audited ``pin.approved``, webhook, notice); an earlier step
+    leaves it held, its error_message naming the step still needed (audited
+    ``pin.approval_step_approved``)."""
+    authorize(actor, "pin.approve", workspace=pin.workspace, account=pin.account, item=pin)
     with transaction.atomic():
-        locked = _decide(pin, actor=actor)
+        locked = _decide(pin)
+        if not approval_step_record(locked, actor=actor, approved=True, comment=comment):
+            locked.error_message = approval_waiting_message(locked, locked.workspace.team)
+            locked.save(update_fields=["approval_steps_done", "error_message", "updated_at"])
+            _audit(locked, "pin.approval_step_approved", actor=actor,
+                   details={"step": locked.approval_steps_done, "still_needed": locked.error_message})
+            return locked
         locked.approval_state = ApprovalState.APPROVED
         locked.approved_by = actor.user
         locked.decided_at = timezone.now()
         locked.error_code = locked.error_message = ""  # the hold _hold_for_approval announced is over
         locked.save(update_fields=["approval_state", "approved_by", "decided_at", "error_code", "error_message",
-                                   "updated_at"])
-        _audit(locked, "pin.approved", actor=actor)
+                                   "approval_steps_done", "updated_at"])
+        _audit(locked, "pin.approved", actor=actor, details={"step": locked.approval_steps_done})
         webhook_event_emit(pin=locked, event="pin.approved")
         notify("pin.approved", actor=actor, pin=locked)
         pin_publish_enqueue(locked)
@@ -435,15 +458,11 @@ def pin_approve(*, pin: Pin, actor: Actor) -> Pin:
 
 def pin_reject(*, pin: Pin, actor: Actor, reason: str) -> Pin:
     """Refuse a pin: it becomes failed with error_code ``rejected`` and stays editable."""
-    authorize(actor, "pin.reject", workspace=pin.workspace, account=pin.account)
-    if not isinstance(reason, str) or not reason.strip():
-        raise ValidationError("required", "Give a reason for the rejection.", field="reason")
-    if "\x00" in reason:
-        raise ValidationError("invalid_characters", "Must not contain NUL characters.", field="reason")
-    if len(reason) > REJECTION_REASON_LIMIT:
-        raise ValidationError("too_long", f"Must be at most {REJECTION_REASON_LIMIT} characters.", field="reason")
+    authorize(actor, "pin.reject", workspace=pin.workspace, account=pin.account, item=pin)
+    reason = clean_rejection_reason(reason)
     with transaction.atomic():
-        locked = _decide(pin, actor=actor)
+        locked = _decide(pin)
+        approval_step_record(locked, actor=actor, approved=False, comment=reason)
         now = timezone.now()
         locked.approval_state = ApprovalState.REJECTED
         locked.approved_by = actor.user

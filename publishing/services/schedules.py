@@ -24,18 +24,21 @@ Repeats: a caller that may submit twice (an import run again, a Compose form sen
 ``idempotency_key``; the database keeps it unique per workspace, so the same key and payload get
 the first schedule back and another payload is an ``idempotency_conflict`` (as for pins).
 
-Approval: the pin is created as the schedule's author, so ``needs_approval`` remembers whether
-someone whose pins need approval wrote or changed the content; the pin then awaits approval even
-when the author is a manager. Approving or rejecting a schedule (``schedule_approve``,
-``schedule_reject``) decides on that pin once it is held: before its pin exists a schedule has
-nowhere to keep who approved it, so there is nothing to decide yet (``not_awaiting_approval``).
+Approval: ``needs_approval`` remembers whether someone whose pins need approval wrote or changed
+the content; the schedule is then pending (``ApprovalColumns``, as a pin's) and is decided before
+its pin exists, through the same steps as a pin (``services.approvals``). Approved when it comes
+due, its pin is created approved and publishes; rejected, it fails (``Rejected: <reason>``) and
+stays editable (an edit sends it back for approval); still undecided when it comes due, it is not
+published: it fails with ``approval_deadline_missed`` and its author and approvers are told.
+Once its pin exists (a pin sent back to approval by an edit), ``schedule_approve`` and
+``schedule_reject`` decide on that pin.
 """
 
 from __future__ import annotations
 
 import uuid
 import zoneinfo
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -45,7 +48,8 @@ from django.utils.dateparse import parse_datetime
 
 from publishing.access import Actor, authorize
 from publishing.content import ContentProblem, PinContent, content_fingerprint
-from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus, Workspace
+from publishing.models import ApprovalState, Pin, PinStatus, Schedule, ScheduleStatus, Workspace
+from publishing.services.approvals import approval_hold, approval_step_record
 from publishing.services.audit import audit_record
 from publishing.services.bulk import BulkResult, bulk_apply
 from publishing.services.content_versions import content_version_keep
@@ -56,8 +60,10 @@ from publishing.services.errors import (
     NotFound,
     ValidationError,
 )
+from publishing.services.notifications import notify
 from publishing.services.pin_drafts import PinData, PinDraft, ValidationReport, pin_draft, pin_validate
 from publishing.services.pins import (
+    clean_rejection_reason,
     idempotent_replay_of,
     pin_approve,
     pin_create,
@@ -71,6 +77,7 @@ RUN_TASK = "publishing.tasks.run_schedule"
 TIME_FIELDS = ("run_at", "run_at_local", "run_at_fold")
 UPDATABLE_FIELDS = (*PinContent.FIELDS, *TIME_FIELDS, "account_id")
 DUE_BATCH = 200
+APPROVAL_DEADLINE_MISSED = "approval_deadline_missed"
 
 
 def schedule_idempotency_key(schedule: Schedule) -> str:
@@ -253,6 +260,8 @@ def schedule_create(*, actor: Actor, data: PinData) -> Schedule:
             schedule = Schedule(workspace=workspace, run_at=run_at, idempotency_key=key,
                                 payload_fingerprint=fingerprint, needs_approval=needs_approval,
                                 created_by=actor.user, created_by_key=actor.api_key)
+            if needs_approval:
+                approval_hold(schedule)
             _apply_content(schedule, draft)
             schedule.save()
             _audit(schedule, "schedule.created", actor,
@@ -293,8 +302,15 @@ def _locked(schedule: Schedule) -> Schedule:
     return locked
 
 
+def _rejected_before_its_pin(schedule: Schedule) -> bool:
+    return (schedule.own_status == ScheduleStatus.FAILED and schedule.pin_id is None
+            and schedule.approval_state == ApprovalState.REJECTED)
+
+
 def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Schedule:
-    """Change a schedule that has not started (status ``scheduled``)."""
+    """Change a schedule that has not started (status ``scheduled``), or one rejected before its pin
+    existed, which the edit sends back to its approvers (scheduled again: its time must be ahead).
+    A content change by someone whose pins need approval sends an approved schedule back to pending."""
     authorize(actor, "schedule.update", workspace=schedule.workspace, account=schedule.account)
     changes = _mapping(data)
     unknown = sorted(set(changes) - set(UPDATABLE_FIELDS))
@@ -303,7 +319,8 @@ def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Sched
                               field=unknown[0])
     with transaction.atomic():
         locked = _locked(schedule)
-        if locked.status != ScheduleStatus.SCHEDULED:
+        resubmitted = _rejected_before_its_pin(locked)
+        if locked.status != ScheduleStatus.SCHEDULED and not resubmitted:
             raise InvalidState("schedule_not_editable",
                                f"This schedule is {locked.status}; only scheduled ones can be edited.")
         if any(changes.get(name) is not None for name in TIME_FIELDS):
@@ -315,8 +332,18 @@ def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Sched
         _apply_content(locked, _checked_content(merged, actor))
         if (locked.content_values(), locked.account_id) != before and pin_needs_approval(actor=actor):
             locked.needs_approval = True  # content its approvers never saw; moving it in time needs none
+            if locked.approval_state != ApprovalState.REJECTED:
+                approval_hold(locked)  # approved, or halfway through its steps: a new round
+        if resubmitted:
+            if locked.run_at <= timezone.now():
+                raise ValidationError("run_at_in_past", "Its time has passed: give a new run_at to resubmit it.",
+                                      field="run_at")
+            locked.own_status, locked.own_error, locked.rejection_reason = ScheduleStatus.SCHEDULED, "", ""
+            approval_hold(locked)
+            task_enqueue(RUN_TASK, locked.pk, at=locked.run_at)
         locked.save()
-        _audit(locked, "schedule.updated", actor, {"fields": sorted(changes)})
+        _audit(locked, "schedule.resubmitted" if resubmitted else "schedule.updated", actor,
+               {"fields": sorted(changes)})
     return locked
 
 
@@ -358,7 +385,10 @@ def schedule_retry(*, schedule: Schedule, actor: Actor) -> Schedule:
             locked.pin = None
             locked.own_status = ScheduleStatus.SCHEDULED
             locked.own_error = ""
-            locked.save(update_fields=["pin", "own_status", "own_error", "updated_at"])
+            if locked.needs_approval and locked.approval_state != ApprovalState.APPROVED:
+                approval_hold(locked)  # rejected or past its deadline: it asks its approvers again
+            locked.save(update_fields=["pin", "own_status", "own_error", "approval_state", "approval_steps_done",
+                                       "updated_at"])
             task_enqueue(RUN_TASK, locked.pk, at=max(locked.run_at, timezone.now()))
         _audit(locked, "schedule.retried", actor)
     return locked
@@ -379,35 +409,84 @@ def schedule_delete(*, schedule: Schedule, actor: Actor) -> None:
 
 
 def _held_pin(locked: Schedule) -> Pin:
-    """The pin a schedule's decision is about: the one it made, not withdrawn (canceling the schedule
-    withdraws it). Whether that pin awaits approval (and who may decide) is the pins service's to say."""
+    """The pin a schedule's decision is about once it has made one: not withdrawn (canceling the
+    schedule withdraws it). Whether that pin awaits approval (and who may decide) is the pins service's."""
     pin = locked.pin
     if pin is None or pin.deleted_at is not None:
-        raise InvalidState("not_awaiting_approval",
-                           f"This schedule is {locked.status} and has no pin awaiting approval: a schedule that "
-                           "needs approval asks for it when it makes its pin, at run_at.")
+        raise InvalidState("not_awaiting_approval", f"This schedule is {locked.status} and is not awaiting approval.")
     return pin
 
 
-def schedule_approve(*, schedule: Schedule, actor: Actor) -> Schedule:
-    """Approve the schedule's pin held for approval (``pin_approve``: it is released to publish)."""
-    authorize(actor, "schedule.approve", workspace=schedule.workspace, account=schedule.account)
+def _awaiting_before_its_pin(locked: Schedule) -> bool:
+    """A schedule that has not made its pin yet and waits for a decision of its own."""
+    return (locked.pin_id is None and locked.own_status == ScheduleStatus.SCHEDULED
+            and locked.approval_state == ApprovalState.PENDING)
+
+
+def schedule_approve(*, schedule: Schedule, actor: Actor, comment: str = "") -> Schedule:
+    """Approve the step the schedule waits for: before its pin exists, on the schedule (once every
+    step has approved, its pin will be created approved at run_at); afterwards, its pin held for
+    approval (``pin_approve``)."""
+    authorize(actor, "schedule.approve", workspace=schedule.workspace, account=schedule.account, item=schedule)
     with transaction.atomic():
         locked = _locked(schedule)
-        locked.pin = pin_approve(pin=_held_pin(locked), actor=actor)
-        _audit(locked, "schedule.approved", actor, {"pin_id": str(locked.pin.public_id)})
+        if not _awaiting_before_its_pin(locked):
+            locked.pin = pin_approve(pin=_held_pin(locked), actor=actor, comment=comment)
+            _audit(locked, "schedule.approved", actor, {"pin_id": str(locked.pin.public_id)})
+            return locked
+        if approval_step_record(locked, actor=actor, approved=True, comment=comment):
+            locked.approval_state = ApprovalState.APPROVED
+            locked.approved_by = actor.user
+            locked.decided_at = timezone.now()
+        locked.save(update_fields=["approval_state", "approved_by", "decided_at", "approval_steps_done",
+                                   "updated_at"])
+        final = locked.approval_state == ApprovalState.APPROVED
+        _audit(locked, "schedule.approved" if final else "schedule.approval_step_approved", actor,
+               {"step": locked.approval_steps_done, "before_its_pin": True})
     return locked
 
 
 def schedule_reject(*, schedule: Schedule, actor: Actor, reason: str) -> Schedule:
-    """Reject the schedule's pin held for approval (``pin_reject``: failed, ``rejected``, editable)."""
-    authorize(actor, "schedule.reject", workspace=schedule.workspace, account=schedule.account)
+    """Reject the schedule: before its pin exists, it fails (``Rejected: <reason>``), does not run
+    and stays editable; afterwards, its pin held for approval (``pin_reject``)."""
+    authorize(actor, "schedule.reject", workspace=schedule.workspace, account=schedule.account, item=schedule)
+    reason = clean_rejection_reason(reason)
     with transaction.atomic():
         locked = _locked(schedule)
-        locked.pin = pin_reject(pin=_held_pin(locked), actor=actor, reason=reason)
-        _audit(locked, "schedule.rejected", actor,
-               {"pin_id": str(locked.pin.public_id), "reason": locked.pin.rejection_reason})
+        if not _awaiting_before_its_pin(locked):
+            locked.pin = pin_reject(pin=_held_pin(locked), actor=actor, reason=reason)
+            _audit(locked, "schedule.rejected", actor,
+                   {"pin_id": str(locked.pin.public_id), "reason": locked.pin.rejection_reason})
+            return locked
+        approval_step_record(locked, actor=actor, approved=False, comment=reason)
+        locked.approval_state = ApprovalState.REJECTED
+        locked.approved_by = actor.user
+        locked.decided_at = timezone.now()
+        locked.rejection_reason = reason
+        locked.own_status = ScheduleStatus.FAILED
+        locked.own_error = f"Rejected: {reason}"[:1000]
+        locked.save()
+        _audit(locked, "schedule.rejected", actor, {"reason": reason, "before_its_pin": True})
     return locked
+
+
+def _approval_bulk(*, actor: Actor, action: str, schedule_ids: Iterable[uuid.UUID | str],
+                   decide: Callable[[Schedule], object]) -> BulkResult:
+    authorize(actor, action)
+    schedules = actor.filter_accounts(Schedule.objects.filter(workspace=actor.workspace), "account")
+    return bulk_apply(schedule_ids, find=lambda public_id: schedules.filter(public_id=public_id).first(),
+                      action=decide, not_found="Schedule not found.")
+
+
+def schedule_bulk_approve(*, actor: Actor, schedule_ids: Iterable[uuid.UUID | str]) -> BulkResult:
+    return _approval_bulk(actor=actor, action="schedule.approve", schedule_ids=schedule_ids,
+                          decide=lambda schedule: schedule_approve(schedule=schedule, actor=actor))
+
+
+def schedule_bulk_reject(*, actor: Actor, schedule_ids: Iterable[uuid.UUID | str], reason: str) -> BulkResult:
+    """Reject each schedule with the same reason (a bad reason fails every item, naming ``reason``)."""
+    return _approval_bulk(actor=actor, action="schedule.reject", schedule_ids=schedule_ids,
+                          decide=lambda schedule: schedule_reject(schedule=schedule, actor=actor, reason=reason))
 
 
 class ScheduleAction(Protocol):
@@ -445,6 +524,8 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
         return "already_run"
     if schedule.run_at > now:
         return "not_due"  # re-timed later; the job enqueued for the new time runs it
+    if schedule.needs_approval and schedule.approval_state != ApprovalState.APPROVED:
+        return _approval_deadline_missed(schedule, now=now)
     try:
         with transaction.atomic():
             claimed = Schedule.objects.filter(
@@ -456,9 +537,11 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
                     "idempotency_key": schedule_idempotency_key(schedule)}
             # The job acts (its creator was authorized, allow-list included, when scheduling); the
             # pin is the creator's.
+            approved = schedule.approval_state == ApprovalState.APPROVED
             pin = pin_create(actor=Actor.system(schedule.workspace, job="schedule"), source=Pin.Source.SCHEDULE,
-                             data=data, approval_required=schedule.needs_approval,
-                             created_by=(schedule.created_by, schedule.created_by_key))
+                             data=data, approval_required=schedule.needs_approval and not approved,
+                             created_by=(schedule.created_by, schedule.created_by_key),
+                             approved_as=schedule if approved else None)
             # From here on the schedule reports its pin's status and error.
             Schedule.objects.filter(pk=schedule.pk).update(pin=pin, own_error="", updated_at=now)
     except DomainError as error:
@@ -466,6 +549,27 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
             own_status=ScheduleStatus.FAILED, own_error=error.message[:1000], updated_at=timezone.now())
         return "failed"
     return "ran"
+
+
+def _approval_deadline_missed(schedule: Schedule, *, now: datetime) -> str:
+    """A schedule still waiting for approval when it comes due is not published: it fails with
+    ``approval_deadline_missed`` (retry or edit it to ask again), audited, and its author and
+    approvers are told."""
+    message = (f"{APPROVAL_DEADLINE_MISSED}: it was not approved by its time "
+               f"({schedule.run_at:%Y-%m-%d %H:%M} UTC), so nothing was published. Approve it and retry it, "
+               "or give it a new time.")
+    system = Actor.system(schedule.workspace, job="schedule")
+    with transaction.atomic():
+        missed = Schedule.objects.filter(pk=schedule.pk, own_status=ScheduleStatus.SCHEDULED, run_at__lte=now).update(
+            own_status=ScheduleStatus.FAILED, own_error=message, updated_at=now)
+        if not missed:
+            return "already_run"
+        schedule.own_status, schedule.own_error = ScheduleStatus.FAILED, message
+        _audit(schedule, "schedule.approval_deadline_missed", system,
+               {"run_at": schedule.run_at.isoformat(), "approval_steps_done": schedule.approval_steps_done})
+        notify("schedule.approval_deadline_missed", actor=system, schedule=schedule,
+               reason="it was not approved before its time; nothing was published")
+    return APPROVAL_DEADLINE_MISSED
 
 
 def schedules_run_due(*, now: datetime | None = None) -> int:

@@ -10,10 +10,11 @@ from django_htmx.http import trigger_client_event
 
 from publishing.access import team_context_or_404
 from publishing.forms import BulkApproveForm, RejectForm
-from publishing.lookups import pin_for_workspace_or_404
-from publishing.models import ApprovalState, Pin
+from publishing.lookups import pin_for_workspace_or_404, schedule_for_workspace_or_404
+from publishing.models import ApprovalState, Pin, Schedule
 from publishing.services.errors import DomainError
 from publishing.services.pins import pin_approve, pin_bulk_approve, pin_reject
+from publishing.services.schedules import schedule_approve, schedule_reject
 from publishing.views.common import attempt, render_page, submit
 
 TEMPLATE = "publishing/approvals/queue.html"
@@ -31,10 +32,14 @@ def queue_context(ctx, **extra) -> dict:
     ).select_related("approved_by").order_by("-decided_at", "-id")
     if not ctx.actor.may("pin.approve"):
         decisions = decisions.filter(created_by=ctx.user)  # editors follow their own pins
+    schedules = (Schedule.objects.for_workspace(ctx.workspace).awaiting_approval().select_related("created_by")
+                 .order_by("run_at", "id"))
     return {
         "ctx": ctx,
         "queue": queue[:QUEUE_LIMIT],
         "queue_count": queue.count(),
+        "schedule_queue": schedules[:QUEUE_LIMIT],
+        "schedule_queue_count": schedules.count(),
         "decisions": decisions[:DECISIONS_LIMIT],
         "reject_form": RejectForm(),
         **extra,
@@ -97,3 +102,36 @@ def approval_bulk_approve(request):
         request, TEMPLATE, queue_context(ctx, notice=notice, error="; ".join(problems) if problems else None),
         fragment="queue_area",
     )
+
+
+@login_required
+@require_POST
+def approval_schedule_approve(request, public_id):
+    """Approve a schedule before its pin exists (it then publishes at its time)."""
+    ctx = team_context_or_404(request)
+    schedule = schedule_for_workspace_or_404(ctx.actor, public_id)
+    approved = attempt(lambda: schedule_approve(schedule=schedule, actor=ctx.actor))
+    if isinstance(approved, DomainError):
+        return render_page(request, TEMPLATE, queue_context(ctx, error=approved.message), status=approved.status_hint,
+                           fragment="queue_area")
+    if not request.htmx:
+        return redirect("approvals")
+    notice = (f"Approved the schedule “{schedule.title}”." if approved.approval_state != ApprovalState.PENDING
+              else f"Approved step {approved.approval_steps_done} of “{schedule.title}”; the next is still needed.")
+    return render_page(request, TEMPLATE, queue_context(ctx, notice=notice), fragment="queue_area")
+
+
+@login_required
+@require_POST
+def approval_schedule_reject(request, public_id):
+    """Reject a schedule before its pin exists: it will not run, and its author may edit it."""
+    ctx = team_context_or_404(request, "schedule.reject")
+    schedule = schedule_for_workspace_or_404(ctx.actor, public_id)
+    form = RejectForm(request.POST)
+    if submit(form, lambda: schedule_reject(schedule=schedule, actor=ctx.actor, reason=form.cleaned_data["reason"])):
+        if not request.htmx:
+            return redirect("approvals")
+        return render_page(request, TEMPLATE, queue_context(ctx, notice=f"Rejected the schedule “{schedule.title}”."),
+                           fragment="queue_area")
+    context = queue_context(ctx, failed_reject_form=form, failed_reject_pin=schedule.public_id)
+    return render_page(request, TEMPLATE, context, status=422, fragment="queue_area")

@@ -81,7 +81,7 @@ def test_a_batch_with_approval_fields_leaves_every_pin_held(server, headers, acc
     assert nothing_queued_for_publishing()
 
 
-def test_a_schedule_with_approval_fields_becomes_a_held_pin(server, headers, account, board):
+def test_a_schedule_with_approval_fields_stays_pending_and_publishes_nothing(server, headers, account, board):
     body = pin_body(account, board, run_at=(datetime.now(UTC) + timedelta(hours=1)).isoformat())
     del body["idempotency_key"]
     created = http(server, "POST", "/v1/schedules", headers=headers, json=body)
@@ -91,10 +91,11 @@ def test_a_schedule_with_approval_fields_becomes_a_held_pin(server, headers, acc
     assert response.status_code == 200, response.text
 
     schedule = Schedule.objects.get()
+    assert (schedule.title, schedule.approval_state) == ("A blue chair", ApprovalState.PENDING)
     Schedule.objects.filter(pk=schedule.pk).update(run_at=datetime.now(UTC) - timedelta(seconds=1))
-    assert schedule_run(schedule_id=schedule.pk) == "ran"
-    pin = Pin.objects.get(schedule=schedule)
-    assert pin.title == "A blue chair" and held(pin) and nothing_queued_for_publishing()
+    # Still unapproved when it comes due: its approval deadline is missed and no pin is made.
+    assert schedule_run(schedule_id=schedule.pk) == "approval_deadline_missed"
+    assert not Pin.objects.filter(schedule=schedule).exists() and nothing_queued_for_publishing()
 
 
 def test_an_import_with_approval_fields_leaves_its_pins_held(server, headers, account, board, worker, sdk):

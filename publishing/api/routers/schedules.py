@@ -10,7 +10,7 @@ from publishing.api.lookups import check_named_account, within_named_account
 from publishing.api.routers.pins import APPROVALS_TAG, KEY_SCOPE_NOTE
 from publishing.api.schemas.common import BulkOut, IdsIn, responses, total_count_header
 from publishing.api.schemas.pin_content import PinValidationOut
-from publishing.api.schemas.pins import PinRejectIn
+from publishing.api.schemas.pins import PinBulkRejectIn, PinRejectIn
 from publishing.api.schemas.schedules import (
     ScheduleCreateIn,
     ScheduleFilters,
@@ -83,6 +83,25 @@ def bulk_delete_schedules(request, data: IdsIn):
     return _bulk(request, data, "delete")
 
 
+# Pinboard extensions, like the pins' approvals.
+APPROVALS = ["schedules", APPROVALS_TAG]
+
+
+@router.post("/bulk-approve", response=responses({200: BulkOut}, 403), tags=APPROVALS,
+             description="Pinboard extension. Approve each schedule awaiting approval (before its pin exists, or "
+                         f"its held pin), as `POST /v1/schedules/{{id}}/approve` does. {KEY_SCOPE_NOTE}")
+def bulk_approve_schedules(request, data: IdsIn):
+    return schedule_services.schedule_bulk_approve(schedule_ids=data.ids, actor=actor_of(request))
+
+
+@router.post("/bulk-reject", response=responses({200: BulkOut}, 403), tags=APPROVALS,
+             description="Pinboard extension. Reject each schedule awaiting approval, with one reason (1-500 "
+                         f"characters). {KEY_SCOPE_NOTE}")
+def bulk_reject_schedules(request, data: PinBulkRejectIn):
+    return schedule_services.schedule_bulk_reject(schedule_ids=data.ids, reason=data.reason,
+                                                  actor=actor_of(request))
+
+
 @router.get("/{schedule_id}", response=responses({200: ScheduleOut}, 403, 404))
 def get_schedule(request, schedule_id: UUID):
     who = actor_of(request, "workspace.read")
@@ -112,16 +131,16 @@ def retry_schedule(request, schedule_id: UUID):
     return _out(who, schedule_id)
 
 
-# Pinboard extensions, like the pins' approvals: a schedule's decision is on the pin it has made.
-APPROVALS = ["schedules", APPROVALS_TAG]
-NO_PIN_YET_NOTE = ("A schedule that has not made its pin yet (it does so at `run_at`, held for approval if it "
-                   "needs it), or whose pin is not awaiting approval, is a 409 `not_awaiting_approval`.")
+NO_PIN_YET_NOTE = ("Before its pin exists the decision is the schedule's own (a two-step team rule may need "
+                   "another approval after this one); once it has made its pin, it is on that pin when held. A "
+                   "schedule awaiting no approval is a 409 `not_awaiting_approval`. Still unapproved when it comes "
+                   "due, a schedule is not published: it fails with `approval_deadline_missed` in `last_error`.")
 
 
 @router.post("/{schedule_id}/approve", response=responses({200: ScheduleOut}, 403, 404, 409), tags=APPROVALS,
-             description="Pinboard extension. Approve the pin this schedule made, held for approval, as "
-                         f"`POST /v1/pins/{{id}}/approve` does: it is released to publish. {KEY_SCOPE_NOTE} "
-                         f"{NO_PIN_YET_NOTE}")
+             description="Pinboard extension. Approve the schedule awaiting approval: approved before its pin "
+                         "exists, its pin is created approved at `run_at` and publishes; a held pin it made is "
+                         f"released as `POST /v1/pins/{{id}}/approve` does. {KEY_SCOPE_NOTE} {NO_PIN_YET_NOTE}")
 def approve_schedule(request, schedule_id: UUID):
     who = actor_of(request)
     schedule_services.schedule_approve(schedule=schedule_for_workspace_or_404(who, schedule_id), actor=who)
@@ -129,9 +148,10 @@ def approve_schedule(request, schedule_id: UUID):
 
 
 @router.post("/{schedule_id}/reject", response=responses({200: ScheduleOut}, 403, 404, 409), tags=APPROVALS,
-             description="Pinboard extension. Reject the pin this schedule made, held for approval, as "
-                         "`POST /v1/pins/{id}/reject` does: the schedule reports it `failed` with the reason in "
-                         f"`last_error`. {KEY_SCOPE_NOTE} {NO_PIN_YET_NOTE}")
+             description="Pinboard extension. Reject the schedule awaiting approval (or its held pin, as "
+                         "`POST /v1/pins/{id}/reject` does): it reports `failed` with `Rejected: <reason>` in "
+                         "`last_error`, does not publish and stays editable (an edit sends it back for approval). "
+                         f"{KEY_SCOPE_NOTE} {NO_PIN_YET_NOTE}")
 def reject_schedule(request, schedule_id: UUID, data: PinRejectIn):
     who = actor_of(request)
     schedule_services.schedule_reject(schedule=schedule_for_workspace_or_404(who, schedule_id),

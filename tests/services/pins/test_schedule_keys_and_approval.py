@@ -10,7 +10,7 @@ from django.utils import timezone
 from publishing.access import Actor
 from publishing.models import ApprovalState, Membership, Pin, Schedule
 from publishing.services.errors import IdempotencyConflict, ValidationError
-from publishing.services.schedules import schedule_create, schedule_run, schedule_update
+from publishing.services.schedules import schedule_approve, schedule_create, schedule_run, schedule_update
 from tests.services.pins.test_schedules import make_due, schedule_data
 
 
@@ -106,10 +106,13 @@ def test_an_editor_changing_a_managers_schedule_sends_its_pin_to_approval(manage
         actor=Actor.for_user(cast.manager, managers_schedule.workspace),
         data={"run_at": later},
     )
+    managers_schedule.refresh_from_db()
+    assert managers_schedule.approval_state == ApprovalState.PENDING
+    # Approved by an admin (the manager wrote it first), it publishes as the manager's pin, approved.
+    schedule_approve(schedule=managers_schedule, actor=Actor.for_user(cast.admin, managers_schedule.workspace))
     pin = run_now(managers_schedule)
     assert pin.created_by == cast.manager
-    assert (pin.approval_state, pin.title) == (ApprovalState.PENDING, "Editor's words")
-    assert Pin.objects.awaiting_approval().filter(pk=pin.pk).exists()
+    assert (pin.approval_state, pin.title) == (ApprovalState.APPROVED, "Editor's words")
 
 
 def test_an_editor_only_moving_a_managers_schedule_changes_no_content_to_approve(managers_schedule, cast):
@@ -129,7 +132,9 @@ def test_an_editors_schedule_still_needs_approval_after_the_editor_leaves(worksp
                                data=schedule_data(offline_account, offline_board))
     assert schedule.needs_approval
     Membership.objects.filter(team=cast.team, user=cast.editor).delete()
-    assert run_now(schedule).approval_state == ApprovalState.PENDING
+    make_due(schedule)
+    assert schedule_run(schedule_id=schedule.pk) == "approval_deadline_missed"
+    assert not Pin.objects.filter(schedule=schedule).exists()
 
 
 def test_the_team_letting_editors_publish_freely_applies_to_their_schedules(workspace, cast, offline_account,
