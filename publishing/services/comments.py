@@ -17,6 +17,7 @@ from publishing.access import Actor, ActorKind, authorize
 from publishing.models import Pin, PinComment, Schedule, User
 from publishing.services.audit import audit_record
 from publishing.services.errors import ValidationError
+from publishing.services.notifications import notify
 from publishing.services.webhooks import webhook_comment_emit
 
 # A guest reviewer's name is stored as the comment's author_label.
@@ -100,6 +101,11 @@ def comment_add(*, subject: Pin | Schedule, actor: Actor, body: str) -> PinComme
                      details={"comment_id": str(comment.public_id), "content_version": version,
                               "mentions": [user.email for user in mentioned], **({"guest": True} if is_guest else {})})
         webhook_comment_emit(comment=comment)
+        # The author and the thread hear of the comment; whoever it mentions hears of the mention instead.
+        on_pin, on_schedule = (None, subject) if isinstance(subject, Schedule) else (subject, None)
+        notify("schedule.commented" if is_schedule else "pin.commented", actor=actor, pin=on_pin,
+               schedule=on_schedule, mentioned=mentioned, reason=text)
+        notify("comment.mention", actor=actor, pin=on_pin, schedule=on_schedule, mentioned=mentioned, reason=text)
     return comment
 
 

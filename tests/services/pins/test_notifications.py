@@ -181,3 +181,32 @@ def test_a_failing_send_is_retried_with_backoff_then_given_up(emailed, django_ca
     assert notification_email_send(notification_id=emailed.pk, now=later + timedelta(seconds=120)) == "failed"
     emailed.refresh_from_db()
     assert (emailed.email_status, emailed.email_attempts) == (Notification.EmailStatus.FAILED, 3)
+
+
+# --- the comment service calls notify ------------------------------------------------------------------
+
+
+def test_a_comment_through_the_service_tells_the_author_and_the_mentioned(pending_pin, cast, workspace):
+    from publishing.services.comments import pin_comment
+    pin_comment(pin=pending_pin, actor=Actor.for_user(cast.manager, workspace), body="Ask @vera about the link")
+    assert recipients("pin.commented") == [cast.editor.email]
+    assert recipients("comment.mention") == [cast.viewer.email]
+    assert "Ask @vera about the link" in Notification.objects.get(event="comment.mention").text
+    # The author answers: the manager (in the thread) hears of it, the author does not.
+    pin_comment(pin=pending_pin, actor=Actor.for_user(cast.editor, workspace), body="Fixed")
+    assert recipients("pin.commented") == [cast.editor.email, cast.manager.email]
+
+
+def test_a_comment_on_a_schedule_tells_its_author(cast, workspace, offline_account, offline_board):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from publishing.services.comments import schedule_comment
+    from publishing.services.schedules import schedule_create
+    data = {k: v for k, v in pin_payload(offline_account, offline_board).items() if k != "idempotency_key"}
+    schedule = schedule_create(actor=Actor.for_user(cast.editor, workspace),
+                               data={**data, "run_at": timezone.now() + timedelta(days=2)})
+    schedule_comment(schedule=schedule, actor=Actor.for_user(cast.manager, workspace), body="Friday instead?")
+    notification = Notification.objects.get(event="schedule.commented")
+    assert (notification.recipient, notification.schedule, notification.pin) == (cast.editor, schedule, None)
