@@ -1,6 +1,7 @@
 from django.urls import path
 
 from publishing.views import (
+    accessibility,
     accounts,
     api_keys,
     approvals,
@@ -19,6 +20,7 @@ from publishing.views import (
 
 urlpatterns = [
     path("", overview.overview, name="overview"),
+    path("accessibility/", accessibility.accessibility_statement, name="accessibility"),  # public: no log-in
     path("workspace/switch", workspace.switch_workspace, name="switch_workspace"),
     # Compose
     path("compose/", compose.compose, name="compose"),

@@ -39,8 +39,9 @@ def page(request, ctx, *, form=None, issued=None, issued_for=None, status=200, f
 
 @login_required
 def api_key_list(request):
-    """Every member may see which keys exist (never their secrets); only admins get controls."""
-    ctx = team_context_or_404(request)
+    """The workspace's keys (never their secrets), for whoever may list them (admins: ``api_key.list``,
+    as in /v1); the menu hides the page from the other roles and a typed-in address gets a 403."""
+    ctx = team_context_or_404(request, "api_key.list")
     return page(request, ctx)
 
 

@@ -1,5 +1,6 @@
 // Pinboard's few behaviours that htmx does not cover: upload progress, live character counters,
-// copy-to-clipboard, and telling people when an htmx request fails. No framework, no CDN.
+// copy-to-clipboard, telling people when an htmx request fails, the phone menu and focus after a
+// swap. No framework, no CDN.
 (function () {
   "use strict";
 
@@ -62,4 +63,55 @@
       "Something went wrong (" + status + "). Try again.");
   });
   document.addEventListener("htmx:sendError", function () { announce("The server could not be reached. Try again."); });
+
+  // The main menu on a phone: below 48rem the CSS hides the navigation of a page with this script
+  // (html.js) until the Menu button opens it; Escape closes it and gives focus back to the button.
+  document.documentElement.classList.add("js");
+  function setMenu(toggle, open) {
+    var nav = document.getElementById(toggle.getAttribute("aria-controls"));
+    toggle.setAttribute("aria-expanded", String(open));
+    if (nav) nav.classList.toggle("open", open);
+  }
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".menu-toggle");
+    if (toggle) setMenu(toggle, toggle.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (event) {
+    var toggle = document.querySelector('.menu-toggle[aria-expanded="true"]');
+    if (event.key !== "Escape" || !toggle) return;
+    setMenu(toggle, false);
+    toggle.focus();
+  });
+
+  // Focus follows what a person's action changed (a click or a submit; never a poll or typing in a
+  // filter): the element the response marks with data-focus-after-swap, else the first field in
+  // error, else an alert or status message, else, when the swap took the focused control away, the
+  // new content itself. Anything focused this way that is not a control gets tabindex="-1".
+  var focusWasInSwap = false;
+  var focusedThisSwap = false;
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-focus-after-swap]").forEach(function (el) { el.removeAttribute("data-focus-after-swap"); });
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    focusWasInSwap = !!active && active !== document.body && !!event.detail.target && event.detail.target.contains(active);
+    focusedThisSwap = false;
+  });
+  function within(root, selector) {
+    return root.matches(selector) ? root : root.querySelector(selector);
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var root = event.target;
+    var config = event.detail.requestConfig;
+    var cause = config && config.triggeringEvent;
+    if (focusedThisSwap || !root.isConnected || !cause || (cause.type !== "click" && cause.type !== "submit")) return;
+    var lost = !document.activeElement || document.activeElement === document.body;
+    var goal = within(root, "[data-focus-after-swap]") || within(root, '[aria-invalid="true"]') ||
+      within(root, '[role="alert"]:not([hidden]), [role="status"]:not(:empty)') || (lost && focusWasInSwap ? root : null);
+    if (!goal) return;
+    if (!goal.matches("a[href], button, input, select, textarea, [tabindex]")) goal.setAttribute("tabindex", "-1");
+    goal.removeAttribute("data-focus-after-swap");
+    goal.focus();
+    focusedThisSwap = true;
+  });
 })();

@@ -33,7 +33,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Pages beyond the navigation's sections (the team area's sub-pages, the account's own page).
 MORE_PAGES = ["team_settings", "team_audit", "team_webhooks", "password_change"]
 # Pages an anonymous visitor sees; the admin and the API docs bring their own static files.
-ANONYMOUS_PAGES = ["/accounts/login/", "/accounts/password_reset/", "/admin/login/", "/v1/docs"]
+ANONYMOUS_PAGES = ["/accounts/login/", "/accounts/password_reset/", "/admin/login/", "/v1/docs", "/app/accessibility/"]
 HASHED_NAME = re.compile(r"\.[0-9a-f]{12}\.(css|js)$")
 
 
@@ -137,7 +137,7 @@ def log_in(client: httpx.Client, email: str) -> None:
 def test_every_dashboard_page_answers_200_with_its_hashed_css_and_js_under_gunicorn_without_debug(
         cast, production_server):
     base_url, log_path = production_server
-    pages = [reverse(name) for _, name in SECTIONS] + [reverse(name) for name in MORE_PAGES]
+    pages = [reverse(name) for _label, name, _action in SECTIONS] + [reverse(name) for name in MORE_PAGES]
     anonymous = httpx.Client(base_url=base_url, timeout=20)
     member = httpx.Client(base_url=base_url, timeout=20)
     # The suite hashes passwords with MD5 for speed; the production settings only accept their own hashers.

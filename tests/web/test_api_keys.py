@@ -111,10 +111,14 @@ def test_editing_scopes_and_name(cast, login, workspace):
     assert (issued.key.name, issued.key.scopes) == ("Importer", ["read", "destructive"])
 
 
-def test_members_see_which_keys_exist_but_never_secrets_or_controls(cast, login, workspace):
+def test_only_admins_may_list_keys_as_in_the_api(cast, login, workspace):
+    """``api_key.list`` is an admin's (MANAGE_API_KEYS), in /v1 and in the dashboard alike."""
     api_key_create(actor=Actor.system(workspace, job="test"), name="Worker")
-    html = login(cast.editor).get("/app/api-keys/").content.decode()
-    assert "Worker" in html and "pb_test_" in html and "Revoke" not in html and "Rotate" not in html
+    for role in ("manager", "editor", "viewer"):
+        response = login(cast.by_role(role)).get("/app/api-keys/")
+        assert response.status_code == 403 and b"Worker" not in response.content, role
+    html = login(cast.admin).get("/app/api-keys/").content.decode()
+    assert "Worker" in html and "pb_test_" in html and "Revoke" in html
 
 
 def test_the_keys_page_runs_a_constant_number_of_queries(cast, login, workspace, offline_account):
