@@ -79,3 +79,15 @@ def test_the_preferences_form_saves_each_channel(login, cast, held, workspace):
     pin_reject(pin=held, actor=Actor.for_user(cast.manager, workspace), reason="No")
     assert Notification.objects.get(event="pin.rejected").email_status == Notification.EmailStatus.NONE
     assert mail.outbox == []
+
+
+def test_a_request_only_enqueues_the_email(login, cast, held, django_capture_on_commit_callbacks):
+    from tests.pipeline_fixtures import queued_jobs
+    client = login(cast.manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client.post(reverse("approval_reject", args=[held.public_id]), {"reason": "Blurry"})
+    assert answer.status_code == 302
+    rejected = Notification.objects.get(event="pin.rejected")
+    assert mail.outbox == []  # nothing was sent while the request ran
+    assert rejected.email_status == Notification.EmailStatus.PENDING and rejected.email_attempts == 0
+    assert [args for args, _ in queued_jobs("publishing.tasks.send_notification_email")] == [(rejected.pk,)]

@@ -173,6 +173,8 @@ def test_a_failing_send_is_retried_with_backoff_then_given_up(emailed, django_ca
     emailed.refresh_from_db()
     assert emailed.email_attempts == 1 and "mail server down" in emailed.email_last_error
     assert emailed.email_next_attempt_at == now + timedelta(seconds=60)
+    # The next attempt waits in the queue until then (django-q2's ORM broker: lock = run_at).
+    assert queued_jobs(SEND) == [((emailed.pk,), emailed.email_next_attempt_at)]
     assert notification_email_send(notification_id=emailed.pk, now=now) == "not_due"
     later = now + timedelta(seconds=60)
     assert notification_email_send(notification_id=emailed.pk, now=later) == "retrying"
