@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from publishing.access import Actor
-from publishing.models import PinComment, ReviewLink, Schedule
+from publishing.models import PinComment, ReviewLink, Schedule, Webhook
 from publishing.services.comments import schedule_comment
 from publishing.services.schedules import schedule_create, schedule_run, schedule_update
 from tests.pipeline_fixtures import pin_payload
@@ -102,3 +102,11 @@ def test_the_pin_a_schedule_made_shows_the_schedules_thread(cast, login, schedul
     page = login(cast.viewer).get(f"/app/pins/{pin.public_id}/").content.decode()
     assert "Comments on the schedule that made this pin" in page and "Before it runs" in page
     assert f'href="{page_of(schedule)}#comments"' in page
+
+
+def test_the_webhooks_form_offers_pin_commented(cast, login):
+    client = login(cast.admin)
+    assert 'value="pin.commented"' in client.get("/app/team/webhooks").content.decode()
+    created = client.post("/app/team/webhooks/create", {"url": "https://hooks.example.com/in",
+                                                        "events": ["pin.commented"]})
+    assert created.status_code == 200 and Webhook.objects.get().events == ["pin.commented"]
