@@ -8,6 +8,7 @@ from publishing.api import views as api_views
 from publishing.api.app import api
 from publishing.metrics import metrics_view
 from publishing.views import password_reset as password_reset_views
+from publishing.views import review as review_views
 
 admin.site.site_header = "Pinboard administration"
 admin.site.site_title = "Pinboard admin"
@@ -31,5 +32,9 @@ urlpatterns = [
     # Anything else under /v1 is an API 404 in the API's error shape, never a slash redirect.
     re_path(r"^v1/(?P<unmatched_path>.*)$", api_views.not_found),
     path("app/", include("publishing.urls")),
+    # A guest reviewer's page (no log-in): the token is the only key (publishing/views/review.py).
+    path("review/<str:token>", review_views.review_page, name="review_page"),
+    path("review/<str:token>/<str:kind>/<uuid:public_id>/decide", review_views.review_decide, name="review_decide"),
+    path("review/<str:token>/assets/<uuid:public_id>", review_views.review_asset, name="review_asset"),
     path("sandbox/pinterest/", include("pinterest_sandbox.urls")),
 ]

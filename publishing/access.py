@@ -78,6 +78,11 @@ ACTIONS: dict[str, Action] = {
     # Before its pin exists on the schedule itself, afterwards on the pin it made (held for approval).
     "schedule.approve": _act(P.APPROVE, "approve", guest=True),
     "schedule.reject": _act(P.APPROVE, "approve", guest=True),
+    # Sending pins to a guest reviewer is an approver's call (keys: the approve scope), and so is seeing
+    # the links (they name the guests).
+    "review_link.list": _act(P.APPROVE, "approve"),
+    "review_link.create": _act(P.APPROVE, "approve"),
+    "review_link.revoke": _act(P.APPROVE, "approve"),
     "import.create": _act(P.PUBLISH, "write"),
     "asset.upload": _act(P.PUBLISH, "write"),
     "asset.delete": _act(P.DELETE_CONTENT, "destructive"),

@@ -57,7 +57,7 @@ class WorkspaceInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "public_id", "created_at"]
+    list_display = ["name", "public_id", "approval_steps", "created_at"]
     search_fields = ["name"]
     readonly_fields = ["public_id"]
     inlines = [WorkspaceInline, MembershipInline]

@@ -230,8 +230,9 @@ class InvitationForm(forms.Form):
 class ApprovalRulesForm(forms.ModelForm):
     class Meta:
         model = Team
-        fields = ["editor_pins_need_approval", "api_key_pins_need_approval", "allow_self_approval"]
+        fields = ["editor_pins_need_approval", "api_key_pins_need_approval", "allow_self_approval", "approval_steps"]
         labels = {
+            "approval_steps": "Approvals a pin needs before it publishes",
             "editor_pins_need_approval": "Pins composed by editors need a manager's approval",
             "api_key_pins_need_approval": "Pins created with an API key need a manager's approval",
             "allow_self_approval": "Managers may approve pins they created themselves",
@@ -381,3 +382,20 @@ class WebhookForm(forms.Form):
 
 class RescheduleForm(forms.Form):
     run_at = WallClockDateTimeField(label="New time")
+
+
+class ReviewLinkForm(forms.Form):
+    """Sending pins and schedules awaiting approval to a guest reviewer (services.review_links)."""
+
+    pin_ids = forms.MultipleChoiceField(label="Pins to send", required=False, widget=forms.CheckboxSelectMultiple)
+    schedule_ids = forms.MultipleChoiceField(label="Schedules to send", required=False,
+                                             widget=forms.CheckboxSelectMultiple)
+    guest_name = forms.CharField(label="Guest's name (optional)", required=False, max_length=120)
+    guest_email = forms.EmailField(label="Guest's email (optional, not sent: you send the link)", required=False)
+    expires_in_days = forms.IntegerField(label="The link works for (days)", min_value=1, max_value=30, initial=7)
+
+    def __init__(self, *args, pins=(), schedules=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pin_ids"].choices = [(str(pin.public_id), pin.title) for pin in pins]
+        self.fields["schedule_ids"].choices = [(str(s.public_id), f"{s.title} ({s.run_at:%d %b %H:%M} UTC)")
+                                               for s in schedules]

@@ -12,6 +12,7 @@ from publishing.views import (
     notifications,
     overview,
     pins,
+    review_links,
     schedules,
     team,
     webhooks,
@@ -44,6 +45,9 @@ urlpatterns = [
          name="approval_schedule_approve"),
     path("approvals/schedules/<uuid:public_id>/reject", approvals.approval_schedule_reject,
          name="approval_schedule_reject"),
+    path("approvals/review-links/create", review_links.review_link_create_view, name="review_link_create"),
+    path("approvals/review-links/<uuid:public_id>/revoke", review_links.review_link_revoke_view,
+         name="review_link_revoke"),
     # Calendar
     path("calendar/", calendar.calendar_view, name="calendar"),
     path("calendar/schedules/<uuid:public_id>/reschedule", calendar.schedule_reschedule, name="schedule_reschedule"),

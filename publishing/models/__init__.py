@@ -1,6 +1,6 @@
 """The domain's tables, one module per area. Import models from here: ``from publishing.models import Pin``."""
 
-from publishing.models.approvals import ApprovalDecision, ReviewLink, review_token_hash  # noqa: F401
+from publishing.models.approvals import ApprovalDecision, ReviewLink  # noqa: F401
 from publishing.models.assets import Asset, MediaUpload  # noqa: F401
 from publishing.models.comments import PinComment, PinContentVersion  # noqa: F401
 from publishing.models.imports import ImportJob  # noqa: F401

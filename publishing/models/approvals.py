@@ -1,6 +1,5 @@
 """Approval decisions, one row per step, and review links that let a guest decide without an account."""
 
-import hashlib
 import uuid
 from datetime import datetime
 
@@ -58,18 +57,11 @@ class ApprovalDecision(models.Model):
         return f"step {self.step} {self.decision} by {self.decided_by_label}"
 
 
-def review_token_hash(token: str) -> str:
-    """What the database keeps of a review link's token (the token itself is shown once)."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 class ReviewLinkQuerySet(models.QuerySet):
     def for_workspace(self, workspace: Workspace) -> "ReviewLinkQuerySet":
-        return self.filter(workspace=workspace).select_related("created_by").order_by("-created_at", "-id")
-
-    def by_token(self, token: str) -> "ReviewLinkQuerySet":
-        """The link a raw token opens (compared by hash: the token is never stored)."""
-        return self.filter(token_hash=review_token_hash(token))
+        """A workspace's review links, newest first, with what the lists show loaded."""
+        return (self.filter(workspace=workspace).select_related("created_by")
+                .prefetch_related("pins", "schedules").order_by("-created_at", "-id"))
 
 
 class ReviewLink(models.Model):
@@ -85,7 +77,8 @@ class ReviewLink(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="review_links")
     pins = models.ManyToManyField(Pin, blank=True, related_name="review_links")
     schedules = models.ManyToManyField(Schedule, blank=True, related_name="review_links")
-    token_hash = models.CharField(max_length=64, unique=True)  # sha256 of the token; the token is shown once
+    # sha256 of the token (services.secrets.token_new): the token itself is shown once, never stored.
+    token_hash = models.CharField(max_length=64, unique=True)
     purpose = models.CharField(max_length=16, choices=Purpose.choices, default=Purpose.APPROVAL)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -289,7 +289,10 @@ def _refuse_if_outcome_unknown(pin: Pin) -> None:
 
 def _reapproval_needed(pin: Pin, *, actor: Actor) -> bool:
     """Content its approvers never saw may not publish: an edit by someone whose pins need approval
-    sends an approved (or never-reviewed) pin back to the queue."""
+    sends an approved (or never-reviewed) pin back to the queue, and any edit between two approval
+    steps starts the round again (the first step approved content that has changed)."""
+    if pin.approval_state == ApprovalState.PENDING and pin.approval_steps_done:
+        return True
     return pin.approval_state in (ApprovalState.APPROVED, ApprovalState.NOT_REQUIRED) and pin_needs_approval(
         actor=actor)
 

@@ -330,10 +330,13 @@ def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Sched
         merged = {**locked.content_values(), "account_id": str(locked.account.public_id)}
         merged.update({name: value for name, value in changes.items() if name not in TIME_FIELDS})
         _apply_content(locked, _checked_content(merged, actor))
-        if (locked.content_values(), locked.account_id) != before and pin_needs_approval(actor=actor):
+        changed = (locked.content_values(), locked.account_id) != before
+        if changed and pin_needs_approval(actor=actor):
             locked.needs_approval = True  # content its approvers never saw; moving it in time needs none
             if locked.approval_state != ApprovalState.REJECTED:
                 approval_hold(locked)  # approved, or halfway through its steps: a new round
+        elif changed and locked.approval_state == ApprovalState.PENDING and locked.approval_steps_done:
+            approval_hold(locked)  # a first step approved content that has changed: the round starts again
         if resubmitted:
             if locked.run_at <= timezone.now():
                 raise ValidationError("run_at_in_past", "Its time has passed: give a new run_at to resubmit it.",

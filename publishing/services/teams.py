@@ -9,7 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from publishing.access import Actor, authorize
-from publishing.models import Asset, Invitation, Membership, Pin, Schedule, Team, User, Workspace
+from publishing.models import ApprovalSteps, Asset, Invitation, Membership, Pin, Schedule, Team, User, Workspace
 from publishing.permissions import Role
 from publishing.services.audit import audit_record
 from publishing.services.auth import access_tokens_revoke_for_user, password_reset_request
@@ -299,19 +299,31 @@ def _delete_files(names: list[str]) -> None:
 
 # --- approval rules (the dashboard's team settings) -------------------------------------------
 
-APPROVAL_RULES = ("editor_pins_need_approval", "api_key_pins_need_approval", "allow_self_approval")
+APPROVAL_RULES = ("editor_pins_need_approval", "api_key_pins_need_approval", "allow_self_approval", "approval_steps")
+
+
+def _rule_value(name: str, value: object) -> bool | str:
+    """A rule as stored: the number of approval steps is one of ``ApprovalSteps``; the others are on or off."""
+    if name != "approval_steps":
+        return bool(value)
+    if value not in ApprovalSteps.values:
+        raise ValidationError("invalid_choice", f"Choose one of: {', '.join(ApprovalSteps.values)}.",
+                              field="approval_steps")
+    return str(value)
 
 
 @transaction.atomic
-def team_approval_rules_update(*, actor: Actor, **rules: bool) -> Team:
-    """Set any of the actor's team's approval rules (``APPROVAL_RULES``); pins created afterwards follow them."""
+def team_approval_rules_update(*, actor: Actor, **rules: bool | str) -> Team:
+    """Set any of the actor's team's approval rules (``APPROVAL_RULES``); pins created afterwards follow
+    them, and a pin already waiting continues with the new number of steps at its next decision."""
     authorize(actor, "team.approval_rules")
     team = actor.team
     unknown = set(rules) - set(APPROVAL_RULES)
     if unknown:
         raise ValueError(f"Unknown approval rules: {', '.join(sorted(unknown))}")
     team = Team.objects.select_for_update().get(pk=team.pk)
-    changes = {name: bool(value) for name, value in rules.items() if getattr(team, name) != bool(value)}
+    values = {name: _rule_value(name, value) for name, value in rules.items()}
+    changes = {name: value for name, value in values.items() if getattr(team, name) != value}
     if changes:
         for name, value in changes.items():
             setattr(team, name, value)

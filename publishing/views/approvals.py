@@ -9,9 +9,9 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from publishing.access import team_context_or_404
-from publishing.forms import BulkApproveForm, RejectForm
+from publishing.forms import BulkApproveForm, RejectForm, ReviewLinkForm
 from publishing.lookups import pin_for_workspace_or_404, schedule_for_workspace_or_404
-from publishing.models import ApprovalState, Pin, Schedule
+from publishing.models import ApprovalState, Pin, ReviewLink, Schedule
 from publishing.services.errors import DomainError
 from publishing.services.pins import pin_approve, pin_bulk_approve, pin_reject
 from publishing.services.schedules import schedule_approve, schedule_reject
@@ -21,6 +21,16 @@ TEMPLATE = "publishing/approvals/queue.html"
 QUEUE_LIMIT = 100
 DECISIONS_LIMIT = 20
 DECISIONS_WINDOW = timedelta(days=30)
+
+
+REVIEW_LINKS_LIMIT = 20
+
+
+def review_link_form(ctx, data=None) -> ReviewLinkForm:
+    """Sending to a guest reviewer: every pin and schedule of the workspace awaiting approval to choose from."""
+    pins = Pin.objects.for_workspace(ctx.workspace).awaiting_approval().order_by("created_at", "id")
+    schedules = Schedule.objects.for_workspace(ctx.workspace).awaiting_approval().order_by("run_at", "id")
+    return ReviewLinkForm(data, pins=pins, schedules=schedules)
 
 
 def queue_context(ctx, **extra) -> dict:
@@ -42,6 +52,9 @@ def queue_context(ctx, **extra) -> dict:
         "schedule_queue_count": schedules.count(),
         "decisions": decisions[:DECISIONS_LIMIT],
         "reject_form": RejectForm(),
+        **({"review_link_form": review_link_form(ctx),
+            "review_links": ReviewLink.objects.for_workspace(ctx.workspace)[:REVIEW_LINKS_LIMIT]}
+           if ctx.actor.may("review_link.create") else {}),
         **extra,
     }
 

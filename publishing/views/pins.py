@@ -7,7 +7,14 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
-from publishing.forms import PinCommentForm, PinDeleteForm, PinEditForm, PinFilterForm, workspace_boards
+from publishing.forms import (
+    PinCommentForm,
+    PinDeleteForm,
+    PinEditForm,
+    PinFilterForm,
+    ReviewLinkForm,
+    workspace_boards,
+)
 from publishing.lookups import pin_for_workspace_or_404
 from publishing.models import (
     ApprovalState,
@@ -97,6 +104,9 @@ def pin_detail_page(request, ctx, pin: Pin, *, fragment: str, comment_form: PinC
             # The schedule that made the pin keeps its own thread (its versions count its own edits).
             "schedule_comments": PinComment.objects.thread(schedule) if schedule is not None else (),
             "comment_form": comment_form or PinCommentForm(),
+            # Sending this pin to a guest reviewer (an approver's call; the pin must await approval).
+            "review_link_form": (ReviewLinkForm() if pin.approval_state == ApprovalState.PENDING
+                                 and ctx.actor.may("review_link.create") else None),
         },
         fragment=fragment,
         status=status,

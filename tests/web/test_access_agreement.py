@@ -34,7 +34,8 @@ from publishing.permissions import role_can
 from publishing.services.auth import access_token_issue
 from publishing.services.keys import api_key_create
 from publishing.services.pins import pin_create
-from publishing.services.schedules import schedule_create, schedule_run
+from publishing.services.review_links import review_link_create
+from publishing.services.schedules import schedule_create
 from publishing.services.teams import invitation_create
 from publishing.services.webhooks import webhook_create
 from tests.pipeline_fixtures import pin_payload
@@ -52,7 +53,7 @@ TARGETED = {
     "schedule.retry", "schedule.delete", "schedule.approve", "schedule.reject", "asset.delete", "board.refresh",
     "board.create", "board.update", "board.delete", "account.disconnect", "webhook.update", "webhook.delete",
     "api_key.update", "api_key.rotate", "api_key.revoke", "member.set_role", "member.remove", "invitation.resend",
-    "invitation.revoke", "pin.comment", "schedule.comment",
+    "invitation.revoke", "pin.comment", "schedule.comment", "review_link.revoke",
 }
 # Actions whose request uses the team's Pinterest account (a key allow-listed elsewhere: 403).
 USES_ACCOUNT = {
@@ -97,8 +98,13 @@ DASHBOARD = {
     "schedule.cancel": None,
     "schedule.retry": None,
     "schedule.delete": None,
-    "schedule.approve": None,  # the Approvals page decides on the pin the schedule made (pin.approve)
-    "schedule.reject": None,
+    "schedule.approve": lambda o: Request("post", f"/app/approvals/schedules/{o['held_schedule'].public_id}/approve"),
+    "schedule.reject": lambda o: Request("post", f"/app/approvals/schedules/{o['held_schedule'].public_id}/reject",
+                                         {"reason": "No"}),
+    "review_link.list": None,  # the approvals page shows the links to whoever may create them
+    "review_link.create": lambda o: Request("post", "/app/approvals/review-links/create",
+                                            {"pin_ids": [str(o["pending_pin"].public_id)], "expires_in_days": "7"}),
+    "review_link.revoke": lambda o: Request("post", f"/app/approvals/review-links/{o['review_link'].public_id}/revoke"),
     "import.create": None,
     "asset.upload": lambda o: Request("post", "/app/assets/upload", {}),
     "asset.delete": lambda o: Request("post", f"/app/assets/{o['asset'].public_id}/delete", {}),
@@ -151,6 +157,9 @@ API = {
     "schedule.approve": lambda o: Request("post", f"/v1/schedules/{o['held_schedule'].public_id}/approve"),
     "schedule.reject": lambda o: Request("post", f"/v1/schedules/{o['held_schedule'].public_id}/reject",
                                          {"reason": "No"}),
+    "review_link.list": lambda o: Request("get", "/v1/review-links"),
+    "review_link.create": lambda o: Request("post", "/v1/review-links", {"pin_ids": [str(o["pending_pin"].public_id)]}),
+    "review_link.revoke": lambda o: Request("delete", f"/v1/review-links/{o['review_link'].public_id}"),
     "import.create": lambda o: Request("post", "/v1/pins/imports/json", [_payload(o)]),
     "asset.upload": lambda o: Request("post", "/v1/assets/images", {"file": o["png"]}, multipart=True),
     "asset.delete": lambda o: Request("delete", f"/v1/assets/{o['asset'].public_id}"),
@@ -254,12 +263,11 @@ def _objects(world) -> dict:
     o["failed_schedule"] = schedule_create(actor=manager, data={**data, "title": "Other",
                                                                 "run_at": timezone.now() + timedelta(days=3)})
     Schedule.objects.filter(pk=o["failed_schedule"].pk).update(own_status=ScheduleStatus.FAILED)
-    # An editor's schedule that has come due: its pin is held for approval.
-    held = schedule_create(actor=editor, data={**data, "title": "Held", "run_at": timezone.now() + timedelta(days=1)})
-    Schedule.objects.filter(pk=held.pk).update(run_at=timezone.now() - timedelta(seconds=1))
-    assert schedule_run(schedule_id=held.pk) == "ran"
-    o["held_schedule"] = Schedule.objects.get(pk=held.pk)
-    assert o["held_schedule"].pin.approval_state == ApprovalState.PENDING
+    # An editor's schedule awaiting approval before its pin exists.
+    o["held_schedule"] = schedule_create(actor=editor, data={**data, "title": "Held",
+                                                             "run_at": timezone.now() + timedelta(days=1)})
+    assert o["held_schedule"].approval_state == ApprovalState.PENDING
+    o["review_link"] = review_link_create(actor=manager, pin_ids=[o["pending_pin"].public_id]).link
     o["asset"] = Asset.objects.create(workspace=workspace, asset_type=Asset.Kind.IMAGE, original_filename="a.png",
                                       extension="png", content_type="image/png", size_bytes=10, file="none.png")
     o["webhook"] = webhook_create(actor=system, url="https://hooks.example.com/pins", secret="s" * 32)

@@ -16,6 +16,7 @@ from publishing.api.routers import (
     pinterest,
     projects,
     rate_meter,
+    review_links,
     schedules,
     stripe,
     team,
@@ -43,4 +44,5 @@ ROUTERS = [
     ("/mcp", mcp.router),
     ("/email", email.router),
     ("/notifications", notifications.router),  # the caller's notifications, a Pinboard extension
+    ("/review-links", review_links.router),  # sending pins to a guest reviewer, a Pinboard extension
 ]
