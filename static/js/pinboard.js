@@ -89,6 +89,7 @@
   // new content itself. Anything focused this way that is not a control gets tabindex="-1".
   var focusWasInSwap = false;
   var focusedThisSwap = false;
+  var freshContent = [];  // what an afterbegin/afterend swap added next to its target (htmx:load)
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-focus-after-swap]").forEach(function (el) { el.removeAttribute("data-focus-after-swap"); });
   });
@@ -96,9 +97,15 @@
     var active = document.activeElement;
     focusWasInSwap = !!active && active !== document.body && !!event.detail.target && event.detail.target.contains(active);
     focusedThisSwap = false;
+    freshContent = [];
   });
-  function within(root, selector) {
-    return root.matches(selector) ? root : root.querySelector(selector);
+  document.addEventListener("htmx:load", function (event) { freshContent.push(event.target); });
+  function within(roots, selector) {
+    for (var i = 0; i < roots.length; i++) {
+      var found = roots[i].matches(selector) ? roots[i] : roots[i].querySelector(selector);
+      if (found) return found;
+    }
+    return null;
   }
   document.addEventListener("htmx:afterSettle", function (event) {
     var root = event.target;
@@ -106,8 +113,9 @@
     var cause = config && config.triggeringEvent;
     if (focusedThisSwap || !root.isConnected || !cause || (cause.type !== "click" && cause.type !== "submit")) return;
     var lost = !document.activeElement || document.activeElement === document.body;
-    var goal = within(root, "[data-focus-after-swap]") || within(root, '[aria-invalid="true"]') ||
-      within(root, '[role="alert"]:not([hidden]), [role="status"]:not(:empty)') || (lost && focusWasInSwap ? root : null);
+    var roots = [root].concat(freshContent.filter(function (el) { return el.isConnected && el.matches; }));
+    var goal = within(roots, "[data-focus-after-swap]") || within(roots, '[aria-invalid="true"]') ||
+      within(roots, '[role="alert"]:not([hidden]), [role="status"]:not(:empty)') || (lost && focusWasInSwap ? root : null);
     if (!goal) return;
     if (!goal.matches("a[href], button, input, select, textarea, [tabindex]")) goal.setAttribute("tabindex", "-1");
     goal.removeAttribute("data-focus-after-swap");
