@@ -238,6 +238,13 @@ class ApprovalRulesForm(forms.ModelForm):
             "allow_self_approval": "Managers may approve pins they created themselves",
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approval_steps"].required = False  # left out: the team keeps its number of steps
+
+    def clean_approval_steps(self):
+        return self.cleaned_data.get("approval_steps") or self.instance.approval_steps
+
 
 class AuditFilterForm(DateRangeMixin, forms.Form):
     action = forms.ChoiceField(label="Action", required=False)
