@@ -148,6 +148,10 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# A guest reviewer's page (/review/<token>, no log-in): requests per client address per minute, so a
+# token cannot be guessed by brute force (publishing/views/review.py; 429 beyond).
+REVIEW_PAGE_REQUESTS_PER_MINUTE = env_int("REVIEW_PAGE_REQUESTS_PER_MINUTE", 60, minimum=1)
 AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -7,11 +7,13 @@ from publishing.access import Actor
 from publishing.forms import GracePeriodField
 from publishing.models import (
     ApiKey,
+    ApprovalDecision,
     AuditEvent,
     Membership,
     Pin,
     PinStatus,
     PublishAttempt,
+    ReviewLink,
     Team,
     User,
     WebhookDelivery,
@@ -252,3 +254,31 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):
         resent = sum(webhook_delivery_resend(delivery=delivery) for delivery in queryset)
         self.message_user(request, f"Re-sent {resent} delivery(ies).", messages.SUCCESS)
+
+
+@admin.register(ReviewLink)
+class ReviewLinkAdmin(admin.ModelAdmin):
+    """Review links, to look at: created and revoked in the dashboard or /v1 (the token is never stored)."""
+
+    list_display = ["public_id", "workspace", "guest_name", "guest_email", "expires_at", "revoked_at", "created_at"]
+    list_filter = ["purpose"]
+    list_select_related = ["workspace"]
+    exclude = ["token_hash"]
+    readonly_fields = ["public_id", "workspace", "pins", "schedules", "purpose", "expires_at", "revoked_at",
+                       "guest_email", "guest_name", "created_by", "created_at", "last_opened_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ApprovalDecision)
+class ApprovalDecisionAdmin(admin.ModelAdmin):
+    """Each approval step's decision, read-only."""
+
+    list_display = ["at", "workspace", "pin", "schedule", "step", "decision", "decided_by_label"]
+    list_filter = ["decision", "step"]
+    list_select_related = ["workspace", "pin", "schedule"]
+    readonly_fields = [field.name for field in ApprovalDecision._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -3,12 +3,14 @@
 It shows only the link's pins and schedules and lets the guest approve or reject each under their
 name (``services.review_links``, which acts through the one access policy as a GUEST_LINK actor).
 A wrong token is a 404 and an expired or revoked link a 410, both a page that names no pin. Each
-client address may open review pages ``REVIEW_REQUESTS_PER_MINUTE`` times a minute (429 beyond).
+client address may open review pages ``settings.REVIEW_PAGE_REQUESTS_PER_MINUTE`` times a minute
+(429 beyond; counted in the default cache, so per process unless the cache is shared).
 """
 
 from uuid import UUID
 
 from django import forms
+from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +32,6 @@ from publishing.views.common import add_domain_error
 
 PAGE = "publishing/review/page.html"
 CLOSED_PAGE = "publishing/review/closed.html"
-REVIEW_REQUESTS_PER_MINUTE = 60
 
 
 class GuestDecisionForm(forms.Form):
@@ -49,7 +50,7 @@ def _throttled(request) -> bool:
     key = f"review-page:{_client(request)}"
     cache.add(key, 0, timeout=60)
     try:
-        return cache.incr(key) > REVIEW_REQUESTS_PER_MINUTE
+        return cache.incr(key) > settings.REVIEW_PAGE_REQUESTS_PER_MINUTE
     except ValueError:  # the window expired between add and incr
         cache.set(key, 1, timeout=60)
         return False

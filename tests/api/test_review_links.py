@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -38,6 +39,12 @@ from tests.pipeline_fixtures import (  # noqa: F401 - fixtures by name
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    """The review page counts requests per address in the cache: each test starts from zero."""
+    cache.clear()
 
 
 @pytest.fixture

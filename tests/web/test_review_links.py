@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django_q.models import OrmQ
@@ -27,6 +28,12 @@ from publishing.services.pins import pin_approve
 from publishing.services.review_links import review_link_create, review_link_revoke
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    """The review page counts requests per address in the cache: each test starts from zero."""
+    cache.clear()
 
 
 @pytest.fixture
@@ -269,3 +276,21 @@ def test_admins_choose_the_number_of_steps_in_the_team_settings(cast, login):
     event = AuditEvent.objects.get(action="team.approval_rules_changed")
     assert event.details["approval_steps"] == "two_managers"
     assert "Two steps: two different managers" in login(cast.viewer).get("/app/team/settings").content.decode()
+
+
+def test_the_public_page_is_throttled_per_address(frozen, manager, make_pin, settings):
+    settings.REVIEW_PAGE_REQUESTS_PER_MINUTE = 3
+    issued = send(manager, make_pin())
+    browser = guest()
+    assert [browser.get(f"/review/{issued.token}").status_code for _ in range(3)] == [200, 200, 200]
+    assert browser.get("/review/guessed-token").status_code == 429
+    assert "Too many requests" in browser.get(f"/review/{issued.token}").content.decode()
+
+
+def test_the_admin_shows_links_and_decisions_read_only_never_a_token(frozen, manager, make_pin, admin_client):
+    issued = send(manager, make_pin())
+    listing = admin_client.get("/admin/publishing/reviewlink/")
+    assert listing.status_code == 200 and "Clara Client" in listing.content.decode()
+    change = admin_client.get(f"/admin/publishing/reviewlink/{issued.link.pk}/change/").content.decode()
+    assert issued.token not in change and issued.link.token_hash not in change
+    assert admin_client.get("/admin/publishing/approvaldecision/").status_code == 200
