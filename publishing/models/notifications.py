@@ -37,8 +37,8 @@ class NotificationEvent:
 NOTIFICATION_EVENTS: dict[str, NotificationEvent] = {event.name: event for event in (
     NotificationEvent("pin.approval_requested", "A pin needs my approval", email=True),
     NotificationEvent("schedule.approval_requested", "A schedule needs my approval", email=True),
-    NotificationEvent("pin.approved", "My pin was approved"),
-    NotificationEvent("pin.rejected", "My pin was rejected", email=True),
+    NotificationEvent("pin.approved", "My pin or schedule was approved"),
+    NotificationEvent("pin.rejected", "My pin or schedule was rejected", email=True),
     NotificationEvent("pin.commented", "Someone commented on my pin or a thread I am in"),
     NotificationEvent("schedule.commented", "Someone commented on my schedule or a thread I am in"),
     NotificationEvent("comment.mention", "Someone mentioned me in a comment", email=True),

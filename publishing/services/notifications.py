@@ -10,7 +10,8 @@ ever waits for a mail server.
 Recipients by event (always members of the team, active, and never the actor):
 
 - ``pin.approval_requested``, ``schedule.approval_requested``: the members whose role may approve;
-- ``pin.approved``, ``pin.rejected``: the pin's author;
+- ``pin.approved``, ``pin.rejected``: the author of the pin (or of the schedule decided on before
+  its pin exists);
 - ``pin.commented``, ``schedule.commented``: the author and everyone who commented on the thread
   before, except those in ``mentioned`` (the ``comment.mention`` notification tells them);
 - ``comment.mention``: the ``mentioned`` members;
@@ -143,14 +144,14 @@ def _excerpt(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _text(event: str, *, actor: Actor, title: str, reason: str) -> str:
+def _text(event: str, *, actor: Actor, title: str, reason: str, kind: str) -> str:
     who, what = actor.label, f"“{_excerpt(title, TITLE_LIMIT)}”"
     detail = f": {_excerpt(reason, DETAIL_LIMIT)}" if reason.strip() else ""
     texts = {
         "pin.approval_requested": f"{who} asked for approval of the pin {what}.",
         "schedule.approval_requested": f"{who} asked for approval of the schedule {what}.",
-        "pin.approved": f"{who} approved your pin {what}.",
-        "pin.rejected": f"{who} rejected your pin {what}{detail}",
+        "pin.approved": f"{who} approved your {kind} {what}.",
+        "pin.rejected": f"{who} rejected your {kind} {what}{detail}",
         "pin.commented": f"{who} commented on {what}{detail}",
         "schedule.commented": f"{who} commented on the schedule {what}{detail}",
         "comment.mention": f"{who} mentioned you on {what}{detail}",
@@ -180,7 +181,7 @@ def notify(event: str, *, actor: Actor, pin: Pin | None = None, schedule: Schedu
     if not recipients:
         return
     channels = _channels_by_recipient(recipients, team, event)
-    text = _text(event, actor=actor, title=subject.title, reason=reason)
+    text = _text(event, actor=actor, title=subject.title, reason=reason, kind="pin" if pin is not None else "schedule")
     for user in recipients:
         in_app, email = channels[user.pk]
         if not (in_app or email):

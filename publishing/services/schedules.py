@@ -264,6 +264,8 @@ def schedule_create(*, actor: Actor, data: PinData) -> Schedule:
                 approval_hold(schedule)
             _apply_content(schedule, draft)
             schedule.save()
+            if needs_approval:
+                notify("schedule.approval_requested", actor=actor, schedule=schedule)
             _audit(schedule, "schedule.created", actor,
                    {"run_at": run_at.isoformat(), "needs_approval": needs_approval})
             task_enqueue(RUN_TASK, schedule.pk, at=run_at)
@@ -331,20 +333,26 @@ def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Sched
         merged.update({name: value for name, value in changes.items() if name not in TIME_FIELDS})
         _apply_content(locked, _checked_content(merged, actor))
         changed = (locked.content_values(), locked.account_id) != before
+        held = False  # sent (back) to its approvers by this edit: they are notified
         if changed and pin_needs_approval(actor=actor):
             locked.needs_approval = True  # content its approvers never saw; moving it in time needs none
             if locked.approval_state != ApprovalState.REJECTED:
                 approval_hold(locked)  # approved, or halfway through its steps: a new round
+                held = True
         elif changed and locked.approval_state == ApprovalState.PENDING and locked.approval_steps_done:
             approval_hold(locked)  # a first step approved content that has changed: the round starts again
+            held = True
         if resubmitted:
             if locked.run_at <= timezone.now():
                 raise ValidationError("run_at_in_past", "Its time has passed: give a new run_at to resubmit it.",
                                       field="run_at")
             locked.own_status, locked.own_error, locked.rejection_reason = ScheduleStatus.SCHEDULED, "", ""
             approval_hold(locked)
+            held = True
             task_enqueue(RUN_TASK, locked.pk, at=locked.run_at)
         locked.save()
+        if held:
+            notify("schedule.approval_requested", actor=actor, schedule=locked)
         _audit(locked, "schedule.resubmitted" if resubmitted else "schedule.updated", actor,
                {"fields": sorted(changes)})
     return locked
@@ -446,6 +454,8 @@ def schedule_approve(*, schedule: Schedule, actor: Actor, comment: str = "") -> 
         final = locked.approval_state == ApprovalState.APPROVED
         _audit(locked, "schedule.approved" if final else "schedule.approval_step_approved", actor,
                {"step": locked.approval_steps_done, "before_its_pin": True})
+        if final:
+            notify("pin.approved", actor=actor, schedule=locked)  # its author hears of the decision
     return locked
 
 
@@ -470,6 +480,7 @@ def schedule_reject(*, schedule: Schedule, actor: Actor, reason: str) -> Schedul
         locked.own_error = f"Rejected: {reason}"[:1000]
         locked.save()
         _audit(locked, "schedule.rejected", actor, {"reason": reason, "before_its_pin": True})
+        notify("pin.rejected", actor=actor, schedule=locked, reason=reason)
     return locked
 
 

@@ -39,7 +39,7 @@ def test_the_events_extension_sets_one_channel_and_keeps_the_rest(server, cast):
         "events": {"pin.rejected": {"email": False}}})
     assert answer.status_code == 200, answer.text
     events = answer.json()["events"]
-    assert events["pin.rejected"] == {"label": "My pin was rejected", "in_app": True, "email": False}
+    assert events["pin.rejected"] == {"label": "My pin or schedule was rejected", "in_app": True, "email": False}
     assert events["comment.mention"]["email"] is True  # untouched: the default
     stored = NotificationPreference.objects.get(user=cast.editor, event="pin.rejected")
     assert (stored.in_app, stored.email) == (True, False)

@@ -212,3 +212,29 @@ def test_a_comment_on_a_schedule_tells_its_author(cast, workspace, offline_accou
     schedule_comment(schedule=schedule, actor=Actor.for_user(cast.manager, workspace), body="Friday instead?")
     notification = Notification.objects.get(event="schedule.commented")
     assert (notification.recipient, notification.schedule, notification.pin) == (cast.editor, schedule, None)
+
+
+def test_a_schedule_held_for_approval_tells_the_approvers_and_its_decision_its_author(
+        cast, workspace, offline_account, offline_board):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from publishing.services.schedules import schedule_approve, schedule_reject, schedule_update
+    from publishing.services.schedules import schedule_create
+    data = {k: v for k, v in pin_payload(offline_account, offline_board).items() if k != "idempotency_key"}
+    editor, manager = Actor.for_user(cast.editor, workspace), Actor.for_user(cast.manager, workspace)
+    schedule = schedule_create(actor=editor, data={**data, "run_at": timezone.now() + timedelta(days=2)})
+    assert recipients("schedule.approval_requested") == [cast.admin.email, cast.manager.email]
+    assert Notification.objects.filter(event="schedule.approval_requested", schedule=schedule).count() == 2
+
+    schedule_reject(schedule=schedule, actor=manager, reason="Wrong board")
+    rejected = Notification.objects.get(event="pin.rejected")
+    assert (rejected.recipient, rejected.schedule) == (cast.editor, schedule)
+    assert "rejected your schedule" in rejected.text and "Wrong board" in rejected.text
+
+    Notification.objects.all().delete()
+    schedule_update(schedule=schedule, actor=editor, data={"title": "Fixed the board"})  # resubmitted
+    assert recipients("schedule.approval_requested") == [cast.admin.email, cast.manager.email]
+    schedule_approve(schedule=schedule, actor=manager)
+    assert recipients("pin.approved") == [cast.editor.email]
