@@ -15,6 +15,7 @@ from publishing.access import Actor
 from publishing.models import Pin, PinStatus
 from publishing.services.keys import api_key_create
 from publishing.services.pins import pin_create, pin_reject
+from publishing.services.review_links import review_link_create
 from publishing.services.schedules import schedule_create
 from publishing.services.teams import invitation_create
 from publishing.services.webhooks import webhook_create
@@ -53,6 +54,8 @@ def furnished(cast, workspace, offline_account, offline_board, settings):
     api_key_create(actor=system, name="Shopify catalogue sync for the spring collection")
     webhook_create(actor=system, url="https://hooks.example.com/pinboard/events/receiver/for/the/shop", secret="s" * 32)
     invitation_create(actor=system, email="a.very.long.name.for.a.new.hire@acme-example.test", role="editor")
+    review = review_link_create(actor=Actor.for_user(cast.manager, workspace), pin_ids=[waiting.public_id],
+                                guest_name="Guest reviewer from the client's marketing team")
     return {
         "overview": "/app/",
         "compose": "/app/compose/",
@@ -69,7 +72,10 @@ def furnished(cast, workspace, offline_account, offline_board, settings):
         "team-webhooks": "/app/team/webhooks",
         "team-audit": "/app/team/audit",
         "api-keys": "/app/api-keys/",
+        "notifications": "/app/notifications/",
         "accessibility": "/app/accessibility/",
+        # Signed out (the tour clears its cookies first): a guest's review page.
+        "review": f"/review/{review.token}",
     }
 
 
@@ -91,11 +97,13 @@ def widest(page) -> list[str]:
 def test_no_page_scrolls_sideways_at_phone_tablet_or_desktop_width_and_each_is_photographed(
     cast, furnished, browser_as
 ):
-    page = browser_as(cast.admin)
     overflowing = {}
     for width in (PHONE, TABLET, DESKTOP, WIDE):
+        page = browser_as(cast.admin)
         page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
         for name, url in furnished.items():
+            if name == "review":
+                page.context.clear_cookies()
             response = page.goto(url)
             assert response is not None and response.status == 200, f"{url}: {response and response.status}"
             assert urlsplit(page.url).path == urlsplit(url).path, f"{url} went to {page.url}"
