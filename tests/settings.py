@@ -20,6 +20,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed on
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# A django-q2 cluster a test starts is another process, whose locmem outbox the test cannot read: the
+# test may pass it PINBOARD_TEST_EMAIL_DIR (start_cluster's extra_env) and read the files it writes.
+if os.environ.get("PINBOARD_TEST_EMAIL_DIR"):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["PINBOARD_TEST_EMAIL_DIR"]
 
 # A file, not memory, for SQLite test databases: the live server's threads and a real
 # django-q2 cluster's processes must all see the same data.

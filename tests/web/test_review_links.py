@@ -278,6 +278,24 @@ def test_admins_choose_the_number_of_steps_in_the_team_settings(cast, login):
     assert "Two steps: two different managers" in login(cast.viewer).get("/app/team/settings").content.decode()
 
 
+def test_a_page_opened_just_before_expiry_cannot_decide_at_the_expiry_instant(frozen, manager, make_pin):
+    """The guest opened the page a second before the link expired and submits at its last instant:
+    ``expires_at`` itself is already closed (the other closed-link test submits a second after)."""
+    pin = make_pin(title="Last-minute pin")
+    issued = send(manager, pin, days=1)
+    frozen.move_to(issued.link.expires_at - timedelta(seconds=1))
+    browser = guest()
+    page = browser.get(f"/review/{issued.token}")
+    assert page.status_code == 200 and "Last-minute pin" in page.content.decode()
+    frozen.move_to(issued.link.expires_at)
+    response = browser.post(f"/review/{issued.token}/pin/{pin.public_id}/decide",
+                            {"name": "Clara", "comment": "", "decision": "approve",
+                             "csrfmiddlewaretoken": browser.cookies["csrftoken"].value})
+    assert response.status_code == 410 and "Last-minute pin" not in response.content.decode()
+    pin.refresh_from_db()
+    assert pin.approval_state == ApprovalState.PENDING and not ApprovalDecision.objects.exists()
+
+
 def test_the_public_page_is_throttled_per_address(frozen, manager, make_pin, settings):
     settings.REVIEW_PAGE_REQUESTS_PER_MINUTE = 3
     issued = send(manager, make_pin())
