@@ -36,7 +36,7 @@ from tests.conftest import make_member
 SEED = 20261130
 MAX_EXAMPLES = 10  # per operation and phase; the whole file stays under two minutes on the CI machine
 CHECKS = ("not_a_server_error", "status_code_conformance", "response_schema_conformance", "content_type_conformance")
-USER_ONLY_TAGS = ("auth", "api-keys", "projects", "team")
+USER_ONLY_TAGS = ("auth", "api-keys", "projects", "team", "notifications (Pinboard extension)")
 
 
 @dataclass
