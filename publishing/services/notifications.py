@@ -298,8 +298,14 @@ def notification_email_backoff(attempts: int) -> timedelta:
 
 def _email_body(notification: Notification) -> str:
     link = ""
-    if notification.pin is not None and settings.SITE_URL:
-        link = f"\n\n{settings.SITE_URL.rstrip('/')}{reverse('pin_detail', args=[notification.pin.public_id])}"
+    if notification.pin is not None:
+        link = reverse("pin_detail", args=[notification.pin.public_id])
+    elif notification.schedule is not None:
+        link = reverse("schedule_detail", args=[notification.schedule.public_id])
+    if link and settings.SITE_URL:
+        link = f"\n\n{settings.SITE_URL.rstrip('/')}{link}"
+    else:
+        link = ""
     return (f"{notification.text}{link}\n\n"
             "You get this email because of your notification settings in Pinboard "
             "(Notifications, then Preferences), where you can turn it off.")
@@ -312,7 +318,7 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
     with transaction.atomic():
         # of=self: PostgreSQL cannot lock the nullable side of the joins that load the pin and workspace.
         notification = (Notification.objects.select_for_update(of=("self",))
-                        .select_related("recipient", "pin", "workspace").filter(pk=notification_id).first())
+                        .select_related("recipient", "pin", "schedule").filter(pk=notification_id).first())
         if notification is None or notification.email_status != Notification.EmailStatus.PENDING:
             return "skipped"
         if notification.email_next_attempt_at is not None and notification.email_next_attempt_at > now:

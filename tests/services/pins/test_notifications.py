@@ -147,6 +147,7 @@ def test_the_task_sends_the_email_once(emailed, cast):
     assert notification_email_send(notification_id=emailed.pk) == "sent"
     assert notification_email_send(notification_id=emailed.pk) == "skipped"
     assert [message.to for message in mail.outbox] == [[cast.manager.email]]
+    assert f"/app/pins/{emailed.pin.public_id}/" in mail.outbox[0].body and emailed.text in mail.outbox[0].body
     emailed.refresh_from_db()
     assert (emailed.email_status, emailed.email_attempts) == (Notification.EmailStatus.SENT, 1)
 
@@ -220,8 +221,7 @@ def test_a_schedule_held_for_approval_tells_the_approvers_and_its_decision_its_a
 
     from django.utils import timezone
 
-    from publishing.services.schedules import schedule_approve, schedule_reject, schedule_update
-    from publishing.services.schedules import schedule_create
+    from publishing.services.schedules import schedule_approve, schedule_create, schedule_reject, schedule_update
     data = {k: v for k, v in pin_payload(offline_account, offline_board).items() if k != "idempotency_key"}
     editor, manager = Actor.for_user(cast.editor, workspace), Actor.for_user(cast.manager, workspace)
     schedule = schedule_create(actor=editor, data={**data, "run_at": timezone.now() + timedelta(days=2)})
