@@ -406,3 +406,33 @@ class ReviewLinkForm(forms.Form):
         self.fields["pin_ids"].choices = [(str(pin.public_id), pin.title) for pin in pins]
         self.fields["schedule_ids"].choices = [(str(s.public_id), f"{s.title} ({s.run_at:%d %b %H:%M} UTC)")
                                                for s in schedules]
+
+
+class PinBulkForm(forms.Form):
+    """The pins list's bulk bar: one action for the ticked pins (ids are checked by the service,
+    which reports another workspace's or an unknown id as not found)."""
+
+    ACTIONS = {"retry": "pin.retry", "approve": "pin.approve", "delete": "pin.delete"}
+    MAX_IDS = 100
+
+    action = forms.ChoiceField(choices=[("retry", "Retry"), ("approve", "Approve"), ("delete", "Delete")])
+    ids = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+
+    def clean_ids(self):
+        ids = [str(value).strip() for value in self.cleaned_data.get("ids") or () if str(value).strip()]
+        if not ids:
+            raise forms.ValidationError("Tick at least one pin first.")
+        if len(ids) > self.MAX_IDS:
+            raise forms.ValidationError(f"Act on at most {self.MAX_IDS} pins at a time.")
+        return list(dict.fromkeys(value[:64] for value in ids))
+
+
+class PinImportForm(forms.Form):
+    """An import file: the CSV or JSON that ``POST /v1/pins/imports/csv|json`` accepts."""
+
+    file = forms.FileField(label="CSV or JSON file",
+                           help_text="A .csv file with a header line, or a .json array of pins.")
+
+
+class BoardEditForm(BoardCreateForm):
+    """A board's name, description and privacy, changed on Pinterest through ``board_update``."""

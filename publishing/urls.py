@@ -29,6 +29,7 @@ urlpatterns = [
     path("compose/upload", compose.compose_upload, name="compose_upload"),
     # Pins
     path("pins/", pins.pin_list, name="pins"),
+    path("pins/bulk", pins.pin_bulk_view, name="pins_bulk"),
     path("pins/<uuid:public_id>/", pins.pin_detail, name="pin_detail"),
     path("pins/<uuid:public_id>/row", pins.pin_row, name="pin_row"),
     path("pins/<uuid:public_id>/retry", pins.pin_retry_view, name="pin_retry"),

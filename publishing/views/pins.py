@@ -8,6 +8,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
 from publishing.forms import (
+    PinBulkForm,
     PinCommentForm,
     PinDeleteForm,
     PinEditForm,
@@ -27,7 +28,14 @@ from publishing.models import (
 )
 from publishing.pagination import bounded_count, keyset_page
 from publishing.services.errors import DomainError
-from publishing.services.pins import pin_delete, pin_edit, pin_retry
+from publishing.services.pins import (
+    pin_bulk_approve,
+    pin_bulk_delete,
+    pin_bulk_retry,
+    pin_delete,
+    pin_edit,
+    pin_retry,
+)
 from publishing.views.comments import comment_post, version_diff_context
 from publishing.views.common import attempt, render_page, submit, uuid_or_none
 
@@ -42,7 +50,12 @@ def board_name(pin: Pin) -> str:
 @login_required
 def pin_list(request):
     """Filters, search and keyset pages: the same handful of queries at 10 pins or 100,000."""
-    ctx = team_context_or_404(request)
+    return pins_list_page(request, team_context_or_404(request))
+
+
+def pins_list_page(request, ctx, *, bulk: dict | None = None, bulk_form: PinBulkForm | None = None,
+                   status: int = 200) -> HttpResponse:
+    """The list as the query string filters it, with the bulk bar's outcome (``bulk``) or errors."""
     accounts = list(PinterestAccount.objects.filter(workspace=ctx.workspace).order_by("username", "id"))
     boards = list(workspace_boards(ctx.workspace))
     form = PinFilterForm(request.GET or None, accounts=accounts, boards=boards)
@@ -66,9 +79,43 @@ def pin_list(request):
             "total": bounded_count(pins),
             "filtered": form.is_bound and form.is_valid() and any(form.cleaned_data.values()),
             "has_accounts": bool(accounts),
+            # The bulk bar offers only what this member may do; a viewer gets no checkboxes at all.
+            "bulk_actions": bulk_actions_for(ctx),
+            "bulk": bulk,
+            "bulk_form": bulk_form,
         },
         fragment="results",
+        status=status,
     )
+
+
+def bulk_actions_for(ctx) -> list[str]:
+    """The bulk bar's actions this member may take (the one access table); none for a viewer."""
+    return [name for name, action in PinBulkForm.ACTIONS.items() if ctx.actor.may(action)]
+
+
+BULK_SERVICES = {"retry": pin_bulk_retry, "approve": pin_bulk_approve, "delete": pin_bulk_delete}
+BULK_DONE = {"retry": "Retried", "approve": "Approved", "delete": "Deleted"}
+
+
+@login_required
+@require_POST
+def pin_bulk_view(request):
+    """Retry, approve or delete the ticked pins through the bulk services (the API's bulk-* operations),
+    then show the list again (filtered by the query string) with one result line per pin."""
+    form = PinBulkForm(request.POST)
+    chosen = request.POST.get("action")
+    ctx = team_context_or_404(request, PinBulkForm.ACTIONS.get(chosen or "", "pin.retry"))
+    if not form.is_valid():
+        return pins_list_page(request, ctx, bulk_form=form, status=422)
+    action = form.cleaned_data["action"]
+    outcome = BULK_SERVICES[action](pin_ids=form.cleaned_data["ids"], actor=ctx.actor)
+    titles = {str(public_id): title for public_id, title in Pin.objects.filter(workspace=ctx.workspace).filter(
+        public_id__in=[uuid_or_none(item["id"]) for item in outcome["results"] if uuid_or_none(item["id"])]
+    ).values_list("public_id", "title")}
+    for item in outcome["results"]:
+        item["title"] = titles.get(item["id"])  # type: ignore[typeddict-unknown-key]
+    return pins_list_page(request, ctx, bulk={"action": action, "done": BULK_DONE[action], **outcome})
 
 
 @login_required
@@ -77,7 +124,8 @@ def pin_row(request, public_id):
     ctx = team_context_or_404(request)
     pin = pin_for_workspace_or_404(ctx.actor, public_id)
     pin.board_name = board_name(pin)
-    return render_page(request, "publishing/pins/list.html#pin_row", {"ctx": ctx, "pin": pin})
+    return render_page(request, "publishing/pins/list.html#pin_row",
+                       {"ctx": ctx, "pin": pin, "bulk_actions": bulk_actions_for(ctx)})
 
 
 @login_required

@@ -83,6 +83,16 @@
     toggle.focus();
   });
 
+  // "Tick every pin on this page": a header checkbox data-select-all="<name>" ticks or clears the
+  // checkboxes of that name in its form (the pins list's bulk bar).
+  document.addEventListener("change", function (event) {
+    var all = event.target;
+    if (!all.matches || !all.matches("[data-select-all]")) return;
+    var scope = all.form || all.closest("form") || document;
+    scope.querySelectorAll('input[type="checkbox"][name="' + all.getAttribute("data-select-all") + '"]')
+      .forEach(function (box) { box.checked = all.checked; });
+  });
+
   // Focus follows what a person's action changed (a click or a submit; never a poll or typing in a
   // filter): the element the response marks with data-focus-after-swap, else the first field in
   // error, else an alert or status message, else, when the swap took the focused control away, the
