@@ -11,6 +11,7 @@ from publishing.services.operations import stuck_work_requeue
 from publishing.services.pinterest_accounts import oauth_states_delete_expired
 from publishing.services.retention import records_prune
 from publishing.services.schedules import schedule_run, schedules_run_due
+from publishing.services.thumbnails import asset_thumbnail_make
 from publishing.services.webhooks import webhook_deliveries_requeue_due, webhook_delivery_attempt
 
 
@@ -22,6 +23,11 @@ def send_password_reset(email: str) -> bool:
 def media_upload_run(media_upload_id: int) -> None:
     """Send one video to Pinterest's media endpoint (see assets.media_upload_process)."""
     assets.media_upload_process(media_upload_id=media_upload_id)
+
+
+def make_asset_thumbnail(asset_id: int) -> None:
+    """Make an asset's thumbnail (and a video's key frames); see thumbnails.asset_thumbnail_make."""
+    asset_thumbnail_make(asset_id=asset_id)
 
 
 # --- the publishing pipeline (services/delivery.py, schedules.py, webhooks.py) ------------------

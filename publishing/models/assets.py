@@ -40,6 +40,10 @@ class AssetQuerySet(models.QuerySet):
         """Live (not deleted) assets of one workspace."""
         return self.filter(workspace=workspace, deleted_at__isnull=True)
 
+    def awaiting_thumbnail(self) -> "AssetQuerySet":
+        """Live assets with neither a thumbnail nor a recorded reason why none can be made."""
+        return self.filter(deleted_at__isnull=True, thumbnail="", thumbnail_error="")
+
     def with_references(self) -> "AssetQuerySet":
         """Annotate ``referenced_pin_count`` and ``in_use`` in the same query (no N+1).
 
@@ -112,6 +116,16 @@ class Asset(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     duration_seconds = models.FloatField(null=True, blank=True)
     video_codec = models.CharField(max_length=32, blank=True)
+    # Made after the upload by a worker (services/thumbnails.py), in the same storage as ``file``:
+    # a JPEG inside THUMBNAIL_BOX for pickers and lists; until it exists pages show a placeholder.
+    thumbnail = models.FileField(max_length=300, blank=True)
+    thumbnail_width = models.PositiveIntegerField(null=True, blank=True)
+    thumbnail_height = models.PositiveIntegerField(null=True, blank=True)
+    # Why no thumbnail could be made (the file would not decode): the backfill skips these.
+    thumbnail_error = models.CharField(max_length=300, blank=True)
+    # Videos: a few key frames as full-size JPEGs in storage, offered as covers:
+    # [{"name": <storage name>, "seconds": <offset>}, ...].
+    key_frames = models.JSONField(default=list, blank=True)
     uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -53,6 +53,7 @@ from publishing.services.pinterest_access import (
     account_mark_reconnect_required,
 )
 from publishing.services.queue import media_task_timeout, task_enqueue
+from publishing.services.thumbnails import asset_stored_names, asset_thumbnail_enqueue
 
 
 def asset_upload(
@@ -131,6 +132,7 @@ def asset_upload(
                 details={"asset_type": asset.asset_type, "size_bytes": asset.size_bytes,
                          "original_filename": asset.original_filename},
             )
+            asset_thumbnail_enqueue(asset)  # on commit: the picker shows a placeholder until then
     except BaseException:
         # Our names are random UUIDs, so whatever sits at the target name is this upload's part-file.
         storage.delete(stored_name or target_name)
@@ -210,8 +212,8 @@ def asset_delete(*, asset: Asset, actor: Actor, confirm: bool = False) -> AssetD
                                   referenced_pin_count=references, freed_bytes=0)
     locked.deleted_at = timezone.now()
     locked.save(update_fields=["deleted_at", "updated_at"])
-    stored_name, storage = locked.file.name, locked.file.storage
-    transaction.on_commit(lambda: storage.delete(stored_name))
+    stored_names, storage = asset_stored_names(locked), locked.file.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in stored_names])
     audit_record(
         team=locked.workspace.team, workspace=locked.workspace, action="asset.deleted", actor=actor,
         target=locked,
