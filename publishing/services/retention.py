@@ -11,6 +11,7 @@ What is kept whatever its age:
   running record, and a pin's attempt numbers continue from what remains. A finished pin's attempts
   go all together, so what remains of a pin is never a gap-toothed history;
 - webhook deliveries still pending;
+- notifications not read yet, or whose email is still being sent;
 - the audit log, unless RETENTION_AUDIT_DAYS is set.
 """
 
@@ -26,6 +27,7 @@ from django.utils import timezone
 from publishing.models import (
     AccessToken,
     AuditEvent,
+    Notification,
     OAuthState,
     Pin,
     PinStatus,
@@ -101,12 +103,22 @@ def audit_events_prune(*, now: datetime | None = None, dry_run: bool = False) ->
     return _delete_in_batches(AuditEvent.objects.filter(created_at__lt=cutoff), dry_run=dry_run)
 
 
+def notifications_prune(*, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Notifications read more than RETENTION_NOTIFICATIONS_DAYS ago whose email is settled."""
+    cutoff = _cutoff(settings.RETENTION_NOTIFICATIONS_DAYS, now)
+    if cutoff is None:
+        return 0
+    return _delete_in_batches(Notification.objects.filter(read_at__lt=cutoff)
+                              .exclude(email_status=Notification.EmailStatus.PENDING), dry_run=dry_run)
+
+
 PRUNERS = {
     "access_tokens": access_tokens_prune,
     "publish_attempts": publish_attempts_prune,
     "webhook_deliveries": webhook_deliveries_prune,
     "oauth_states": oauth_states_prune,
     "audit_events": audit_events_prune,
+    "notifications": notifications_prune,
 }
 
 

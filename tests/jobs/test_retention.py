@@ -95,7 +95,7 @@ def remaining(model, field):
 def test_each_table_loses_only_what_is_past_its_age(history):
     counts = records_prune()
     assert counts == {"access_tokens": 2, "publish_attempts": 4, "webhook_deliveries": 2, "oauth_states": 1,
-                      "audit_events": 0}
+                      "audit_events": 0, "notifications": 0}
     assert remaining(AccessToken, "prefix") == {"pbt_token expired 6 days ago", "pbt_live token"}
     assert remaining(PublishAttempt, "pin__title") == {"deferred since 100 days ago", "published 10 days ago"}
     assert PublishAttempt.objects.count() == 4
@@ -138,3 +138,21 @@ def test_prune_command_dry_run_counts_and_deletes_nothing(history):
 def test_pruning_is_a_periodic_task(history):
     assert {task.func: task.minutes for task in PERIODIC_TASKS}["publishing.tasks.prune_old_records"] == 60
     assert prune_old_records()["access_tokens"] == 2
+
+
+def test_read_notifications_go_after_their_age_unread_and_unsent_ones_stay(history, cast):
+    from publishing.models import Notification
+
+    def notification(text, *, read_days_ago=None, email=Notification.EmailStatus.NONE):
+        return Notification.objects.create(
+            recipient=cast.editor, team=cast.team, event="pin.approved", actor_label="mona@acme.test", text=text,
+            read_at=None if read_days_ago is None else days_ago(read_days_ago), email_status=email)
+
+    notification("read 100 days ago", read_days_ago=100)
+    notification("read 100 days ago, sent", read_days_ago=100, email=Notification.EmailStatus.SENT)
+    notification("read 10 days ago", read_days_ago=10)
+    notification("never read")
+    notification("read 100 days ago, email still retrying", read_days_ago=100, email=Notification.EmailStatus.PENDING)
+    assert records_prune()["notifications"] == 2
+    assert remaining(Notification, "text") == {"read 10 days ago", "never read",
+                                               "read 100 days ago, email still retrying"}
