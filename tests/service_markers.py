@@ -34,9 +34,9 @@ def redis_reachable() -> bool:
 
 def pytest_runtest_setup(item):
     if item.get_closest_marker("postgres"):
-        from django.conf import settings
+        from django.db import connection
 
-        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        if connection.vendor != "postgresql":
             pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://...")
     if item.get_closest_marker("redis") and not redis_reachable():
         pytest.skip("needs Redis on 127.0.0.1:6379")

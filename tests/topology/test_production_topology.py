@@ -31,6 +31,7 @@ import httpx
 import pytest
 import redis
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
+from django.db import connection
 from django.utils import timezone
 from pinbridge_sdk import PinbridgeClient
 from pinbridge_sdk.models import LoginRequest, PinCreate, ScheduleCreate
@@ -101,7 +102,7 @@ def worst_window(times: list[float], capacity: int, rate: float) -> tuple[float,
 
 @pytest.fixture
 def topology(transactional_db, s3_server, tmp_path, settings):
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    if connection.vendor != "postgresql":
         pytest.skip("the production topology runs on PostgreSQL")
     broker = redis.Redis.from_url(REDIS_DB_URL)
     broker.flushdb()
