@@ -355,8 +355,15 @@ else:
 # Worker liveness (`manage.py worker_health`): each cluster's workers beat a database row this often.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 
+# What the web nodes count together (the review page's throttle) must be counted in one place: Redis
+# when the topology has it (several web nodes), process memory on the embedded single-process default.
+CACHE_REDIS_URL = env_str("CACHE_REDIS_URL", REDIS_URL)
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_REDIS_URL,
+         "KEY_PREFIX": "pinboard-cache"}
+        if CACHE_REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    ),
 }
 
 # Publishing pipeline (publishing/services/delivery.py, pacing.py, webhooks.py).
