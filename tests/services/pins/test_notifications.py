@@ -238,3 +238,20 @@ def test_a_schedule_held_for_approval_tells_the_approvers_and_its_decision_its_a
     assert recipients("schedule.approval_requested") == [cast.admin.email, cast.manager.email]
     schedule_approve(schedule=schedule, actor=manager)
     assert recipients("pin.approved") == [cast.editor.email]
+
+
+def test_the_sweeper_requeues_a_pending_email_whose_job_was_lost_and_leaves_a_waiting_retry(
+        emailed, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from publishing.services.notifications import notification_emails_requeue_due
+    now = timezone.now()
+    assert notification_emails_requeue_due(now=now) == 0  # just enqueued: its job may still be on its way
+    Notification.objects.filter(pk=emailed.pk).update(created_at=now - timedelta(hours=1))
+    Notification.objects.exclude(pk=emailed.pk).update(
+        created_at=now - timedelta(hours=1), email_next_attempt_at=now + timedelta(minutes=5))  # retry waiting
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notification_emails_requeue_due(now=now) == 1
+    assert [args for args, _ in queued_jobs(SEND)] == [(emailed.pk,)]
