@@ -122,3 +122,15 @@ def asset_content_response(request, asset: Asset, *, redirect: bool) -> HttpResp
     response["Content-Disposition"] = content_disposition_header(False, asset.original_filename)
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def stored_jpeg_response(storage, name: str, *, filename: str) -> HttpResponse:
+    """A derived picture of an asset (thumbnail, key frame): a presigned redirect when media lives
+    in a bucket, else the file from local disk. Its name is ours and it never changes once written."""
+    if storage_is_remote(storage):
+        response = HttpResponseRedirect(presigned_url(storage, name, filename=filename, content_type="image/jpeg"))
+        response["Cache-Control"] = "private, no-store"
+        return response
+    response = FileResponse(storage.open(name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -285,6 +285,8 @@ class ComposeForm(forms.Form):
     account_id = forms.ChoiceField(label="Pinterest account")
     board_id = forms.ChoiceField(label="Board")
     asset_id = forms.ChoiceField(label="Image or video from the library")
+    # A video pin's cover: an image asset (a key frame of the video becomes one when picked).
+    cover_image_asset_id = forms.ChoiceField(label="Cover image", required=False)
     title = forms.CharField(label="Title", max_length=PinContent.title.max_length)
     description = forms.CharField(label="Description", max_length=PinContent.description.max_length, required=False,
                                   widget=forms.Textarea(attrs={"rows": 4}))
@@ -304,6 +306,11 @@ class ComposeForm(forms.Form):
         self.fields["board_id"].choices = any_choice(
             "Choose a board", [(b.pinterest_board_id, b.name) for b in boards]
         )
+        self.assets = list(assets)  # the library picker's cards (ComposeForm.recent_assets of them)
+        self.recent_assets = len(self.assets)
+        self.fields["cover_image_asset_id"].choices = any_choice(
+            "Pinterest's default", [(str(a.public_id), a.original_filename) for a in self.assets
+                                    if a.asset_type == Asset.Kind.IMAGE])
         self.fields["asset_id"].choices = any_choice(
             "Choose an upload", [(str(a.public_id), f"{a.original_filename} ({a.get_asset_type_display().lower()})")
                                  for a in assets]
@@ -316,6 +323,18 @@ class ComposeForm(forms.Form):
         if cleaned.get("when") == "schedule" and cleaned.get("run_at") is None and "run_at" not in self.errors:
             self.add_error("run_at", "Choose when to publish.")
         return cleaned
+
+    def chosen_asset(self):
+        value = str(self["asset_id"].value() or "")
+        return next((a for a in self.assets if str(a.public_id) == value), None)
+
+    def cover_video(self):
+        """The chosen asset when it is a video (its cover picker is shown), else None."""
+        asset = self.chosen_asset()
+        return asset if asset is not None and asset.asset_type == Asset.Kind.VIDEO else None
+
+    def cover_images(self):
+        return [a for a in self.assets if a.asset_type == Asset.Kind.IMAGE]
 
     def text_fields(self):
         return [self[name] for name in ("title", "description", "link_url", "alt_text")]
@@ -332,7 +351,10 @@ class ComposeForm(forms.Form):
             "alt_text",
             "idempotency_key",
         )
-        return {name: self.cleaned_data[name] for name in names}
+        data = {name: self.cleaned_data[name] for name in names}
+        if self.cleaned_data.get("cover_image_asset_id") and self.cover_video() is not None:
+            data["cover_image_asset_id"] = self.cleaned_data["cover_image_asset_id"]
+        return data
 
 
 class RejectForm(forms.Form):

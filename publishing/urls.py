@@ -8,6 +8,7 @@ from publishing.views import (
     assets,
     calendar,
     compose,
+    compose_media,
     invitations,
     notifications,
     overview,
@@ -27,6 +28,9 @@ urlpatterns = [
     path("compose/", compose.compose, name="compose"),
     path("compose/boards", compose.compose_boards, name="compose_boards"),
     path("compose/upload", compose.compose_upload, name="compose_upload"),
+    path("compose/assets", compose_media.compose_assets, name="compose_assets"),
+    path("compose/cover", compose_media.compose_cover, name="compose_cover"),
+    path("compose/cover/frame", compose_media.compose_cover_frame, name="compose_cover_frame"),
     # Pins
     path("pins/", pins.pin_list, name="pins"),
     path("pins/bulk", pins.pin_bulk_view, name="pins_bulk"),
@@ -60,6 +64,8 @@ urlpatterns = [
     path("assets/", assets.asset_library, name="assets"),
     path("assets/upload", assets.asset_library_upload, name="asset_upload"),
     path("assets/<uuid:public_id>/file", assets.asset_file, name="asset_file"),
+    path("assets/<uuid:public_id>/thumbnail", assets.asset_thumbnail, name="asset_thumbnail"),
+    path("assets/<uuid:public_id>/frames/<int:index>", assets.asset_key_frame, name="asset_key_frame"),
     path("assets/<uuid:public_id>/delete", assets.asset_delete_view, name="asset_delete"),
     # Accounts
     path("accounts/", accounts.account_list, name="accounts"),

@@ -140,6 +140,20 @@ def asset_upload(
     return asset
 
 
+def asset_cover_from_key_frame(*, actor: Actor, video: Asset, index: int) -> Asset:
+    """One of a video's key frames (made by the thumbnail job) as an image asset of its own, to be
+    the video pin's cover: uploaded through ``asset_upload``, so measured, counted and audited."""
+    authorize(actor, "asset.upload", workspace=video.workspace)
+    frames = video.key_frames if video.asset_type == Asset.Kind.VIDEO and video.deleted_at is None else []
+    if not 0 <= index < len(frames):
+        raise NotFound("frame_not_found", "This video has no such frame (yet).", field="cover_image_asset_id")
+    stem = video.original_filename.rsplit(".", 1)[0]
+    storage = video.file.storage
+    with storage.open(str(frames[index]["name"]), "rb") as handle:
+        frame_file = File(handle, name=f"{stem} cover {frames[index]['seconds']}s.jpg")
+        return asset_upload(actor=actor, uploaded_file=frame_file, expected_kind=Asset.Kind.IMAGE)
+
+
 def _over_quota(usage: StorageUsage) -> AssetRejected:
     return AssetRejected(
         "storage_quota_exceeded",

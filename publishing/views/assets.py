@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from publishing.access import team_context_or_404
-from publishing.asset_content import asset_content_response
+from publishing.asset_content import asset_content_response, stored_jpeg_response
 from publishing.forms import AssetFilterForm, AssetUploadForm, ConfirmForm
 from publishing.lookups import asset_for_workspace_or_404
 from publishing.models import Asset
@@ -71,6 +72,27 @@ def asset_file(request, public_id):
     link when media lives in a bucket (the browser then fetches from it), else streamed with Range."""
     ctx = team_context_or_404(request)
     return asset_content_response(request, asset_for_workspace_or_404(ctx.actor, public_id), redirect=True)
+
+
+@login_required
+def asset_thumbnail(request, public_id):
+    """The asset's thumbnail (made by a worker after the upload); 404 until it exists."""
+    ctx = team_context_or_404(request)
+    asset = asset_for_workspace_or_404(ctx.actor, public_id)
+    if not asset.thumbnail:
+        raise Http404("No thumbnail yet.")
+    return stored_jpeg_response(asset.file.storage, asset.thumbnail.name, filename=f"{asset.public_id}-thumb.jpg")
+
+
+@login_required
+def asset_key_frame(request, public_id, index):
+    """One of a video's key frames, offered as its cover."""
+    ctx = team_context_or_404(request)
+    asset = asset_for_workspace_or_404(ctx.actor, public_id)
+    if index >= len(asset.key_frames):
+        raise Http404("No such frame.")
+    return stored_jpeg_response(asset.file.storage, asset.key_frames[index]["name"],
+                                filename=f"{asset.public_id}-frame-{index}.jpg")
 
 
 @login_required

@@ -28,6 +28,10 @@ def compose_form(ctx, data=None, *, chosen_asset=None) -> ComposeForm:
     chosen = next((a for a in accounts if str(a.public_id) == account_id), None)
     boards = list(Board.objects.for_account(chosen)) if chosen else []
     assets = list(Asset.objects.for_workspace(ctx.workspace)[:RECENT_ASSETS])
+    if chosen_asset is None and data and data.get("asset_id"):
+        # Picked from a library search, so perhaps older than the recent ones listed.
+        chosen_asset = Asset.objects.for_workspace(ctx.workspace).filter(
+            public_id=uuid_or_none(data["asset_id"])).first()
     if chosen_asset is not None and chosen_asset not in assets:
         assets.insert(0, chosen_asset)
     initial = {"idempotency_key": f"dashboard:{uuid.uuid4()}", "account_id": account_id or ""}
