@@ -169,7 +169,10 @@ def test_editor_submits_through_the_sdk_manager_talks_guest_approves_and_it_publ
     assert [body["event"] for body in bodies] == events
     assert [b["author"] for b in bodies if b["event"] == "pin.commented"] == [
         cast.manager.email, cast.editor.email, "Clara Client"]
-    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {WebhookDelivery.Status.DELIVERED}
+    # The receiver has answered; the worker records the answer just after.
+    delivered = {WebhookDelivery.Status.DELIVERED}
+    wait_for(lambda: set(WebhookDelivery.objects.values_list("status", flat=True)) == delivered,
+             timeout=WORKER_DEADLINE, message="every delivery to be recorded as delivered")
 
     # 7. The audit log has every step, with who did it.
     trail = list(AuditEvent.objects.filter(workspace=workspace).order_by("id").values_list("action", "actor_label"))
