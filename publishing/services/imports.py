@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -107,6 +108,46 @@ def pin_import_rows_from_csv(uploaded_file: UploadedFile[bytes]) -> list[CsvRow]
     finally:
         text.detach()
     return rows
+
+
+def pin_import_rows_from_json(uploaded_file: UploadedFile[bytes]) -> list[object]:
+    """The rows of an uploaded JSON file: the array ``POST /v1/pins/imports/json`` takes as its body
+    (each row is checked when the job reaches it; a row that is not an object fails on its own)."""
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > MAX_CSV_BYTES:
+        raise ValidationError("file_too_large", f"Imports are at most {MAX_CSV_BYTES // (1024 * 1024)} MB.",
+                              field="file")
+    uploaded_file.seek(0)
+    try:
+        rows = json.loads(uploaded_file.read().decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ValidationError("invalid_encoding", "The JSON file must be UTF-8 text.", field="file") from None
+    except (ValueError, RecursionError) as exc:
+        raise ValidationError("invalid_json", f"The JSON file cannot be read: {exc}.", field="file") from None
+    if not isinstance(rows, list):
+        raise ValidationError("not_an_array", "The JSON file must hold an array of pins ([{...}, {...}]).",
+                              field="file")
+    if len(rows) > MAX_ROWS:
+        raise ValidationError("too_many_rows", f"An import has at most {MAX_ROWS} rows.", field="file")
+    try:
+        holds_nul = _holds_nul(rows)
+    except RecursionError:
+        raise ValidationError("invalid_json", "The JSON file is nested too deeply.", field="file") from None
+    if holds_nul:
+        raise ValidationError("invalid_characters", "The JSON must not contain NUL (\\u0000) characters.",
+                              field="file")
+    return rows
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether any key or text in ``value`` holds NUL, which PostgreSQL cannot store in JSON."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 @transaction.atomic
