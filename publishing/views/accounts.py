@@ -1,11 +1,15 @@
 """Pinterest accounts: connect through OAuth (the built-in sandbox in sandbox workspaces), health and
 token expiry, reconnect, disconnect, and each account's boards."""
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -23,6 +27,46 @@ from publishing.services.pinterest_accounts import (
 from publishing.views.common import attempt, render_page, submit
 
 TEMPLATE = "publishing/accounts/list.html"
+# How long before the refresh token's expiry the page starts warning: after it, Pinterest refuses to
+# renew the access token and every pin of the account fails until someone reconnects it.
+RENEWAL_WARNING = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    """What the account page says about one connection: ``level`` is ok, info, warning or error."""
+
+    level: str
+    title: str
+    detail: str
+
+
+def account_health(account: PinterestAccount, now: datetime) -> AccountHealth:
+    """What really happens to this account's pins now (services/delivery.py and pinterest_access.py):
+    a revoked or unrenewable token fails them (they are not retried by themselves); an access token
+    that has run out is renewed before the next pin publishes."""
+    if account.reconnect_required:
+        return AccountHealth("error", "Reconnect required", (
+            f"{account.health_message or 'Pinterest no longer accepts this account’s tokens.'} "
+            "Until it is reconnected, each pin for it fails (token_revoked when Pinterest refused the token, "
+            "account_reconnect_required for pins that come after) and is not retried by itself. Reconnect, then "
+            "retry the failed pins from the pins list (Status: Failed)."))
+    renewal_ends = account.refresh_token_expires_at
+    if renewal_ends is not None and renewal_ends <= now:
+        return AccountHealth("error", "Connection expired", (
+            f"Pinboard could renew this account’s access until {renewal_ends:%-d %b %Y, %H:%M} UTC; the next pin will "
+            "fail with account_reconnect_required. Reconnect now; failed pins can then be retried."))
+    if renewal_ends is not None and renewal_ends - now <= RENEWAL_WARNING:
+        days = max(1, (renewal_ends - now).days + (1 if (renewal_ends - now).seconds else 0))
+        return AccountHealth("warning", "Reconnect soon", (
+            f"This connection can be renewed for {days} more day{'s' if days != 1 else ''}, until "
+            f"{renewal_ends:%-d %b %Y, %H:%M} UTC. Reconnect before then: after it, pins for this account fail "
+            "with account_reconnect_required until someone reconnects."))
+    if account.token_expires_at is not None and account.token_expires_at <= now:
+        return AccountHealth("info", "Renewal pending", (
+            "The access token has run out; Pinboard renews it with the refresh token before the next pin publishes. "
+            "Nothing to do: if Pinterest cannot be reached then, the pin is deferred and tried again by itself."))
+    return AccountHealth("ok", "Healthy", "Pinboard renews the access token by itself.")
 
 
 def accounts_page(request, ctx, *, failed_board_form=None, failed_account=None, status=200):
@@ -32,7 +76,9 @@ def accounts_page(request, ctx, *, failed_board_form=None, failed_account=None, 
         .select_related("connected_by")
         .prefetch_related(Prefetch("boards", queryset=live_boards, to_attr="live_boards"))
     )
+    now = timezone.now()
     for account in accounts:
+        account.health = account_health(account, now)
         # Each account's form gets its own ids; the one that just failed keeps its input and errors.
         if account == failed_account:
             account.board_form = failed_board_form
