@@ -20,7 +20,9 @@ from publishing.models import (
     Team,
 )
 from publishing.permissions import Role
+from publishing.services.compose import BoardTarget
 from publishing.services.pins import REJECTION_REASON_LIMIT
+from publishing.services.schedules import local_time_readings, next_valid_local_time
 
 SEARCH_MAX_LENGTH = 100
 
@@ -294,14 +296,40 @@ class ComposeForm(forms.Form):
                               assume_scheme="https", help_text="Where the pin leads, e.g. https://example.com/product.")
     alt_text = forms.CharField(label="Alt text", max_length=PinContent.alt_text.max_length, required=False,
                                help_text="Describes the image for people using screen readers.")
+    # Read from the image by the server (services/colors.py) unless the member overrides it: a
+    # colour input always sends a value (black when untouched), so only the tick makes it count.
+    # The pin service checks whatever comes back (#RRGGBB): a forged value is an inline error.
+    dominant_color_override = forms.BooleanField(label="Choose the dominant colour myself", required=False)
+    dominant_color = forms.CharField(label="Dominant colour", required=False,
+                                     max_length=PinContent.dominant_color.max_length,
+                                     widget=forms.TextInput(attrs={"type": "color"}),
+                                     help_text="Pinterest shows it while the image loads; by default it is read from "
+                                               "the image.")
+    # More boards, of any connected account: one pin (or schedule) each, all or none.
+    also_boards = forms.MultipleChoiceField(label="Also publish to", required=False,
+                                            widget=forms.CheckboxSelectMultiple)
     when = forms.ChoiceField(label="When", choices=[("now", "Publish now"), ("schedule", "Schedule")],
                              initial="now", widget=forms.RadioSelect)
     run_at = WallClockDateTimeField(label="Publish at", required=False)
+    # Offered only when the chosen time happens twice (the clocks go back): which of the two.
+    run_at_fold = forms.TypedChoiceField(label="Which one?", required=False, coerce=int, empty_value=None,
+                                         choices=[(0, "The first"), (1, "The second")], widget=forms.RadioSelect)
+    # The "Use <next valid time>" button under a time the clocks skip.
+    run_at_next_valid = forms.BooleanField(required=False, widget=forms.HiddenInput)
     # Chosen when the form is first shown, so a double submit repeats the same key: one pin.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=PinContent.idempotency_key.max_length)
+    # The draft this form was resumed from: saving overwrites it, publishing deletes it.
+    draft_id = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, accounts, boards, assets, **kwargs):
+    def __init__(self, *args, accounts, boards, assets, all_boards=(), zone=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.zone = zone
+        self.board_errors: dict[str, str] = {}  # "<account id>:<board id>" → why that board refused
+        self.next_valid_time = None  # set when the chosen time is one the clocks skip
+        self.fold_offered = False  # set when the chosen time is one the clocks repeat
+        self.fields["also_boards"].choices = [
+            (f"{b.account.public_id}:{b.pinterest_board_id}", f"{b.account} / {b.name}") for b in all_boards
+        ]
         self.fields["account_id"].choices = any_choice("Choose an account", account_choices(accounts))
         self.fields["board_id"].choices = any_choice(
             "Choose a board", [(b.pinterest_board_id, b.name) for b in boards]
@@ -322,7 +350,52 @@ class ComposeForm(forms.Form):
         cleaned = super().clean()
         if cleaned.get("when") == "schedule" and cleaned.get("run_at") is None and "run_at" not in self.errors:
             self.add_error("run_at", "Choose when to publish.")
+        if cleaned.get("when") == "schedule" and cleaned.get("run_at") is not None and self.zone is not None:
+            self._clean_daylight_saving(cleaned)
         return cleaned
+
+    def _clean_daylight_saving(self, cleaned):
+        """A time the clocks repeat becomes a choice of two; one they skip names the next valid time
+        (the schedule service reads times the same way, through ``local_time_readings``)."""
+        local, zone = cleaned["run_at"], self.zone
+        readings = local_time_readings(local, zone)
+        if len(readings) == 2:
+            self.fold_offered = True
+            self.fields["run_at_fold"].choices = [
+                (fold, f"{moment:%H:%M} {moment.tzname()} ({'first' if fold == 0 else 'second'})")
+                for fold, moment in enumerate(readings)
+            ]
+            if cleaned.get("run_at_fold") is None:
+                first, second = readings
+                self.add_error("run_at_fold", (
+                    f"{local:%H:%M} on {local:%-d %B} happens twice in {zone.key}: the clocks go back from "
+                    f"{first.tzname()} to {second.tzname()}. Choose which one."))
+        elif not readings:
+            next_valid = next_valid_local_time(local, zone)
+            if cleaned.get("run_at_next_valid"):
+                cleaned["run_at"] = next_valid
+                return
+            self.next_valid_time = next_valid
+            self.add_error("run_at", (
+                f"{local:%H:%M} on {local:%-d %B} does not exist in {zone.key}: the clocks skip forward "
+                f"for summer time. The next valid time is {next_valid:%H:%M}."))
+
+    def also_board_rows(self):
+        """Each "also publish to" checkbox with the refusal of its board, if it refused."""
+        return [{"widget": widget, "error": self.board_errors.get(str(widget.data["value"]))}
+                for widget in self["also_boards"]]
+
+    def primary_board_error(self) -> str | None:
+        """The refusal of the board chosen in the select, when several boards were submitted."""
+        if not self.board_errors:
+            return None
+        return self.board_errors.get(f"{self.data.get('account_id')}:{self.data.get('board_id')}")
+
+    def targets(self) -> list[BoardTarget]:
+        """The board chosen above, then the ticked ones (each once)."""
+        chosen = [BoardTarget(self.cleaned_data["account_id"], self.cleaned_data["board_id"])]
+        chosen += [BoardTarget(*value.split(":", 1)) for value in self.cleaned_data.get("also_boards") or ()]
+        return list(dict.fromkeys(chosen))
 
     def chosen_asset(self):
         value = str(self["asset_id"].value() or "")
@@ -349,6 +422,7 @@ class ComposeForm(forms.Form):
             "description",
             "link_url",
             "alt_text",
+            "dominant_color",
             "idempotency_key",
         )
         data = {name: self.cleaned_data[name] for name in names}

@@ -10,6 +10,7 @@ from publishing.access import TeamContext
 SECTIONS = [
     ("Overview", "overview", "workspace.read"),
     ("Compose", "compose", "pin.create"),
+    ("Drafts", "drafts", "pin.create"),
     ("Pins", "pins", "workspace.read"),
     ("Approvals", "approvals", "workspace.read"),
     ("Calendar", "calendar", "workspace.read"),

@@ -9,6 +9,7 @@ from publishing.views import (
     calendar,
     compose,
     compose_media,
+    drafts,
     imports,
     invitations,
     notifications,
@@ -33,6 +34,9 @@ urlpatterns = [
     path("compose/cover", compose_media.compose_cover, name="compose_cover"),
     path("compose/cover/frame", compose_media.compose_cover_frame, name="compose_cover_frame"),
     # Pins
+    path("compose/preview", compose.compose_preview, name="compose_preview"),
+    path("drafts/", drafts.draft_list, name="drafts"),
+    path("drafts/<uuid:public_id>/delete", drafts.draft_delete, name="draft_delete"),
     path("pins/", pins.pin_list, name="pins"),
     path("pins/bulk", pins.pin_bulk_view, name="pins_bulk"),
     path("pins/imports/", imports.pin_import, name="pin_import"),

@@ -3,6 +3,7 @@
 from publishing.models.approvals import ApprovalDecision, ReviewLink  # noqa: F401
 from publishing.models.assets import Asset, MediaUpload  # noqa: F401
 from publishing.models.comments import PinComment, PinContentVersion  # noqa: F401
+from publishing.models.drafts import ComposeDraft  # noqa: F401
 from publishing.models.imports import ImportJob  # noqa: F401
 from publishing.models.integrations import Board, OAuthState, PinterestAccount  # noqa: F401
 from publishing.models.keys import AccessToken, ApiKey, ApiKeyScope  # noqa: F401

@@ -126,6 +126,9 @@ class Asset(models.Model):
     # Videos: a few key frames as full-size JPEGs in storage, offered as covers:
     # [{"name": <storage name>, "seconds": <offset>}, ...].
     key_frames = models.JSONField(default=list, blank=True)
+    # The colour Pinterest shows while the image loads, read from the stored file by
+    # services/colors.py the first time Compose needs it ("" until then, and for videos).
+    dominant_color = models.CharField(max_length=7, blank=True)
     uploaded_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

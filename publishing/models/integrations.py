@@ -95,6 +95,11 @@ class BoardQuerySet(models.QuerySet):
         """Boards of one account that still exist on Pinterest, by name."""
         return self.filter(account=account, deleted_at__isnull=True).order_by("name", "id")
 
+    def for_accounts(self, accounts: "list[PinterestAccount]") -> "BoardQuerySet":
+        """Boards of several accounts (Compose's "also publish to"), by account, then by name."""
+        return (self.filter(account__in=accounts, deleted_at__isnull=True).select_related("account")
+                .order_by("account__username", "account_id", "name", "id"))
+
 
 class Board(models.Model):
     """Our cache of a Pinterest board. ``pinterest_board_id`` is what the API calls ``board_id``."""

@@ -39,7 +39,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from django.db import IntegrityError, transaction
@@ -92,16 +92,17 @@ def local_time_to_utc(local: datetime, zone: zoneinfo.ZoneInfo, *, fold: int | N
     """A wall-clock time in ``zone`` as UTC; nonexistent and (unless ``fold``) ambiguous times refused."""
     if local.tzinfo is not None:
         raise ValidationError("invalid_datetime", "Give the local time without a UTC offset.", field=field)
-    first, second = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)
-    if first.utcoffset() == second.utcoffset():
-        return first.astimezone(UTC)
-    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+    readings = local_time_readings(local, zone)
+    if len(readings) == 1:
+        return readings[0].astimezone(UTC)
+    if not readings:
         raise ValidationError(
             "nonexistent_local_time",
             f"{local:%Y-%m-%d %H:%M} does not exist in {zone.key}: the clocks skip it for daylight saving time. "
             "Choose a time outside the skipped hour.",
             field=field,
         )
+    first, second = readings
     if fold not in (0, 1):
         raise ValidationError(
             "ambiguous_local_time",
@@ -110,6 +111,29 @@ def local_time_to_utc(local: datetime, zone: zoneinfo.ZoneInfo, *, fold: int | N
             field=field,
         )
     return (second if fold == 1 else first).astimezone(UTC)
+
+
+def local_time_readings(local: datetime, zone: zoneinfo.ZoneInfo) -> tuple[datetime, ...]:
+    """The moments a naive wall-clock ``local`` names in ``zone``, aware and in order: one for an
+    ordinary time, two when the clocks go back over it (fold 0, then fold 1), none when they skip it.
+    ``local_time_to_utc`` decides with the same reading, so a form can offer the choices it would ask for."""
+    first, second = local.replace(tzinfo=zone, fold=0), local.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return (first,)
+    if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+        return ()
+    return (first, second)
+
+
+def next_valid_local_time(local: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """For a wall-clock time the clocks skip, the first one after the jump (02:30 → 03:00 in
+    Europe/Paris on 2026-03-29); any other time is returned unchanged."""
+    if local_time_readings(local, zone):
+        return local
+    candidate = local.replace(second=0, microsecond=0)
+    while not local_time_readings(candidate, zone):  # gaps are at most a few hours: a few hundred steps
+        candidate += timedelta(minutes=1)
+    return candidate
 
 
 def _offset(moment: datetime) -> str:

@@ -133,3 +133,18 @@
     focusedThisSwap = true;
   });
 })();
+
+// Compose's preview paints the dominant colour behind the image (and in its swatch). django-csp
+// forbids style attributes in templates, so the colour travels as data-dominant-color (checked
+// #RRGGBB by the server) and is set here through the CSSOM.
+(function () {
+  function paint(root) {
+    var painted = root.querySelectorAll ? root.querySelectorAll("[data-dominant-color]") : [];
+    for (var i = 0; i < painted.length; i++) {
+      var colour = painted[i].getAttribute("data-dominant-color");
+      if (/^#[0-9A-Fa-f]{6}$/.test(colour)) painted[i].style.backgroundColor = colour;
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () { paint(document); });
+  document.addEventListener("htmx:load", function (event) { paint(event.target); });
+})();

@@ -12,9 +12,10 @@ from publishing.navigation import SECTIONS
 EVERYONE = ["Overview", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"]
 # Written out, not derived from the code under test: what each role should find in its menu.
 MENU = {
-    "admin": ["Overview", "Compose", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team", "API keys"],
-    "manager": ["Overview", "Compose", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"],
-    "editor": ["Overview", "Compose", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"],
+    "admin": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team",
+              "API keys"],
+    "manager": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"],
+    "editor": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"],
     "viewer": EVERYONE,
 }
 MAIN_NAV = re.compile(r'<nav class="sidenav" id="main-nav" aria-label="Main">(.*?)</nav>', re.S)
