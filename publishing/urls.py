@@ -75,6 +75,7 @@ urlpatterns = [
     path("assets/upload", assets.asset_library_upload, name="asset_upload"),
     path("assets/<uuid:public_id>/file", assets.asset_file, name="asset_file"),
     path("assets/<uuid:public_id>/thumbnail", assets.asset_thumbnail, name="asset_thumbnail"),
+    path("assets/<uuid:public_id>/thumbnail-tag", assets.asset_thumbnail_tag, name="asset_thumbnail_tag"),
     path("assets/<uuid:public_id>/frames/<int:index>", assets.asset_key_frame, name="asset_key_frame"),
     path("assets/<uuid:public_id>/delete", assets.asset_delete_view, name="asset_delete"),
     # Accounts

@@ -85,6 +85,14 @@ def asset_thumbnail(request, public_id):
 
 
 @login_required
+def asset_thumbnail_tag(request, public_id):
+    """The thumbnail's tag (or the placeholder again, while the worker is still at it), for htmx."""
+    ctx = team_context_or_404(request)
+    asset = asset_for_workspace_or_404(ctx.actor, public_id)
+    return render_page(request, "publishing/_shared/_thumbnail.html", {"asset": asset})
+
+
+@login_required
 def asset_key_frame(request, public_id, index):
     """One of a video's key frames, offered as its cover."""
     ctx = team_context_or_404(request)

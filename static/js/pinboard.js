@@ -15,6 +15,54 @@
     if (text) text.textContent = percent === 100 ? "Uploaded, checking the file…" : percent + "% uploaded";
   });
 
+  // Upload on pick or drop: the uploader form's hx-trigger="change" sends it as soon as a file is
+  // chosen; a file dropped on the form is put in its file input, which does the same. While the
+  // request runs, Cancel aborts it (htmx:abort) and says so; the server's inline errors come back
+  // as a 422 that htmx swaps in.
+  function uploaderOf(node) { return node && node.closest ? node.closest("[data-upload]") : null; }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = uploaderOf(event.target);
+    var cancel = form && form.querySelector(".upload-cancel");
+    if (cancel) cancel.hidden = false;
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = uploaderOf(event.target);
+    var cancel = form && form.querySelector(".upload-cancel");
+    if (cancel) cancel.hidden = true;
+  });
+  document.addEventListener("click", function (event) {
+    var cancel = event.target.closest && event.target.closest(".upload-cancel");
+    var form = uploaderOf(cancel);
+    if (!form || !window.htmx) return;
+    window.htmx.trigger(form, "htmx:abort");
+    cancel.hidden = true;
+    var bar = form.querySelector("progress");
+    var text = form.querySelector(".progress-text");
+    var input = form.querySelector('input[type="file"]');
+    if (bar) { bar.value = 0; bar.textContent = "0%"; }
+    if (text) text.textContent = "Upload cancelled.";
+    if (input) input.value = "";
+  });
+  document.addEventListener("dragover", function (event) {
+    var form = uploaderOf(event.target);
+    if (!form) return;
+    event.preventDefault();
+    form.classList.add("dragging");
+  });
+  document.addEventListener("dragleave", function (event) {
+    var form = uploaderOf(event.target);
+    if (form) form.classList.remove("dragging");
+  });
+  document.addEventListener("drop", function (event) {
+    var form = uploaderOf(event.target);
+    var input = form && form.querySelector('input[type="file"]');
+    if (!input || !event.dataTransfer || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    form.classList.remove("dragging");
+    input.files = event.dataTransfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+
   // Live counters at Pinterest's limits: "12 / 100 characters", flagged in words past the limit.
   function updateCounter(field) {
     var counter = document.querySelector('[data-counter-for="' + field.id + '"]');

@@ -25,11 +25,11 @@ def test_editor_composes_manager_approves_and_the_pin_turns_published_live(
     editor.evaluate("""window.uploadProgress = [];
         document.addEventListener('htmx:xhr:progress',
             e => window.uploadProgress.push(e.detail.loaded / e.detail.total));""")
+    # Picking the file starts the upload: no Upload button to press.
     editor.get_by_label("Upload a new image or video").set_input_files(str(make_noisy_jpeg(tmp_path / "chair.jpg")))
-    editor.get_by_role("button", name="Upload", exact=True).click()
     expect(editor.locator("#media-preview img.preview")).to_be_visible()
     asset = Asset.objects.get(workspace=account.workspace)
-    expect(editor.get_by_label("Image or video from the library")).to_have_value(str(asset.public_id))
+    expect(editor.locator(f"#asset-choice-{asset.public_id}")).to_be_checked()
     assert max(editor.evaluate("window.uploadProgress")) == 1  # the bar reached 100 %
 
     editor.get_by_label("Board").select_option(board.pinterest_board_id)

@@ -131,3 +131,19 @@ def test_another_teams_asset_is_not_found_in_compose(cast, login, workspace, off
         HTTP_HX_REQUEST="true")
     assert response.status_code == 422 and 'id="asset-field-error" role="alert"' in response.content.decode()
     assert not Pin.objects.exists()
+
+
+def test_the_placeholder_asks_again_until_the_worker_made_the_thumbnail(cast, login, workspace, tmp_path):
+    asset = uploaded(cast, workspace, make_png(tmp_path / "a.png"), thumbnail=False)
+    client = login(cast.editor)
+    waiting = client.get(f"/app/assets/{asset.public_id}/thumbnail-tag", HTTP_HX_REQUEST="true").content.decode()
+    assert "thumb-placeholder" in waiting and 'hx-trigger="load delay:2s"' in waiting
+    asset_thumbnail_make(asset_id=asset.pk)
+    ready = client.get(f"/app/assets/{asset.public_id}/thumbnail-tag", HTTP_HX_REQUEST="true").content.decode()
+    assert f'<img class="thumb" src="/app/assets/{asset.public_id}/thumbnail"' in ready and "hx-get" not in ready
+
+
+def test_the_uploader_starts_on_pick_and_can_be_cancelled(cast, login, offline_account):
+    html = login(cast.editor).get("/app/compose/").content.decode()
+    assert 'hx-trigger="change, submit"' in html and 'class="button secondary upload-cancel" hidden' in html
+    assert 'hx-disabled-elt="find button[type=submit]"' in html  # Cancel stays usable during the upload
