@@ -13,6 +13,7 @@ FOR UPDATE (on SQLite the IMMEDIATE transaction serialises writers the same way)
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -61,17 +62,19 @@ def account_bucket_key(account: PinterestAccount) -> str:
     return f"account:{account.public_id}"
 
 
+def _account_limits(account: PinterestAccount) -> BucketLimits:
+    return BucketLimits(account_bucket_key(account), float(settings.PACING_ACCOUNT_CAPACITY),
+                        float(settings.PACING_ACCOUNT_REFILL_PER_SECOND))
+
+
+def _global_limits() -> BucketLimits:
+    return BucketLimits(GLOBAL_KEY, float(settings.PACING_GLOBAL_CAPACITY),
+                        float(settings.PACING_GLOBAL_REFILL_PER_SECOND))
+
+
 def _limits_for(account: PinterestAccount) -> list[BucketLimits]:
     # Sorted by key: every worker locks rows in the same order, so two never deadlock.
-    return sorted(
-        [
-            BucketLimits(account_bucket_key(account), float(settings.PACING_ACCOUNT_CAPACITY),
-                         float(settings.PACING_ACCOUNT_REFILL_PER_SECOND)),
-            BucketLimits(GLOBAL_KEY, float(settings.PACING_GLOBAL_CAPACITY),
-                         float(settings.PACING_GLOBAL_REFILL_PER_SECOND)),
-        ],
-        key=lambda limits: limits.key,
-    )
+    return sorted([_account_limits(account), _global_limits()], key=lambda limits: limits.key)
 
 
 def _refilled(tokens: float, since: float, now: float, limits: BucketLimits) -> float:
@@ -89,25 +92,27 @@ def pacing_take(*, account: PinterestAccount) -> float:
 
 def pacing_meter(*, account: PinterestAccount | None = None) -> PacingMeter:
     """The buckets' current state, without taking anything (the API's ``GET /v1/rate-meter``)."""
-    limits = _limits_for(account) if account is not None else [
-        BucketLimits(GLOBAL_KEY, float(settings.PACING_GLOBAL_CAPACITY),
-                     float(settings.PACING_GLOBAL_REFILL_PER_SECOND))
-    ]
+    global_meter, account_meters = pacing_meters(accounts=[account] if account is not None else [])
+    meter: PacingMeter = {"global": global_meter}
+    if account is not None:
+        meter["account"] = account_meters[0]
+    return meter
+
+
+def pacing_meters(*, accounts: Sequence[PinterestAccount]) -> tuple[BucketMeter, list[AccountBucketMeter]]:
+    """The server's bucket and each account's (in ``accounts``' order), read in one go: one query, or
+    one Redis call, however many accounts (the dashboard's overview shows them all)."""
+    limits = [_global_limits(), *(_account_limits(account) for account in accounts)]
     states = {state.key: state for state in (_redis_peek if settings.PACING_REDIS_URL else _database_peek)(limits)}
     global_state = states[GLOBAL_KEY]
-    meter: PacingMeter = {
-        "global": {"tokens_available": global_state.tokens_available, "capacity": global_state.capacity,
-                   "refill_rate": global_state.refill_rate},
-    }
-    if account is not None:
-        account_state = states[account_bucket_key(account)]
-        meter["account"] = {
-            "account_id": str(account.public_id),
-            "tokens_available": account_state.tokens_available,
-            "capacity": account_state.capacity,
-            "refill_rate": account_state.refill_rate,
-        }
-    return meter
+    global_meter: BucketMeter = {"tokens_available": global_state.tokens_available,
+                                 "capacity": global_state.capacity, "refill_rate": global_state.refill_rate}
+    account_meters: list[AccountBucketMeter] = []
+    for account in accounts:
+        state = states[account_bucket_key(account)]
+        account_meters.append({"account_id": str(account.public_id), "tokens_available": state.tokens_available,
+                               "capacity": state.capacity, "refill_rate": state.refill_rate})
+    return global_meter, account_meters
 
 
 # --- database backend -------------------------------------------------------------------------
