@@ -313,7 +313,8 @@ def _email_body(notification: Notification) -> str:
 
 def notification_email_send(*, notification_id: int, now: datetime | None = None) -> str:
     """One attempt to email one notification (the task's body). Safe to run twice: a sent,
-    failed-for-good, not-yet-due or vanished notification is left alone. Returns the outcome."""
+    failed-for-good, not-yet-due or vanished notification is left alone, and one whose recipient is
+    no longer an active member of the team is not sent. Returns the outcome."""
     now = now or timezone.now()
     with transaction.atomic():
         # of=self: PostgreSQL cannot lock the nullable side of the joins that load the pin and workspace.
@@ -323,6 +324,13 @@ def notification_email_send(*, notification_id: int, now: datetime | None = None
             return "skipped"
         if notification.email_next_attempt_at is not None and notification.email_next_attempt_at > now:
             return "not_due"
+        if not _members(notification.team, {notification.recipient_id}):
+            # Removed or deactivated since notify (the email waits for a worker, retries for hours):
+            # the team's content is no longer theirs to read.
+            notification.email_status = Notification.EmailStatus.NONE
+            notification.email_next_attempt_at = None
+            notification.save(update_fields=["email_status", "email_next_attempt_at"])
+            return "not_a_member"
         notification.email_attempts += 1
         attempt = notification.email_attempts
         try:

@@ -152,6 +152,21 @@ def test_the_task_sends_the_email_once(emailed, cast):
     assert (emailed.email_status, emailed.email_attempts) == (Notification.EmailStatus.SENT, 1)
 
 
+@pytest.mark.parametrize("how", ["removed", "deactivated"])
+def test_a_member_who_left_before_the_email_went_out_is_not_emailed(emailed, cast, how):
+    """The email is sent later (a worker, retries for hours): whoever is no longer an active member
+    of the team by then does not get the team's content."""
+    if how == "removed":
+        cast.manager.memberships.filter(team=cast.team).delete()
+    else:
+        cast.manager.is_active = False
+        cast.manager.save(update_fields=["is_active"])
+    assert notification_email_send(notification_id=emailed.pk) == "not_a_member"
+    assert mail.outbox == []
+    emailed.refresh_from_db()
+    assert (emailed.email_status, emailed.email_attempts) == (Notification.EmailStatus.NONE, 0)
+
+
 class FailingBackend:
     """A mail server that refuses every message (a stand-in for an SMTP outage)."""
 
