@@ -75,6 +75,8 @@ ACTIONS: dict[str, Action] = {
     "schedule.cancel": _act(P.PUBLISH, "write"),
     "schedule.retry": _act(P.APPROVE, "write"),  # retries the schedule's failed pin
     "schedule.delete": _act(P.DELETE_CONTENT, "destructive"),
+    # "Add to queue": a schedule at the account's next free posting slot (services/posting_queue.py).
+    "queue.add": _act(P.PUBLISH, "write"),
     # Before its pin exists on the schedule itself, afterwards on the pin it made (held for approval).
     "schedule.approve": _act(P.APPROVE, "approve", guest=True),
     "schedule.reject": _act(P.APPROVE, "approve", guest=True),
@@ -93,6 +95,8 @@ ACTIONS: dict[str, Action] = {
     "board.delete": _act(P.MANAGE_INTEGRATIONS, "destructive"),
     "account.connect": _act(P.MANAGE_INTEGRATIONS, "write"),
     "account.disconnect": _act(P.MANAGE_INTEGRATIONS, "destructive"),
+    # An account's weekly posting slots: set up like the account itself (admins; keys with write).
+    "account.slots_set": _act(P.MANAGE_INTEGRATIONS, "write"),
     # Webhooks get every account's events and send the team's data elsewhere.
     "webhook.create": _act(P.MANAGE_INTEGRATIONS, "write", all_accounts=True),
     "webhook.update": _act(P.MANAGE_INTEGRATIONS, "write", all_accounts=True),
@@ -111,6 +115,8 @@ ACTIONS: dict[str, Action] = {
     "team.audit_read": _act(P.MANAGE_MEMBERS, "read", user_only=True),
     "team.approval_rules": _act(P.MANAGE_MEMBERS, "write", user_only=True),
     "workspace.rename": _act(P.MANAGE_MEMBERS, "write", user_only=True),
+    # The workspace settings page (time zone, approval rules, posting slots) and the time zone itself.
+    "workspace.time_zone": _act(P.MANAGE_MEMBERS, "write", user_only=True),
     "workspace.sandbox_create": _act(P.MANAGE_INTEGRATIONS, "write"),
     "workspace.sandbox_reset": _act(P.DELETE_CONTENT, "destructive"),
 }

@@ -1,6 +1,8 @@
 """The dashboard's forms: they turn browser input into clean values (or inline errors) before a
 service sees it. Choices are always built from the caller's own workspace."""
 
+import re
+import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
 from django import forms
@@ -10,6 +12,7 @@ from django.utils import timezone
 from publishing.content import PinContent
 from publishing.models import (
     WEBHOOK_EVENTS,
+    WEEKDAYS,
     ApiKeyScope,
     ApprovalState,
     Asset,
@@ -22,6 +25,7 @@ from publishing.models import (
 from publishing.permissions import Role
 from publishing.services.compose import BoardTarget
 from publishing.services.pins import REJECTION_REASON_LIMIT
+from publishing.services.posting_queue import TIME_TEXT as SLOT_TIME_TEXT
 from publishing.services.schedules import local_time_readings, next_valid_local_time
 
 SEARCH_MAX_LENGTH = 100
@@ -532,3 +536,40 @@ class PinImportForm(forms.Form):
 
 class BoardEditForm(BoardCreateForm):
     """A board's name, description and privacy, changed on Pinterest through ``board_update``."""
+
+
+class TimeZoneForm(forms.Form):
+    """The workspace's time zone: one of the IANA zones (anything else is an inline error)."""
+
+    time_zone = forms.ChoiceField(label="Time zone", help_text="Schedules keep their moment in UTC when it changes.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class PostingSlotsForm(forms.Form):
+    """An account's weekly posting slots: for each day, its times as HH:MM separated by commas."""
+
+    def __init__(self, *args, slots=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for weekday, name in enumerate(WEEKDAYS):
+            times = ", ".join(f"{slot.local_time:%H:%M}" for slot in slots if slot.weekday == weekday)
+            self.fields[f"day_{weekday}"] = forms.CharField(
+                label=name, required=False, initial=times, max_length=400,
+                widget=forms.TextInput(attrs={"placeholder": "e.g. 09:00, 18:30", "inputmode": "numeric"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        for weekday in range(7):
+            name = f"day_{weekday}"
+            for text in re.split(r"[,\s]+", cleaned.get(name) or ""):
+                if text and not SLOT_TIME_TEXT.fullmatch(text):
+                    self.add_error(name, f"“{text}” is not a time: write times as HH:MM (00:00 to 23:59), "
+                                         "separated by commas.")
+                    break
+        return cleaned
+
+    def slots(self) -> list[dict]:
+        return [{"weekday": weekday, "time": text} for weekday in range(7)
+                for text in re.split(r"[,\s]+", self.cleaned_data.get(f"day_{weekday}") or "") if text]

@@ -17,6 +17,7 @@ SECTIONS = [
     ("Assets", "assets", "workspace.read"),
     ("Accounts", "accounts", "workspace.read"),
     ("Team", "team", "workspace.read"),
+    ("Settings", "workspace_settings", "workspace.time_zone"),  # time zone, approval rules, posting slots
     ("API keys", "api_keys", "api_key.list"),
 ]
 SECTION_ACTIONS = {url_name: action for _label, url_name, action in SECTIONS}

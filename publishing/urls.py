@@ -20,6 +20,7 @@ from publishing.views import (
     team,
     webhooks,
     workspace,
+    workspace_settings,
 )
 
 urlpatterns = [
@@ -94,6 +95,9 @@ urlpatterns = [
     path("team/invitations/<uuid:public_id>/revoke", team.invitation_revoke_view, name="invitation_revoke"),
     path("team/settings", team.team_settings, name="team_settings"),
     path("team/audit", team.team_audit, name="team_audit"),
+    path("settings/", workspace_settings.workspace_settings, name="workspace_settings"),
+    path("settings/time-zone", workspace_settings.workspace_time_zone, name="workspace_time_zone"),
+    path("settings/accounts/<uuid:public_id>/slots", workspace_settings.account_slots, name="account_slots"),
     path("team/webhooks", webhooks.webhook_list, name="team_webhooks"),
     path("team/webhooks/create", webhooks.webhook_create_view, name="webhook_create"),
     path("team/webhooks/<uuid:public_id>/toggle", webhooks.webhook_toggle, name="webhook_toggle"),

@@ -23,6 +23,7 @@ from publishing.models.pins import (  # noqa: F401
     Schedule,
     ScheduleStatus,
 )
+from publishing.models.posting_slots import WEEKDAYS, PostingSlot  # noqa: F401
 from publishing.models.teams import (  # noqa: F401
     ApprovalSteps,
     AuditEvent,

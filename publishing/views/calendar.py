@@ -15,7 +15,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from publishing.access import team_context_or_404
 from publishing.forms import FILTER_DAYS, RescheduleForm
 from publishing.lookups import schedule_for_workspace_or_404
-from publishing.models import Pin, PinStatus, Schedule, ScheduleStatus
+from publishing.models import Pin, PinStatus, PinterestAccount, Schedule, ScheduleStatus
+from publishing.services.posting_queue import upcoming_slots
 from publishing.services.schedules import schedule_update
 from publishing.views.common import render_page, submit
 
@@ -29,10 +30,36 @@ class Day:
     in_month: bool
     schedules: list = field(default_factory=list)
     published: list = field(default_factory=list)
+    open_slots: list = field(default_factory=list)  # upcoming posting slots nothing is queued in
 
     @property
     def is_empty(self) -> bool:
         return not self.schedules and not self.published
+
+    @property
+    def planned(self) -> list[tuple[str, object]]:
+        """Schedules and open posting slots, in time order: ("schedule", s) or ("slot", {account, slot})."""
+        entries = [(s.run_at, 0, "schedule", s) for s in self.schedules]
+        entries += [(o["run_at"], 1, "slot", o) for o in self.open_slots]
+        return [(kind, item) for _at, _order, kind, item in sorted(entries, key=lambda e: (e[0], e[1]))]
+
+
+def mark_posting_slots(ctx, days: dict, schedules: list, *, start: datetime, end: datetime) -> None:
+    """Every account's posting slots from now to ``end``: a schedule at a slot is marked ``in_slot``
+    (queued), a slot with nothing in it becomes an open slot of its day."""
+    after = max(start, timezone.now())
+    if after >= end:
+        return
+    at_slot = {(s.account_id, s.run_at): s for s in schedules}
+    accounts = PinterestAccount.objects.for_workspace(ctx.workspace).prefetch_related("posting_slots")
+    for account in accounts:
+        for slot in upcoming_slots(account, after=after, horizon=end - after, zone_of=ctx.workspace):
+            queued = at_slot.get((account.pk, slot.run_at))
+            if queued is not None:
+                queued.in_slot = True
+            elif slot.run_at < end:
+                days[timezone.localtime(slot.run_at).date()].open_slots.append(
+                    {"account": account, "run_at": slot.run_at, "slot": slot})
 
 
 def visible_range(view: str, anchor: date) -> tuple[date, date]:
@@ -74,8 +101,10 @@ def calendar_view(request):
         .exclude(own_status=ScheduleStatus.CANCELED)
         .order_by("run_at", "id")
     )
+    schedules = list(schedules)
     for schedule in schedules:
         days[timezone.localtime(schedule.run_at).date()].schedules.append(schedule)
+    mark_posting_slots(ctx, days, schedules, start=start, end=end)
     published = (
         Pin.objects.for_workspace(ctx.workspace)
         .filter(status=PinStatus.PUBLISHED, published_at__gte=start, published_at__lt=end, schedule__isnull=True)

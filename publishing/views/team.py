@@ -120,7 +120,9 @@ def team_settings(request):
         if form.is_valid():
             team_approval_rules_update(actor=ctx.actor, **form.cleaned_data)
             messages.success(request, "Saved the approval rules.")
-            return redirect("team_settings")
+            # The workspace settings page shows the same form and asks to come back to it.
+            return redirect("workspace_settings" if request.POST.get("next") == "workspace_settings"
+                            else "team_settings")
     return render_page(request, "publishing/team/settings.html", {"ctx": ctx, "form": form},
                        status=422 if form.errors else 200)
 

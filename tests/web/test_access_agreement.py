@@ -53,14 +53,14 @@ TARGETED = {
     "schedule.retry", "schedule.delete", "schedule.approve", "schedule.reject", "asset.delete", "board.refresh",
     "board.create", "board.update", "board.delete", "account.disconnect", "webhook.update", "webhook.delete",
     "api_key.update", "api_key.rotate", "api_key.revoke", "member.set_role", "member.remove", "invitation.resend",
-    "invitation.revoke", "pin.comment", "schedule.comment", "review_link.revoke",
+    "invitation.revoke", "pin.comment", "schedule.comment", "review_link.revoke", "account.slots_set",
 }
 # Actions whose request uses the team's Pinterest account (a key allow-listed elsewhere: 403).
 USES_ACCOUNT = {
     "pin.create", "pin.validate", "pin.edit", "pin.retry", "pin.approve", "pin.reject", "pin.delete", "pin.comment",
     "schedule.create", "schedule.validate", "schedule.update", "schedule.cancel", "schedule.retry", "schedule.delete",
     "schedule.approve", "schedule.reject", "board.create", "board.update", "board.delete", "account.disconnect",
-    "schedule.comment",
+    "schedule.comment", "queue.add", "account.slots_set",
 }
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
@@ -98,6 +98,7 @@ DASHBOARD = {
     "schedule.cancel": None,
     "schedule.retry": None,
     "schedule.delete": None,
+    "queue.add": None,  # the dashboard queues through Compose (pin.create's form and permission)
     "schedule.approve": lambda o: Request("post", f"/app/approvals/schedules/{o['held_schedule'].public_id}/approve"),
     "schedule.reject": lambda o: Request("post", f"/app/approvals/schedules/{o['held_schedule'].public_id}/reject",
                                          {"reason": "No"}),
@@ -114,6 +115,7 @@ DASHBOARD = {
     "board.delete": None,
     "account.connect": lambda o: Request("post", "/app/accounts/connect"),
     "account.disconnect": lambda o: Request("post", f"/app/accounts/{o['account'].public_id}/disconnect"),
+    "account.slots_set": lambda o: Request("post", f"/app/settings/accounts/{o['account'].public_id}/slots", {}),
     "webhook.create": lambda o: Request("post", "/app/team/webhooks/create", {}),
     "webhook.update": lambda o: Request("post", f"/app/team/webhooks/{o['webhook'].public_id}/toggle"),
     "webhook.delete": lambda o: Request("post", f"/app/team/webhooks/{o['webhook'].public_id}/delete"),
@@ -132,6 +134,7 @@ DASHBOARD = {
     "team.audit_read": lambda o: Request("get", "/app/team/audit"),
     "team.approval_rules": lambda o: Request("post", "/app/team/settings", {}),
     "workspace.rename": None,
+    "workspace.time_zone": lambda o: Request("post", "/app/settings/time-zone", {}),
     "workspace.sandbox_create": None,
     "workspace.sandbox_reset": None,
 }
@@ -154,6 +157,7 @@ API = {
     "schedule.cancel": lambda o: Request("post", f"/v1/schedules/{o['schedule'].public_id}/cancel"),
     "schedule.retry": lambda o: Request("post", f"/v1/schedules/{o['failed_schedule'].public_id}/retry"),
     "schedule.delete": lambda o: Request("delete", f"/v1/schedules/{o['failed_schedule'].public_id}"),
+    "queue.add": lambda o: Request("post", "/v1/queue", _payload(o)),
     "schedule.approve": lambda o: Request("post", f"/v1/schedules/{o['held_schedule'].public_id}/approve"),
     "schedule.reject": lambda o: Request("post", f"/v1/schedules/{o['held_schedule'].public_id}/reject",
                                          {"reason": "No"}),
@@ -172,6 +176,8 @@ API = {
         "delete", f"/v1/pinterest/boards/{o['board'].pinterest_board_id}?account_id={o['account'].public_id}"),
     "account.connect": lambda o: Request("get", "/v1/pinterest/oauth/start"),
     "account.disconnect": lambda o: Request("delete", f"/v1/pinterest/accounts/{o['account'].public_id}"),
+    "account.slots_set": lambda o: Request("put", f"/v1/pinterest/accounts/{o['account'].public_id}/slots",
+                                           {"slots": [{"weekday": 0, "time": "09:00"}]}),
     "webhook.create": lambda o: Request("post", "/v1/webhooks", {"url": "https://hooks.example.com/in",
                                                                  "secret": "s" * 32}),
     "webhook.update": lambda o: Request("patch", f"/v1/webhooks/{o['webhook'].public_id}", {"is_enabled": False}),
@@ -192,6 +198,7 @@ API = {
     "team.audit_read": None,  # /v1/activity-logs is the workspace's activity (workspace.read)
     "team.approval_rules": None,
     "workspace.rename": lambda o: Request("put", "/v1/auth/profile", {"workspace_name": "Renamed"}),
+    "workspace.time_zone": lambda o: Request("put", "/v1/queue/time-zone", {"time_zone": "Europe/Paris"}),
     "workspace.sandbox_create": lambda o: Request("post", "/v1/projects/sandbox", {}),
     "workspace.sandbox_reset": lambda o: Request("post", "/v1/projects/sandbox/reset"),
 }

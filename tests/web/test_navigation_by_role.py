@@ -13,7 +13,7 @@ EVERYONE = ["Overview", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "
 # Written out, not derived from the code under test: what each role should find in its menu.
 MENU = {
     "admin": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team",
-              "API keys"],
+              "Settings", "API keys"],
     "manager": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"],
     "editor": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"],
     "viewer": EVERYONE,

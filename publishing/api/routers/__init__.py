@@ -15,6 +15,7 @@ from publishing.api.routers import (
     pins,
     pinterest,
     projects,
+    queue,
     rate_meter,
     review_links,
     schedules,
@@ -45,4 +46,6 @@ ROUTERS = [
     ("/email", email.router),
     ("/notifications", notifications.router),  # the caller's notifications, a Pinboard extension
     ("/review-links", review_links.router),  # sending pins to a guest reviewer, a Pinboard extension
+    ("/queue", queue.router),  # the posting queue, a Pinboard extension
+    ("/pinterest", queue.slots_router),  # /pinterest/accounts/{id}/slots: posting slots, a Pinboard extension
 ]
