@@ -46,12 +46,14 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from pydantic import TypeAdapter
 
+from publishing.access import Actor
 from publishing.models import ApprovalState, Asset, MediaUpload, Pin, PinStatus, PublishAttempt
 from publishing.pinterest import errors as pinterest_errors
 from publishing.pinterest.client import PinFingerprint
 from publishing.pinterest.factory import api_client
 from publishing.pinterest.models import ImageBase64Source, ImageContentType, ImageUrlSource, VideoSource
 from publishing.services import assets, pinterest_access
+from publishing.services.audit import audit_record
 from publishing.services.errors import DomainError
 from publishing.services.pacing import pacing_take
 from publishing.services.queue import task_enqueue
@@ -409,6 +411,7 @@ def _published(claim: Claim, pinterest_pin_id: str, published_at: datetime | Non
                                 next_attempt_at=None):
                 return
             webhook_event_emit(pin=claim.pin, event="pin.published")
+            _audit_outcome(claim.pin, "pin.published", {"pinterest_pin_id": pinterest_pin_id})
     except IntegrityError:
         # Another of our pins already holds this Pinterest pin: ours was not the one created.
         logger.warning("pin %s: Pinterest pin %s already belongs to another pin", claim.pin.public_id,
@@ -423,6 +426,14 @@ def _fail(claim: Claim, error_code: str, message: str) -> None:
                             failed_at=timezone.now(), next_attempt_at=None):
             return
         webhook_event_emit(pin=claim.pin, event="pin.failed")
+        _audit_outcome(claim.pin, "pin.publish_failed", {"error_code": error_code[:64]})
+
+
+def _audit_outcome(pin: Pin, action: str, details: dict[str, object]) -> None:
+    """The last step of a pin's story in the audit log, by the publishing job, in the transaction that
+    records it (so the log never says published when the pin does not, nor misses it when it does)."""
+    audit_record(team=pin.workspace.team, workspace=pin.workspace, action=action, target=pin, details=details,
+                 actor=Actor.system(pin.workspace, job="publish"))
 
 
 def _defer(claim: Claim, *, error_code: str, message: str, delay: float, counts: bool = True) -> None:

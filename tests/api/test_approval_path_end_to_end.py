@@ -186,6 +186,7 @@ def test_editor_submits_through_the_sdk_manager_talks_guest_approves_and_it_publ
         ("pin.approved", "Clara Client"),
         ("pin.commented", "Clara Client"),
         ("review_link.decided", "Clara Client"),
+        ("pin.published", "system (publish)"),
     ]
 
 

@@ -15,6 +15,7 @@ from pinterest_sandbox.models import Board as SandboxBoard
 from pinterest_sandbox.models import Pin as SandboxPin
 from publishing.access import Actor
 from publishing.models import (
+    AuditEvent,
     Pin,
     PinStatus,
     PinterestAccount,
@@ -48,6 +49,11 @@ def pins_on_board(board) -> list[SandboxPin]:
     return list(SandboxPin.objects.filter(board__pinterest_id=board.pinterest_board_id))
 
 
+def audit_trail(pin) -> list[tuple[str, str]]:
+    return list(AuditEvent.objects.filter(target_id=str(pin.public_id)).order_by("id")
+                .values_list("action", "actor_label"))
+
+
 def outcomes(pin) -> list[tuple[str, str]]:
     return list(pin.attempts.order_by("number").values_list("action", "outcome"))
 
@@ -62,6 +68,9 @@ def test_a_queued_pin_is_published_with_its_pinterest_id(pin, board):
     assert pin.published_at is not None and pin.lease_token is None
     assert outcomes(pin) == [("create", Outcome.PUBLISHED)]
     assert pin_publish(pin_id=pin.pk) == "not_claimed"  # running the job again does nothing
+    # The last step of the pin's story is in the audit log, once, by the publishing job.
+    assert audit_trail(pin) == [("pin.created", pin.created_by.email),
+                                ("pin.published", "system (publish)")]
 
 
 def test_a_rate_limit_defers_the_pin_until_pinterests_reset(pin, board, frozen_clock):
@@ -118,6 +127,8 @@ def test_a_board_gone_from_pinterest_fails_the_pin_permanently(pin, board, works
     pin.refresh_from_db()
     assert pin.error_code == "board_not_found" and pin.failed_at is not None
     assert WebhookDelivery.objects.get().payload["error_code"] == "board_not_found"
+    assert audit_trail(pin)[-1] == ("pin.publish_failed", "system (publish)")
+    assert AuditEvent.objects.get(action="pin.publish_failed").details == {"error_code": "board_not_found"}
 
 
 def test_a_revoked_token_fails_the_pin_and_asks_for_reconnection(pin, account):
