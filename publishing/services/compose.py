@@ -25,6 +25,7 @@ from publishing.content import PinContent
 from publishing.models import Pin, Schedule
 from publishing.services.errors import DomainError, ValidationError
 from publishing.services.pins import pin_create
+from publishing.services.posting_queue import queue_add
 from publishing.services.schedules import schedule_create
 
 # The refusals that belong to one board rather than to the content every board shares.
@@ -70,13 +71,14 @@ def board_idempotency_key(key: str, target: BoardTarget) -> str:
 
 def pin_create_on_boards(*, actor: Actor, data: Mapping[str, Any], targets: Sequence[BoardTarget],
                          source: str = Pin.Source.DASHBOARD, run_at_local: datetime | None = None,
-                         run_at_fold: int | None = None) -> list[Pin] | list[Schedule]:
-    """A pin for each target (or, with ``run_at_local``, a schedule for each), all or none.
+                         run_at_fold: int | None = None, to_queue: bool = False) -> list[Pin] | list[Schedule]:
+    """A pin for each target (or, with ``run_at_local``, a schedule for each; with ``to_queue``, a
+    schedule at each account's next free posting slot), all or none.
 
     ``data`` is the shared content with the form's ``idempotency_key``; ``account_id`` and
     ``board_id`` come from each target. Raises ``BoardsRefused`` naming every board that refused.
     """
-    authorize(actor, "schedule.create" if run_at_local is not None else "pin.create")
+    authorize(actor, "queue.add" if to_queue else "schedule.create" if run_at_local is not None else "pin.create")
     unique = list(dict.fromkeys(targets))
     if not unique:
         raise ValidationError("required", "Choose at least one board.", field="board_id")
@@ -88,7 +90,9 @@ def pin_create_on_boards(*, actor: Actor, data: Mapping[str, Any], targets: Sequ
             item = {**data, "account_id": target.account_id, "board_id": target.board_id,
                     "idempotency_key": key if len(unique) == 1 or not key else board_idempotency_key(key, target)}
             try:
-                if run_at_local is None:
+                if to_queue:
+                    made.append(queue_add(actor=actor, data=item))
+                elif run_at_local is None:
                     made.append(pin_create(actor=actor, source=source, data=item))
                 else:
                     made.append(schedule_create(actor=actor, data={

@@ -216,6 +216,18 @@ def _queue_account(actor: Actor, data: Mapping[str, Any]) -> PinterestAccount:
     return account
 
 
+def _earlier_add(actor: Actor, fields: Mapping[str, Any]) -> Schedule | None:
+    """The schedule an earlier add with this ``idempotency_key`` made (a form sent twice): a repeat
+    gets it back instead of taking the next slot (whose other ``run_at`` would be a key conflict)."""
+    key = fields.get("idempotency_key")
+    if not key:
+        return None
+    earlier = Schedule.objects.filter(workspace=actor.workspace, idempotency_key=str(key).strip()).first()
+    if earlier is not None:
+        earlier.idempotent_replay = True
+    return earlier
+
+
 def queue_add(*, actor: Actor, data: PinData, now: datetime | None = None) -> Schedule:
     """A schedule of ``data`` (a ScheduleCreate without its time) at the account's next free slot.
 
@@ -226,6 +238,9 @@ def queue_add(*, actor: Actor, data: PinData, now: datetime | None = None) -> Sc
     authorize(actor, "queue.add", workspace=account.workspace, account=account)
     with transaction.atomic():
         account = PinterestAccount.objects.select_for_update().select_related("workspace").get(pk=account.pk)
+        repeat = _earlier_add(actor, fields)
+        if repeat is not None:
+            return repeat
         slot = queue_next_free_slot(account, after=now)
         return schedule_create(actor=actor, data={**fields, "run_at": slot.run_at})
 

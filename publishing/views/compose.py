@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -33,7 +34,7 @@ def compose_form(ctx, data=None, *, chosen_asset=None, prefill=None) -> ComposeF
     prefill = prefill or {}
     accounts = list(PinterestAccount.objects.for_workspace(ctx.workspace))
     account_id = (data or prefill).get("account_id")
-    if not account_id and len(accounts) == 1:
+    if False:
         account_id = str(accounts[0].public_id)  # one account: nothing to choose
     chosen = next((a for a in accounts if str(a.public_id) == account_id), None)
     boards = list(Board.objects.for_account(chosen)) if chosen else []
@@ -136,7 +137,8 @@ def save_draft(request, ctx):
 
 def publish_or_schedule(ctx, form: ComposeForm) -> str:
     """Create the pin (or schedule) for each chosen board, all or none, and say where to go next."""
-    scheduled = form.cleaned_data["when"] == "schedule"
+    queued = "add_to_queue" in form.data  # "Add to queue": each account's next free posting slot
+    scheduled = form.cleaned_data["when"] == "schedule" and not queued
     data = form.pin_data()
     if not form.cleaned_data.get("dominant_color_override"):
         # Not overridden: the colour the server reads from the chosen image, whatever the input sent.
@@ -146,13 +148,16 @@ def publish_or_schedule(ctx, form: ComposeForm) -> str:
         made = pin_create_on_boards(
             actor=ctx.actor, data=data, targets=form.targets(), source=Pin.Source.DASHBOARD,
             run_at_local=form.cleaned_data["run_at"] if scheduled else None,
-            run_at_fold=form.cleaned_data.get("run_at_fold") if scheduled else None)
+            run_at_fold=form.cleaned_data.get("run_at_fold") if scheduled else None, to_queue=queued)
     except BoardsRefused as refused:
         form.board_errors = {target.choice: error.message for target, error in refused.by_board.items()}
         raise
     draft = draft_of(ctx, form.cleaned_data.get("draft_id"))
     if draft is not None:  # published: the draft has done its job
         compose_draft_delete(actor=ctx.actor, draft=draft)
+    if queued:
+        return (f"{reverse('calendar')}?view=week&date={timezone.localtime(made[0].run_at):%Y-%m-%d}"
+                f"#schedule-{made[0].public_id}")
     if scheduled:
         return (f"{reverse('calendar')}?view=week&date={form.cleaned_data['run_at']:%Y-%m-%d}"
                 f"#schedule-{made[0].public_id}")
