@@ -34,7 +34,7 @@ def compose_form(ctx, data=None, *, chosen_asset=None, prefill=None) -> ComposeF
     prefill = prefill or {}
     accounts = list(PinterestAccount.objects.for_workspace(ctx.workspace))
     account_id = (data or prefill).get("account_id")
-    if False:
+    if not account_id and len(accounts) == 1:
         account_id = str(accounts[0].public_id)  # one account: nothing to choose
     chosen = next((a for a in accounts if str(a.public_id) == account_id), None)
     boards = list(Board.objects.for_account(chosen)) if chosen else []
