@@ -333,9 +333,18 @@ def _rejected_before_its_pin(schedule: Schedule) -> bool:
             and schedule.approval_state == ApprovalState.REJECTED)
 
 
+def _missed_its_deadline(schedule: Schedule) -> bool:
+    """Failed because it came due undecided: still pending, so it may be approved (then retried) or
+    given a new time, as its error says."""
+    return (schedule.own_status == ScheduleStatus.FAILED and schedule.pin_id is None
+            and schedule.approval_state == ApprovalState.PENDING
+            and schedule.own_error.startswith(APPROVAL_DEADLINE_MISSED))
+
+
 def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Schedule:
     """Change a schedule that has not started (status ``scheduled``), or one rejected before its pin
-    existed, which the edit sends back to its approvers (scheduled again: its time must be ahead).
+    existed or that missed its approval deadline, which the edit sends back to its approvers
+    (scheduled again: its time must be ahead).
     A content change by someone whose pins need approval sends an approved schedule back to pending."""
     authorize(actor, "schedule.update", workspace=schedule.workspace, account=schedule.account)
     changes = _mapping(data)
@@ -345,7 +354,7 @@ def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Sched
                               field=unknown[0])
     with transaction.atomic():
         locked = _locked(schedule)
-        resubmitted = _rejected_before_its_pin(locked)
+        resubmitted = _rejected_before_its_pin(locked) or _missed_its_deadline(locked)
         if locked.status != ScheduleStatus.SCHEDULED and not resubmitted:
             raise InvalidState("schedule_not_editable",
                                f"This schedule is {locked.status}; only scheduled ones can be edited.")
@@ -453,9 +462,10 @@ def _held_pin(locked: Schedule) -> Pin:
 
 
 def _awaiting_before_its_pin(locked: Schedule) -> bool:
-    """A schedule that has not made its pin yet and waits for a decision of its own."""
+    """A schedule that has not made its pin yet and waits for a decision of its own (one that missed
+    its deadline still does: approved, a retry runs it)."""
     return (locked.pin_id is None and locked.own_status == ScheduleStatus.SCHEDULED
-            and locked.approval_state == ApprovalState.PENDING)
+            and locked.approval_state == ApprovalState.PENDING) or _missed_its_deadline(locked)
 
 
 def schedule_approve(*, schedule: Schedule, actor: Actor, comment: str = "") -> Schedule:

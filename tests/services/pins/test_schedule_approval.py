@@ -159,6 +159,34 @@ def test_a_retried_schedule_that_missed_its_deadline_asks_again(frozen, editors_
     assert (retried.status, retried.approval_state) == (ScheduleStatus.SCHEDULED, ApprovalState.PENDING)
 
 
+def test_a_missed_deadline_can_be_approved_then_retried_and_publishes(frozen, editors_schedule, cast, workspace,
+                                                                     django_capture_on_commit_callbacks):
+    """What the missed deadline's message says to do ("Approve it and retry it") must be possible: a
+    retry alone asks again but is due at once, so it would only miss its deadline again."""
+    missed = come_due(frozen, editors_schedule)
+    assert missed.last_error.startswith("approval_deadline_missed")
+    manager = Actor.for_user(cast.manager, workspace)
+    approved = schedule_approve(schedule=missed, actor=manager)
+    assert (approved.approval_state, approved.pin) == (ApprovalState.APPROVED, None)
+    retried = schedule_retry(schedule=approved, actor=manager)
+    assert (retried.status, retried.approval_state) == (ScheduleStatus.SCHEDULED, ApprovalState.APPROVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        ran = come_due(frozen, editors_schedule)
+    assert (ran.pin.approval_state, ran.pin.approved_by) == (ApprovalState.APPROVED, cast.manager)
+    assert [args for args, _ in queued_jobs(PUBLISH)] == [(ran.pin.pk,)]
+
+
+def test_a_missed_deadline_given_a_new_time_goes_back_to_its_approvers(frozen, editors_schedule, cast, workspace):
+    """"...or give it a new time": the edit resubmits it, pending, as an edit after a rejection does."""
+    missed = come_due(frozen, editors_schedule)
+    later = RUN_AT + timedelta(days=1)
+    resubmitted = schedule_update(schedule=missed, actor=Actor.for_user(cast.editor, workspace),
+                                  data={"run_at": later})
+    assert (resubmitted.status, resubmitted.approval_state, resubmitted.run_at, resubmitted.last_error) == (
+        ScheduleStatus.SCHEDULED, ApprovalState.PENDING, later, "")
+    assert AuditEvent.objects.filter(action="schedule.resubmitted").exists()
+
+
 def test_bulk_approve_and_reject_decide_each_schedule(frozen, workspace, cast, offline_account, offline_board):
     data = {k: v for k, v in pin_payload(offline_account, offline_board).items() if k != "idempotency_key"}
     editor = Actor.for_user(cast.editor, workspace)
