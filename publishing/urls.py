@@ -86,6 +86,10 @@ urlpatterns = [
     path("accounts/<uuid:public_id>/disconnect", accounts.account_disconnect_view, name="account_disconnect"),
     path("accounts/<uuid:public_id>/boards/refresh", accounts.account_boards_refresh, name="account_boards_refresh"),
     path("accounts/<uuid:public_id>/boards/create", accounts.account_board_create, name="account_board_create"),
+    path("accounts/<uuid:public_id>/boards/<str:board_id>/edit", accounts.account_board_edit,
+         name="account_board_edit"),
+    path("accounts/<uuid:public_id>/boards/<str:board_id>/delete", accounts.account_board_delete,
+         name="account_board_delete"),
     # Team and settings
     path("team/", team.team_members, name="team"),
     path("team/members/<uuid:public_id>/role", team.member_role, name="member_role"),

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -14,10 +15,10 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
-from publishing.forms import BoardCreateForm
+from publishing.forms import BoardCreateForm, BoardEditForm
 from publishing.lookups import account_for_workspace_or_404
 from publishing.models import Board, PinterestAccount
-from publishing.services.boards import board_create, board_list_refresh
+from publishing.services.boards import board_create, board_delete, board_list_refresh, board_update
 from publishing.services.errors import DomainError
 from publishing.services.pinterest_accounts import (
     account_disconnect,
@@ -69,7 +70,8 @@ def account_health(account: PinterestAccount, now: datetime) -> AccountHealth:
     return AccountHealth("ok", "Healthy", "Pinboard renews the access token by itself.")
 
 
-def accounts_page(request, ctx, *, failed_board_form=None, failed_account=None, status=200):
+def accounts_page(request, ctx, *, failed_board_form=None, failed_account=None, failed_edit=None, status=200):
+    """``failed_edit``: (board, form) of a board edit that was refused, shown open with its errors."""
     live_boards = Board.objects.filter(deleted_at__isnull=True).order_by("name", "id")
     accounts = list(
         PinterestAccount.objects.for_workspace(ctx.workspace)
@@ -84,6 +86,11 @@ def accounts_page(request, ctx, *, failed_board_form=None, failed_account=None, 
             account.board_form = failed_board_form
         else:
             account.board_form = BoardCreateForm(auto_id=f"board-{account.public_id}-%s")
+        for board in account.live_boards:
+            if failed_edit is not None and failed_edit[0].pk == board.pk:
+                board.edit_form, board.edit_failed = failed_edit[1], True
+            else:
+                board.edit_form = board_edit_form(board)
     return render_page(request, TEMPLATE, {"ctx": ctx, "accounts": accounts, "failed_account": failed_account},
                        status=status, fragment="accounts_area")
 
@@ -157,3 +164,46 @@ def account_board_create(request, public_id):
         messages.success(request, f"Created the board {board.name}.")
         return accounts_page(request, ctx)
     return accounts_page(request, ctx, failed_board_form=form, failed_account=account, status=422)
+
+
+def board_edit_form(board: Board, data=None) -> BoardEditForm:
+    return BoardEditForm(data, auto_id=f"board-edit-{board.pk}-%s",
+                         initial={"name": board.name, "description": board.description, "privacy": board.privacy})
+
+
+def _live_board(account: PinterestAccount, board_id: str) -> Board:
+    board = Board.objects.filter(account=account, pinterest_board_id=board_id, deleted_at__isnull=True).first()
+    if board is None:
+        raise Http404("No such board on this account.")
+    return board
+
+
+@login_required
+@require_POST
+def account_board_edit(request, public_id, board_id):
+    """Rename a board or change its description or privacy, on Pinterest (``board_update``)."""
+    ctx = team_context_or_404(request, "board.update")
+    account = account_for_workspace_or_404(ctx.actor, public_id)
+    board = _live_board(account, board_id)
+    form = board_edit_form(board, request.POST)
+    updated = submit(form, lambda: board_update(account=account, actor=ctx.actor, board_id=board.pinterest_board_id,
+                                                **form.cleaned_data))
+    if updated is not None:
+        messages.success(request, f"Saved the board {updated.name}.")
+        return accounts_page(request, ctx)
+    return accounts_page(request, ctx, failed_edit=(board, form), status=422)
+
+
+@login_required
+@require_POST
+def account_board_delete(request, public_id, board_id):
+    """Delete a board on Pinterest, with its pins (``board_delete``); the page asked to confirm."""
+    ctx = team_context_or_404(request, "board.delete")
+    account = account_for_workspace_or_404(ctx.actor, public_id)
+    board = _live_board(account, board_id)
+    deleted = attempt(lambda: board_delete(account=account, actor=ctx.actor, board_id=board.pinterest_board_id))
+    if isinstance(deleted, DomainError):
+        messages.error(request, f"The board {board.name} was not deleted: {deleted.message}")
+        return accounts_page(request, ctx, status=422)
+    messages.success(request, f"Deleted the board {board.name} on Pinterest.")
+    return accounts_page(request, ctx)
