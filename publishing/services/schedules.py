@@ -564,6 +564,17 @@ def schedule_bulk(*, actor: Actor, schedule_ids: Iterable[uuid.UUID | str], acti
 def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
     """Turn a due schedule into its pin, exactly once. Returns what happened (for logs)."""
     now = now or timezone.now()
+    outcome = _run(schedule_id, now=now)
+    if outcome == CHANGED_MEANWHILE:  # read again, once: if it changes again, the due-scanner takes it
+        outcome = _run(schedule_id, now=now)
+    return outcome
+
+
+# The claim found the schedule no longer as it was read (an edit or a decision committed in between).
+CHANGED_MEANWHILE = "changed_meanwhile"
+
+
+def _run(schedule_id: int, *, now: datetime) -> str:
     schedule = Schedule.objects.select_related("workspace__team", "account", "asset", "cover_image_asset", "created_by",
                                                "created_by_key").filter(pk=schedule_id).first()
     if schedule is None:
@@ -576,11 +587,13 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
         return _approval_deadline_missed(schedule, now=now)
     try:
         with transaction.atomic():
+            # Claimed only as read (updated_at): an edit or decision committing since the read above
+            # must not be lost, nor its pin made from the content and approval read before it.
             claimed = Schedule.objects.filter(
-                pk=schedule.pk, own_status=ScheduleStatus.SCHEDULED, run_at__lte=now
+                pk=schedule.pk, own_status=ScheduleStatus.SCHEDULED, run_at__lte=now, updated_at=schedule.updated_at
             ).update(own_status=ScheduleStatus.QUEUED, updated_at=now)
             if not claimed:
-                return "already_run"
+                return CHANGED_MEANWHILE  # ran, re-timed, edited or decided since the read: read again
             data = {**schedule.content_values(), "account_id": str(schedule.account.public_id),
                     "idempotency_key": schedule_idempotency_key(schedule)}
             # The job acts (its creator was authorized, allow-list included, when scheduling); the
@@ -608,10 +621,11 @@ def _approval_deadline_missed(schedule: Schedule, *, now: datetime) -> str:
                "or give it a new time.")
     system = Actor.system(schedule.workspace, job="schedule")
     with transaction.atomic():
-        missed = Schedule.objects.filter(pk=schedule.pk, own_status=ScheduleStatus.SCHEDULED, run_at__lte=now).update(
+        missed = Schedule.objects.filter(pk=schedule.pk, own_status=ScheduleStatus.SCHEDULED, run_at__lte=now,
+                                         updated_at=schedule.updated_at).update(
             own_status=ScheduleStatus.FAILED, own_error=message, updated_at=now)
-        if not missed:
-            return "already_run"
+        if not missed:  # ran, approved or changed since it was read: decide again on what it holds now
+            return CHANGED_MEANWHILE
         schedule.own_status, schedule.own_error = ScheduleStatus.FAILED, message
         _audit(schedule, "schedule.approval_deadline_missed", system,
                {"run_at": schedule.run_at.isoformat(), "approval_steps_done": schedule.approval_steps_done})
