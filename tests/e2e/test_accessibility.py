@@ -17,7 +17,7 @@ WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
 PAGES = ["/app/", "/app/compose/", "/app/pins/", "/app/pins/{pin}/", "/app/approvals/", "/app/calendar/",
          "/app/calendar/?view=week", "/app/assets/", "/app/accounts/", "/app/team/", "/app/team/settings",
          "/app/team/webhooks", "/app/team/audit", "/app/api-keys/", "/app/pins/{pin}/edit", "/app/accessibility/",
-         "/app/notifications/"]
+         "/app/notifications/", "/app/pins/imports/"]
 LOGGED_OUT_PAGES = ["/accounts/login/"]  # a signed-in member is sent on from there
 
 

@@ -73,6 +73,7 @@ def furnished(cast, workspace, offline_account, offline_board, settings):
         "team-audit": "/app/team/audit",
         "api-keys": "/app/api-keys/",
         "notifications": "/app/notifications/",
+        "pins-import": "/app/pins/imports/",
         "accessibility": "/app/accessibility/",
         # Signed out (the tour clears its cookies first): a guest's review page.
         "review": f"/review/{review.token}",
