@@ -72,3 +72,31 @@ def test_three_pins_added_to_the_queue_land_in_the_slots_in_order(cast, account,
     expect(page.locator("li.item.scheduled", has_text="Queued vase 2")).to_contain_text("15:30")
     day = page.locator("td", has=page.locator(f'time[datetime="{tomorrow:%Y-%m-%d}"]'))
     expect(day.locator("li.item.open-slot")).to_contain_text("12:00")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_settings_page_fits_a_phone_and_passes_axe(cast, workspace, offline_account, offline_board, browser_as,
+                                                       scheme):
+    """Until the shared page tours list it: no sideways scroll at 390 px, axe-core's WCAG 2.2 AA
+    rules at 390 and 1280 px, in both colour schemes, with slots and an inline error showing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from publishing.services.posting_queue import posting_slots_set
+
+    posting_slots_set(actor=Actor.for_user(cast.admin, workspace), account=offline_account,
+                      slots=[{"weekday": day, "time": hhmm} for day in range(7) for hhmm in ("08:00", "12:30", "19:45")])
+    page = browser_as(cast.admin)
+    page.emulate_media(color_scheme=scheme)
+    wcag_aa = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
+    for width in (390, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/app/settings/")
+        slots = page.locator(f"#slots-{offline_account.public_id}")
+        slots.get_by_label("Sunday").fill("09:00, 25:00")
+        slots.get_by_role("button", name=f"Save the slots of {offline_account.username}").click()
+        expect(slots.get_by_text("“25:00” is not a time")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, width
+        results = Axe().run(page, options=wcag_aa)
+        assert not results.violations_count, results.generate_report()
+        if scheme == "light":
+            save_screenshot(page, f"workspace-settings-{width}")
