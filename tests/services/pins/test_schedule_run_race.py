@@ -25,23 +25,16 @@ def _a_claim_is_waiting_on_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
-def test_an_edit_sending_an_approved_schedule_back_to_approval_while_it_runs_publishes_nothing(
-        workspace, cast, offline_account, offline_board):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs row locks that block (PostgreSQL); SQLite serialises every writer anyway")
-    data = {k: v for k, v in pin_payload(offline_account, offline_board).items() if k != "idempotency_key"}
-    run_at = timezone.now() + timedelta(hours=1)
-    editor = Actor.for_user(cast.editor, workspace)
-    schedule = schedule_create(actor=editor, data={**data, "title": "Approved words", "run_at": run_at})
-    schedule_approve(schedule=schedule, actor=Actor.for_user(cast.manager, workspace))
-    edited, release, failures = threading.Event(), threading.Event(), []
+def run_while(change, schedule: Schedule, now) -> str:
+    """``schedule_run`` at ``now`` while ``change`` (a service call) holds the schedule's row in an
+    open transaction; the change commits only once the run's write waits for it."""
+    changed, release, failures = threading.Event(), threading.Event(), []
 
-    def edit_and_hold_the_transaction_open():
+    def change_and_hold_the_transaction_open():
         try:
             with transaction.atomic():
-                schedule_update(schedule=Schedule.objects.get(pk=schedule.pk), actor=editor,
-                                data={"title": "Words nobody approved"})
-                edited.set()
+                change()
+                changed.set()
                 release.wait(timeout=20)
         except Exception as error:  # reported by the assertion below
             failures.append(error)
@@ -57,20 +50,48 @@ def test_an_edit_sending_an_approved_schedule_back_to_approval_while_it_runs_pub
             release.set()
             connections["default"].close()
 
-    other = threading.Thread(target=edit_and_hold_the_transaction_open)
+    other = threading.Thread(target=change_and_hold_the_transaction_open)
     other.start()
-    assert edited.wait(timeout=20)
+    assert changed.wait(timeout=20)
     watcher = threading.Thread(target=release_once_the_claim_waits)
     watcher.start()
     try:
-        outcome = schedule_run(schedule_id=schedule.pk, now=run_at + timedelta(minutes=1))
+        return schedule_run(schedule_id=schedule.pk, now=now)
     finally:
         release.set()
         other.join(timeout=20)
         watcher.join(timeout=20)
-    assert not failures
+        assert not failures
+
+
+@pytest.fixture
+def editors_schedule(workspace, cast, offline_account, offline_board):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs row locks that block (PostgreSQL); SQLite serialises every writer anyway")
+    data = {k: v for k, v in pin_payload(offline_account, offline_board).items() if k != "idempotency_key"}
+    return schedule_create(actor=Actor.for_user(cast.editor, workspace), data={
+        **data, "title": "Approved words", "run_at": timezone.now() + timedelta(hours=1)})
+
+
+def test_an_edit_sending_an_approved_schedule_back_to_approval_while_it_runs_publishes_nothing(
+        editors_schedule, cast, workspace):
+    schedule = editors_schedule
+    schedule_approve(schedule=schedule, actor=Actor.for_user(cast.manager, workspace))
+    outcome = run_while(lambda: schedule_update(schedule=Schedule.objects.get(pk=schedule.pk), actor=Actor.for_user(
+        cast.editor, workspace), data={"title": "Words nobody approved"}), schedule, schedule.run_at + timedelta(
+        minutes=1))
     after = Schedule.objects.get(pk=schedule.pk)
     assert after.title == "Words nobody approved" and after.approval_state == ApprovalState.PENDING
     # The run saw the edit: the new words were not approved by their time, and nothing was made.
     assert not Pin.objects.exists(), outcome
     assert (outcome, after.own_status) == ("approval_deadline_missed", ScheduleStatus.FAILED)
+
+
+def test_approved_while_its_deadline_is_being_recorded_it_runs_approved(editors_schedule, cast, workspace):
+    schedule = editors_schedule
+    outcome = run_while(lambda: schedule_approve(schedule=Schedule.objects.get(pk=schedule.pk),
+                                                 actor=Actor.for_user(cast.manager, workspace)),
+                        schedule, schedule.run_at + timedelta(minutes=1))
+    after = Schedule.objects.select_related("pin").get(pk=schedule.pk)
+    assert (outcome, after.approval_state) == ("ran", ApprovalState.APPROVED)
+    assert after.pin.approval_state == ApprovalState.APPROVED and not after.last_error
