@@ -84,7 +84,8 @@ def test_the_settings_page_fits_a_phone_and_passes_axe(cast, workspace, offline_
     from publishing.services.posting_queue import posting_slots_set
 
     posting_slots_set(actor=Actor.for_user(cast.admin, workspace), account=offline_account,
-                      slots=[{"weekday": day, "time": hhmm} for day in range(7) for hhmm in ("08:00", "12:30", "19:45")])
+                      slots=[{"weekday": day, "time": hhmm} for day in range(7)
+                             for hhmm in ("08:00", "12:30", "19:45")])
     page = browser_as(cast.admin)
     page.emulate_media(color_scheme=scheme)
     wcag_aa = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
