@@ -35,7 +35,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from publishing.access import AccessForbidden, AccessHidden, Actor, authorize
+from publishing.access import AccessForbidden, AccessHidden, Actor, ActorKind, authorize
 from publishing.models import (
     NOTIFICATION_EVENTS,
     EmailPreference,
@@ -144,8 +144,16 @@ def _excerpt(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _who(actor: Actor) -> str:
+    """How a notice names the actor: a guest's label is whatever name they typed, so it says it is a guest's."""
+    if actor.kind != ActorKind.GUEST_LINK:
+        return actor.label
+    suffix = " (guest reviewer)"
+    return _excerpt(actor.label, (Notification._meta.get_field("actor_label").max_length or 255) - len(suffix)) + suffix
+
+
 def _text(event: str, *, actor: Actor, title: str, reason: str, kind: str) -> str:
-    who, what = actor.label, f"“{_excerpt(title, TITLE_LIMIT)}”"
+    who, what = _who(actor), f"“{_excerpt(title, TITLE_LIMIT)}”"
     detail = f": {_excerpt(reason, DETAIL_LIMIT)}" if reason.strip() else ""
     texts = {
         "pin.approval_requested": f"{who} asked for approval of the pin {what}.",
@@ -188,7 +196,7 @@ def notify(event: str, *, actor: Actor, pin: Pin | None = None, schedule: Schedu
             continue
         notification = Notification.objects.create(
             recipient=user, team=team, workspace=workspace, event=event, pin=pin, schedule=schedule,
-            actor_label=actor.label, text=text,
+            actor_label=_who(actor), text=text,
             # Not wanted in the app: written read, so the email has its row but the bell stays quiet.
             read_at=None if in_app else timezone.now(),
             email_status=Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE,

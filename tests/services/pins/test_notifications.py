@@ -152,6 +152,17 @@ def test_the_task_sends_the_email_once(emailed, cast):
     assert (emailed.email_status, emailed.email_attempts) == (Notification.EmailStatus.SENT, 1)
 
 
+def test_a_guests_decision_is_told_as_a_guests_whatever_name_they_give(pending_pin, cast, workspace):
+    """A guest types any name: one that reads like a member's must not pass for that member."""
+    from publishing.services.review_links import review_link_create, review_link_decide
+    issued = review_link_create(actor=Actor.for_user(cast.manager, workspace), pin_ids=[pending_pin.public_id])
+    review_link_decide(token=issued.token, item_id=str(pending_pin.public_id), kind="pin", decision="reject",
+                       guest_name=cast.admin.email, comment="Not on brand")
+    told = Notification.objects.get(event="pin.rejected", recipient=cast.editor)
+    assert told.text.startswith(f"{cast.admin.email} (guest reviewer) rejected your pin")
+    assert told.actor_label == f"{cast.admin.email} (guest reviewer)"
+
+
 @pytest.mark.parametrize("how", ["removed", "deactivated"])
 def test_a_member_who_left_before_the_email_went_out_is_not_emailed(emailed, cast, how):
     """The email is sent later (a worker, retries for hours): whoever is no longer an active member
