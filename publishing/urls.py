@@ -34,6 +34,7 @@ urlpatterns = [
     path("compose/assets", compose_media.compose_assets, name="compose_assets"),
     path("compose/cover", compose_media.compose_cover, name="compose_cover"),
     path("compose/cover/frame", compose_media.compose_cover_frame, name="compose_cover_frame"),
+    path("compose/cover/upload", compose_media.compose_cover_upload, name="compose_cover_upload"),
     # Pins
     path("compose/preview", compose.compose_preview, name="compose_preview"),
     path("drafts/", drafts.draft_list, name="drafts"),

@@ -1,5 +1,5 @@
 """Compose's media pickers: the library search (the picker's cards) and a video pin's cover
-(a key frame turned into an image asset, or an image from the library)."""
+(a key frame turned into an image asset, an image from the library, or one uploaded for it)."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 from publishing.access import team_context_or_404
 from publishing.lookups import asset_for_workspace_or_404
 from publishing.models import Asset
-from publishing.services.assets import asset_cover_from_key_frame
+from publishing.services.assets import asset_cover_from_key_frame, asset_upload
 from publishing.services.errors import DomainError
 from publishing.views.common import attempt, render_page, uuid_or_none
 from publishing.views.compose import RECENT_ASSETS
@@ -61,6 +61,24 @@ def compose_cover_frame(request):
     outcome = attempt(lambda: asset_cover_from_key_frame(actor=ctx.actor, video=video, index=index))
     if not request.htmx:
         return redirect("compose")  # without JavaScript the new image is in the library's cover list
+    if isinstance(outcome, DomainError):
+        return render_page(request, "publishing/compose/_cover_field.html",
+                           _cover_context(ctx, video, error=outcome.message), status=422)
+    return render_page(request, "publishing/compose/_cover_field.html",
+                       _cover_context(ctx, video, selected=str(outcome.public_id)))
+
+
+@login_required
+@require_POST
+def compose_cover_upload(request):
+    """A new image uploaded as the video's cover (htmx): stored like any upload, then chosen."""
+    ctx = team_context_or_404(request, "pin.create")
+    video = asset_for_workspace_or_404(ctx.actor, uuid_or_none(request.POST.get("asset_id")))
+    upload = request.FILES.get("cover_file")
+    if upload is None:
+        return render_page(request, "publishing/compose/_cover_field.html",
+                           _cover_context(ctx, video, error="Choose an image file to upload."), status=422)
+    outcome = attempt(lambda: asset_upload(actor=ctx.actor, uploaded_file=upload, expected_kind=Asset.Kind.IMAGE))
     if isinstance(outcome, DomainError):
         return render_page(request, "publishing/compose/_cover_field.html",
                            _cover_context(ctx, video, error=outcome.message), status=422)

@@ -147,3 +147,36 @@ def test_the_uploader_starts_on_pick_and_can_be_cancelled(cast, login, offline_a
     html = login(cast.editor).get("/app/compose/").content.decode()
     assert 'hx-trigger="change, submit"' in html and 'class="button secondary upload-cancel" hidden' in html
     assert 'hx-disabled-elt="find button[type=submit]"' in html  # Cancel stays usable during the upload
+
+
+def test_an_uploaded_cover_is_chosen_and_a_bad_file_is_an_inline_error(cast, login, workspace, offline_account,
+                                                                        offline_board, tmp_path):
+    video = uploaded(cast, workspace, make_mp4(tmp_path / "clip.mp4"), kind="video")
+    client = login(cast.editor)
+    bad = tmp_path / "cover.png"
+    bad.write_bytes(b"not an image at all")
+    with bad.open("rb") as handle:
+        response = client.post("/app/compose/cover/upload", {"asset_id": str(video.public_id), "cover_file": handle},
+                               HTTP_HX_REQUEST="true")
+    assert response.status_code == 422 and 'class="field-error" role="alert"' in response.content.decode()
+    assert "not a format Pinterest accepts" in response.content.decode()
+    with make_png(tmp_path / "cover.png", 600, 900).open("rb") as handle:
+        response = client.post("/app/compose/cover/upload", {"asset_id": str(video.public_id), "cover_file": handle},
+                               HTTP_HX_REQUEST="true")
+    cover = Asset.objects.get(workspace=workspace, asset_type="image")
+    assert response.status_code == 200 and f'value="{cover.public_id}" checked' in response.content.decode()
+    response = client.post("/app/compose/", {
+        "account_id": str(offline_account.public_id), "board_id": offline_board.pinterest_board_id,
+        "asset_id": str(video.public_id), "cover_image_asset_id": str(cover.public_id), "title": "Clip",
+        "when": "now", "idempotency_key": "dashboard:cover-2"})
+    assert response.status_code == 302
+    assert Pin.objects.get(workspace=workspace).cover_image_asset == cover
+
+
+def test_a_video_as_cover_is_refused_inline(cast, login, workspace, offline_account, offline_board, tmp_path):
+    video = uploaded(cast, workspace, make_mp4(tmp_path / "clip.mp4"), kind="video")
+    response = login(cast.editor).post("/app/compose/", {
+        "account_id": str(offline_account.public_id), "board_id": offline_board.pinterest_board_id,
+        "asset_id": str(video.public_id), "cover_image_asset_id": str(video.public_id), "title": "Clip",
+        "when": "now", "idempotency_key": "dashboard:cover-3"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 422 and not Pin.objects.exists()
