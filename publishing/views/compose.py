@@ -49,6 +49,8 @@ def compose_form(ctx, data=None, *, chosen_asset=None, prefill=None) -> ComposeF
     if chosen_asset is not None and chosen_asset not in assets:
         assets.insert(0, chosen_asset)
     initial = {**prefill, "idempotency_key": f"dashboard:{uuid.uuid4()}", "account_id": account_id or ""}
+    if not initial.get("board_id") and len(boards) == 1:
+        initial["board_id"] = boards[0].pinterest_board_id  # one board: nothing to choose either
     if chosen_asset is not None:
         initial["asset_id"] = str(chosen_asset.public_id)
         if not prefill.get("dominant_color_override"):
@@ -172,9 +174,12 @@ def compose_preview(request):
     ctx = team_context_or_404(request, "pin.create")
     values = request.POST if request.method == "POST" else request.GET
     asset = Asset.objects.for_workspace(ctx.workspace).filter(public_id=uuid_or_none(values.get("asset_id"))).first()
+    if values.get("dominant_color_override"):
+        color = values.get("dominant_color") or ""  # shown only if it is #RRGGBB (pin_preview checks)
+    else:
+        color = asset_dominant_color(actor=ctx.actor, asset=asset) if asset else ""
     return render(request, "publishing/compose/_pin_preview.html",
-                  {"preview": pin_preview(values, asset=asset,
-                                          color=asset_dominant_color(actor=ctx.actor, asset=asset) if asset else "")})
+                  {"preview": pin_preview(values, asset=asset, color=color)})
 
 
 @login_required

@@ -14,10 +14,10 @@ from tests.web.helpers import bulk_pins
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
-PAGES = ["/app/", "/app/compose/", "/app/pins/", "/app/pins/{pin}/", "/app/approvals/", "/app/calendar/",
-         "/app/calendar/?view=week", "/app/assets/", "/app/accounts/", "/app/team/", "/app/team/settings",
-         "/app/team/webhooks", "/app/team/audit", "/app/api-keys/", "/app/pins/{pin}/edit", "/app/accessibility/",
-         "/app/notifications/", "/app/pins/imports/"]
+PAGES = ["/app/", "/app/compose/", "/app/drafts/", "/app/pins/", "/app/pins/{pin}/", "/app/approvals/",
+         "/app/calendar/", "/app/calendar/?view=week", "/app/assets/", "/app/accounts/", "/app/team/",
+         "/app/team/settings", "/app/team/webhooks", "/app/team/audit", "/app/api-keys/", "/app/pins/{pin}/edit",
+         "/app/accessibility/", "/app/notifications/", "/app/pins/imports/"]
 LOGGED_OUT_PAGES = ["/accounts/login/"]  # a signed-in member is sent on from there
 
 

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from publishing.access import Actor
 from publishing.models import Pin, PinStatus
+from publishing.services.compose_drafts import compose_draft_save
 from publishing.services.keys import api_key_create
 from publishing.services.pins import pin_create, pin_reject
 from publishing.services.review_links import review_link_create
@@ -54,11 +55,13 @@ def furnished(cast, workspace, offline_account, offline_board, settings):
     api_key_create(actor=system, name="Shopify catalogue sync for the spring collection")
     webhook_create(actor=system, url="https://hooks.example.com/pinboard/events/receiver/for/the/shop", secret="s" * 32)
     invitation_create(actor=system, email="a.very.long.name.for.a.new.hire@acme-example.test", role="editor")
+    compose_draft_save(actor=editor, data={"title": LONG_TITLE, "board_id": offline_board.pinterest_board_id})
     review = review_link_create(actor=Actor.for_user(cast.manager, workspace), pin_ids=[waiting.public_id],
                                 guest_name="Guest reviewer from the client's marketing team")
     return {
         "overview": "/app/",
         "compose": "/app/compose/",
+        "drafts": "/app/drafts/",
         "pins": "/app/pins/",
         "pin-detail": f"/app/pins/{published[0].public_id}/",
         "pin-edit": f"/app/pins/{waiting.public_id}/edit",

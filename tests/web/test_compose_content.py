@@ -62,6 +62,13 @@ def test_the_preview_shows_image_title_description_and_link_domain(cast, login, 
     assert "Oak chair" in html and "Solid oak, oiled." in html
     assert '<p class="pin-preview-domain">shop.example.com</p>' in html
     assert 'data-dominant-color="#C8281E"' in html  # read from the image by the server
+    overridden = login(cast.editor).get("/app/compose/preview", {
+        "asset_id": str(image.public_id), "dominant_color_override": "on", "dominant_color": "#123ABC"})
+    overridden = overridden.content.decode()
+    assert 'data-dominant-color="#123ABC"' in overridden
+    forged = login(cast.editor).get("/app/compose/preview", {
+        "dominant_color_override": "on", "dominant_color": '"><script>'}).content.decode()
+    assert "data-dominant-color" not in forged and "<script>" not in forged
 
 
 def test_the_preview_flags_text_over_pinterests_limits_and_ignores_other_teams_assets(
@@ -76,7 +83,8 @@ def test_the_preview_flags_text_over_pinterests_limits_and_ignores_other_teams_a
 
 def test_the_compose_page_embeds_the_preview_that_follows_the_form(cast, login, offline_account, offline_board):
     html = login(cast.editor).get("/app/compose/").content.decode()
-    assert 'id="pin-preview" hx-get="/app/compose/preview" hx-include="#compose-form"' in html
+    assert 'id="pin-preview" hx-get="/app/compose/preview"' in html
+    assert "#compose-form [name=title]" in html and "csrfmiddlewaretoken" not in html.split('id="pin-preview"')[1][:600]
     assert "No image chosen yet" in html
 
 
@@ -178,6 +186,14 @@ def test_the_only_account_is_preselected_and_a_second_one_is_not(cast, login, of
     assert f'value="{offline_account.public_id}" selected' in client.get("/app/compose/").content.decode()
     PinterestAccount.objects.create(workspace=offline_account.workspace, pinterest_user_id="77", username="two")
     assert f'value="{offline_account.public_id}" selected' not in client.get("/app/compose/").content.decode()
+
+
+def test_the_only_board_of_the_account_is_preselected_too(cast, login, offline_account, offline_board):
+    client = login(cast.editor)
+    html = client.get("/app/compose/").content.decode()
+    assert f'<option value="{offline_board.pinterest_board_id}" selected>' in html
+    Board.objects.create(account=offline_account, pinterest_board_id="900000000000000002", name="Sofas")
+    assert f'value="{offline_board.pinterest_board_id}" selected' not in client.get("/app/compose/").content.decode()
 
 
 # --- drafts -------------------------------------------------------------------------------------------
