@@ -25,6 +25,7 @@ from publishing.views.common import add_domain_error, attempt, render_page
 TEMPLATE = "publishing/imports/page.html"
 RECENT_IMPORTS = 10
 RUNNING = (ImportJob.Status.QUEUED, ImportJob.Status.PROCESSING)
+RESULTS_WHILE_RUNNING = 50
 
 
 @login_required
@@ -57,8 +58,11 @@ def pin_import_detail(request, public_id):
     it ends), then each row's result."""
     ctx = team_context_or_404(request)
     job = import_for_workspace_or_404(ctx.actor, public_id)
+    running = job.status in RUNNING
+    # While the worker runs, each 2 s poll sends only the latest rows (an import has up to 5,000).
+    shown = job.results[-RESULTS_WHILE_RUNNING:] if running else job.results
     return render_page(request, "publishing/imports/detail.html",
-                       {"ctx": ctx, "job": job, "running": job.status in RUNNING}, fragment="progress")
+                       {"ctx": ctx, "job": job, "running": running, "shown_results": shown}, fragment="progress")
 
 
 @login_required

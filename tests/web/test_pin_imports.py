@@ -118,3 +118,18 @@ def test_viewers_may_not_import_and_other_teams_imports_are_hidden(cast, login, 
     assert login(cast.outsider).get(f"/app/pins/imports/{job.public_id}/").status_code == 404
     assert login(cast.viewer).get(f"/app/pins/imports/{job.public_id}/").status_code == 200
     assert "pins.json" in login(cast.editor).get("/app/pins/imports/").content.decode()
+
+
+def test_while_the_worker_runs_each_poll_sends_only_the_latest_rows(cast, login, offline_account, offline_board,
+                                                                     settings):
+    row = {"account_id": str(offline_account.public_id), "board_id": offline_board.pinterest_board_id,
+           "image_url": "https://images.example.com/a.jpg", "title": "T"}
+    client = login(cast.editor)
+    upload(client, "many.json", json.dumps([{**row, "idempotency_key": f"m-{n}"} for n in range(60)]).encode())
+    job = ImportJob.objects.get()
+    settings.PIN_IMPORT_TASK_SECONDS = 0  # one row, then the run hands over (as a long import does)
+    for _ in range(55):
+        assert pin_import_run(job.pk) == "continued"
+    polled = client.get(f"/app/pins/imports/{job.public_id}/", **HTMX).content.decode()
+    assert len(rows_of(polled)) == 50 and rows_of(polled)[0][0] == "6" and "hx-get" in polled
+    assert "The latest 50 rows so far" in polled
