@@ -56,3 +56,47 @@ def test_cancel_aborts_an_upload_in_flight(cast, account, open_browser_page, tmp
     expect(cancel).to_be_hidden()
     assert page.evaluate("document.querySelector('#uploader input[type=file]').value") == ""
     assert not Asset.objects.exists()
+
+
+def test_the_picker_works_by_keyboard_offers_a_videos_frames_and_passes_axe(
+        cast, workspace, offline_account, offline_board, browser_as, tmp_path, settings):
+    from axe_playwright_python.sync_playwright import Axe
+    from django.core.files import File
+
+    from publishing.access import Actor
+    from publishing.services.assets import asset_upload
+    from publishing.services.thumbnails import asset_thumbnail_make
+    from tests.e2e.test_accessibility import WCAG_AA
+    from tests.media import make_mp4, make_png
+
+    def upload(path, kind):
+        with path.open("rb") as handle:
+            asset = asset_upload(actor=Actor.for_user(cast.editor, workspace),
+                                 uploaded_file=File(handle, name=path.name), expected_kind=kind)
+        return asset
+
+    waiting = upload(make_png(tmp_path / "waiting.png"), "image")  # no thumbnail yet: a placeholder
+    video = asset_thumbnail_make(asset_id=upload(make_mp4(tmp_path / "clip.mp4"), "video").pk)
+    image = asset_thumbnail_make(asset_id=upload(make_png(tmp_path / "chair.png", 300, 200), "image").pk)
+    page = browser_as(cast.editor)
+    page.goto("/app/compose/")
+    picker = page.get_by_role("group", name="Image or video from the library")
+    expect(picker.get_by_role("radio")).to_have_count(3)
+    expect(picker.get_by_role("img", name="Preview being made")).to_have_count(1)
+
+    page.locator(f"#asset-choice-{image.public_id}").focus()
+    page.keyboard.press("Space")
+    expect(page.locator(f"#asset-choice-{image.public_id}")).to_be_checked()
+    page.keyboard.press("ArrowRight")  # newest first: chair, clip, waiting
+    expect(page.locator(f"#asset-choice-{video.public_id}")).to_be_checked()
+    cover = page.get_by_role("group", name="Cover image for the video")
+    expect(cover.get_by_role("button", name="Use the frame at 0.0 s")).to_be_visible()
+    results = Axe().run(page, options=WCAG_AA)
+    assert not results.violations_count, results.generate_report()
+
+    cover.get_by_role("button", name="Use the frame at 0.0 s").click()
+    expect(cover.get_by_role("radio", name="clip cover 0.0s.jpg")).to_be_checked()
+    assert waiting.thumbnail.name == ""
+    page.goto("/app/assets/")
+    results = Axe().run(page, options=WCAG_AA)
+    assert not results.violations_count, results.generate_report()
