@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -201,6 +201,10 @@ def account_board_delete(request, public_id, board_id):
     ctx = team_context_or_404(request, "board.delete")
     account = account_for_workspace_or_404(ctx.actor, public_id)
     board = _live_board(account, board_id)
+    if not request.htmx and request.POST.get("confirm") != "yes":
+        # Without JavaScript there was no hx-confirm: ask on a page of its own first.
+        return render(request, "publishing/accounts/board_delete.html",
+                      {"ctx": ctx, "account": account, "board": board})
     deleted = attempt(lambda: board_delete(account=account, actor=ctx.actor, board_id=board.pinterest_board_id))
     if isinstance(deleted, DomainError):
         messages.error(request, f"The board {board.name} was not deleted: {deleted.message}")

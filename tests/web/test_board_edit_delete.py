@@ -71,3 +71,15 @@ def test_only_admins_edit_or_delete_boards(cast, login, account):
                            ).status_code == 403
     assert login(cast.outsider).post(edit_url(account, board), {"name": "X", "privacy": "PUBLIC"}).status_code == 404
     assert SandboxBoard.objects.get(pinterest_id=board.pinterest_board_id).name == board.name
+
+
+def test_without_javascript_deleting_a_board_asks_on_a_page_first(cast, login, account):
+    board = Board.objects.for_account(account).first()
+    client = login(cast.admin)
+    url = f"/app/accounts/{account.public_id}/boards/{board.pinterest_board_id}/delete"
+    asked = client.post(url)
+    assert asked.status_code == 200 and f"Delete the board “{board.name}”?" in asked.content.decode()
+    assert 'name="confirm" value="yes"' in asked.content.decode()
+    assert SandboxBoard.objects.filter(pinterest_id=board.pinterest_board_id).exists()  # nothing deleted yet
+    assert client.post(url, {"confirm": "yes"}).status_code == 200
+    assert not SandboxBoard.objects.filter(pinterest_id=board.pinterest_board_id).exists()
