@@ -11,12 +11,6 @@ from publishing.models.integrations import PinterestAccount
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-class PostingSlotQuerySet(models.QuerySet):
-    def of_account(self, account: PinterestAccount) -> "PostingSlotQuerySet":
-        """One account's slots, in the week's order (Monday first, then by time)."""
-        return self.filter(account=account).order_by("weekday", "local_time")
-
-
 class PostingSlot(models.Model):
     """A weekly wall-clock time (``weekday`` 0 = Monday, as Python's ``date.weekday()``) at which the
     account posts from its queue. Stored local, not UTC: 09:00 stays 09:00 across daylight saving."""
@@ -25,8 +19,6 @@ class PostingSlot(models.Model):
     weekday = models.PositiveSmallIntegerField()
     local_time = models.TimeField()
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = PostingSlotQuerySet.as_manager()
 
     class Meta:
         ordering = ["account_id", "weekday", "local_time"]

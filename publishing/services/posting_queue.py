@@ -32,7 +32,7 @@ from publishing.models import PinterestAccount, PostingSlot, Schedule, ScheduleS
 from publishing.services.audit import audit_record
 from publishing.services.errors import Conflict, ValidationError
 from publishing.services.pin_drafts import PinData, as_mapping
-from publishing.services.schedules import TIME_FIELDS, local_time_to_utc, schedule_create
+from publishing.services.schedules import TIME_FIELDS, local_time_to_utc, next_valid_local_time, schedule_create
 
 MAX_SLOTS_PER_ACCOUNT = 100
 # How far ahead the queue looks for a free slot (a year and a week: every weekly slot comes up 53 times).
@@ -132,15 +132,9 @@ def slot_instant(day: datetime, slot: Slot, zone: zoneinfo.ZoneInfo) -> tuple[da
 
     A wall-clock time the clocks skip moves to the first minute that exists after it; one that
     happens twice is its first occurrence."""
-    local = datetime.combine(day.date(), slot.local_time)
-    for _ in range(24 * 60):  # a gap is at most a day (Samoa, 2011); usually an hour
-        try:
-            run_at = local_time_to_utc(local, zone, fold=0)
-        except ValidationError:  # nonexistent_local_time: try the next minute
-            local += timedelta(minutes=1)
-            continue
-        return run_at, run_at.astimezone(zone)
-    raise AssertionError(f"no valid local time after {slot} on {day:%Y-%m-%d} in {zone.key}")
+    local = next_valid_local_time(datetime.combine(day.date(), slot.local_time), zone)
+    run_at = local_time_to_utc(local, zone, fold=0)
+    return run_at, run_at.astimezone(zone)
 
 
 def upcoming_slots(account: PinterestAccount, *, after: datetime, horizon: timedelta = HORIZON,
