@@ -109,6 +109,9 @@ def pin_bulk_view(request):
     if not form.is_valid():
         return pins_list_page(request, ctx, bulk_form=form, status=422)
     action = form.cleaned_data["action"]
+    if action == "delete" and not request.htmx and request.POST.get("confirm") != "yes":
+        # Without JavaScript there was no hx-confirm: ask on a page of its own first.
+        return render_page(request, "publishing/pins/bulk_delete.html", {"ctx": ctx, "ids": form.cleaned_data["ids"]})
     outcome = BULK_SERVICES[action](pin_ids=form.cleaned_data["ids"], actor=ctx.actor)
     titles = {str(public_id): title for public_id, title in Pin.objects.filter(workspace=ctx.workspace).filter(
         public_id__in=[uuid_or_none(item["id"]) for item in outcome["results"] if uuid_or_none(item["id"])]

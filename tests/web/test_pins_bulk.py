@@ -55,6 +55,9 @@ def test_bulk_delete_by_a_manager_and_refused_to_an_editor(cast, login, workspac
     ids = [str(pin.public_id) for pin in pins]
     assert login(cast.editor).post("/app/pins/bulk", {"action": "delete", "ids": ids}).status_code == 403
     assert Pin.objects.filter(pk__in=[p.pk for p in pins], deleted_at__isnull=True).count() == 2
+    asked = login(cast.manager).post("/app/pins/bulk?status=failed", {"action": "delete", "ids": ids})  # no JavaScript
+    assert "Delete 2 pins?" in asked.content.decode() and 'name="confirm" value="yes"' in asked.content.decode()
+    assert Pin.objects.filter(pk__in=[p.pk for p in pins], deleted_at__isnull=True).count() == 2  # not yet
     text = summary(login(cast.manager).post("/app/pins/bulk", {"action": "delete", "ids": ids}, **HTMX)
                    .content.decode())
     assert "Deleted 2 pins." in text and "Bulk pin 0" in text  # deleted pins are still named in the summary
