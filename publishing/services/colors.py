@@ -1,9 +1,11 @@
 """An image's dominant colour, read by the server from the stored file (never taken on trust from
 a browser): the colour Pinterest paints while the pin's image loads (PinCreate ``dominant_color``).
 
-The first read stores it on the asset (``Asset.dominant_color``), so Compose's preview reads a
-column afterwards. Compose offers it as the colour input's starting value; whatever the member
-sends back is checked by the pin service (``#RRGGBB``).
+The thumbnail worker (services/thumbnails.py) reads it from the picture it decodes anyway
+and stores it on the asset (``Asset.dominant_color``); Compose reads that column, and reads
+the file itself only for an image the worker has not reached yet (storing what it found).
+Compose offers it as the colour input's starting value; whatever the member sends back is
+checked by the pin service (``#RRGGBB``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,12 @@ def image_dominant_color(handle: IO[bytes]) -> str:
     except (Image.DecompressionBombWarning, Image.DecompressionBombError, UnidentifiedImageError, OSError,
             SyntaxError, ValueError):
         return ""
+    return picture_dominant_color(picture)
+
+
+def picture_dominant_color(picture: Image.Image) -> str:
+    """``#RRGGBB`` of a decoded picture (the thumbnail worker passes the one it already decoded)."""
+    picture = picture.convert("RGB")
     picture.thumbnail(SAMPLE_BOX)
     palette_image = picture.quantize(colors=PALETTE_SIZE, method=Image.Quantize.MEDIANCUT)
     counts = palette_image.getcolors() or []

@@ -76,7 +76,8 @@ def pin_create_on_boards(*, actor: Actor, data: Mapping[str, Any], targets: Sequ
     schedule at each account's next free posting slot), all or none.
 
     ``data`` is the shared content with the form's ``idempotency_key``; ``account_id`` and
-    ``board_id`` come from each target. Raises ``BoardsRefused`` naming every board that refused.
+    ``board_id`` come from each target. Raises ``BoardsRefused`` naming every board that refused
+    (with one target, that target's own error).
     """
     authorize(actor, "queue.add" if to_queue else "schedule.create" if run_at_local is not None else "pin.create")
     unique = list(dict.fromkeys(targets))
@@ -105,5 +106,7 @@ def pin_create_on_boards(*, actor: Actor, data: Mapping[str, Any], targets: Sequ
             # Everything made so far goes, with what it queued for after the commit.
             transaction.set_rollback(True)
     if refusals:
+        if len(unique) == 1:
+            raise refusals[unique[0]]  # one board: its refusal as pin_create gave it, fields and all
         raise BoardsRefused(refusals)
     return made

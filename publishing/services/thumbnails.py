@@ -24,6 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from publishing.media import IMAGE_MAX_PIXELS
 from publishing.models import Asset
+from publishing.services.colors import picture_dominant_color
 from publishing.services.queue import task_enqueue
 
 THUMBNAIL_TASK = "publishing.tasks.make_asset_thumbnail"
@@ -103,10 +104,14 @@ def asset_thumbnail_make(*, asset_id: int) -> Asset | None:
     base = f"thumbnails/{asset.workspace.public_id}/{asset.public_id}"
     written: list[str] = []
     key_frames: list[dict[str, object]] = []
+    color = asset.dominant_color
     try:
         with storage.open(str(asset.file.name), "rb") as handle:
             if asset.asset_type == Asset.Kind.IMAGE:
-                data, width, height = _jpeg(_image_picture(cast(IO[bytes], handle)), THUMBNAIL_BOX)
+                picture = _image_picture(cast(IO[bytes], handle))
+                data, width, height = _jpeg(picture, THUMBNAIL_BOX)
+                # Compose's default dominant colour, from the picture already decoded here.
+                color = asset.dominant_color or picture_dominant_color(picture)
             else:
                 data, width, height = b"", 0, 0
                 for index, (seconds, picture) in enumerate(
@@ -131,7 +136,8 @@ def asset_thumbnail_make(*, asset_id: int) -> Asset | None:
             storage.delete(name)
         raise
     claimed = Asset.objects.filter(pk=asset.pk, thumbnail="", deleted_at__isnull=True).update(
-        thumbnail=thumbnail_name, thumbnail_width=width, thumbnail_height=height, key_frames=key_frames
+        thumbnail=thumbnail_name, thumbnail_width=width, thumbnail_height=height, key_frames=key_frames,
+        dominant_color=color,
     )
     if not claimed:  # another run finished first, or the asset was deleted meanwhile
         for name in written:

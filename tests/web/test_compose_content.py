@@ -99,6 +99,13 @@ def test_the_dominant_colour_is_read_from_the_image(cast, login, offline_board, 
     assert Asset.objects.get(pk=image.pk).dominant_color == "#C8281E"  # read once, kept
 
 
+def test_the_thumbnail_worker_reads_the_dominant_colour(cast, image):
+    from publishing.services.thumbnails import asset_thumbnail_make
+
+    Asset.objects.filter(pk=image.pk).update(dominant_color="")  # as if Compose had not read it yet
+    assert asset_thumbnail_make(asset_id=image.pk).dominant_color == "#C8281E"
+
+
 def test_the_dominant_colour_can_be_overridden(cast, login, offline_board, image):
     data = form_data(offline_board, image, dominant_color_override="on", dominant_color="#123abc")
     assert login(cast.manager).post("/app/compose/", data).status_code == 302
@@ -160,6 +167,15 @@ def test_one_refusing_board_makes_none_and_says_which(cast, login, boards, image
         "acme_second / Lamps: This Pinterest account must be reconnected" in html)
     assert "Sofas: " not in html  # the boards that would have worked carry no error
     assert Pin.objects.count() == 0 and not AuditEvent.objects.filter(action="pin.created").exists()
+
+
+def test_one_board_alone_refusing_says_so_once_beside_the_board(cast, login, boards, image):
+    boards[0].account.health_status = PinterestAccount.Health.RECONNECT_REQUIRED
+    boards[0].account.save()
+    response = login(cast.manager).post("/app/compose/", form_data(boards[0], image), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 422 and html.count("must be reconnected before it can publish") == 1
+    assert Pin.objects.count() == 0
 
 
 def test_schedules_on_several_boards_are_all_or_nothing_too(cast, login, boards, image):
