@@ -171,20 +171,21 @@ def board_edit_form(board: Board, data=None) -> BoardEditForm:
                          initial={"name": board.name, "description": board.description, "privacy": board.privacy})
 
 
-def _live_board(account: PinterestAccount, board_id: str) -> Board:
+def _board_request(request, public_id, board_id: str, action: str):
+    """(ctx, account, board) for a board action: the access check, the caller's account, its live board."""
+    ctx = team_context_or_404(request, action)
+    account = account_for_workspace_or_404(ctx.actor, public_id)
     board = Board.objects.filter(account=account, pinterest_board_id=board_id, deleted_at__isnull=True).first()
     if board is None:
         raise Http404("No such board on this account.")
-    return board
+    return ctx, account, board
 
 
 @login_required
 @require_POST
 def account_board_edit(request, public_id, board_id):
     """Rename a board or change its description or privacy, on Pinterest (``board_update``)."""
-    ctx = team_context_or_404(request, "board.update")
-    account = account_for_workspace_or_404(ctx.actor, public_id)
-    board = _live_board(account, board_id)
+    ctx, account, board = _board_request(request, public_id, board_id, "board.update")
     form = board_edit_form(board, request.POST)
     updated = submit(form, lambda: board_update(account=account, actor=ctx.actor, board_id=board.pinterest_board_id,
                                                 **form.cleaned_data))
@@ -198,9 +199,7 @@ def account_board_edit(request, public_id, board_id):
 @require_POST
 def account_board_delete(request, public_id, board_id):
     """Delete a board on Pinterest, with its pins (``board_delete``); the page asked to confirm."""
-    ctx = team_context_or_404(request, "board.delete")
-    account = account_for_workspace_or_404(ctx.actor, public_id)
-    board = _live_board(account, board_id)
+    ctx, account, board = _board_request(request, public_id, board_id, "board.delete")
     if not request.htmx and request.POST.get("confirm") != "yes":
         # Without JavaScript there was no hx-confirm: ask on a page of its own first.
         return render(request, "publishing/accounts/board_delete.html",
