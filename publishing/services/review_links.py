@@ -167,10 +167,14 @@ def review_link_by_token(token: str) -> ReviewLink:
             if token and "\x00" not in token else None)
     if link is None:
         raise ReviewLinkUnknown(message="This review link does not work. Ask whoever sent it for a new one.")
+    _refuse_unless_open(link)
+    return link
+
+
+def _refuse_unless_open(link: ReviewLink) -> None:
     if not link.is_open():
         raise ReviewLinkClosed(message="This review link has expired or was withdrawn. Ask whoever sent it for "
                                        "a new one.")
-    return link
 
 
 def review_link_open(*, token: str) -> ReviewLink:
@@ -210,6 +214,11 @@ def review_link_decide(*, token: str, item_id: str, kind: Literal["pin", "schedu
         raise NotFound(message="Not found.")
     text = comment.strip()
     with transaction.atomic():
+        # The link's row first (revoke locks it too): a revoke that has committed refuses the decision,
+        # one under way waits for it, and the two never deadlock on the decision's reference to the link.
+        link = ReviewLink.objects.select_for_update(of=("self",)).select_related("workspace__team").get(pk=link.pk)
+        _refuse_unless_open(link)
+        actor = Actor.for_review_link(link, guest_name=guest_name)
         if isinstance(item, Pin):
             decided: Pin | Schedule = (pin_approve(pin=item, actor=actor, comment=text) if decision == "approve"
                                        else pin_reject(pin=item, actor=actor, reason=text))
