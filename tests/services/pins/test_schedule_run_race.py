@@ -3,71 +3,28 @@ the schedule before it claims it, so an edit committing between the two must not
 run publish what the schedule no longer holds. PostgreSQL only: the claim must really wait on the
 edit's row lock; the test releases the edit only once the database reports the claim waiting."""
 
-import threading
-import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from publishing.access import Actor
 from publishing.models import ApprovalState, Pin, Schedule, ScheduleStatus
 from publishing.services.schedules import schedule_approve, schedule_create, schedule_run, schedule_update
 from tests.pipeline_fixtures import pin_payload
+from tests.services.pins.lock_races import needs_postgresql, while_held
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _a_claim_is_waiting_on_a_lock() -> bool:
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')")
-        return cursor.fetchone()[0] > 0
-
-
 def run_while(change, schedule: Schedule, now) -> str:
-    """``schedule_run`` at ``now`` while ``change`` (a service call) holds the schedule's row in an
-    open transaction; the change commits only once the run's write waits for it."""
-    changed, release, failures = threading.Event(), threading.Event(), []
-
-    def change_and_hold_the_transaction_open():
-        try:
-            with transaction.atomic():
-                change()
-                changed.set()
-                release.wait(timeout=20)
-        except Exception as error:  # reported by the assertion below
-            failures.append(error)
-        finally:
-            connection.close()
-
-    def release_once_the_claim_waits():
-        try:
-            deadline = time.monotonic() + 20
-            while not _a_claim_is_waiting_on_a_lock() and time.monotonic() < deadline:
-                time.sleep(0.02)  # polling the database, not a proof: the proof is the lock it reports
-        finally:
-            release.set()
-            connections["default"].close()
-
-    other = threading.Thread(target=change_and_hold_the_transaction_open)
-    other.start()
-    assert changed.wait(timeout=20)
-    watcher = threading.Thread(target=release_once_the_claim_waits)
-    watcher.start()
-    try:
-        return schedule_run(schedule_id=schedule.pk, now=now)
-    finally:
-        release.set()
-        other.join(timeout=20)
-        watcher.join(timeout=20)
-        assert not failures
+    """``schedule_run`` at ``now`` while ``change`` (a service call) holds the schedule's row."""
+    return while_held(change, lambda: schedule_run(schedule_id=schedule.pk, now=now))
 
 
 @pytest.fixture
 def editors_schedule(workspace, cast, offline_account, offline_board):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs row locks that block (PostgreSQL); SQLite serialises every writer anyway")
+    needs_postgresql()
     data = {k: v for k, v in pin_payload(offline_account, offline_board).items() if k != "idempotency_key"}
     return schedule_create(actor=Actor.for_user(cast.editor, workspace), data={
         **data, "title": "Approved words", "run_at": timezone.now() + timedelta(hours=1)})
