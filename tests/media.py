@@ -4,7 +4,7 @@ Every helper writes to ``path`` (a ``str`` or ``Path``) and returns it as a ``Pa
 
 - ``make_mp4(path, seconds=5)``: a real H.264 video (64x64, 10 fps) encoded with PyAV, in the
   container the suffix names (``.mp4``, ``.mov``, ``.m4v``); ``codec="mpeg4"`` makes one Pinterest
-  refuses; ``fps=1`` makes long videos cheap. About 4 KB and a few milliseconds for 5 s.
+  refuses; ``fps=1`` makes long videos cheap; ``key_frame_every=10`` puts a key frame every 10 frames. About 4 KB and a few milliseconds for 5 s.
 - ``make_png(path, width, height)`` and ``make_jpeg(path, width, height)``: solid-colour images.
 - ``make_png_bomb(path, width, height)``: a valid PNG whose pixel count is huge but whose file is
   tiny (rows of zeros compress to almost nothing), written row by row so the test never holds
@@ -25,7 +25,8 @@ VIDEO_FPS = 10
 
 
 def make_mp4(
-    path, seconds: float = 5, *, codec: str = "libx264", size: tuple[int, int] = VIDEO_SIZE, fps: int = VIDEO_FPS
+    path, seconds: float = 5, *, codec: str = "libx264", size: tuple[int, int] = VIDEO_SIZE, fps: int = VIDEO_FPS,
+    key_frame_every: int | None = None,
 ) -> Path:
     path = Path(path)
     # ``ipod`` is FFmpeg's name for the M4V flavour of MP4; other suffixes pick their own muxer.
@@ -34,6 +35,9 @@ def make_mp4(
         stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
+        if key_frame_every:  # a key frame every N frames (FFmpeg's default for x264 is 250)
+            stream.codec_context.gop_size = key_frame_every
+            stream.options = {"keyint_min": str(key_frame_every), "sc_threshold": "0"}
         for index in range(round(seconds * fps)):
             # A colour that changes every frame, so the encoder produces real motion data.
             picture = Image.new("RGB", size, ((index * 9) % 256, 90, 160))

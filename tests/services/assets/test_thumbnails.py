@@ -118,3 +118,15 @@ def test_deleting_an_asset_removes_its_thumbnail_and_frames(cast, workspace, ope
     with django_capture_on_commit_callbacks(execute=True):
         asset_delete(asset=asset, actor=Actor.for_user(cast.admin, workspace))
     assert stored_files(media_root) == []
+
+
+def test_key_frames_are_spread_over_the_video_each_at_its_own_time(cast, workspace, opened, tmp_path):
+    path = make_mp4(tmp_path / "long.mp4", seconds=8, key_frame_every=10)  # a key frame each second
+    asset = upload(cast, workspace, opened, path, kind="video")
+
+    done = asset_thumbnail_make(asset_id=asset.pk)
+
+    assert [frame["seconds"] for frame in done.key_frames] == [0.0, 2.0, 4.0, 6.0]
+    reds = [stored_picture(frame["name"]).convert("RGB").getpixel((32, 32))[0] for frame in done.key_frames]
+    # make_mp4 paints frame n with red (n * 9) % 256: frames 0, 20, 40, 60 at 10 fps.
+    assert all(abs(red - expected) < 20 for red, expected in zip(reds, [0, 180, 104, 28], strict=True)), reds
