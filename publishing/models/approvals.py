@@ -1,6 +1,7 @@
 """Approval decisions, one row per step, and review links that let a guest decide without an account."""
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import models
@@ -62,6 +63,15 @@ class ReviewLinkQuerySet(models.QuerySet):
         """A workspace's review links, newest first, with what the lists show loaded."""
         return (self.filter(workspace=workspace).select_related("created_by")
                 .prefetch_related("pins", "schedules").order_by("-created_at", "-id"))
+
+    def within_accounts(self, account_ids: Iterable[int] | None) -> "ReviewLinkQuerySet":
+        """Links whose every pin and schedule uses one of ``account_ids`` (None: every link), for an
+        API key limited to some accounts: a link names its items and its guest."""
+        if account_ids is None:
+            return self
+        allowed = list(account_ids)
+        return (self.exclude(pins__in=Pin.objects.exclude(account_id__in=allowed))
+                .exclude(schedules__in=Schedule.objects.exclude(account_id__in=allowed)))
 
 
 class ReviewLink(models.Model):

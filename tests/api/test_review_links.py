@@ -20,6 +20,7 @@ from publishing.models import (
     ApprovalSteps,
     AuditEvent,
     Pin,
+    PinterestAccount,
     ReviewLink,
     Webhook,
     WebhookDelivery,
@@ -28,6 +29,7 @@ from publishing.models import (
 from publishing.services.auth import access_token_issue
 from publishing.services.keys import api_key_create
 from publishing.services.pins import pin_create
+from publishing.services.review_links import review_link_create
 from publishing.services.schedules import schedule_create
 from publishing.services.webhooks import webhook_delivery_attempt
 from tests.pipeline_fixtures import (  # noqa: F401 - fixtures by name
@@ -182,3 +184,26 @@ def test_two_steps_publish_once_with_one_signed_approved_webhook(held_pin, cast,
     assert list(ApprovalDecision.objects.values_list("step", flat=True)) == [1, 2]
     assert AuditEvent.objects.filter(action="pin.approval_step_approved").count() == 1
     assert Pin.objects.get(pk=held_pin.pk).approval_steps_done == 2
+
+
+def test_a_key_limited_to_some_accounts_neither_sees_nor_revokes_links_to_other_accounts_pins(
+        held_pin, cast, workspace, offline_account):  # noqa: F811
+    """A link names its pins and its guest: like those pins, it is outside a limited key's reach."""
+    other_account = PinterestAccount.objects.create(workspace=workspace, pinterest_user_id="1000000000000000002",
+                                                    username="acme_other", access_token="pina_other",
+                                                    connected_by=cast.admin)
+    issued = review_link_create(actor=Actor.for_user(cast.manager, workspace), pin_ids=[held_pin.public_id],
+                                guest_name="Clara Client")
+    limited = Client(HTTP_X_API_KEY=api_key_create(
+        actor=Actor.system(workspace, job="test"), name="limited", scopes=["read", "approve"],
+        accounts=[other_account]).plaintext)
+    assert limited.get("/v1/review-links").json() == []
+    assert limited.get(f"/v1/review-links/{issued.link.public_id}").status_code == 404
+    assert limited.delete(f"/v1/review-links/{issued.link.public_id}").status_code == 404
+    issued.link.refresh_from_db()
+    assert issued.link.revoked_at is None
+    # A key allowed the pin's account still sees it.
+    allowed = Client(HTTP_X_API_KEY=api_key_create(
+        actor=Actor.system(workspace, job="test"), name="allowed", scopes=["read", "approve"],
+        accounts=[offline_account]).plaintext)
+    assert [link["id"] for link in allowed.get("/v1/review-links").json()] == [str(issued.link.public_id)]

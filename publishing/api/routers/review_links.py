@@ -3,6 +3,7 @@ list the links and revoke them. The guest's own page is /review/<token> (no acco
 
 from uuid import UUID
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Router, Status
@@ -25,8 +26,13 @@ WHO = ("A key needs the `approve` scope; a member needs the manager or admin rol
        "workspace's only.")
 
 
+def _links(who: Actor) -> QuerySet[ReviewLink]:
+    """The workspace's links the caller may see: a key limited to some accounts, only those of its accounts."""
+    return ReviewLink.objects.for_workspace(who.workspace).within_accounts(who.allowed_account_ids)
+
+
 def _link_or_404(who: Actor, link_id: UUID) -> ReviewLink:
-    link = ReviewLink.objects.for_workspace(who.workspace).filter(public_id=link_id).first()
+    link = _links(who).filter(public_id=link_id).first()
     if link is None:
         raise AccessHidden("not_found", "Review link not found.")
     return link
@@ -53,7 +59,7 @@ def create_review_link(request: HttpRequest, data: ReviewLinkCreateIn):
             description=f"Pinboard extension. The workspace's review links, newest first (never their tokens). {WHO}")
 def list_review_links(request: HttpRequest, response: HttpResponse):
     who = actor_of(request, "review_link.list")
-    links = ReviewLink.objects.for_workspace(who.workspace)
+    links = _links(who)
     response["X-Total-Count"] = str(links.count())
     return [review_link_out(link) for link in links[:200]]
 
