@@ -96,6 +96,13 @@ def test_the_picker_works_by_keyboard_offers_a_videos_frames_and_passes_axe(
 
     cover.get_by_role("button", name="Use the frame at 0.0 s").click()
     expect(cover.get_by_role("radio", name="clip cover 0.0s.jpg")).to_be_checked()
+    page.set_viewport_size({"width": 390, "height": 844})  # the cards and frames fit a phone
+    widest = page.evaluate("""() => [...document.querySelectorAll('main *')]
+        .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+        .map(el => el.tagName + '#' + el.id + '.' + el.className + ' ' + Math.round(el.getBoundingClientRect().right))
+        .slice(0, 8)""")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), widest
+    save_screenshot(page, "compose-picker-390")
     assert waiting.thumbnail.name == ""
     page.goto("/app/assets/")
     results = Axe().run(page, options=WCAG_AA)
