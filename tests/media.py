@@ -4,7 +4,8 @@ Every helper writes to ``path`` (a ``str`` or ``Path``) and returns it as a ``Pa
 
 - ``make_mp4(path, seconds=5)``: a real H.264 video (64x64, 10 fps) encoded with PyAV, in the
   container the suffix names (``.mp4``, ``.mov``, ``.m4v``); ``codec="mpeg4"`` makes one Pinterest
-  refuses; ``fps=1`` makes long videos cheap; ``key_frame_every=10`` puts a key frame every 10 frames. About 4 KB and a few milliseconds for 5 s.
+  refuses; ``fps=1`` makes long videos cheap; ``key_frame_every=10`` puts a key frame every 10
+  frames. About 4 KB and a few milliseconds for 5 s.
 - ``make_png(path, width, height)`` and ``make_jpeg(path, width, height)``: solid-colour images.
 - ``make_png_bomb(path, width, height)``: a valid PNG whose pixel count is huge but whose file is
   tiny (rows of zeros compress to almost nothing), written row by row so the test never holds
