@@ -32,7 +32,7 @@ def test_editor_composes_manager_approves_and_the_pin_turns_published_live(
     expect(editor.locator(f"#asset-choice-{asset.public_id}")).to_be_checked()
     assert max(editor.evaluate("window.uploadProgress")) == 1  # the bar reached 100 %
 
-    editor.get_by_label("Board").select_option(board.pinterest_board_id)
+    editor.get_by_label("Board", exact=True).select_option(board.pinterest_board_id)
     editor.get_by_label("Title").fill("Oak chair")
     expect(editor.locator("[data-counter-for=id_title]")).to_have_text("9 / 100 characters")
     editor.get_by_label("Description").fill("Solid oak, hand-finished.")

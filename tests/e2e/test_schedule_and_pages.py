@@ -32,8 +32,8 @@ def test_an_editor_schedules_a_pin_and_moves_it_with_the_keyboard(cast, account,
     local_day = timezone.localtime(timezone.now(), account.workspace.zone).date() + timedelta(days=3)
     page = browser_as(cast.editor)
     page.goto("/app/compose/")
-    page.get_by_label("Board").select_option(board.pinterest_board_id)
-    page.get_by_label("Image or video from the library").select_option(str(library_image.public_id))
+    page.get_by_label("Board", exact=True).select_option(board.pinterest_board_id)
+    page.locator(f"#asset-choice-{library_image.public_id}").check()  # the library picker's card
     page.get_by_label("Title").fill("Brass lamp")
     page.get_by_label("Schedule").check()
     page.get_by_label("Publish at (Europe/Paris)").fill(f"{local_day:%Y-%m-%d}T09:30")
