@@ -2,11 +2,11 @@
 
 URLs carry credentials in places a log line copies verbatim: OAuth callbacks (``?code=…&state=…``),
 invitation links (``?token=…``), password-reset links (the token is a path segment:
-``/accounts/reset/<uid>/<token>/``), presigned S3 links (``X-Amz-Signature``, ``X-Amz-Credential``),
-``user:password@`` in a URL, and a referrer header repeating any of these. Every writer of log
-lines applies ``redact``: Django's logging (the console handler's filter, in settings.LOGGING), the
-API request log (publishing.api.middleware) and gunicorn's access and error logs
-(pinboard_site.gunicorn_logging), which both ``scripts/web`` and ``manage.py serve`` use.
+``/accounts/reset/<uid>/<token>/``), guest review links (``/review/<token>``), presigned S3 links
+(``X-Amz-Signature``, ``X-Amz-Credential``), ``user:password@`` in a URL, and a referrer header
+repeating any of these. Every writer of log lines applies ``redact``: Django's logging (the console
+handler's filter, in settings.LOGGING), the API request log (publishing.api.middleware) and gunicorn's
+access and error logs (pinboard_site.gunicorn_logging), which both ``scripts/web`` and ``manage.py serve`` use.
 """
 
 import logging
@@ -25,6 +25,8 @@ _SECRET_PARAMETER = re.compile(
 # Django's password-reset confirmation link: /accounts/reset/<uidb64>/<token>/. After the first visit
 # Django swaps the token for "set-password" (kept: it is not a secret).
 _RESET_PATH_TOKEN = re.compile(r"(?P<prefix>/accounts/reset/[^/\s\"'\\?#]+/)(?!set-password(?:/|\b))[^/\s\"'\\?#]+")
+# A guest reviewer's link: /review/<token>[/...] (the token is the only key to the page).
+_REVIEW_PATH_TOKEN = re.compile(r"(?P<prefix>/review/)[^/\s\"'\\?#]+")
 # scheme://user:password@host
 _URL_USERINFO = re.compile(r"(?P<scheme>\b[a-z][a-z0-9+.-]*://)[^/\s\"'\\@]+@", re.IGNORECASE)
 
@@ -36,6 +38,7 @@ def redact(text: str) -> str:
         return text
     text = _SECRET_PARAMETER.sub(lambda m: f"{m['name']}{REDACTED}" if m["value"] else m[0], text)
     text = _RESET_PATH_TOKEN.sub(lambda m: f"{m['prefix']}{REDACTED}", text)
+    text = _REVIEW_PATH_TOKEN.sub(lambda m: f"{m['prefix']}{REDACTED}", text)
     return _URL_USERINFO.sub(lambda m: f"{m['scheme']}{REDACTED}@", text)
 
 

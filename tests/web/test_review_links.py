@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django_q.models import OrmQ
 
+from pinboard_site.log_redaction import RedactingFilter, redact
 from publishing.access import Actor
 from publishing.models import (
     ApprovalDecision,
@@ -312,3 +313,21 @@ def test_the_admin_shows_links_and_decisions_read_only_never_a_token(frozen, man
     change = admin_client.get(f"/admin/publishing/reviewlink/{issued.link.pk}/change/").content.decode()
     assert issued.token not in change and issued.link.token_hash not in change
     assert admin_client.get("/admin/publishing/approvaldecision/").status_code == 200
+
+
+def test_a_live_token_never_reaches_a_log_line(frozen, manager, make_pin, caplog):
+    """A guest's form error (422) is logged by django.request with the path, which holds the token;
+    the redacting filter every log handler runs must drop it, as gunicorn's access lines must."""
+    pin = make_pin()
+    issued = send(manager, pin)
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert decide(guest(), issued.token, pin, decision="reject", comment="").status_code == 422
+    lines = [record for record in caplog.records if record.name == "django.request"]
+    assert lines, "django.request logs a 4xx with its path"
+    for record in lines:
+        RedactingFilter().filter(record)
+        assert issued.token not in record.getMessage()
+    assert issued.token not in redact(f'"GET /review/{issued.token} HTTP/1.1" 200')
+    assert issued.token not in redact(f"/review/{issued.token}/assets/{pin.public_id}")
+    assert redact(f"/review/{issued.token}/pin/{pin.public_id}/decide") == (
+        f"/review/[redacted]/pin/{pin.public_id}/decide")
