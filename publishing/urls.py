@@ -35,10 +35,10 @@ urlpatterns = [
     path("compose/cover", compose_media.compose_cover, name="compose_cover"),
     path("compose/cover/frame", compose_media.compose_cover_frame, name="compose_cover_frame"),
     path("compose/cover/upload", compose_media.compose_cover_upload, name="compose_cover_upload"),
-    # Pins
     path("compose/preview", compose.compose_preview, name="compose_preview"),
     path("drafts/", drafts.draft_list, name="drafts"),
     path("drafts/<uuid:public_id>/delete", drafts.draft_delete, name="draft_delete"),
+    # Pins
     path("pins/", pins.pin_list, name="pins"),
     path("pins/bulk", pins.pin_bulk_view, name="pins_bulk"),
     path("pins/imports/", imports.pin_import, name="pin_import"),

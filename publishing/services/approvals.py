@@ -90,28 +90,47 @@ def clean_decision_comment(comment: str) -> str:
     return text
 
 
+def approval_step_refusal(item: Pin | Schedule, *, actor: Actor, approved: bool) -> PermissionDenied | None:
+    """Why ``actor`` may not decide the step ``item`` (pending) waits for, or None if they may: the one
+    rule, which ``approval_step_record`` enforces and the pages ask before offering the buttons."""
+    team = item.workspace.team
+    noun = "pins" if isinstance(item, Pin) else "schedules"
+    if actor.user is not None and not team.allow_self_approval and item.created_by_id == actor.user.pk:
+        return PermissionDenied("self_approval_forbidden",
+                                f"Your team does not allow approving or rejecting your own {noun}.")
+    steps = approval_steps_of(team)
+    done = min(item.approval_steps_done, len(steps) - 1)
+    step = done + 1
+    # A link its author made is the author's hand: with no colleague's approval before it in this round,
+    # a guest's decision through it would be the author approving their own pin under another name.
+    link = actor.review_link if actor.kind == ActorKind.GUEST_LINK else None
+    if (link is not None and not team.allow_self_approval and done == 0 and link.created_by_id is not None
+            and link.created_by_id == item.created_by_id):
+        return PermissionDenied("self_approval_forbidden",
+                                f"Your team does not allow approving its members' own {noun}: this link was sent by "
+                                "the author, so a colleague must approve it or send it for review.")
+    # A member who may approve can always stop a pin; a guest decides only at a guest's step.
+    may_reject_anyway = not approved and actor.kind != ActorKind.GUEST_LINK
+    if not _fits(actor, steps[done]) and not may_reject_anyway:
+        return PermissionDenied("approval_step_not_yours",
+                                f"Approval step {step} of {len(steps)} is for {_who_fills(steps[done], team)}.")
+    if approved and done:
+        earlier = ApprovalDecision.objects.about(item).filter(decision=ApprovalDecision.Decision.APPROVED)[:done]
+        if _identity(actor) in {_decision_identity(decision) for decision in earlier}:
+            return PermissionDenied("approval_step_same_person",
+                                    f"You approved an earlier step; step {step} of {len(steps)} needs someone else.")
+    return None
+
+
 def approval_step_record(item: Decidable, *, actor: Actor, approved: bool, comment: str = "") -> bool:
     """Record ``actor``'s decision on the step ``item`` (locked, pending) waits for, after checking
     they may fill it. Returns True when this decides the item: a rejection, or the last step's
     approval. An earlier step's approval only moves ``approval_steps_done`` on (the caller saves)."""
-    team = item.workspace.team
-    if actor.user is not None and not team.allow_self_approval and item.created_by_id == actor.user.pk:
-        noun = "pins" if isinstance(item, Pin) else "schedules"
-        raise PermissionDenied("self_approval_forbidden",
-                               f"Your team does not allow approving or rejecting your own {noun}.")
-    steps = approval_steps_of(team)
-    done = min(item.approval_steps_done, len(steps) - 1)
-    step = done + 1
-    # A member who may approve can always stop a pin; a guest decides only at a guest's step.
-    may_reject_anyway = not approved and actor.kind != ActorKind.GUEST_LINK
-    if not _fits(actor, steps[done]) and not may_reject_anyway:
-        raise PermissionDenied("approval_step_not_yours",
-                               f"Approval step {step} of {len(steps)} is for {_who_fills(steps[done], team)}.")
-    if approved and done:
-        earlier = ApprovalDecision.objects.about(item).filter(decision=ApprovalDecision.Decision.APPROVED)[:done]
-        if _identity(actor) in {_decision_identity(decision) for decision in earlier}:
-            raise PermissionDenied("approval_step_same_person",
-                                   f"You approved an earlier step; step {step} of {len(steps)} needs someone else.")
+    refusal = approval_step_refusal(item, actor=actor, approved=approved)
+    if refusal is not None:
+        raise refusal
+    steps = approval_steps_of(item.workspace.team)
+    step = min(item.approval_steps_done, len(steps) - 1) + 1
     ApprovalDecision.objects.create(
         workspace=item.workspace, **({"pin": item} if isinstance(item, Pin) else {"schedule": item}), step=step,
         decided_by=actor.user, decided_by_key=actor.api_key, review_link=actor.review_link,

@@ -26,7 +26,7 @@ from publishing.access import Actor, authorize
 from publishing.models import ApprovalState, Pin, PinStatus, ReviewLink, Schedule, ScheduleStatus
 from publishing.services.audit import audit_record
 from publishing.services.comments import pin_comment, schedule_comment
-from publishing.services.errors import DomainError, NotFound, ValidationError
+from publishing.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from publishing.services.pins import pin_approve, pin_reject
 from publishing.services.schedules import schedule_approve, schedule_reject
 from publishing.services.secrets import credential_hash, token_new
@@ -136,6 +136,7 @@ def review_link_create(*, actor: Actor, pin_ids: Iterable[object] = (), schedule
         authorize(actor, "review_link.create", workspace=pin.workspace, account=pin.account)
     for schedule in schedules:
         authorize(actor, "review_link.create", workspace=schedule.workspace, account=schedule.account)
+    _refuse_own_items(actor, [*pins, *schedules])
     token, token_hash = token_new()
     with transaction.atomic():
         link = ReviewLink.objects.create(workspace=actor.workspace, token_hash=token_hash, guest_name=name,
@@ -147,6 +148,19 @@ def review_link_create(*, actor: Actor, pin_ids: Iterable[object] = (), schedule
             "pins": [str(pin.public_id) for pin in pins], "schedules": [str(s.public_id) for s in schedules],
             "expires_at": link.expires_at.isoformat(), "guest_email": email})
     return IssuedReviewLink(link=link, token=token)
+
+
+def _refuse_own_items(actor: Actor, items: Sequence[Pin | Schedule]) -> None:
+    """Said at once, not when the guest acts: a guest's decision through a link sent by the author of
+    an item no colleague has approved yet would be refused (``approval_step_refusal``)."""
+    if actor.user is None or actor.workspace.team.allow_self_approval:
+        return
+    own = [item for item in items if item.created_by_id == actor.user.pk and item.approval_steps_done == 0]
+    if own:
+        raise PermissionDenied("self_approval_forbidden",
+                               "Your team does not allow approving your own pins, so you cannot send them to a guest "
+                               f"reviewer yourself ({', '.join(str(item.public_id) for item in own)}): a colleague "
+                               "who may approve can approve them or send the link.")
 
 
 def review_link_revoke(*, actor: Actor, link: ReviewLink) -> ReviewLink:

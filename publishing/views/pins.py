@@ -27,6 +27,7 @@ from publishing.models import (
     Schedule,
 )
 from publishing.pagination import bounded_count, keyset_page
+from publishing.services.approvals import approval_step_refusal
 from publishing.services.errors import DomainError
 from publishing.services.pins import (
     pin_bulk_approve,
@@ -155,6 +156,10 @@ def pin_detail_page(request, ctx, pin: Pin, *, fragment: str, comment_form: PinC
             # The schedule that made the pin keeps its own thread (its versions count its own edits).
             "schedule_comments": PinComment.objects.thread(schedule) if schedule is not None else (),
             "comment_form": comment_form or PinCommentForm(),
+            # Why this member may not approve the step the pin waits for (their own pin, a guest's step,
+            # a step they already filled): said instead of an Approve button that would be refused.
+            "approval_refusal": (approval_step_refusal(pin, actor=ctx.actor, approved=True)
+                                 if pin.approval_state == ApprovalState.PENDING else None),
             # Sending this pin to a guest reviewer (an approver's call; the pin must await approval).
             "review_link_form": (ReviewLinkForm() if pin.approval_state == ApprovalState.PENDING
                                  and ctx.actor.may("review_link.create") else None),

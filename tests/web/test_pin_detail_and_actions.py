@@ -3,7 +3,7 @@
 from django.utils import timezone
 
 from publishing.access import Actor
-from publishing.models import ApprovalState, Pin, PinStatus, PublishAttempt
+from publishing.models import ApprovalState, ApprovalSteps, Pin, PinStatus, PublishAttempt
 from publishing.services.pins import pin_approve, pin_reject
 from tests.web.helpers import bulk_pins
 
@@ -142,3 +142,17 @@ def test_the_pins_section_stays_current_on_a_pin_page(cast, login, make_pin):
     html = login(cast.viewer).get(f"/app/pins/{pin.public_id}/").content.decode()
     assert '<a href="/app/pins/" aria-current="page">Pins</a>' in html
     assert '<a href="/app/" aria-current="page">' not in html
+
+
+def test_after_their_step_a_manager_is_told_who_the_next_step_is_for_instead_of_an_approve_button(
+        cast, login, make_pin):
+    cast.team.approval_steps = ApprovalSteps.MANAGER_THEN_GUEST
+    cast.team.save()
+    pin = make_pin()
+    approve_button = f'action="/app/approvals/{pin.public_id}/approve"'
+    assert approve_button in login(cast.manager).get(f"/app/pins/{pin.public_id}/").content.decode()
+
+    pin_approve(pin=pin, actor=Actor.for_user(cast.manager, pin.workspace))
+    html = login(cast.manager).get(f"/app/pins/{pin.public_id}/").content.decode()
+    assert approve_button not in html  # it would be refused: step 2 is a guest's
+    assert "Approval step 2 of 2 is for a guest reviewer (through a review link)." in html

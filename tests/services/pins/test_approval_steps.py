@@ -5,9 +5,10 @@ rejection rejects; each decision is an ApprovalDecision row and an audit event."
 import pytest
 
 from publishing.access import Actor
-from publishing.models import ApprovalDecision, ApprovalState, ApprovalSteps, AuditEvent, PinStatus
+from publishing.models import ApprovalDecision, ApprovalState, ApprovalSteps, AuditEvent, PinStatus, ReviewLink
 from publishing.services.errors import PermissionDenied
 from publishing.services.pins import pin_approve, pin_create, pin_edit, pin_reject
+from publishing.services.review_links import review_link_create, review_link_decide
 from tests.pipeline_fixtures import pin_payload, queued_jobs
 
 PUBLISH = "publishing.tasks.publish_pin"
@@ -87,3 +88,37 @@ def test_an_edit_between_the_steps_starts_a_new_round(two_managers, held, cast, 
     assert "step 1 of 2" in held.error_message
     # The manager may approve the new round's first step again.
     assert pin_approve(pin=held, actor=Actor.for_user(cast.manager, workspace)).approval_steps_done == 1
+
+
+def test_an_author_cannot_approve_their_own_pin_through_a_guest_link(cast, workspace, offline_account, offline_board):
+    """Self-approval stays refused when the author sends their own pin to a guest: refused when the
+    link is made, and (for a link made before the rule, or by a forged one) when the guest decides."""
+    assert not cast.team.allow_self_approval
+    manager = Actor.for_user(cast.manager, workspace)
+    own = pin_create(actor=Actor.for_user(cast.editor, workspace), source="api",
+                     data=pin_payload(offline_account, offline_board, idempotency_key="own-pin"))
+    own.created_by = cast.manager  # written by the manager, held by the team's rule (one step)
+    own.save(update_fields=["created_by"])
+    with pytest.raises(PermissionDenied) as refused:
+        review_link_create(actor=manager, pin_ids=[str(own.public_id)], guest_name="Clara")
+    assert refused.value.code == "self_approval_forbidden"
+    # A colleague may send it; the guest's approval then stands.
+    issued = review_link_create(actor=Actor.for_user(cast.admin, workspace), pin_ids=[str(own.public_id)])
+    review_link_decide(token=issued.token, item_id=str(own.public_id), kind="pin", decision="approve",
+                       guest_name="Clara", comment="")
+    own.refresh_from_db()
+    assert own.approval_state == ApprovalState.APPROVED
+
+
+def test_a_guest_decision_through_the_authors_own_link_is_refused(cast, workspace, offline_account, offline_board):
+    own = pin_create(actor=Actor.for_user(cast.editor, workspace), source="api",
+                     data=pin_payload(offline_account, offline_board, idempotency_key="own-pin-2"))
+    issued = review_link_create(actor=Actor.for_user(cast.admin, workspace), pin_ids=[str(own.public_id)])
+    ReviewLink.objects.filter(pk=issued.link.pk).update(created_by=cast.editor)  # as if the author had sent it
+    with pytest.raises(PermissionDenied) as refused:
+        review_link_decide(token=issued.token, item_id=str(own.public_id), kind="pin", decision="approve",
+                           guest_name="Not the editor", comment="")
+    assert refused.value.code == "self_approval_forbidden"
+    own.refresh_from_db()
+    assert own.approval_state == ApprovalState.PENDING
+    assert not ApprovalDecision.objects.filter(pin=own).exists()
