@@ -72,7 +72,8 @@ def compose_page(request, ctx, form, *, status=200, fragment=None, draft=None):
     return render_page(
         request, TEMPLATE,
         {"ctx": ctx, "form": form, "upload_form": AssetUploadForm(), "preview": asset, "draft": draft,
-         "pin_preview": pin_preview(values, asset=asset, color=values.get("dominant_color") or "")},
+         "pin_preview": pin_preview(values, asset=asset, color=values.get("dominant_color") or "",
+                                    cover=video_cover_of(ctx, asset, values.get("cover_image_asset_id")))},
         status=status, fragment=fragment,
     )
 
@@ -179,7 +180,16 @@ def compose_preview(request):
     else:
         color = asset_dominant_color(actor=ctx.actor, asset=asset) if asset else ""
     return render(request, "publishing/compose/_pin_preview.html",
-                  {"preview": pin_preview(values, asset=asset, color=color)})
+                  {"preview": pin_preview(values, asset=asset, color=color,
+                                          cover=video_cover_of(ctx, asset, values.get("cover_image_asset_id")))})
+
+
+def video_cover_of(ctx, asset: Asset | None, cover_id) -> Asset | None:
+    """The workspace's image chosen as a video's cover (none for an image pin, or another team's id)."""
+    cover_uuid = uuid_or_none(cover_id)
+    if asset is None or asset.asset_type != Asset.Kind.VIDEO or cover_uuid is None:
+        return None
+    return Asset.objects.for_workspace(ctx.workspace).of_type(Asset.Kind.IMAGE).filter(public_id=cover_uuid).first()
 
 
 @login_required
@@ -206,7 +216,7 @@ def compose_upload(request):
     )
 
 
-def pin_preview(values, *, asset: Asset | None, color: str) -> dict:
+def pin_preview(values, *, asset: Asset | None, color: str, cover: Asset | None = None) -> dict:
     """What the preview card shows, cut to PinContent's limits as Pinterest would cut nothing
     (it refuses): text over a limit is shown up to the limit, with the overflow flagged."""
     def text(name: str) -> tuple[str, bool]:
@@ -218,6 +228,6 @@ def pin_preview(values, *, asset: Asset | None, color: str) -> dict:
     description, description_over = text("description")
     link = str(values.get("link_url") or "").strip()
     domain = (urlsplit(link if "://" in link else f"https://{link}").hostname or "") if link else ""
-    return {"asset": asset, "title": title, "title_over": title_over, "description": description,
+    return {"asset": asset, "cover": cover, "title": title, "title_over": title_over, "description": description,
             "description_over": description_over, "domain": domain.removeprefix("www."),
             "color": color if COLOR.fullmatch(color or "") else ""}

@@ -4,6 +4,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from publishing.access import team_context_or_404
 from publishing.lookups import asset_for_workspace_or_404
@@ -42,10 +43,18 @@ def _cover_context(ctx, video: Asset | None, *, selected: str = "", error: str =
 
 @login_required
 def compose_cover(request):
-    """The cover picker for the asset just chosen: frames and images for a video, nothing otherwise."""
+    """The cover picker for the asset just chosen: frames and images for a video, nothing otherwise.
+    Also the field's own re-check while a worker extracts the frames, which keeps the cover chosen."""
     ctx = team_context_or_404(request, "pin.create")
     return render_page(request, "publishing/compose/_cover_field.html",
-                       _cover_context(ctx, _chosen(ctx, request.GET.get("asset_id"))))
+                       _cover_context(ctx, _chosen(ctx, request.GET.get("asset_id")),
+                                      selected=request.GET.get("cover_image_asset_id", "")))
+
+
+def _cover_chosen(request, context: dict):
+    """The cover field with the new cover selected; ``coverChosen`` tells the preview to show it
+    (an htmx swap fires no ``change`` for the preview to hear)."""
+    return trigger_client_event(render_page(request, "publishing/compose/_cover_field.html", context), "coverChosen")
 
 
 @login_required
@@ -64,8 +73,7 @@ def compose_cover_frame(request):
     if isinstance(outcome, DomainError):
         return render_page(request, "publishing/compose/_cover_field.html",
                            _cover_context(ctx, video, error=outcome.message), status=422)
-    return render_page(request, "publishing/compose/_cover_field.html",
-                       _cover_context(ctx, video, selected=str(outcome.public_id)))
+    return _cover_chosen(request, _cover_context(ctx, video, selected=str(outcome.public_id)))
 
 
 @login_required
@@ -82,5 +90,4 @@ def compose_cover_upload(request):
     if isinstance(outcome, DomainError):
         return render_page(request, "publishing/compose/_cover_field.html",
                            _cover_context(ctx, video, error=outcome.message), status=422)
-    return render_page(request, "publishing/compose/_cover_field.html",
-                       _cover_context(ctx, video, selected=str(outcome.public_id)))
+    return _cover_chosen(request, _cover_context(ctx, video, selected=str(outcome.public_id)))
