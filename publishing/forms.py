@@ -512,19 +512,53 @@ class PinBulkForm(forms.Form):
     """The pins list's bulk bar: one action for the ticked pins (ids are checked by the service,
     which reports another workspace's or an unknown id as not found)."""
 
-    ACTIONS = {"retry": "pin.retry", "approve": "pin.approve", "delete": "pin.delete"}
+    ACTIONS = {"retry": "pin.retry", "retry_at": "pin.retry", "approve": "pin.approve", "delete": "pin.delete"}
     MAX_IDS = 100
+    NOUN = "pin"
 
-    action = forms.ChoiceField(choices=[("retry", "Retry"), ("approve", "Approve"), ("delete", "Delete")])
+    action = forms.ChoiceField(choices=[("retry", "Retry"), ("retry_at", "Retry at"), ("approve", "Approve"),
+                                        ("delete", "Delete")])
     ids = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+    # "Retry at…": a wall-clock time in the workspace's zone (the schedules' DST rules place it).
+    run_at = WallClockDateTimeField(label="Retry at", required=False,
+                                    error_messages={"required": "Choose the date and time to retry at."})
 
     def clean_ids(self):
         ids = [str(value).strip() for value in self.cleaned_data.get("ids") or () if str(value).strip()]
         if not ids:
-            raise forms.ValidationError("Tick at least one pin first.")
+            raise forms.ValidationError(f"Tick at least one {self.NOUN} first.")
         if len(ids) > self.MAX_IDS:
-            raise forms.ValidationError(f"Act on at most {self.MAX_IDS} pins at a time.")
+            raise forms.ValidationError(f"Act on at most {self.MAX_IDS} {self.NOUN}s at a time.")
         return list(dict.fromkeys(value[:64] for value in ids))
+
+    # The fields each action reads: another action's half-typed time must not block this one.
+    ACTION_FIELDS = {"retry_at": ("run_at",)}
+
+    def clean(self):
+        data = super().clean()
+        needed = self.ACTION_FIELDS.get(data.get("action") or "", ())
+        for name in {name for names in self.ACTION_FIELDS.values() for name in names} - set(needed):
+            self._errors.pop(name, None)
+            data.pop(name, None)
+        for name in needed:
+            if data.get(name) in (None, "") and name not in self._errors:
+                self.add_error(name, self.fields[name].error_messages["required"])
+        return data
+
+
+class ScheduleBulkRescheduleForm(PinBulkForm):
+    """The calendar's "Move the ticked schedules": to one time, or by a number of days."""
+
+    ACTIONS = {"move_to": "schedule.update", "move_by": "schedule.update"}
+    NOUN = "schedule"
+
+    ACTION_FIELDS = {"move_to": ("run_at",), "move_by": ("shift_days",)}
+
+    action = forms.ChoiceField(choices=[("move_to", "Move to"), ("move_by", "Move by days")])
+    run_at = WallClockDateTimeField(label="Move to", required=False,
+                                    error_messages={"required": "Choose the date and time to move them to."})
+    shift_days = forms.IntegerField(label="Move by (days)", required=False, help_text="Negative moves earlier.",
+                                    error_messages={"required": "Give a number of days, e.g. 1 or -2."})
 
 
 class PinImportForm(forms.Form):

@@ -532,5 +532,7 @@ def stuck_pins(*, now: datetime | None = None) -> QuerySet[Pin]:
     return Pin.objects.filter(deleted_at__isnull=True, approval_state__in=APPROVED_STATES).filter(
         Q(status=PinStatus.PUBLISHING, lease_expires_at__lt=now)
         | Q(status=PinStatus.DEFERRED, next_attempt_at__lte=late)
-        | Q(status=PinStatus.QUEUED, updated_at__lte=late)
+        # A pin retried for a chosen time (next_attempt_at ahead) is waiting, not stuck.
+        | Q(status=PinStatus.QUEUED, updated_at__lte=late) & (Q(next_attempt_at__isnull=True)
+                                                              | Q(next_attempt_at__lte=late))
     ).select_related("workspace__team", "account").order_by("updated_at")

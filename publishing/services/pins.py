@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, Literal, TypedDict, TypeVar
 
 from django.db import IntegrityError, transaction
@@ -353,12 +354,20 @@ def _requeue(pin: Pin) -> None:
     pin.attempt_count_at_requeue = pin.attempt_count
 
 
-def pin_retry(*, pin: Pin, actor: Actor, board_id: str | None = None, account_id: str | None = None) -> Pin:
+def pin_retry(*, pin: Pin, actor: Actor, board_id: str | None = None, account_id: str | None = None,
+              at: datetime | None = None) -> Pin:
     """Queue a failed pin again, optionally to another board or account (an approver's call). A
-    rejected pin goes back to its approvers, never straight to publishing."""
+    rejected pin goes back to its approvers, never straight to publishing.
+
+    ``at`` (aware, in the future): publish then rather than now. The pin waits queued with
+    ``next_attempt_at`` = ``at``, which the claim honours (see services/delivery.py), so neither
+    an early job nor the sweeper publishes it sooner. Refused for a pin that must go back to its
+    approvers first (their decision, not a time, releases it)."""
     authorize(actor, "pin.retry", workspace=pin.workspace, account=pin.account)
+    if at is not None and (timezone.is_naive(at) or at <= timezone.now()):
+        raise ValidationError("run_at_in_past", "Choose a time in the future.", field="run_at")
     with transaction.atomic():
-        return _retry(_locked(pin), actor=actor, board_id=board_id, account_id=account_id)
+        return _retry(_locked(pin), actor=actor, board_id=board_id, account_id=account_id, at=at)
 
 
 def _resubmit_locked(locked: Pin, *, actor: Actor) -> Pin:
@@ -366,10 +375,15 @@ def _resubmit_locked(locked: Pin, *, actor: Actor) -> Pin:
     return _retry(locked, actor=actor)
 
 
-def _retry(locked: Pin, *, actor: Actor, board_id: str | None = None, account_id: str | None = None) -> Pin:
+def _retry(locked: Pin, *, actor: Actor, board_id: str | None = None, account_id: str | None = None,
+           at: datetime | None = None) -> Pin:
     """The retry itself; the caller holds the row lock in its transaction."""
     if locked.status != PinStatus.FAILED:
         raise InvalidState("conflict", f"Only failed pins can be retried; this one is {locked.status}.")
+    if at is not None and locked.approval_state in (ApprovalState.PENDING, ApprovalState.REJECTED):
+        raise InvalidState("awaiting_approval",
+                           "A retry sends this pin back to its approvers, and their approval publishes it: it "
+                           "cannot wait for a time. Retry it without one.")
     if board_id is not None or account_id is not None:
         _refuse_if_outcome_unknown(locked)
         merged = _current_payload(locked)
@@ -390,15 +404,18 @@ def _retry(locked: Pin, *, actor: Actor, board_id: str | None = None, account_id
     needs_approval = was_rejected or locked.approval_state == ApprovalState.PENDING or (
         moved and _reapproval_needed(locked, actor=actor))
     _requeue(locked)
+    locked.next_attempt_at = at  # None: due now
     if needs_approval:
         _hold_for_approval(locked, actor=actor)
     if was_rejected:
         locked.rejection_reason = ""
     locked.save()
-    _audit(locked, "pin.resubmitted" if was_rejected else "pin.retried", actor=actor,
-           details={"board_id": locked.board_id, "account_id": str(locked.account.public_id)})
+    details: dict[str, object] = {"board_id": locked.board_id, "account_id": str(locked.account.public_id)}
+    if at is not None:
+        details["at"] = at.isoformat()
+    _audit(locked, "pin.resubmitted" if was_rejected else "pin.retried", actor=actor, details=details)
     if not needs_approval:
-        pin_publish_enqueue(locked)
+        pin_publish_enqueue(locked, at=at)
     return locked
 
 
@@ -537,9 +554,14 @@ def pin_bulk_delete(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str]) -> Bulk
                  action=lambda pin: pin_delete(pin=pin, actor=actor))
 
 
-def pin_bulk_retry(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str]) -> BulkResult:
+def pin_bulk_retry(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str], at: datetime | None = None) -> BulkResult:
+    """Retry each pin, now or (``at``, aware and in the future) at that moment; a bad ``at`` refuses
+    the whole request, naming ``run_at``."""
+    if at is not None and (timezone.is_naive(at) or at <= timezone.now()):
+        authorize(actor, "pin.retry")
+        raise ValidationError("run_at_in_past", "Choose a time in the future.", field="run_at")
     return _bulk(actor=actor, action_name="pin.retry", pin_ids=pin_ids,
-                 action=lambda pin: pin_retry(pin=pin, actor=actor))
+                 action=lambda pin: pin_retry(pin=pin, actor=actor, at=at))
 
 
 def pin_bulk_approve(*, actor: Actor, pin_ids: Iterable[uuid.UUID | str]) -> BulkResult:

@@ -537,6 +537,56 @@ def schedule_bulk_reject(*, actor: Actor, schedule_ids: Iterable[uuid.UUID | str
                           decide=lambda schedule: schedule_reject(schedule=schedule, actor=actor, reason=reason))
 
 
+# Moving many schedules at once: at most this many days either way ("Move by N days").
+SHIFT_DAYS_LIMIT = 366
+
+
+def schedule_bulk_reschedule(*, actor: Actor, schedule_ids: Iterable[uuid.UUID | str],
+                             run_at_local: datetime | str | None = None, run_at_fold: int | None = None,
+                             shift_days: int | None = None) -> BulkResult:
+    """Move each schedule, through ``schedule_update`` (the calendar's single reschedule), either to
+    one wall-clock time ``run_at_local`` in the workspace's zone or by ``shift_days`` days of its own
+    wall-clock time (09:00 stays 09:00 across a daylight-saving change). Exactly one of the two.
+
+    A bad time (unreadable, skipped or repeated by the clocks without ``run_at_fold``, past) refuses
+    the whole request, naming the field. Per item, ``schedule_update`` decides: a schedule that has
+    run, been canceled or is running is skipped (``schedule_not_editable``); a shifted time the clocks
+    skip or repeat, or one that would be past, is refused for that item with the same message the
+    single reschedule gives. Other workspaces' ids, and accounts outside a key's allow-list, are not found.
+    """
+    authorize(actor, "schedule.update")
+    if (run_at_local is None) == (shift_days is None):
+        raise ValidationError("required", "Give either a new time or a number of days to move by.",
+                              field="run_at_local")
+    if run_at_local is not None:
+        fixed: dict[str, Any] = {"run_at_local": run_at_local, "run_at_fold": run_at_fold}
+        schedule_run_at(workspace=actor.workspace, data=fixed)  # a bad time refuses the whole request once
+    elif isinstance(shift_days, bool) or not isinstance(shift_days, int) or not 0 < abs(shift_days) <= SHIFT_DAYS_LIMIT:
+        raise ValidationError("invalid_shift", f"Move by 1 to {SHIFT_DAYS_LIMIT} days, forwards or back (-).",
+                              field="shift_days")
+    zone = actor.workspace.zone
+
+    def new_time(schedule: Schedule) -> dict[str, Any]:
+        if shift_days is None:
+            return fixed
+        # The schedule's own wall-clock time moved by whole days; schedule_update places it in the
+        # zone again and refuses a time the clocks skip or repeat on the new day.
+        try:
+            return {"run_at_local": schedule.run_at.astimezone(zone).replace(tzinfo=None) + timedelta(days=shift_days)}
+        except OverflowError:
+            raise ValidationError("invalid_datetime", "This date and time is out of range.",
+                                  field="shift_days") from None
+
+    schedules = actor.filter_accounts(Schedule.objects.filter(workspace=actor.workspace), "account").select_related(
+        "workspace", "account")
+    return bulk_apply(
+        schedule_ids,
+        find=lambda public_id: schedules.filter(public_id=public_id).first(),
+        action=lambda schedule: schedule_update(schedule=schedule, actor=actor, data=new_time(schedule)),
+        not_found="Schedule not found.",
+    )
+
+
 class ScheduleAction(Protocol):
     def __call__(self, *, schedule: Schedule, actor: Actor) -> object: ...
 

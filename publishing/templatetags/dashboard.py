@@ -73,9 +73,18 @@ def in_flight(pin) -> bool:
 
 
 @register.filter
+def waits_until(pin):
+    """When a queued pin retried for a chosen time publishes (``next_attempt_at``), if still ahead."""
+    at = pin.next_attempt_at
+    return at if pin.status == PinStatus.QUEUED and at is not None and at > timezone.now() else None
+
+
+@register.filter
 def poll_every(pin) -> str:
     """How often a page showing ``pin`` asks for its status: often while it is on its way to
     Pinterest, now and then while a manager may approve it, never once it has settled."""
+    if in_flight(pin) and pin.status == PinStatus.QUEUED and waits_until(pin):
+        return "30s"  # retried for a chosen time: nothing moves before then
     if in_flight(pin):
         return "2s"
     if pin.status == PinStatus.QUEUED and pin.approval_state == ApprovalState.PENDING:

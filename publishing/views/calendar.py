@@ -10,15 +10,16 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
-from publishing.forms import FILTER_DAYS, RescheduleForm
+from publishing.forms import FILTER_DAYS, RescheduleForm, ScheduleBulkRescheduleForm
 from publishing.lookups import schedule_for_workspace_or_404
 from publishing.models import Pin, PinStatus, PinterestAccount, Schedule, ScheduleStatus
 from publishing.services.posting_queue import upcoming_slots
-from publishing.services.schedules import schedule_update
-from publishing.views.common import render_page, submit
+from publishing.services.schedules import schedule_bulk_reschedule, schedule_update
+from publishing.views.common import render_page, submit, uuid_or_none
 
 TEMPLATE = "publishing/calendar/calendar.html"
 VIEWS = ("month", "week")
@@ -87,7 +88,12 @@ def neighbours(view: str, anchor: date) -> tuple[date, date]:
 
 @login_required
 def calendar_view(request):
-    ctx = team_context_or_404(request)
+    return calendar_page(request, team_context_or_404(request))
+
+
+def calendar_page(request, ctx, *, bulk: dict | None = None, bulk_form: ScheduleBulkRescheduleForm | None = None,
+                  status: int = 200):
+    """The month or week the query string asks for, with the bulk move's outcome (``bulk``) or errors."""
     view = request.GET.get("view") if request.GET.get("view") in VIEWS else "month"
     today = timezone.localdate()
     anchor = parse_date_or(request.GET.get("date"), today)
@@ -121,8 +127,39 @@ def calendar_view(request):
             "weeks": [ordered[i:i + 7] for i in range(0, len(ordered), 7)],
             "weekday_names": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
             "nothing": all(day.is_empty for day in ordered),
+            # Checkboxes on upcoming schedules and the "Move" bar only for who may move them.
+            "can_reschedule": ctx.actor.may("schedule.update"),
+            "movable": any(s.status == ScheduleStatus.SCHEDULED for s in schedules),
+            "bulk": bulk, "bulk_form": bulk_form or ScheduleBulkRescheduleForm(),
         },
+        fragment="results", status=status,
     )
+
+
+BULK_DONE = {"move_to": "Moved", "move_by": "Moved"}
+
+
+@login_required
+@require_POST
+def schedule_bulk_reschedule_view(request):
+    """Move the ticked schedules to one time or by N days (``schedule_bulk_reschedule``), then show
+    the same month or week again (the query string) with one result line per schedule."""
+    ctx = team_context_or_404(request, "schedule.update")
+    form = ScheduleBulkRescheduleForm(request.POST)
+    outcome = submit(form, lambda: schedule_bulk_reschedule(
+        actor=ctx.actor, schedule_ids=form.cleaned_data["ids"],
+        **({"run_at_local": form.cleaned_data["run_at"]} if form.cleaned_data["action"] == "move_to"
+           else {"shift_days": form.cleaned_data["shift_days"]})))
+    if outcome is None:  # bad input: inline, beside its field
+        return calendar_page(request, ctx, bulk_form=form, status=422)
+    titles = dict(Schedule.objects.filter(workspace=ctx.workspace, public_id__in=[
+        public_id for public_id in (uuid_or_none(item["id"]) for item in outcome["results"]) if public_id
+    ]).values_list("public_id", "title"))
+    for item in outcome["results"]:
+        public_id = uuid_or_none(item["id"])
+        item["title"] = titles.get(public_id) if public_id else None  # type: ignore[typeddict-unknown-key]
+    return calendar_page(request, ctx, bulk={"done": BULK_DONE[form.cleaned_data["action"]], "noun": "schedule",
+                                             **outcome})
 
 
 def parse_date_or(value: str | None, default: date) -> date:

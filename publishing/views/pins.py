@@ -37,6 +37,7 @@ from publishing.services.pins import (
     pin_edit,
     pin_retry,
 )
+from publishing.services.schedules import schedule_run_at
 from publishing.views.comments import comment_post, version_diff_context
 from publishing.views.common import attempt, render_page, submit, uuid_or_none
 
@@ -83,7 +84,7 @@ def pins_list_page(request, ctx, *, bulk: dict | None = None, bulk_form: PinBulk
             # The bulk bar offers only what this member may do; a viewer gets no checkboxes at all.
             "bulk_actions": bulk_actions_for(ctx),
             "bulk": bulk,
-            "bulk_form": bulk_form,
+            "bulk_form": bulk_form or PinBulkForm(),
         },
         fragment="results",
         status=status,
@@ -96,14 +97,20 @@ def bulk_actions_for(ctx) -> list[str]:
 
 
 BULK_SERVICES = {"retry": pin_bulk_retry, "approve": pin_bulk_approve, "delete": pin_bulk_delete}
-BULK_DONE = {"retry": "Retried", "approve": "Approved", "delete": "Deleted"}
+BULK_DONE = {"retry": "Retried", "retry_at": "Requeued", "approve": "Approved", "delete": "Deleted"}
+
+
+def retry_at_utc(ctx, form: PinBulkForm):
+    """The form's "Retry at" wall-clock time as a moment, placed in the workspace's zone by the
+    schedules' one rule (a time the clocks skip or repeat is refused the same way); raises ValidationError."""
+    return schedule_run_at(workspace=ctx.workspace, data={"run_at_local": form.cleaned_data["run_at"]})
 
 
 @login_required
 @require_POST
 def pin_bulk_view(request):
-    """Retry, approve or delete the ticked pins through the bulk services (the API's bulk-* operations),
-    then show the list again (filtered by the query string) with one result line per pin."""
+    """Retry (now or at a chosen time), approve or delete the ticked pins through the bulk services (the
+    API's bulk-* operations), then show the list again (filtered by the query string) with one result line per pin."""
     form = PinBulkForm(request.POST)
     chosen = request.POST.get("action")
     ctx = team_context_or_404(request, PinBulkForm.ACTIONS.get(chosen or "", "pin.retry"))
@@ -113,13 +120,20 @@ def pin_bulk_view(request):
     if action == "delete" and not request.htmx and request.POST.get("confirm") != "yes":
         # Without JavaScript there was no hx-confirm: ask on a page of its own first.
         return render_page(request, "publishing/pins/bulk_delete.html", {"ctx": ctx, "ids": form.cleaned_data["ids"]})
-    outcome = BULK_SERVICES[action](pin_ids=form.cleaned_data["ids"], actor=ctx.actor)
+    if action == "retry_at":
+        outcome = submit(form, lambda: pin_bulk_retry(pin_ids=form.cleaned_data["ids"], actor=ctx.actor,
+                                                      at=retry_at_utc(ctx, form)))
+        if outcome is None:  # a bad time: inline, on the field
+            return pins_list_page(request, ctx, bulk_form=form, status=422)
+    else:
+        outcome = BULK_SERVICES[action](pin_ids=form.cleaned_data["ids"], actor=ctx.actor)
     titles = {str(public_id): title for public_id, title in Pin.objects.filter(workspace=ctx.workspace).filter(
         public_id__in=[uuid_or_none(item["id"]) for item in outcome["results"] if uuid_or_none(item["id"])]
     ).values_list("public_id", "title")}
     for item in outcome["results"]:
         item["title"] = titles.get(item["id"])  # type: ignore[typeddict-unknown-key]
-    return pins_list_page(request, ctx, bulk={"action": action, "done": BULK_DONE[action], **outcome})
+    at = retry_at_utc(ctx, form) if action == "retry_at" else None
+    return pins_list_page(request, ctx, bulk={"action": action, "done": BULK_DONE[action], "at": at, **outcome})
 
 
 @login_required
