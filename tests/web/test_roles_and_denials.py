@@ -66,6 +66,7 @@ ENDPOINTS = [
     ("post", "/app/pins/{pin}/edit", ["admin", "manager", "editor"]),
     ("get", "/app/calendar/schedules/{schedule}/reschedule", ["admin", "manager", "editor"]),
     ("post", "/app/calendar/schedules/{schedule}/reschedule", ["admin", "manager", "editor"]),
+    ("post", "/app/calendar/reschedule", ["admin", "manager", "editor"]),
     ("post", "/app/pins/{pin}/retry", ["admin", "manager"]),
     ("get", "/app/pins/{pin}/delete", ["admin", "manager"]),
     ("post", "/app/pins/{pin}/delete", ["admin", "manager"]),

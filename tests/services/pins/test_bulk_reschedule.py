@@ -65,6 +65,7 @@ def test_another_teams_schedules_are_not_found(clock, paris, cast, offline_accou
     result = schedule_bulk_reschedule(actor=Actor.for_user(cast.outsider, cast.other_team.workspaces.get()),
                                       schedule_ids=[ours.public_id], shift_days=1)
     assert outcome(result) == [("failed", "not_found")]
+    assert result["results"][0]["error_message"] == "Schedule not found."  # never looked up outside the team
     assert Schedule.objects.get(pk=ours.pk).run_at == datetime(2026, 10, 21, 8, tzinfo=UTC)
 
 
@@ -182,6 +183,7 @@ def test_retry_at_refuses_a_past_time_and_another_teams_pins(workspace, cast, of
     foreign = pin_bulk_retry(actor=Actor.for_user(cast.outsider, cast.other_team.workspaces.get()),
                              pin_ids=[failed.public_id], at=timezone.now() + timedelta(hours=1))
     assert outcome(foreign) == [("failed", "not_found")]
+    assert foreign["results"][0]["error_message"] == "Pin not found."
     assert Pin.objects.get(pk=failed.pk).status == PinStatus.FAILED
     with pytest.raises(AccessForbidden):  # the same permission as retry: an editor may not
         pin_bulk_retry(actor=Actor.for_user(cast.editor, workspace), pin_ids=[failed.public_id],
