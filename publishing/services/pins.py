@@ -34,6 +34,7 @@ from publishing.models import (
     User,
     Workspace,
 )
+from publishing.models.pins import WAITING_STATUSES
 from publishing.permissions import Permission, Role, role_can
 from publishing.services.approvals import approval_hold, approval_step_record, approval_waiting_message
 from publishing.services.assets import media_upload_ensure
@@ -378,6 +379,11 @@ def _resubmit_locked(locked: Pin, *, actor: Actor) -> Pin:
 def _retry(locked: Pin, *, actor: Actor, board_id: str | None = None, account_id: str | None = None,
            at: datetime | None = None) -> Pin:
     """The retry itself; the caller holds the row lock in its transaction."""
+    if at is not None and locked.status in WAITING_STATUSES:
+        # Its time is the delivery service's (due now, or backing off after Pinterest's answer); a
+        # worker may be taking it this moment. Moving a waiting pin is not offered.
+        raise InvalidState("conflict", f"This pin is {locked.status}: it is already on its way to Pinterest, "
+                                       "so it cannot be given a time. Only failed pins can be retried at a time.")
     if locked.status != PinStatus.FAILED:
         raise InvalidState("conflict", f"Only failed pins can be retried; this one is {locked.status}.")
     if at is not None and locked.approval_state in (ApprovalState.PENDING, ApprovalState.REJECTED):

@@ -155,13 +155,18 @@ def test_failed_pins_are_retried_for_a_time_and_not_claimed_before_it(
     published = make_pin(workspace, cast, offline_account, offline_board, 2, status=PinStatus.PUBLISHED)
     rejected = make_pin(workspace, cast, offline_account, offline_board, 3, status=PinStatus.FAILED,
                         approval_state=ApprovalState.REJECTED, rejection_reason="No")
+    queued = make_pin(workspace, cast, offline_account, offline_board, 4, status=PinStatus.QUEUED)
     at = (timezone.now() + timedelta(hours=3)).replace(microsecond=0)
     with django_capture_on_commit_callbacks(execute=True):
         result = pin_bulk_retry(actor=Actor.for_user(cast.manager, workspace), at=at,
-                                pin_ids=[failed.public_id, published.public_id, rejected.public_id, "nope"])
+                                pin_ids=[failed.public_id, published.public_id, rejected.public_id, queued.public_id,
+                                         "nope"])
     assert outcome(result) == [("succeeded", None), ("skipped", "conflict"), ("skipped", "awaiting_approval"),
-                               ("failed", "not_found")]
+                               ("skipped", "conflict"), ("failed", "not_found")]
     assert "Only failed pins can be retried; this one is published." in result["results"][1]["error_message"]
+    assert "already on its way to Pinterest" in result["results"][3]["error_message"]
+    assert Pin.objects.get(pk=queued.pk).next_attempt_at is None  # a waiting pin keeps the delivery service's time
+    Pin.objects.filter(pk=queued.pk).update(deleted_at=timezone.now())  # out of the sweeper's count below
     failed.refresh_from_db()
     assert (failed.status, failed.next_attempt_at, failed.error_code) == (PinStatus.QUEUED, at, "")
     assert [(args, run_after) for args, run_after in queued_jobs(PUBLISH) if args == (failed.pk,)] == [
