@@ -62,6 +62,9 @@ USES_ACCOUNT = {
     "schedule.approve", "schedule.reject", "board.create", "board.update", "board.delete", "account.disconnect",
     "schedule.comment", "queue.add", "account.slots_set",
 }
+# Objects a key limited to other accounts cannot even see (a 404, as for another team's): a review
+# link is listed, read and revoked only by keys whose accounts cover all its items (within_accounts).
+HIDDEN_OUTSIDE_ALLOW_LIST = {"review_link.revoke"}
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4"
        b"\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
@@ -216,6 +219,8 @@ def expected(action: str, principal: str) -> str:
     restricted = principal == "allow-listed key"
     if rule.user_only or rule.scope.value not in scopes or (rule.all_accounts and restricted):
         return "refused"
+    if restricted and action in HIDDEN_OUTSIDE_ALLOW_LIST:
+        return "hidden"
     if restricted and action in USES_ACCOUNT:
         return "refused"
     return "allowed"
