@@ -13,6 +13,7 @@ from django.conf import settings
 from django.test import Client
 
 from tests.conftest import PASSWORD
+from tests.e2e.tour import furnished  # noqa: F401 - the tours' pages (test_every_device, test_accessibility)
 from tests.pipeline_fixtures import (  # noqa: F401 - fixtures shared with the pipeline's tests
     account,
     board,

@@ -1,51 +1,29 @@
-"""Every main page passes axe-core's WCAG 2.2 A/AA rules (contrast, labels, landmarks, names) in
-Chromium, with real content on it, for the role that sees the most controls."""
+"""Every page of the tour (tests/e2e/tour.py, the list test_every_device.py also walks at 390 px)
+passes axe-core's WCAG 2.2 A/AA rules (contrast, labels, landmarks, names) at 1280 px in Chromium,
+with real content on it, for the role that sees the most controls; the login page too."""
 
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from publishing.access import Actor
-from publishing.models import PinStatus
-from publishing.services.pins import pin_reject
-from tests.pipeline_fixtures import pin_payload
-from tests.web.helpers import bulk_pins
+from tests.e2e.tour import GUEST_PAGES, WCAG_AA
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
-PAGES = ["/app/", "/app/compose/", "/app/drafts/", "/app/pins/", "/app/pins/{pin}/", "/app/approvals/",
-         "/app/calendar/", "/app/calendar/?view=week", "/app/assets/", "/app/accounts/", "/app/team/",
-         "/app/team/settings", "/app/team/webhooks", "/app/team/audit", "/app/api-keys/", "/app/pins/{pin}/edit",
-         "/app/accessibility/", "/app/notifications/", "/app/pins/imports/"]
 LOGGED_OUT_PAGES = ["/accounts/login/"]  # a signed-in member is sent on from there
 
 
 def test_main_pages_load_with_a_main_landmark_and_heading_and_have_no_wcag_aa_violations(
-    cast, browser_as, workspace, offline_account, offline_board
+    cast, furnished, browser_as
 ):
-    from publishing.models import Pin
-    from publishing.services.pins import pin_create
-
-    pins = bulk_pins(workspace, offline_account, offline_board, 3, status=PinStatus.PUBLISHED)
-    bulk_pins(workspace, offline_account, offline_board, 2, status=PinStatus.FAILED, error_code="boom")
-    waiting = pin_create(actor=Actor.for_user(cast.editor, workspace), source=Pin.Source.DASHBOARD,
-                         data=pin_payload(offline_account, offline_board, idempotency_key="a11y-1"))
-    pin_reject(
-        pin=pin_create(
-            actor=Actor.for_user(cast.editor, workspace),
-            source=Pin.Source.DASHBOARD,
-            data=pin_payload(offline_account, offline_board, idempotency_key="a11y-2", title="Other"),
-        ),
-        actor=Actor.for_user(cast.manager, workspace),
-        reason="Blurry",
-    )
     page = browser_as(cast.admin)
+    page.set_viewport_size({"width": 1280, "height": 900})
     axe = Axe()
     problems = {}
-    targets = [url.format(pin=waiting.public_id if "edit" in url else pins[0].public_id) for url in PAGES]
-    for target in targets + LOGGED_OUT_PAGES:
-        if target == LOGGED_OUT_PAGES[0]:
+    signed_in = [url for name, url in furnished.items() if name not in GUEST_PAGES]
+    signed_out = [url for name, url in furnished.items() if name in GUEST_PAGES] + LOGGED_OUT_PAGES
+    for target in signed_in + signed_out:
+        if target == signed_out[0]:
             page.context.clear_cookies()
         response = page.goto(target)
         # An error page or a bounce to the login page can be free of violations too: check that

@@ -1,86 +1,21 @@
 """Every dashboard page on a phone (390 px), a tablet (768 px) and desktops (1280, 1440 px) in Chromium:
 no page scrolls sideways, the main menu collapses on a phone and works by keyboard, the dark colour
 scheme is honoured, and focus lands on the message after an approval is swapped in. A screenshot of
-every page at 390 px and 1280 px is saved as ``<page>-390.png`` / ``<page>-1280.png``."""
+every page at 390 px and 1280 px is saved as ``<page>-390.png`` / ``<page>-1280.png``. The pages are
+the tour's (tests/e2e/tour.py), which test_accessibility.py also audits at 1280 px."""
 
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from publishing.access import Actor
-from publishing.models import Pin, PinStatus
-from publishing.services.compose_drafts import compose_draft_save
-from publishing.services.keys import api_key_create
-from publishing.services.pins import pin_create, pin_reject
-from publishing.services.review_links import review_link_create
-from publishing.services.schedules import schedule_create
-from publishing.services.teams import invitation_create
-from publishing.services.webhooks import webhook_create
 from tests.e2e.conftest import save_screenshot
-from tests.pipeline_fixtures import pin_payload
-from tests.web.helpers import bulk_pins
+from tests.e2e.tour import GUEST_PAGES, LONG_TITLE, WCAG_AA
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PHONE, TABLET, DESKTOP, WIDE = 390, 768, 1280, 1440
-# Long words are what push a phone's page sideways: titles, account names, URLs and emails.
-LONG_TITLE = "Hand-finished solid oak dining chair with a red lacquered seat and brass-capped legs"
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]}}
-
-
-@pytest.fixture
-def furnished(cast, workspace, offline_account, offline_board, settings):
-    """A workspace with something on every page: pins in each state, a decision, a schedule, a key,
-    a webhook and an invitation. Returns the page addresses of the tour, by screenshot name."""
-    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
-    editor = Actor.for_user(cast.editor, workspace)
-    system = Actor.system(workspace, job="test")
-    published = bulk_pins(workspace, offline_account, offline_board, 3, status=PinStatus.PUBLISHED,
-                          published_at=timezone.now(), title=LONG_TITLE)
-    bulk_pins(workspace, offline_account, offline_board, 2, status=PinStatus.FAILED, error_code="boom")
-    waiting = pin_create(actor=editor, source=Pin.Source.DASHBOARD,
-                         data=pin_payload(offline_account, offline_board, idempotency_key="tour-1", title=LONG_TITLE))
-    rejected = pin_create(actor=editor, source=Pin.Source.DASHBOARD,
-                          data=pin_payload(offline_account, offline_board, idempotency_key="tour-2", title="Blurry"))
-    pin_reject(pin=rejected, actor=Actor.for_user(cast.manager, workspace),
-               reason="The photo is blurry; please upload the sharper one from the shoot")
-    schedule_create(actor=Actor.for_user(cast.manager, workspace), data={
-        **{k: v for k, v in pin_payload(offline_account, offline_board, title=LONG_TITLE).items()
-           if k != "idempotency_key"},
-        "run_at": timezone.now() + timedelta(hours=2)})
-    api_key_create(actor=system, name="Shopify catalogue sync for the spring collection")
-    webhook_create(actor=system, url="https://hooks.example.com/pinboard/events/receiver/for/the/shop", secret="s" * 32)
-    invitation_create(actor=system, email="a.very.long.name.for.a.new.hire@acme-example.test", role="editor")
-    compose_draft_save(actor=editor, data={"title": LONG_TITLE, "board_id": offline_board.pinterest_board_id})
-    review = review_link_create(actor=Actor.for_user(cast.manager, workspace), pin_ids=[waiting.public_id],
-                                guest_name="Guest reviewer from the client's marketing team")
-    return {
-        "overview": "/app/",
-        "compose": "/app/compose/",
-        "drafts": "/app/drafts/",
-        "pins": "/app/pins/",
-        "pin-detail": f"/app/pins/{published[0].public_id}/",
-        "pin-edit": f"/app/pins/{waiting.public_id}/edit",
-        "approvals": "/app/approvals/",
-        "calendar": "/app/calendar/",
-        "calendar-week": "/app/calendar/?view=week",
-        "assets": "/app/assets/",
-        "accounts": "/app/accounts/",
-        "team": "/app/team/",
-        "team-settings": "/app/team/settings",
-        "team-webhooks": "/app/team/webhooks",
-        "team-audit": "/app/team/audit",
-        "api-keys": "/app/api-keys/",
-        "notifications": "/app/notifications/",
-        "pins-import": "/app/pins/imports/",
-        "accessibility": "/app/accessibility/",
-        # Signed out (the tour clears its cookies first): a guest's review page.
-        "review": f"/review/{review.token}",
-    }
 
 
 def overflow(page) -> int:
@@ -106,7 +41,7 @@ def test_no_page_scrolls_sideways_at_phone_tablet_or_desktop_width_and_each_is_p
         page = browser_as(cast.admin)
         page.set_viewport_size({"width": width, "height": 844 if width == PHONE else 900})
         for name, url in furnished.items():
-            if name == "review":
+            if name in GUEST_PAGES:
                 page.context.clear_cookies()
             response = page.goto(url)
             assert response is not None and response.status == 200, f"{url}: {response and response.status}"
@@ -133,6 +68,8 @@ def test_every_page_at_phone_width_has_no_wcag_aa_violation(cast, furnished, bro
     axe = Axe()
     problems = {}
     for name, url in furnished.items():
+        if name in GUEST_PAGES:
+            page.context.clear_cookies()
         page.goto(url)
         results = axe.run(page, options=WCAG_AA)
         if results.violations_count:
