@@ -180,3 +180,35 @@ def test_a_video_as_cover_is_refused_inline(cast, login, workspace, offline_acco
         "asset_id": str(video.public_id), "cover_image_asset_id": str(video.public_id), "title": "Clip",
         "when": "now", "idempotency_key": "dashboard:cover-3"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 422 and not Pin.objects.exists()
+
+
+def test_the_cover_field_asks_again_until_the_frames_exist_keeping_the_chosen_cover(
+        cast, login, workspace, offline_account, tmp_path):
+    video = uploaded(cast, workspace, make_mp4(tmp_path / "clip.mp4"), kind="video", thumbnail=False)
+    image = uploaded(cast, workspace, make_png(tmp_path / "still.png"))
+    client = login(cast.editor)
+    cover_url = f"/app/compose/cover?asset_id={video.public_id}&cover_image_asset_id={image.public_id}"
+    waiting = client.get(cover_url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="load delay:2s"' in waiting and f'value="{image.public_id}" checked' in waiting
+    asset_thumbnail_make(asset_id=video.pk)
+    ready = client.get(cover_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Use the frame at 0.0 s" in ready and "load delay:2s" not in ready
+    assert f'value="{image.public_id}" checked' in ready
+
+
+def test_the_preview_shows_a_videos_chosen_cover_and_a_frame_used_refreshes_it(
+        cast, login, workspace, offline_account, tmp_path):
+    video = uploaded(cast, workspace, make_mp4(tmp_path / "clip.mp4"), kind="video")
+    client = login(cast.editor)
+    used = client.post("/app/compose/cover/frame", {"asset_id": str(video.public_id), "cover_frame": "0"},
+                       HTTP_HX_REQUEST="true")
+    assert "coverChosen" in used["HX-Trigger"]
+    cover = Asset.objects.get(workspace=workspace, asset_type="image")
+    preview = client.get("/app/compose/preview", {"asset_id": str(video.public_id),
+                                                  "cover_image_asset_id": str(cover.public_id)}).content.decode()
+    assert f'class="pin-preview-cover" src="/app/assets/{cover.public_id}/file"' in preview
+    other_team = uploaded(cast, cast.other_team.workspaces.get(environment=workspace.environment),
+                          make_png(tmp_path / "theirs.png"), user=cast.outsider)
+    theirs = client.get("/app/compose/preview", {"asset_id": str(video.public_id),
+                                                 "cover_image_asset_id": str(other_team.public_id)}).content.decode()
+    assert "pin-preview-cover" not in theirs and "<video" in theirs
