@@ -53,7 +53,7 @@ def test_an_import_shows_each_row_then_failed_pins_are_retried_from_the_list(
     page.get_by_label("Tick every pin on this page").check()
     for box in page.locator('input[name="ids"]').all():
         expect(box).to_be_checked()
-    page.get_by_role("button", name="Retry ticked").click()
+    page.get_by_role("button", name="Retry ticked", exact=True).click()  # not "Retry ticked at this time"
 
     summary = page.locator("#bulk-summary")
     expect(summary).to_contain_text("Retried 2 pins.")
