@@ -71,15 +71,20 @@ def approval_approve(request, public_id):
     ctx = team_context_or_404(request)
     pin = pin_for_workspace_or_404(ctx.actor, public_id)
     approved = attempt(lambda: pin_approve(pin=pin, actor=ctx.actor))
+    response = _approval_answer(request, ctx, approved, lambda _: f"Approved “{pin.title}”.")
+    if isinstance(approved, DomainError) or not request.htmx:
+        return response
+    return trigger_client_event(response, "pinApproved", {"pin": str(pin.public_id)})
+
+
+def _approval_answer(request, ctx, approved, notice):
+    """The queue after an approve: the refusal as its error, a redirect without htmx, else ``notice(approved)``."""
     if isinstance(approved, DomainError):
         return render_page(request, TEMPLATE, queue_context(ctx, error=approved.message), status=approved.status_hint,
                            fragment="queue_area")
     if not request.htmx:
         return redirect("approvals")
-    response = render_page(
-        request, TEMPLATE, queue_context(ctx, notice=f"Approved “{pin.title}”."), fragment="queue_area"
-    )
-    return trigger_client_event(response, "pinApproved", {"pin": str(pin.public_id)})
+    return render_page(request, TEMPLATE, queue_context(ctx, notice=notice(approved)), fragment="queue_area")
 
 
 @login_required
@@ -124,14 +129,9 @@ def approval_schedule_approve(request, public_id):
     ctx = team_context_or_404(request)
     schedule = schedule_for_workspace_or_404(ctx.actor, public_id)
     approved = attempt(lambda: schedule_approve(schedule=schedule, actor=ctx.actor))
-    if isinstance(approved, DomainError):
-        return render_page(request, TEMPLATE, queue_context(ctx, error=approved.message), status=approved.status_hint,
-                           fragment="queue_area")
-    if not request.htmx:
-        return redirect("approvals")
-    notice = (f"Approved the schedule “{schedule.title}”." if approved.approval_state != ApprovalState.PENDING
-              else f"Approved step {approved.approval_steps_done} of “{schedule.title}”; the next is still needed.")
-    return render_page(request, TEMPLATE, queue_context(ctx, notice=notice), fragment="queue_area")
+    return _approval_answer(request, ctx, approved, lambda done: (
+        f"Approved the schedule “{schedule.title}”." if done.approval_state != ApprovalState.PENDING
+        else f"Approved step {done.approval_steps_done} of “{schedule.title}”; the next is still needed."))
 
 
 @login_required
