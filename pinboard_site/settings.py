@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "publishing.middleware.CurrentWorkspaceMiddleware",
     "publishing.middleware.WorkspaceTimeZoneMiddleware",
+    "publishing.middleware.PinterestDeadlineMiddleware",
     # Axes must be last: it turns locked-out attempts into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -270,6 +271,8 @@ SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
 
 # Content-Security-Policy (django-csp): scripts, styles, fonts and fetches from this origin only; no inline
 # script or style anywhere (templates load static/js and static/css; htmx's own indicator style is off in
+# What one web request may spend on Pinterest in all (publishing.middleware.PinterestDeadlineMiddleware).
+PINTEREST_REQUEST_TIMEOUT_SECONDS = float(env_int("PINTEREST_REQUEST_TIMEOUT_SECONDS", 8, minimum=1))
 # base.html's htmx-config and lives in pinboard.css). Images and media may also come from the S3 bucket
 # (asset previews redirect to presigned links there). Forms post here, and the Pinterest account
 # connection's form is answered with a redirect to Pinterest's (or the sandbox's) authorize page, which
@@ -474,7 +477,10 @@ if SENTRY_DSN:
 
 # The built-in Pinterest sandbox is one OAuth app whose credentials both sides derive from
 # SECRET_KEY, so nothing needs configuring for sandbox workspaces.
-SANDBOX_PINTEREST_API_BASE = f"{SANDBOX_BASE_URL}/sandbox/pinterest/v5"
+# Where the servers (web and workers) call the sandbox's API: a separate sandbox process
+# (docs/deployment.md) keeps those calls off the web's threads. The browser still uses SANDBOX_BASE_URL.
+SANDBOX_API_BASE_URL = env_str("SANDBOX_API_BASE_URL", "").rstrip("/") or SANDBOX_BASE_URL
+SANDBOX_PINTEREST_API_BASE = f"{SANDBOX_API_BASE_URL}/sandbox/pinterest/v5"
 SANDBOX_PINTEREST_AUTHORIZE_URL = f"{SANDBOX_BASE_URL}/sandbox/pinterest/oauth/"
 SANDBOX_PINTEREST_APP_ID = "1000000001"
 SANDBOX_PINTEREST_APP_SECRET = env_str("SANDBOX_PINTEREST_APP_SECRET", None) or (

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.handlers.exception import response_for_exception
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -9,6 +10,7 @@ from publishing.access import (
     refusal_as_django,
     resolve_team_context,
 )
+from publishing.pinterest.factory import pinterest_deadline
 
 
 class CurrentWorkspaceMiddleware:
@@ -52,3 +54,17 @@ class WorkspaceTimeZoneMiddleware:
         # Only dashboard views: the API answers in UTC and the login pages need no team.
         if view_func.__module__.startswith("publishing.views") and getattr(request, "team_context", None):
             timezone.activate(request.team_context.workspace.zone)
+
+
+class PinterestDeadlineMiddleware:
+    """Every Pinterest call a request makes (board create, update and delete, a fresh board check,
+    the OAuth callback, deleting a pin on Pinterest) shares one short deadline,
+    ``PINTEREST_REQUEST_TIMEOUT_SECONDS``: past it the call fails as Pinterest unavailable (the API's
+    502, an inline error on the page) instead of holding a web thread for the jobs' longer timeout."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with pinterest_deadline(settings.PINTEREST_REQUEST_TIMEOUT_SECONDS):
+            return self.get_response(request)

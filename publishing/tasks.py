@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from publishing.services import assets
 from publishing.services.auth import password_reset_email_send
+from publishing.services.boards import boards_refresh_run
 from publishing.services.delivery import pin_publish, pins_requeue_due, pins_watch_leases
 from publishing.services.imports import pin_imports_requeue_due
 from publishing.services.notifications import notification_email_send, notification_emails_requeue_due
@@ -23,6 +24,11 @@ def send_password_reset(email: str) -> bool:
 def media_upload_run(media_upload_id: int) -> None:
     """Send one video to Pinterest's media endpoint (see assets.media_upload_process)."""
     assets.media_upload_process(media_upload_id=media_upload_id)
+
+
+def refresh_boards(account_id: int) -> str:
+    """Page an account's boards from Pinterest into the cache (see boards.boards_refresh_run)."""
+    return boards_refresh_run(account_id=account_id)
 
 
 def make_asset_thumbnail(asset_id: int) -> None:

@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+from operator import or_
 from typing import TypeGuard, overload
 
+from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from publishing.access import Actor, authorize
-from publishing.models import Board, PinterestAccount
+from publishing.models import AuditEvent, Board, PinterestAccount
 from publishing.pinterest.client import PinterestClient
 from publishing.pinterest.models import Board as PinterestBoard
 from publishing.pinterest.models import BoardUpdatePrivacy
 from publishing.services.audit import audit_record
-from publishing.services.errors import Conflict, NotFound, ValidationError
+from publishing.services.errors import Conflict, DomainError, NotFound, ValidationError
 from publishing.services.pinterest_access import pinterest_for
+from publishing.services.queue import task_enqueue
 
 BOARD_NAME_MAX = Board._meta.get_field("name").max_length
 BOARD_PRIVACY_VALUES: tuple[BoardUpdatePrivacy, ...] = ("PUBLIC", "SECRET")
@@ -91,10 +98,83 @@ def _board_upsert(account: PinterestAccount, remote: PinterestBoard) -> Board:
     return board
 
 
-def board_list_refresh(*, account: PinterestAccount, actor: Actor) -> list[Board]:
-    """``boards_refresh`` asked for by someone (the dashboard's refresh button)."""
+# A background refresh's story, in the audit log (so it is in the database, seen by every web
+# process): asked for by someone, then either ``boards_synced_at`` moves past it or it failed.
+BOARDS_REFRESH_REQUESTED = "pinterest_account.boards_refresh_requested"
+BOARDS_REFRESH_FAILED = "pinterest_account.boards_refresh_failed"
+# A stale cache read by the API asks for one refresh per account in this many seconds, not one per read.
+STALE_REFRESH_REQUEST_INTERVAL_SECONDS = 60
+
+
+def board_list_refresh(*, account: PinterestAccount, actor: Actor) -> None:
+    """Refresh the account's boards from Pinterest in a job (the dashboard's refresh button): the
+    page keeps showing the stored boards, and ``boards_refresh_states`` says it is refreshing."""
     authorize(actor, "board.refresh", workspace=account.workspace, account=account)
-    return boards_refresh(account)
+    with transaction.atomic():
+        audit_record(team=account.workspace.team, workspace=account.workspace, action=BOARDS_REFRESH_REQUESTED,
+                     actor=actor, target=account)
+        task_enqueue("publishing.tasks.refresh_boards", account.pk)
+
+
+def boards_refresh_request(account: PinterestAccount) -> bool:
+    """Ask a job to refresh a stale cache (the API's board reads serve the stored list meanwhile).
+    At most once per account per ``STALE_REFRESH_REQUEST_INTERVAL_SECONDS``; returns whether it asked."""
+    if not cache.add(f"boards-refresh-requested:{account.public_id}", True, STALE_REFRESH_REQUEST_INTERVAL_SECONDS):
+        return False
+    task_enqueue("publishing.tasks.refresh_boards", account.pk)
+    return True
+
+
+def boards_refresh_run(*, account_id: int) -> str:
+    """The refresh job: ``boards_refresh``; a refusal or failure of Pinterest is recorded (the page
+    shows it in place of "refreshing") rather than raised. A disconnected account is left alone."""
+    account = (PinterestAccount.objects.select_related("workspace__team")
+               .filter(pk=account_id, revoked_at__isnull=True).first())
+    if account is None:
+        return "no such connected account"
+    try:
+        boards = boards_refresh(account)
+    except DomainError as error:
+        audit_record(team=account.workspace.team, workspace=account.workspace, action=BOARDS_REFRESH_FAILED,
+                     actor=Actor.system(account.workspace, job="boards refresh"), target=account,
+                     details={"code": error.code, "message": error.message})
+        return f"failed: {error.code}"
+    return f"{len(boards)} boards"
+
+
+@dataclass(frozen=True)
+class BoardsRefreshState:
+    """``refreshing``: a refresh was asked for and has no outcome yet; ``failure``: the message of
+    the last refresh, when it failed after the last sync ("" otherwise)."""
+
+    refreshing: bool = False
+    failure: str = ""
+    requested_at: datetime | None = None
+
+
+def boards_refresh_states(accounts: Iterable[PinterestAccount]) -> dict[int, BoardsRefreshState]:
+    """Each account's refresh state (accounts with none are left out), in one query: only events
+    newer than the account's last sync matter."""
+    accounts = list(accounts)
+    if not accounts:
+        return {}
+    newer_than_sync = reduce(or_, (
+        Q(target_id=str(account.public_id)) & (Q(created_at__gt=account.boards_synced_at)
+                                               if account.boards_synced_at else Q())
+        for account in accounts))
+    events = (AuditEvent.objects.filter(target_type="pinterestaccount",
+                                        action__in=[BOARDS_REFRESH_REQUESTED, BOARDS_REFRESH_FAILED])
+              .filter(newer_than_sync).order_by("created_at", "id").values_list("target_id", "action", "details",
+                                                                                  "created_at"))
+    by_public_id = {str(account.public_id): account.pk for account in accounts}
+    states: dict[int, BoardsRefreshState] = {}
+    for target_id, action, details, created_at in events:  # oldest first: the last word wins
+        account_pk = by_public_id[target_id]
+        if action == BOARDS_REFRESH_REQUESTED:
+            states[account_pk] = BoardsRefreshState(refreshing=True, requested_at=created_at)
+        else:
+            states[account_pk] = BoardsRefreshState(failure=str(details.get("message", "")) or "Pinterest refused.")
+    return states
 
 
 def _board_audit(account: PinterestAccount, action: str, board: Board, actor: Actor, **details: object) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from django.utils import timezone
 from publishing.models import PinterestAccount
 from publishing.pinterest import errors as pinterest_errors
 from publishing.pinterest.client import PinterestClient
-from publishing.pinterest.factory import api_client, oauth_client
+from publishing.pinterest.factory import api_client, oauth_client, pinterest_deadline_remaining
 from publishing.pinterest.oauth import GrantRejected
 from publishing.services.audit import audit_record
 from publishing.services.errors import Conflict, DomainError, NotFound, RateLimited, ValidationError
@@ -123,7 +124,10 @@ def account_fresh_access_token(account: PinterestAccount) -> str:
     _ensure_usable(account)
     if _token_is_fresh(account, now):
         return account.access_token
-    deadline = time.monotonic() + REFRESH_LEASE.total_seconds() + 5
+    # A web request waits no longer than its Pinterest deadline (PinterestDeadlineMiddleware).
+    remaining = pinterest_deadline_remaining()
+    wait = min(REFRESH_LEASE.total_seconds() + 5, math.inf if remaining is None else remaining)
+    deadline = time.monotonic() + wait
     while True:
         claimed, current = _refresh_claim(account)
         copy_token_fields(current, into=account)

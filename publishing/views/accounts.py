@@ -7,18 +7,25 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from publishing.access import team_context_or_404
 from publishing.forms import BoardCreateForm, BoardEditForm
 from publishing.lookups import account_for_workspace_or_404
 from publishing.models import Board, PinterestAccount
-from publishing.services.boards import board_create, board_delete, board_list_refresh, board_update
+from publishing.services.boards import (
+    BoardsRefreshState,
+    board_create,
+    board_delete,
+    board_list_refresh,
+    board_update,
+    boards_refresh_states,
+)
 from publishing.services.errors import DomainError
 from publishing.services.pinterest_accounts import (
     account_disconnect,
@@ -79,8 +86,10 @@ def accounts_page(request, ctx, *, failed_board_form=None, failed_account=None, 
         .prefetch_related(Prefetch("boards", queryset=live_boards, to_attr="live_boards"))
     )
     now = timezone.now()
+    refresh_states = boards_refresh_states(accounts)
     for account in accounts:
         account.health = account_health(account, now)
+        account.boards_refresh = refresh_states.get(account.pk, BoardsRefreshState())
         # Each account's form gets its own ids; the one that just failed keeps its input and errors.
         if account == failed_account:
             account.board_form = failed_board_form
@@ -141,15 +150,22 @@ def account_disconnect_view(request, public_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def account_boards_refresh(request, public_id):
+    """POST: ask a job to refresh the account's boards; the page shows the stored ones meanwhile.
+    GET (the page's poll while it refreshes): 204 until the refresh has an outcome, then the area."""
     ctx = team_context_or_404(request)
     account = account_for_workspace_or_404(ctx.actor, public_id)
-    boards = attempt(lambda: board_list_refresh(account=account, actor=ctx.actor))
-    if isinstance(boards, DomainError):
-        messages.error(request, boards.message)
-    else:
-        messages.success(request, f"{account} has {len(boards)} board{'s' if len(boards) != 1 else ''}.")
+    if request.method == "GET":
+        if boards_refresh_states([account]).get(account.pk, BoardsRefreshState()).refreshing:
+            return HttpResponse(status=204)
+        if not request.htmx:
+            return redirect("accounts")
+        # The poll sits in one account's card; the outcome replaces the whole area, as the POST did.
+        return retarget(reswap(accounts_page(request, ctx), "outerHTML"), "#accounts-area")
+    refused = attempt(lambda: board_list_refresh(account=account, actor=ctx.actor))
+    if isinstance(refused, DomainError):
+        messages.error(request, refused.message)
     return accounts_page(request, ctx)
 
 

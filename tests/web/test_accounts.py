@@ -49,9 +49,8 @@ def test_an_account_needing_reconnect_says_so_with_words_and_a_button(cast, logi
 
 def test_refreshing_and_creating_boards(cast, login, account):
     client = login(cast.admin)
-    before = Board.objects.for_account(account).count()
     refreshed = client.post(f"/app/accounts/{account.public_id}/boards/refresh", HTTP_HX_REQUEST="true")
-    assert refreshed.status_code == 200 and f"has {before} board" in refreshed.content.decode()
+    assert refreshed.status_code == 200 and "Refreshing the boards from Pinterest" in refreshed.content.decode()
     created = client.post(f"/app/accounts/{account.public_id}/boards/create",
                           {"name": "Garden chairs", "description": "", "privacy": "PUBLIC"}, HTTP_HX_REQUEST="true")
     assert "Created the board Garden chairs" in created.content.decode()

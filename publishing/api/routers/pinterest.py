@@ -31,7 +31,7 @@ from publishing.services.errors import DomainError
 
 router = Router(tags=["pinterest"])
 
-# Boards are read from our cache, refreshed from Pinterest when older than this.
+# Boards are read from our cache; a job refreshes it from Pinterest when it is older than this.
 BOARDS_CACHE_TTL = timedelta(minutes=10)
 
 
@@ -78,15 +78,14 @@ def revoke_account(request, account_id: UUID):
 
 
 def _boards(account: PinterestAccount, *, fresh: bool) -> tuple[list[Board], str]:
-    """The account's boards and where they came from (``cache`` or ``pinterest``)."""
-    stale = account.boards_synced_at is None or account.boards_synced_at < timezone.now() - BOARDS_CACHE_TTL
-    if fresh or stale:
-        try:
-            return board_services.boards_refresh(account), "pinterest"
-        except DomainError:
-            if fresh or account.boards_synced_at is None:
-                raise
-            # Pinterest is unreachable but we have a list: an older list beats no list.
+    """The account's boards and where they came from (``cache`` or ``pinterest``).
+
+    Only ``fresh=true`` or a list never fetched asks Pinterest within the request (bounded by
+    ``PINTEREST_REQUEST_TIMEOUT_SECONDS``); a stale list is served as stored while a job refreshes it."""
+    if fresh or account.boards_synced_at is None:
+        return board_services.boards_refresh(account), "pinterest"
+    if account.boards_synced_at < timezone.now() - BOARDS_CACHE_TTL:
+        board_services.boards_refresh_request(account)
     return list(Board.objects.for_account(account)), "cache"
 
 
