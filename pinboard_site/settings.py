@@ -355,6 +355,8 @@ if REDIS_URL:
     Q_CLUSTER["broker_class"] = "publishing.brokers.RedisBroker"
 else:
     Q_CLUSTER["orm"] = "default"
+    # django-q2's ORM broker, dispatching due schedules and popping through an index (publishing/brokers.py).
+    Q_CLUSTER["broker_class"] = "publishing.brokers.OrmBroker"
 # Worker liveness (`manage.py worker_health`): each cluster's workers beat a database row this often.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10, minimum=1)
 

@@ -1,20 +1,86 @@
-"""django-q2 brokers with delayed tasks: django-q2 has no per-task ETA, and the publishing
-pipeline needs one (a schedule's time, a rate-limit wait). ``publishing.services.queue`` enqueues
-through them; ``Q_CLUSTER["broker_class"]`` names ``RedisBroker`` when REDIS_URL is set.
+"""django-q2 brokers with delayed tasks and the schedule dispatcher.
+
+Delayed tasks: django-q2 has no per-task ETA, and the publishing pipeline needs one (a rate-limit
+wait, a retry's backoff, a schedule's exact time). ``publishing.services.queue`` enqueues through
+them; ``Q_CLUSTER["broker_class"]`` names ``OrmBroker``, or ``RedisBroker`` when REDIS_URL is set.
+
+Dispatch: schedules do not wait in the broker (100k future schedules would be 100k rows every poll
+looks through); they wait in their own table. Before it pops, the publishing cluster's pusher hands
+over the schedules due within the next poll (``DISPATCH_DUE``, at most every ``DISPATCH_INTERVAL``),
+each as a delayed task for its exact time, so a schedule starts within about a poll of ``run_at``
+on either broker, with as many clusters as run.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django import db
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_q.brokers.orm import ORM
 from django_q.brokers.redis_broker import Redis
 from django_q.conf import Conf
 from django_q.models import OrmQ
 
+logger = logging.getLogger(__name__)
+
+# Called by the publishing cluster's pusher before it pops (a path: the services import this module).
+DISPATCH_DUE = "publishing.services.schedules.schedules_dispatch_due"
+# Seconds between two dispatches of one pusher: the ORM broker's poll.
+DISPATCH_INTERVAL = 0.5
+
+
+class DispatchingBroker:
+    """What the publishing queue's brokers do before each pop: run ``DISPATCH_DUE`` (at most every
+    ``DISPATCH_INTERVAL``). Only the pusher pops, so only the clusters dispatch; the media cluster's
+    queue has no schedules."""
+
+    list_key: str
+    _last_dispatch = float("-inf")
+
+    def dispatch_due(self) -> None:
+        if self.list_key != Conf.PREFIX:  # the publishing cluster's queue (Q_CLUSTER["name"])
+            return
+        started = time.monotonic()
+        if started - self._last_dispatch < DISPATCH_INTERVAL:
+            return
+        self._last_dispatch = started
+        try:
+            if transaction.get_autocommit():
+                db.close_old_connections()  # the pusher has no request cycle to recycle them
+            import_string(DISPATCH_DUE)()
+        except Exception:  # the pusher must go on popping; the periodic due-scanner is the backstop
+            logger.exception("dispatching the due schedules failed")
+
 
 # django-q2 ships no type information, so its broker classes are Any to mypy.
+class OrmBroker(DispatchingBroker, ORM):  # type: ignore[misc]
+    """django-q2's ORM broker (``Q_CLUSTER["broker_class"]`` without Redis), dispatching due
+    schedules before each pop, and popping the oldest due row of its queue through the index on
+    (key, lock) (migration 0027): django-q2's own query has no order, and scans every delayed row
+    (each publishing retry waiting for its time) whenever none is due."""
+
+    def dequeue(self) -> list[tuple[int, str]] | None:
+        self.dispatch_due()
+        # As django-q2's ORM.dequeue, with the order; a row taken is locked for Conf.RETRY seconds
+        # (handed out again after that unless acknowledged), and ``lock < now`` is its only test.
+        tasks = list(self.get_connection().filter(key=self.list_key, lock__lt=timezone.now()).order_by("lock")[
+            :Conf.BULK])
+        if not tasks:
+            time.sleep(Conf.POLL)  # an empty queue: spare the CPU
+            return None
+        taken = []
+        for task in tasks:
+            if self.get_connection().filter(id=task.id, lock=task.lock).update(
+                    lock=timezone.now() + timedelta(seconds=Conf.RETRY)):
+                taken.append((task.pk, task.payload))  # otherwise another cluster was faster
+        return taken
+
+
 class DelayedOrmBroker(ORM):  # type: ignore[misc]
     """The ORM broker, writing new tasks with a future lock so the cluster leaves them until then."""
 
@@ -39,12 +105,13 @@ return #due
 """
 
 
-class RedisBroker(Redis):  # type: ignore[misc]  # django-q2 ships no type information
+class RedisBroker(DispatchingBroker, Redis):  # type: ignore[misc]  # django-q2 ships no type information
     """django-q2's Redis broker with delayed tasks (``Q_CLUSTER["broker_class"]`` when REDIS_URL is set).
 
     A delayed task waits in ``<queue>:delayed`` (a sorted set scored by its due time, epoch seconds);
-    ``dequeue`` first moves every due task onto the queue in one Lua script, then pops as django-q2
-    does (blocking for at most a second), so a task starts within about a second of its time.
+    ``dequeue`` dispatches the due schedules, moves every due task onto the queue in one Lua script,
+    then pops as django-q2 does (blocking for at most a second), so a task starts within about a
+    second of its time.
     """
 
     def __init__(self, list_key: str | None = None, run_at: datetime | None = None) -> None:
@@ -69,6 +136,7 @@ class RedisBroker(Redis):  # type: ignore[misc]  # django-q2 ships no type infor
         return moved
 
     def dequeue(self) -> list[tuple[None, bytes]] | None:
+        self.dispatch_due()
         self.move_due()
         popped: list[tuple[None, bytes]] | None = super().dequeue()
         return popped

@@ -381,6 +381,12 @@ class ScheduleQuerySet(models.QuerySet):
         """Schedules whose time has come and that nobody has started."""
         return self.filter(own_status=ScheduleStatus.SCHEDULED, run_at__lte=now)
 
+    def awaiting_dispatch(self, until: datetime) -> "ScheduleQuerySet":
+        """Schedules due by ``until`` that no dispatcher has handed to the workers yet, soonest
+        first: a range of ``schedule_due_idx`` (the few handed over and not yet run are skipped)."""
+        return self.filter(own_status=ScheduleStatus.SCHEDULED, dispatched_at__isnull=True,
+                           run_at__lte=until).order_by("run_at", "id")
+
     def upcoming(self, now: datetime) -> "ScheduleQuerySet":
         """Schedules still waiting for a time at or after ``now``."""
         return self.filter(own_status=ScheduleStatus.SCHEDULED, run_at__gte=now)
@@ -463,6 +469,9 @@ class Schedule(PinContentColumns, ApprovalColumns):
     created_by_key = models.ForeignKey(
         "publishing.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When a dispatcher handed its run_schedule job to the workers, shortly before run_at
+    # (services/schedules.py, schedules_dispatch_due); cleared whenever it is to wait for a new time.
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,10 +7,13 @@ Queues: everything runs in the publishing cluster's queue unless ``queue=`` name
 uploads go to ``settings.Q_MEDIA_CLUSTER`` (its own cluster: ``Q_CLUSTER_NAME=media manage.py
 qcluster``), each with a timeout sized to its file (``media_task_timeout``).
 
-Delayed jobs: django-q2 has no per-task ETA.
+Delayed jobs: django-q2 has no per-task ETA. (Schedules are not among them until they are due:
+they wait in their own table and the dispatcher hands each over shortly before its time, see
+services/schedules.py; what stays delayed here is retries, backoffs and rate-limit waits.)
 - Its ORM broker hands out a queued row only once the row's ``lock`` time has passed
   (``OrmQ.lock < now``), so writing the row with ``lock = run_at`` makes a task that starts within
   one poll (``Q_CLUSTER["poll"]``) of ``run_at``.
+  ``OrmBroker`` finds the oldest due row through an index on (key, lock), however many wait.
 - With Redis, ``RedisBroker`` (django-q2's, plus a sorted set of delayed tasks scored by their due
   time) does the same: every pusher moves the due ones onto the queue before each pop (at most a
   second apart), atomically, so each is handed over once however many clusters run.
@@ -20,7 +23,7 @@ Either way the periodic sweepers are the backstop: a job that was lost still run
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypedDict
 
 from django.conf import settings
@@ -28,7 +31,6 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.brokers.orm import ORM
-from django_q.conf import Conf
 from django_q.models import Schedule
 from django_q.tasks import async_task
 
@@ -65,7 +67,10 @@ def _enqueue_now(func: str, args: tuple[object, ...], options: TaskOptions) -> N
 def _enqueue_at(func: str, args: tuple[object, ...], run_at: datetime, options: TaskOptions) -> None:
     queue = options.get("cluster")
     broker = get_broker(queue)
-    if run_at <= timezone.now() + timedelta(seconds=Conf.POLL or 0):
+    if run_at <= timezone.now():
+        # Only a job already due goes straight to the queue: one due within the next poll but
+        # started before its time would find its work not due (a claim refusing it), and wait
+        # for the sweepers. A delayed one is handed out at the first poll after run_at.
         async_task(func, *args, q_options=options)
     elif isinstance(broker, ORM):
         async_task(func, *args, q_options={**options, "broker": DelayedOrmBroker(run_at, list_key=broker.list_key)})

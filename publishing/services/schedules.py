@@ -7,12 +7,16 @@ dashboard). Daylight-saving transitions are never guessed: a local time that doe
 refused unless the caller says which with ``run_at_fold`` (0 = the first, 1 = the second),
 as Python's ``datetime.fold`` does.
 
-Running: creating or re-timing a schedule enqueues a delayed ``run_schedule`` job for
-``run_at`` (see services/queue.py), and a periodic due-scanner runs whatever is due, so a
-schedule that fell due while the workers were down runs when they return. Both go through
-``schedule_run``, which claims the schedule with a conditional UPDATE (scheduled → queued) in
-the same transaction that creates its pin, whose idempotency key is ``schedule:<id>``: a
-schedule runs once however many jobs reach it.
+Running: a schedule waits in this table (``run_at``), not in the broker, until the dispatcher
+(``schedules_dispatch_due``, run by the publishing cluster's pusher about every half second, see
+publishing/brokers.py) hands it over: shortly before ``run_at`` it marks the schedule
+``dispatched_at`` and enqueues a ``run_schedule`` job for ``run_at`` exactly (services/queue.py),
+so the broker only ever holds the schedules due within the next poll. Re-timing a schedule, or
+scheduling it again, clears the mark. A periodic due-scanner runs whatever is due, dispatched or
+not, so a schedule whose job was lost, or that fell due while the workers were down, runs when
+they return. Both go through ``schedule_run``, which claims the schedule with a conditional
+UPDATE (scheduled → queued) in the same transaction that creates its pin, whose idempotency key
+is ``schedule:<id>``: a schedule runs once however many jobs reach it.
 
 Once its pin exists, the schedule reports the pin's status (queued, deferred, running while
 publishing, done when published, or failed) and error, read through the relation
@@ -77,6 +81,11 @@ RUN_TASK = "publishing.tasks.run_schedule"
 TIME_FIELDS = ("run_at", "run_at_local", "run_at_fold")
 UPDATABLE_FIELDS = (*PinContent.FIELDS, *TIME_FIELDS, "account_id")
 DUE_BATCH = 200
+# The dispatcher hands over what is due this far ahead: more than the time between two of its
+# runs (about half a second on the ORM broker, up to a second on Redis), so a job is waiting for
+# its time, not the time for the next dispatch.
+DISPATCH_AHEAD = timedelta(seconds=2)
+DISPATCH_BATCH = 500
 APPROVAL_DEADLINE_MISSED = "approval_deadline_missed"
 
 
@@ -292,7 +301,6 @@ def schedule_create(*, actor: Actor, data: PinData) -> Schedule:
                 notify("schedule.approval_requested", actor=actor, schedule=schedule)
             _audit(schedule, "schedule.created", actor,
                    {"run_at": run_at.isoformat(), "needs_approval": needs_approval})
-            task_enqueue(RUN_TASK, schedule.pk, at=run_at)
     except IntegrityError:
         existing = _replay_of(workspace, key, fingerprint)
         if existing is None:
@@ -360,7 +368,7 @@ def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Sched
                                f"This schedule is {locked.status}; only scheduled ones can be edited.")
         if any(changes.get(name) is not None for name in TIME_FIELDS):
             locked.run_at = schedule_run_at(workspace=locked.workspace, data=changes)
-            task_enqueue(RUN_TASK, locked.pk, at=locked.run_at)
+            locked.dispatched_at = None  # a job already handed over finds it not due, and the new time is dispatched
         before = (locked.content_values(), locked.account_id)
         merged = {**locked.content_values(), "account_id": str(locked.account.public_id)}
         merged.update({name: value for name, value in changes.items() if name not in TIME_FIELDS})
@@ -380,9 +388,9 @@ def schedule_update(*, schedule: Schedule, actor: Actor, data: PinData) -> Sched
                 raise ValidationError("run_at_in_past", "Its time has passed: give a new run_at to resubmit it.",
                                       field="run_at")
             locked.own_status, locked.own_error, locked.rejection_reason = ScheduleStatus.SCHEDULED, "", ""
+            locked.dispatched_at = None
             approval_hold(locked)
             held = True
-            task_enqueue(RUN_TASK, locked.pk, at=locked.run_at)
         locked.save()
         if held:
             notify("schedule.approval_requested", actor=actor, schedule=locked)
@@ -429,11 +437,11 @@ def schedule_retry(*, schedule: Schedule, actor: Actor) -> Schedule:
             locked.pin = None
             locked.own_status = ScheduleStatus.SCHEDULED
             locked.own_error = ""
+            locked.dispatched_at = None  # the next dispatch hands it over (at once when run_at has passed)
             if locked.needs_approval and locked.approval_state != ApprovalState.APPROVED:
                 approval_hold(locked)  # rejected or past its deadline: it asks its approvers again
-            locked.save(update_fields=["pin", "own_status", "own_error", "approval_state", "approval_steps_done",
-                                       "updated_at"])
-            task_enqueue(RUN_TASK, locked.pk, at=max(locked.run_at, timezone.now()))
+            locked.save(update_fields=["pin", "own_status", "own_error", "dispatched_at", "approval_state",
+                                       "approval_steps_done", "updated_at"])
         _audit(locked, "schedule.retried", actor)
     return locked
 
@@ -632,7 +640,10 @@ def _run(schedule_id: int, *, now: datetime) -> str:
     if schedule.own_status != ScheduleStatus.SCHEDULED:
         return "already_run"
     if schedule.run_at > now:
-        return "not_due"  # re-timed later; the job enqueued for the new time runs it
+        # Re-timed later (which cleared dispatched_at), or handed over early by a clock ahead of
+        # this one: the mark goes, so the dispatcher hands it over again for its time.
+        Schedule.objects.filter(pk=schedule.pk, run_at=schedule.run_at).update(dispatched_at=None)
+        return "not_due"
     if schedule.needs_approval and schedule.approval_state != ApprovalState.APPROVED:
         return _approval_deadline_missed(schedule, now=now)
     try:
@@ -682,6 +693,25 @@ def _approval_deadline_missed(schedule: Schedule, *, now: datetime) -> str:
         notify("schedule.approval_deadline_missed", actor=system, schedule=schedule,
                reason="it was not approved before its time; nothing was published")
     return APPROVAL_DEADLINE_MISSED
+
+
+def schedules_dispatch_due(*, now: datetime | None = None) -> int:
+    """The dispatcher: hand the workers each schedule due within ``DISPATCH_AHEAD``, once, as a
+    ``run_schedule`` job for its ``run_at``. Reads only those (``awaiting_dispatch``, an index range),
+    however many wait further ahead. Any number of dispatchers may run at once: each takes the rows
+    no other holds (SKIP LOCKED, on PostgreSQL) and marks each only if still unmarked, so one of
+    them enqueues it. Returns how many it handed over."""
+    now = now or timezone.now()
+    dispatched = 0
+    with transaction.atomic():
+        due = list(Schedule.objects.awaiting_dispatch(now + DISPATCH_AHEAD).select_for_update(skip_locked=True)
+                   .values_list("pk", "run_at")[:DISPATCH_BATCH])
+        for schedule_id, run_at in due:
+            if Schedule.objects.filter(pk=schedule_id, dispatched_at__isnull=True, run_at=run_at,
+                                       own_status=ScheduleStatus.SCHEDULED).update(dispatched_at=now):
+                task_enqueue(RUN_TASK, schedule_id, at=run_at)  # once the marks commit
+                dispatched += 1
+    return dispatched
 
 
 def schedules_run_due(*, now: datetime | None = None) -> int:

@@ -18,6 +18,7 @@ from publishing.services.schedules import (
     schedule_run,
     schedule_update,
     schedule_validate,
+    schedules_dispatch_due,
     schedules_run_due,
 )
 from tests.pipeline_fixtures import pin_payload, queued_jobs
@@ -74,13 +75,16 @@ def test_a_schedule_entered_in_the_workspace_zone_is_stored_in_utc(workspace, ca
     assert created.run_at == next_july.replace(hour=7, tzinfo=UTC)
 
 
-def test_a_new_schedule_is_scheduled_with_a_delayed_job_for_run_at(
+def test_a_new_schedule_waits_in_its_table_and_is_dispatched_for_run_at(
         workspace, cast, offline_account, offline_board, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         created = schedule_create(actor=Actor.for_user(cast.manager, workspace),
                                   data=schedule_data(offline_account, offline_board))
     assert created.status == ScheduleStatus.SCHEDULED
     assert created.title == "A red chair" and created.media_type == "image"
+    assert queued_jobs(RUN) == []  # the broker holds no job for a schedule an hour away
+    with django_capture_on_commit_callbacks(execute=True):
+        schedules_dispatch_due(now=created.run_at - timedelta(seconds=1))
     [(args, run_after)] = queued_jobs(RUN)
     assert args == (created.pk,) and run_after == created.run_at
 
