@@ -67,6 +67,7 @@ urlpatterns = [
          name="review_link_revoke"),
     # Calendar
     path("calendar/", calendar.calendar_view, name="calendar"),
+    path("calendar/days/<str:day>/", calendar.calendar_day, name="calendar_day"),
     path("calendar/reschedule", calendar.schedule_bulk_reschedule_view, name="schedule_bulk_reschedule"),
     path("calendar/schedules/<uuid:public_id>/reschedule", calendar.schedule_reschedule, name="schedule_reschedule"),
     path("calendar/schedules/<uuid:public_id>/", schedules.schedule_detail, name="schedule_detail"),

@@ -11,6 +11,7 @@ from django.db.models import Case, Count, F, OrderBy, Q, Value, When
 from publishing.content import PinContent
 from publishing.models.assets import Asset
 from publishing.models.integrations import PinterestAccount
+from publishing.models.local_days import LocalDayReads
 from publishing.models.teams import Team, User, Workspace
 
 
@@ -60,7 +61,7 @@ class PinStats(TypedDict):
     success_rate: float | None
 
 
-class PinQuerySet(models.QuerySet):
+class PinQuerySet(LocalDayReads):
     def for_team(self, team: Team) -> "PinQuerySet":
         return self.filter(workspace__team=team)
 
@@ -238,6 +239,9 @@ class Pin(PinContentColumns, ApprovalColumns):
     # since then count toward PUBLISH_MAX_ATTEMPTS.
     attempt_count_at_requeue = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The publishing slot this pin holds in the pacing buckets (services/pacing.py): its job publishes
+    # at that time without asking the buckets again. None: no slot (or a turn in its account's line).
+    pace_slot_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # Who holds the lease: the worker that claimed the pin writes only while this is still its token,
     # so a worker that stalled past its lease cannot overwrite what the next one recorded.
@@ -281,6 +285,9 @@ class Pin(PinContentColumns, ApprovalColumns):
             models.Index(fields=["workspace", "-created_at", "-id"], name="pin_list_idx"),
             models.Index(fields=["workspace", "status", "-created_at"], name="pin_status_list_idx"),
             models.Index(fields=["status", "next_attempt_at"], name="pin_due_idx"),
+            # The calendar: a workspace's published pins by time.
+            models.Index(fields=["workspace", "published_at"], name="pin_published_idx",
+                         condition=Q(status="published", deleted_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -359,7 +366,7 @@ SCHEDULE_SORTS: dict[str, tuple[str, ...]] = {
 }
 
 
-class ScheduleQuerySet(models.QuerySet):
+class ScheduleQuerySet(LocalDayReads):
     def for_team(self, team: Team) -> "ScheduleQuerySet":
         return self.filter(workspace__team=team)
 
@@ -493,7 +500,11 @@ class Schedule(PinContentColumns, ApprovalColumns):
                 name="schedule_idempotency_key_unique_per_workspace",
             ),
         ]
-        indexes = [models.Index(fields=["own_status", "run_at"], name="schedule_due_idx")]
+        indexes = [
+            models.Index(fields=["own_status", "run_at"], name="schedule_due_idx"),
+            # The calendar: a workspace's schedules by time, with the status it filters on (index only).
+            models.Index(fields=["workspace", "run_at", "own_status"], name="schedule_calendar_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.title or 'schedule'} at {self.run_at:%Y-%m-%d %H:%M} UTC"

@@ -1,11 +1,17 @@
 """Calendar: month and week views of scheduled and published pins in the workspace's zone;
-scheduled pins can be moved to another time from here."""
+scheduled pins can be moved to another time from here.
+
+A day's cell shows its first few entries (schedules, open posting slots and published pins, in time
+order) and "+N more", which loads the rest of that day a page at a time (``calendar_day``): however
+many schedules a month holds, the page runs the same queries and sends about the same bytes."""
 
 import calendar as calendar_module
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -22,45 +28,108 @@ from publishing.services.schedules import schedule_bulk_reschedule, schedule_upd
 from publishing.views.common import render_page, submit, uuid_or_none
 
 TEMPLATE = "publishing/calendar/calendar.html"
+DAY_TEMPLATE = "publishing/calendar/calendar_day.html"
 VIEWS = ("month", "week")
+# Entries a day's cell shows before "+N more" (a week's cells are taller), and entries one
+# "+N more" adds.
+PER_DAY = {"month": 4, "week": 12}
+PAGE = 50
+# Entries at the same instant: schedules, then open slots, then published pins; then by id.
+RANKS = {"schedule": 0, "slot": 1, "published": 2}
+
+Position = tuple[datetime, int, int]  # (instant, rank, id): an entry's place in its day
+
+
+@dataclass
+class Entry:
+    """One line of a day: a schedule, an open posting slot ({account, run_at, slot}) or a published pin."""
+
+    kind: str
+    at: datetime
+    pk: int
+    item: object
+
+    @property
+    def position(self) -> Position:
+        return (self.at, RANKS[self.kind], self.pk)
 
 
 @dataclass
 class Day:
     date: date
     in_month: bool
-    schedules: list = field(default_factory=list)
-    published: list = field(default_factory=list)
-    open_slots: list = field(default_factory=list)  # upcoming posting slots nothing is queued in
+    entries: list[Entry] = field(default_factory=list)  # the first ones, in time order
+    more: int = 0  # entries of the day not shown
+    has_pins: bool = False  # any schedule or published pin (open slots alone leave a day empty)
 
     @property
-    def is_empty(self) -> bool:
-        return not self.schedules and not self.published
-
-    @property
-    def planned(self) -> list[tuple[str, object]]:
-        """Schedules and open posting slots, in time order: ("schedule", s) or ("slot", {account, slot})."""
-        entries = [(s.run_at, 0, "schedule", s) for s in self.schedules]
-        entries += [(o["run_at"], 1, "slot", o) for o in self.open_slots]
-        return [(kind, item) for _at, _order, kind, item in sorted(entries, key=lambda e: (e[0], e[1]))]
+    def after(self) -> str:
+        """Where "+N more" continues: after the last entry shown."""
+        return position_text(self.entries[-1].position) if self.entries else ""
 
 
-def mark_posting_slots(ctx, days: dict, schedules: list, *, start: datetime, end: datetime) -> None:
+def position_text(position: Position) -> str:
+    at, rank, pk = position
+    return f"{at.astimezone(UTC):%Y%m%dT%H%M%S%f}_{rank}_{pk}"
+
+
+def position_or_none(text: str | None) -> Position | None:
+    """The position ``position_text`` wrote, or None (from the day's start) for anything else."""
+    try:
+        at, rank, pk = (text or "").split("_")
+        return datetime.strptime(at, "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC), int(rank), int(pk)
+    except ValueError:
+        return None
+
+
+def after_position(time_field: str, kind: str, after: Position | None) -> Q:
+    """Rows of ``kind`` placed after ``after`` in a day's order (everything when it is None)."""
+    if after is None:
+        return Q()
+    at, rank, pk = after
+    later = Q(**{f"{time_field}__gt": at})
+    if RANKS[kind] > rank:
+        return later | Q(**{time_field: at})
+    if RANKS[kind] == rank:
+        return later | Q(**{time_field: at, "id__gt": pk})
+    return later
+
+
+def calendar_schedules(ctx, start: datetime, end: datetime):
+    return Schedule.objects.for_workspace(ctx.workspace).filter(run_at__gte=start, run_at__lt=end).exclude(
+        own_status=ScheduleStatus.CANCELED)
+
+
+def calendar_published(ctx, start: datetime, end: datetime):
+    """Pins published in [start, end) that no schedule made (those show as their schedule)."""
+    return Pin.objects.for_workspace(ctx.workspace).filter(
+        status=PinStatus.PUBLISHED, published_at__gte=start, published_at__lt=end, schedule__isnull=True)
+
+
+def any_movable(ctx, start: datetime, end: datetime) -> bool:
+    """Whether a schedule in [start, end) may still be moved (scheduled: no pin made yet)."""
+    return calendar_schedules(ctx, start, end).filter(own_status=ScheduleStatus.SCHEDULED, pin__isnull=True).exists()
+
+
+def posting_slots(ctx, schedules: list[Schedule], *, start: datetime, end: datetime) -> list[Entry]:
     """Every account's posting slots from now to ``end``: a schedule at a slot is marked ``in_slot``
-    (queued), a slot with nothing in it becomes an open slot of its day."""
+    (queued), a slot no schedule takes is an open slot (returned)."""
     after = max(start, timezone.now())
     if after >= end:
-        return
-    at_slot = {(s.account_id, s.run_at): s for s in schedules}
+        return []
     accounts = PinterestAccount.objects.for_workspace(ctx.workspace).prefetch_related("posting_slots")
-    for account in accounts:
-        for slot in upcoming_slots(account, after=after, horizon=end - after, zone_of=ctx.workspace):
-            queued = at_slot.get((account.pk, slot.run_at))
-            if queued is not None:
-                queued.in_slot = True
-            elif slot.run_at < end:
-                days[timezone.localtime(slot.run_at).date()].open_slots.append(
-                    {"account": account, "run_at": slot.run_at, "slot": slot})
+    slots = [(account, slot) for account in accounts
+             for slot in upcoming_slots(account, after=after, horizon=end - after, zone_of=ctx.workspace)
+             if slot.run_at < end]
+    if not slots:
+        return []
+    at_slot = {(account.pk, slot.run_at) for account, slot in slots}
+    for schedule in schedules:
+        schedule.in_slot = (schedule.account_id, schedule.run_at) in at_slot
+    taken = set(calendar_schedules(ctx, start, end).filter(run_at__in={slot.run_at for _, slot in slots})
+                .values_list("account_id", "run_at"))
+    return [Entry("slot", slot.run_at, account.pk, {"account": account, "run_at": slot.run_at, "slot": slot})
+            for account, slot in slots if (account.pk, slot.run_at) not in taken]
 
 
 def visible_range(view: str, anchor: date) -> tuple[date, date]:
@@ -86,6 +155,29 @@ def neighbours(view: str, anchor: date) -> tuple[date, date]:
     return previous, following
 
 
+def fill_days(ctx, days: dict[date, Day], *, start: datetime, end: datetime, per_day: int) -> None:
+    """Each day's first ``per_day`` entries and how many more it has: the database counts each local
+    day's schedules and published pins and returns only the first ones of each day."""
+    entries: list[Entry] = []
+    schedules: list[Schedule] = []
+    for kind, rows, time_field in (("schedule", calendar_schedules(ctx, start, end), "run_at"),
+                                   ("published", calendar_published(ctx, start, end), "published_at")):
+        firsts = list(rows.first_of_each_local_day(time_field, zone=ctx.workspace.zone, limit=per_day))
+        for _pk, day, day_total in {row[1]: row for row in firsts}.values():  # one row per day
+            days[day].has_pins = True
+            days[day].more += day_total
+        loaded = list(rows.in_bulk([pk for pk, _day, _total in firsts]).values()) if firsts else []
+        entries += [Entry(kind, getattr(row, time_field), row.pk, row) for row in loaded]
+        schedules = loaded if kind == "schedule" else schedules
+    slots = posting_slots(ctx, schedules, start=start, end=end)
+    for entry in sorted(entries + slots, key=lambda e: e.position):
+        day = days[timezone.localtime(entry.at).date()]
+        day.more += entry.kind == "slot"  # schedules and published pins are in their day's count already
+        if len(day.entries) < per_day:
+            day.entries.append(entry)
+            day.more -= 1
+
+
 @login_required
 def calendar_view(request):
     return calendar_page(request, team_context_or_404(request))
@@ -101,23 +193,7 @@ def calendar_page(request, ctx, *, bulk: dict | None = None, bulk_form: Schedule
     start, end = local_midnight(first), local_midnight(last + timedelta(days=1))
     shown = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     days = {day: Day(day, day.month == anchor.month or view == "week") for day in shown}
-    schedules = (
-        Schedule.objects.for_workspace(ctx.workspace)
-        .filter(run_at__gte=start, run_at__lt=end)
-        .exclude(own_status=ScheduleStatus.CANCELED)
-        .order_by("run_at", "id")
-    )
-    schedules = list(schedules)
-    for schedule in schedules:
-        days[timezone.localtime(schedule.run_at).date()].schedules.append(schedule)
-    mark_posting_slots(ctx, days, schedules, start=start, end=end)
-    published = (
-        Pin.objects.for_workspace(ctx.workspace)
-        .filter(status=PinStatus.PUBLISHED, published_at__gte=start, published_at__lt=end, schedule__isnull=True)
-        .order_by("published_at", "id")
-    )
-    for pin in published:
-        days[timezone.localtime(pin.published_at).date()].published.append(pin)
+    fill_days(ctx, days, start=start, end=end, per_day=PER_DAY[view])
     previous, following = neighbours(view, anchor)
     ordered = list(days.values())
     return render_page(
@@ -126,13 +202,49 @@ def calendar_page(request, ctx, *, bulk: dict | None = None, bulk_form: Schedule
             "ctx": ctx, "view": view, "anchor": anchor, "today": today, "previous": previous, "following": following,
             "weeks": [ordered[i:i + 7] for i in range(0, len(ordered), 7)],
             "weekday_names": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-            "nothing": all(day.is_empty for day in ordered),
+            "nothing": not any(day.has_pins for day in ordered),
             # Checkboxes on upcoming schedules and the "Move" bar only for who may move them.
             "can_reschedule": ctx.actor.may("schedule.update"),
-            "movable": any(s.status == ScheduleStatus.SCHEDULED for s in schedules),
+            "movable": ctx.actor.may("schedule.update") and any_movable(ctx, start, end),
             "bulk": bulk, "bulk_form": bulk_form or ScheduleBulkRescheduleForm(),
         },
         fragment="results", status=status,
+    )
+
+
+@login_required
+def calendar_day(request, day: str):
+    """One day's entries after ``after`` (a position "+N more" gave), ``PAGE`` at a time: with htmx the
+    lines that replace "+N more" in the day's cell, else a page of its own."""
+    ctx = team_context_or_404(request)
+    shown_day = parse_date_or(day, date.min)
+    if shown_day == date.min:  # parse_date_or never accepts date.min itself
+        raise Http404("No such day.")
+    after = position_or_none(request.GET.get("after"))
+    start, end = local_midnight(shown_day), local_midnight(shown_day + timedelta(days=1))
+    schedules = list(calendar_schedules(ctx, start, end).filter(after_position("run_at", "schedule", after))
+                     .order_by("run_at", "id")[:PAGE])
+    published = calendar_published(ctx, start, end).filter(after_position("published_at", "published", after))
+    entries = [Entry("schedule", s.run_at, s.pk, s) for s in schedules]
+    entries += [Entry("published", p.published_at, p.pk, p) for p in published.order_by("published_at", "id")[:PAGE]]
+    slots = [slot for slot in posting_slots(ctx, schedules, start=start, end=end)
+             if after is None or slot.position > after]
+    entries = sorted(entries + slots, key=lambda e: e.position)[:PAGE]
+    remaining = (calendar_schedules(ctx, start, end).filter(after_position("run_at", "schedule", after)).count()
+                 + published.count() + len(slots))
+    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "week"
+    return render_page(
+        request, DAY_TEMPLATE,
+        {
+            "ctx": ctx, "shown_day": shown_day, "view": view,
+            "anchor": parse_date_or(request.GET.get("date"), shown_day),
+            "entries": entries, "more": remaining - len(entries), "after": after, "focus_first": bool(request.htmx),
+            "next_after": position_text(entries[-1].position) if entries else "",
+            "can_reschedule": ctx.actor.may("schedule.update"),
+            "movable": ctx.actor.may("schedule.update") and any_movable(ctx, start, end),
+            "bulk_form": ScheduleBulkRescheduleForm(),
+        },
+        fragment="day_entries",
     )
 
 

@@ -1,13 +1,17 @@
 """The calendar: month and week views in the workspace's zone, and rescheduling."""
 
+import html as html_module
+import re
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from publishing.access import Actor
 from publishing.models import PinStatus, Schedule
 from publishing.services.schedules import schedule_create
+from publishing.views import calendar as calendar_views
 from tests.conftest import at_every_clock
 from tests.pipeline_fixtures import pin_payload
 from tests.web.helpers import bulk_pins, queries_to_render
@@ -107,3 +111,92 @@ def test_a_date_at_the_end_of_the_calendar_shows_today_in_the_team_zone_instead_
     response = login(cast.viewer).get(f"/app/calendar/?view={view}&date={day}")
     assert response.status_code == 200
     assert f'<time datetime="{timezone.localdate(timezone=workspace.zone):%Y-%m-%d}">' in response.content.decode()
+
+
+# --- a busy day: the first entries, "+N more", and the rest on demand -------------------------------
+
+# Europe/Paris falls back on 25 October 2026: that day runs from 22:00 UTC on the 24th to 23:00 UTC
+# on the 25th (25 hours, 02:00-03:00 twice).
+FALL_BACK = "2026-10-25"
+FALL_BACK_DAY_UTC = [(10, 24, 22, 0), (10, 25, 0, 30), (10, 25, 1, 30), (10, 25, 6, 0), (10, 25, 12, 0),
+                     (10, 25, 18, 0), (10, 25, 22, 59)]  # local 00:00, 02:30, 02:30 again, 07:00, 13:00, 19:00, 23:59
+
+
+@pytest.fixture
+def october_first():
+    """The clock stands at 1 October 2026, so every schedule in October is still to come."""
+    with time_machine.travel(datetime(2026, 10, 1, 10, 0, tzinfo=UTC), tick=False) as traveller:
+        yield traveller
+
+
+def day_cell(html: str, day: str) -> str:
+    return html.split(f'<time datetime="{day}">')[1].split("</td>")[0]
+
+
+def times_in(html: str) -> list[str]:
+    return re.findall(r'<time datetime="[^"]+T[^"]+">(\d\d:\d\d)</time>', html)
+
+
+def test_a_busy_day_shows_its_first_entries_and_loads_the_rest_of_the_day_on_demand(
+        october_first, cast, login, workspace, offline_account, offline_board, schedule_at):
+    schedule_at(datetime(2026, 10, 24, 21, 59, tzinfo=UTC), title="Saturday night")  # 23:59 on the 24th
+    for n, (month, day, hour, minute) in enumerate(FALL_BACK_DAY_UTC):
+        schedule_at(datetime(2026, month, day, hour, minute, tzinfo=UTC), title=f"Sunday {n}")
+    schedule_at(datetime(2026, 10, 25, 23, 0, tzinfo=UTC), title="Monday midnight")  # 00:00 on the 26th
+    [published] = bulk_pins(workspace, offline_account, offline_board, 1, status=PinStatus.PUBLISHED,
+                            title="Published Sunday")
+    published.published_at = datetime(2026, 10, 25, 10, 0, tzinfo=UTC)  # 11:00 local
+    published.save(update_fields=["published_at"])
+    client = login(cast.editor)
+
+    cell = day_cell(client.get("/app/calendar/?view=month&date=2026-10-01").content.decode(), FALL_BACK)
+    assert times_in(cell) == ["00:00", "02:30", "02:30", "07:00"]  # PER_DAY["month"] = 4, in time order
+    assert "+4 more<" in cell and "Saturday night" not in cell and "Monday midnight" not in cell
+    more = html_module.unescape(re.search(r'hx-get="([^"]+)"', cell.split('class="item more"')[1]).group(1))
+    assert more.startswith(f"/app/calendar/days/{FALL_BACK}/?")
+
+    rest = client.get(more, HTTP_HX_REQUEST="true").content.decode()
+    assert "<h1" not in rest and "<li" in rest  # only the lines that replace "+4 more"
+    assert times_in(rest) == ["11:00", "13:00", "19:00", "23:59"]
+    assert "Published Sunday" in rest and "Sunday 6" in rest and "Monday midnight" not in rest
+    assert "more<" not in rest and "data-focus-after-swap" in rest.split("<li")[1]
+
+    page = client.get(more).content.decode()  # without JavaScript: the day's own page, same lines
+    assert "<h1>Calendar: Sunday 25 October 2026</h1>" in page and times_in(page) == times_in(rest)
+    whole_day = client.get(f"/app/calendar/days/{FALL_BACK}/").content.decode()
+    assert times_in(whole_day) == ["00:00", "02:30", "02:30", "07:00", "11:00", "13:00", "19:00", "23:59"]
+
+
+def test_the_rest_of_a_day_comes_a_page_at_a_time(october_first, cast, login, schedule_at, monkeypatch):
+    monkeypatch.setattr(calendar_views, "PAGE", 3)
+    for minute in range(7):
+        schedule_at(datetime(2026, 10, 20, 8, minute, tzinfo=UTC), title=f"Pin {minute}")
+    client = login(cast.viewer)
+    first = client.get("/app/calendar/days/2026-10-20/?view=week&date=2026-10-20", HTTP_HX_REQUEST="true")
+    html = first.content.decode()
+    assert times_in(html) == ["10:00", "10:01", "10:02"] and "+4 more<" in html
+    following = html_module.unescape(re.search(r'hx-get="([^"]+)"', html).group(1))
+    html = client.get(following, HTTP_HX_REQUEST="true").content.decode()
+    assert times_in(html) == ["10:03", "10:04", "10:05"] and "+1 more<" in html
+
+
+def test_the_month_and_a_day_run_the_same_queries_however_many_schedules_and_pins(
+        october_first, cast, login, workspace, offline_account, offline_board, schedule_at):
+    client = login(cast.editor)
+    month, day = "/app/calendar/?view=month&date=2026-10-01", "/app/calendar/days/2026-10-14/"
+    schedule_at(datetime(2026, 10, 14, 8, 0, tzinfo=UTC))
+    bulk_pins(workspace, offline_account, offline_board, 1, start=datetime(2026, 10, 14, 9, 0, tzinfo=UTC),
+              published_at=datetime(2026, 10, 14, 9, 0, tzinfo=UTC))
+    few = queries_to_render(client, month), queries_to_render(client, day)
+    for minute in range(1, 30):  # one day far over its cell's four lines, and others with a few
+        schedule_at(datetime(2026, 10, 14, 8, minute, tzinfo=UTC))
+        schedule_at(datetime(2026, 10, 2 + minute % 28, 8, minute, tzinfo=UTC))
+    bulk_pins(workspace, offline_account, offline_board, 40, start=datetime(2026, 10, 14, 9, 0, tzinfo=UTC),
+              published_at=datetime(2026, 10, 14, 9, 30, tzinfo=UTC))
+    assert (queries_to_render(client, month), queries_to_render(client, day)) == few
+
+
+def test_a_day_outside_the_calendar_is_not_found(cast, login):
+    client = login(cast.viewer)
+    assert client.get("/app/calendar/days/2026-13-45/").status_code == 404
+    assert client.get("/app/calendar/days/9999-12-31/").status_code == 404
