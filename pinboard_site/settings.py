@@ -109,10 +109,16 @@ TEMPLATES = [
     },
 ]
 
+_DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'pinboard.sqlite3'}")
+_ON_SQLITE = _DATABASE_URL.startswith("sqlite:")
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'pinboard.sqlite3'}"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        _DATABASE_URL,
+        # PostgreSQL: each web thread and each worker keeps its connection for a minute (opening one
+        # cost more than the whole of a small request), checked before each reuse so a restarted
+        # server costs a reconnect, not a failed request. SQLite opens a file: nothing to keep.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0 if _ON_SQLITE else 60, minimum=0),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -107,6 +107,14 @@ class WorkspaceQuerySet(models.QuerySet):
         """Workspaces of one team only."""
         return self.filter(team=team)
 
+    def of_member(self, user: "User") -> "WorkspaceQuerySet":
+        """Every workspace of every team ``user`` belongs to, with its team loaded and the user's role
+        there as ``member_role``: teams by name (then by when the user joined), their workspaces by
+        environment and name. One query, however many teams."""
+        return self.filter(team__memberships__user=user).select_related("team").annotate(
+            member_role=models.F("team__memberships__role"), membership_id=models.F("team__memberships__id"),
+        ).order_by("team__name", "membership_id", "environment", "name")
+
 
 class Workspace(models.Model):
     """A publishing environment of a team (the SDK's "project")."""
@@ -123,6 +131,9 @@ class Workspace(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = WorkspaceQuerySet.as_manager()
+
+    # Not a column: ``WorkspaceQuerySet.of_member`` sets it, the member's role in the workspace's team.
+    member_role: str
 
     class Meta:
         ordering = ["team_id", "environment", "name"]

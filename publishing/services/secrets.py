@@ -64,7 +64,14 @@ def token_new() -> tuple[str, str]:
 
 def touch_last_used(model: type[ApiKey] | type[AccessToken], record: ApiKey | AccessToken,
                     now: datetime) -> None:
-    """Record a credential's use at most once a minute: a write on every request would serialise them."""
-    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_WRITE_INTERVAL)
+    """Record a credential's use at most once a minute: a write on every request would serialise them.
+
+    ``record`` was just read, so a fresh ``last_used_at`` on it means no statement at all; the
+    UPDATE's own condition keeps concurrent requests from writing twice in a minute.
+    """
+    oldest_fresh = now - LAST_USED_WRITE_INTERVAL
+    if record.last_used_at is not None and record.last_used_at >= oldest_fresh:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=oldest_fresh)
     if model.objects.filter(pk=record.pk).filter(stale).update(last_used_at=now):
         record.last_used_at = now

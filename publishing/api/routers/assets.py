@@ -19,6 +19,7 @@ from publishing.api.security import actor_of
 from publishing.asset_content import asset_content_response
 from publishing.lookups import asset_for_workspace_or_404
 from publishing.models import Asset
+from publishing.pagination import offset_page
 from publishing.services import assets as asset_services
 
 router = Router(tags=["assets"])
@@ -51,8 +52,8 @@ def list_assets(request, filters: Query[AssetFilters]):
         q=filters.q, asset_type=filters.asset_type, in_use=filters.in_use, since=filters.since,
         until=filters.until, sort=filters.sort)
     usage = asset_services.asset_storage_usage(team=who.team)
-    page = assets[filters.offset:filters.offset + filters.limit]
-    return {"assets": [asset_out(asset) for asset in page], "total": assets.count(),
+    page = offset_page(assets, offset=filters.offset, limit=filters.limit)
+    return {"assets": [asset_out(asset) for asset in page.items], "total": page.total, "total_exact": page.total_exact,
             "storage_used_bytes": usage.used_bytes, "storage_quota_bytes": usage.quota_bytes,
             "storage_used_percent": usage.used_percent}
 

@@ -10,9 +10,17 @@ from publishing.access import Actor
 from publishing.api.analytics import simulated_analytics
 from publishing.api.lookups import check_named_account, within_named_account
 from publishing.api.schemas.analytics import AnalyticsFilters, AnalyticsOut
-from publishing.api.schemas.common import BulkOut, IdsIn, responses, total_count_header
+from publishing.api.schemas.common import (
+    BulkOut,
+    IdsIn,
+    rendered_list,
+    responses,
+    set_total_count,
+    total_count_header,
+)
 from publishing.api.schemas.pin_content import PinValidationOut
 from publishing.api.schemas.pins import (
+    PIN_ROW_COLUMNS,
     ImportFilters,
     ImportJobOut,
     ImportRows,
@@ -28,11 +36,13 @@ from publishing.api.schemas.pins import (
     PinUpdateIn,
     import_job_out,
     pin_out,
+    pin_row_out,
 )
 from publishing.api.security import actor_of
 from publishing.lookups import import_for_workspace_or_404, imports_for, pin_for_workspace_or_404
 from publishing.models import ImportJob, Pin
 from publishing.models.pins import PinQuerySet
+from publishing.pagination import offset_page
 from publishing.services import imports as import_services
 from publishing.services import pin_drafts
 from publishing.services import pins as pin_services
@@ -82,9 +92,10 @@ def filtered_pins(who: Actor, filters: PinFilters) -> PinQuerySet:
             openapi_extra=total_count_header("Pins"))
 def list_pins(request, response: HttpResponse, filters: Query[PinFilters]):
     who = actor_of(request, "workspace.read")
-    pins = filtered_pins(who, filters)
-    response["X-Total-Count"] = str(pins.count())
-    return [pin_out(pin) for pin in pins[filters.offset:filters.offset + filters.limit]]
+    page = offset_page(filtered_pins(who, filters).values(*PIN_ROW_COLUMNS), offset=filters.offset,
+                       limit=filters.limit)
+    set_total_count(response, page)
+    return rendered_list(response, [pin_row_out(row) for row in page.items])
 
 
 @router.post("/bulk-delete", response=responses({200: BulkOut}, 403))

@@ -8,7 +8,7 @@ from ninja import Query, Router, Status
 from publishing.access import Actor
 from publishing.api.lookups import check_named_account, within_named_account
 from publishing.api.routers.pins import APPROVALS_TAG, KEY_SCOPE_NOTE
-from publishing.api.schemas.common import BulkOut, IdsIn, responses, total_count_header
+from publishing.api.schemas.common import BulkOut, IdsIn, responses, set_total_count, total_count_header
 from publishing.api.schemas.pin_content import PinValidationOut
 from publishing.api.schemas.pins import PinBulkRejectIn, PinRejectIn
 from publishing.api.schemas.schedules import (
@@ -22,6 +22,7 @@ from publishing.api.security import actor_of
 from publishing.lookups import schedule_for_workspace_or_404
 from publishing.models import Schedule
 from publishing.models.pins import ScheduleQuerySet
+from publishing.pagination import offset_page
 from publishing.services import schedules as schedule_services
 
 router = Router(tags=["schedules"])
@@ -59,9 +60,9 @@ def filtered_schedules(who: Actor, filters: ScheduleFilters) -> ScheduleQuerySet
             openapi_extra=total_count_header("Schedules"))
 def list_schedules(request, response: HttpResponse, filters: Query[ScheduleFilters]):
     who = actor_of(request, "workspace.read")
-    schedules = filtered_schedules(who, filters)
-    response["X-Total-Count"] = str(schedules.count())
-    return [schedule_out(s) for s in schedules[filters.offset:filters.offset + filters.limit]]
+    page = offset_page(filtered_schedules(who, filters), offset=filters.offset, limit=filters.limit)
+    set_total_count(response, page)
+    return [schedule_out(s) for s in page.items]
 
 
 def _bulk(request, data: IdsIn, action: str):

@@ -48,7 +48,9 @@ class AssetOut(Schema):
 
 class AssetListOut(Schema):
     assets: list[AssetOut]
-    total: int
+    total: int = Field(description="Assets matching the filters: exact up to a bound, above it an estimate "
+                                   "(total_exact); it exceeds offset plus the assets returned exactly when more follow")
+    total_exact: bool = Field(True, description="Pinboard extension: false when total is PostgreSQL's estimate")
     storage_used_bytes: int
     storage_quota_bytes: int
     storage_used_percent: int
@@ -95,7 +97,11 @@ def size_display(size: int) -> str:
 
 
 def asset_content_url(asset: Asset) -> str:
-    return f"{settings.SITE_URL}/v1/assets/{asset.public_id}/content"
+    return asset_content_url_of(asset.public_id)
+
+
+def asset_content_url_of(public_id: UUID) -> str:
+    return f"{settings.SITE_URL}/v1/assets/{public_id}/content"
 
 
 def asset_out(asset: Asset) -> dict[str, Any]:

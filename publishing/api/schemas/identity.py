@@ -287,21 +287,24 @@ def _team_workspaces(team: Team) -> list[Workspace]:
 
 
 def session_out(user: User, membership: Membership, workspace: Workspace) -> dict[str, Any]:
-    """The body of ``/v1/auth/me`` (and, with a token added, of login and invitation accept)."""
+    """The body of ``/v1/auth/me`` (and, with a token added, of login and invitation accept): one
+    query for every team of the user and their workspaces (teams without a workspace are left out)."""
+    teams: dict[int, list[Workspace]] = {}
+    for each in Workspace.objects.of_member(user):
+        teams.setdefault(each.team_id, []).append(each)
     available = []
-    for other in Membership.objects.for_user(user).order_by("team__name", "id"):
-        workspaces = _team_workspaces(other.team)
-        if not workspaces:
-            continue
-        active = workspace if other.team_id == workspace.team_id else workspaces[0]
-        available.append({"organization": organization_out(other.team), "organization_role": other.role,
-                          "permissions": permissions_out(other.role), "active_project": workspace_out(active),
+    for workspaces in teams.values():
+        team = workspaces[0].team
+        role = workspaces[0].member_role
+        active = workspace if team.pk == workspace.team_id else workspaces[0]
+        available.append({"organization": organization_out(team), "organization_role": role,
+                          "permissions": permissions_out(role), "active_project": workspace_out(active),
                           "projects": [workspace_out(w) for w in workspaces]})
     return {
         "user": user_out(user),
         "organization": organization_out(membership.team),
         "active_project": workspace_out(workspace),
-        "projects": [workspace_out(w) for w in _team_workspaces(membership.team)],
+        "projects": [workspace_out(w) for w in teams.get(membership.team_id, [])],
         "workspace": workspace_out(workspace),
         "available_organizations": available,
         "organization_role": membership.role,
