@@ -271,14 +271,14 @@ PINTEREST_OAUTH_AUTHORIZE_URL = env_str("PINTEREST_OAUTH_AUTHORIZE_URL", "https:
 PINTEREST_APP_ID = env_str("PINTEREST_APP_ID", "")
 PINTEREST_APP_SECRET = env_str("PINTEREST_APP_SECRET", "")
 PINTEREST_TIMEOUT_SECONDS = float(env_int("PINTEREST_TIMEOUT_SECONDS", 20, minimum=1))
+# What one web request may spend on Pinterest in all (publishing.middleware.PinterestDeadlineMiddleware).
+PINTEREST_REQUEST_TIMEOUT_SECONDS = float(env_int("PINTEREST_REQUEST_TIMEOUT_SECONDS", 8, minimum=1))
 SANDBOX_BASE_URL = env_str("SANDBOX_BASE_URL", SITE_URL).rstrip("/")
 # Serve the built-in Pinterest sandbox (/sandbox/pinterest/...); off: 404 there, sandbox workspaces cannot connect.
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", True)
 
 # Content-Security-Policy (django-csp): scripts, styles, fonts and fetches from this origin only; no inline
 # script or style anywhere (templates load static/js and static/css; htmx's own indicator style is off in
-# What one web request may spend on Pinterest in all (publishing.middleware.PinterestDeadlineMiddleware).
-PINTEREST_REQUEST_TIMEOUT_SECONDS = float(env_int("PINTEREST_REQUEST_TIMEOUT_SECONDS", 8, minimum=1))
 # base.html's htmx-config and lives in pinboard.css). Images and media may also come from the S3 bucket
 # (asset previews redirect to presigned links there). Forms post here, and the Pinterest account
 # connection's form is answered with a redirect to Pinterest's (or the sandbox's) authorize page, which

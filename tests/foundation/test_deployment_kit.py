@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import get_commands
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-APP_SERVICES = {"release", "web", "worker", "media-worker"}
+APP_SERVICES = {"release", "web", "worker", "media-worker", "sandbox"}
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +111,16 @@ def test_the_systemd_units_run_existing_commands_and_the_media_unit_its_own_queu
             assert "Requires=pinboard-release.service" in text, name
     assert f"Environment=Q_CLUSTER_NAME={settings.Q_MEDIA_CLUSTER}\n" in units["pinboard-media-worker.service"]
     assert "Q_CLUSTER_NAME" not in units["pinboard-worker.service"]
+
+
+def test_compose_serves_the_sandbox_api_from_its_own_process_for_web_and_workers(compose):
+    """Sandbox workspaces' calls to Pinterest (from web requests and from jobs) go to the sandbox
+    service's gunicorn, never to a thread of the web that may be the one waiting for the answer."""
+    services = compose["services"]
+    assert as_argv(services["sandbox"]["command"]) == ["scripts/web"] and "ports" not in services["sandbox"]
+    for name in ("web", "worker", "media-worker"):
+        assert services[name]["environment"]["SANDBOX_API_BASE_URL"] == "http://sandbox:8000", name
+    assert "sandbox" in services["sandbox"]["environment"]["ALLOWED_HOSTS"].split(",")
 
 
 def test_compose_sets_only_variables_pinboard_reads():

@@ -68,7 +68,7 @@ def test_creating_a_board_while_pinterest_hangs_is_an_inline_error_within_the_de
     settings.PINTEREST_REQUEST_TIMEOUT_SECONDS = 1.0
     client = login(cast.admin)
     answers = []
-    request = threading.Thread(target=lambda: answers.append(client.post(
+    request = threading.Thread(daemon=True, target=lambda: answers.append(client.post(
         f"/app/accounts/{account.public_id}/boards/create", {"name": "Garden", "privacy": "PUBLIC"},
         HTTP_HX_REQUEST="true")))
     request.start()
