@@ -14,7 +14,7 @@ COPY requirements/ requirements/
 # The runtime group only, from the hashed lock (no test tools). uv is just the installer: it is
 # removed here so the final stage copies only the locked packages.
 RUN VENV=/opt/venv scripts/install runtime \
- && /opt/venv/bin/python -m pip uninstall --yes --quiet uv
+ && /opt/venv/bin/uv pip uninstall --quiet --python /opt/venv/bin/python uv
 
 FROM python:3.11-slim-bookworm
 # PINBOARD_ENV_FILE empty: the image never reads a .env; configuration comes from the environment.

@@ -17,12 +17,11 @@ install-test:
 .env:
 	scripts/dev-env > .env
 
+# One Django boot: `up` migrates, applies the periodic schedules and seeds the demo team while the web
+# boots beside it, then serves (the same steps as `manage.py migrate`, `q_schedules`, `demo`, `serve`).
 run: install .env
 	mkdir -p var
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py q_schedules
-	$(PY) manage.py demo
-	$(PY) manage.py serve
+	$(PY) manage.py up
 
 browser:
 	bash scripts/ensure-chromium

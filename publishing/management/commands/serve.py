@@ -4,6 +4,11 @@ Three children: the web (gunicorn), the publishing cluster and the media cluster
 its own queue). Each runs in its own process group, so stopping one stops everything it spawned
 (gunicorn's workers, a cluster's worker processes). A cluster that exits is started again (the
 web keeps serving); the web exiting stops everything, since there is nothing left to serve.
+
+The web starts first and imports Pinboard (once, before forking its workers) while this process
+runs the system checks (and, in ``manage.py up``, migrates and seeds): on two cores the two boots
+overlap. It listens only once that is done (``pinboard_site/gunicorn_start_gate.py``); then the
+clusters start, since they need a migrated database.
 """
 
 import os
@@ -14,11 +19,14 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connections
 from django_q.conf import Conf
 
 
 class Command(BaseCommand):
     help = "Serve Pinboard on 127.0.0.1:PORT with the publishing and media django-q2 clusters beside it."
+    # Run by prepare(), while the web boots, instead of before anything starts.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
@@ -38,9 +46,12 @@ class Command(BaseCommand):
                 "--access-logfile", "-", "--graceful-timeout", "10",
                 # Credentials in URLs (OAuth code/state, invitation and reset tokens) never reach the log.
                 "--logger-class", "pinboard_site.gunicorn_logging.RedactingLogger",
+                # Import once in gunicorn's master, then wait for the gate before listening.
+                "--preload", "--config", "python:pinboard_site.gunicorn_start_gate",
             ],
         }
-        environments = {"web": None}
+        gate_read, gate_write = os.pipe()
+        environments = {"web": {**os.environ, "PINBOARD_START_GATE_FD": str(gate_read)}}
         if not options["no_worker"]:
             commands["worker"] = [python, manage, "qcluster"]
             environments["worker"] = {**os.environ, "Q_CLUSTER_NAME": Conf.PREFIX}
@@ -48,9 +59,22 @@ class Command(BaseCommand):
             environments["media-worker"] = {**os.environ, "Q_CLUSTER_NAME": settings.Q_MEDIA_CLUSTER}
 
         def start(name):
-            return subprocess.Popen(commands[name], env=environments[name], start_new_session=True)
+            return subprocess.Popen(commands[name], env=environments[name], start_new_session=True,
+                                    pass_fds=(gate_read,) if name == "web" else ())
 
-        children = {name: start(name) for name in commands}
+        children = {"web": start("web")}
+        os.close(gate_read)
+        with open(gate_write, "wb") as gate:
+            try:
+                self.prepare(options)
+                # The web and the clusters open their own connections; this process needs none now.
+                connections.close_all()
+            except BaseException:
+                self._kill_group(children["web"])  # closing the gate unopened also stops it
+                children["web"].wait()
+                raise
+            gate.write(b"1")
+        children.update({name: start(name) for name in commands if name != "web"})
         self.stdout.write(f"Pinboard is at http://{options['host']}:{options['port']}/ (Ctrl-C stops it)")
 
         stopping = False
@@ -83,6 +107,11 @@ class Command(BaseCommand):
         self.shutdown(children)
         if exit_code:
             sys.exit(exit_code)
+
+    def prepare(self, options):
+        """What must be done before the web listens and the clusters start (the web is booting meanwhile)."""
+        if not options.get("skip_checks"):
+            self.check()
 
     @staticmethod
     def _kill_group(child):
