@@ -62,6 +62,12 @@ class Command(BaseCommand):
             return subprocess.Popen(commands[name], env=environments[name], start_new_session=True,
                                     pass_fds=(gate_read,) if name == "web" else ())
 
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
         children = {"web": start("web")}
         os.close(gate_read)
         with open(gate_write, "wb") as gate:
@@ -73,18 +79,14 @@ class Command(BaseCommand):
                 self._kill_group(children["web"])  # closing the gate unopened also stops it
                 children["web"].wait()
                 raise
+            # Until here a signal ends this process, and the gate closing unopened ends the web; from
+            # here on a signal stops everything started.
+            signal.signal(signal.SIGINT, stop)
+            signal.signal(signal.SIGTERM, stop)
             gate.write(b"1")
         children.update({name: start(name) for name in commands if name != "web"})
         self.stdout.write(f"Pinboard is at http://{options['host']}:{options['port']}/ (Ctrl-C stops it)")
 
-        stopping = False
-
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
         exit_code = 0
         restart_at: dict[str, float] = {}
         while not stopping:
