@@ -33,7 +33,7 @@ from publishing.pinterest.factory import api_client, oauth_client
 from publishing.pinterest.models import TokenGrant, UserAccount
 from publishing.pinterest.oauth import GrantRejected, authorize_url
 from publishing.services.audit import audit_record
-from publishing.services.boards import boards_refresh
+from publishing.services.boards import boards_refresh, boards_refresh_request
 from publishing.services.errors import Conflict, DomainError, NotFound
 from publishing.services.pinterest_access import copy_token_fields, domain_error_from
 
@@ -157,8 +157,9 @@ def account_oauth_complete(*, state: str, code: str, user: User | None = None,
     try:
         boards_refresh(account)
     except DomainError as exc:
-        # The connection itself worked; the board list fills in on the next refresh.
+        # The connection itself worked; a job fetches the board list (pages and the API serve it then).
         logger.warning("Boards of Pinterest account %s not refreshed after connecting: %s", account.public_id, exc.code)
+        boards_refresh_request(account)
     return account
 
 

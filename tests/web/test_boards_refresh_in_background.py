@@ -7,9 +7,13 @@ takes its place while the request runs, to prove the request itself calls nothin
 
 import threading
 
+import httpx
 import pytest
 
+from pinterest_sandbox import faults
 from publishing import tasks
+from publishing.management.sandbox_connect import sandbox_authorize
+from publishing.models import Board, PinterestAccount
 from publishing.services.pinterest_access import pinterest_for
 from tests import pinterest_stand_in as stand_ins
 from tests.pipeline_fixtures import queued_jobs
@@ -77,3 +81,17 @@ def test_creating_a_board_while_pinterest_hangs_is_an_inline_error_within_the_de
     html = answers[0].content.decode()
     assert answers[0].status_code == 422 and "Pinterest did not answer" in html
     assert hanging_pinterest.requests == 1
+
+
+def test_boards_pinterest_failed_to_list_when_connecting_are_fetched_by_a_job(cast, login, sandbox, workspace):
+    faults.inject(endpoint="boards.list", status=500, times=1)
+    client = login(cast.admin)
+    start = client.post("/app/accounts/connect")
+    with httpx.Client(follow_redirects=False, timeout=20) as browser:
+        code, state = sandbox_authorize(start.url, http=browser)
+    client.get(f"/app/accounts/oauth/callback?code={code}&state={state}")
+    account = PinterestAccount.objects.get(workspace=workspace)
+    assert account.boards_synced_at is None and not Board.objects.for_account(account).exists()
+    assert [args for args, _ in queued_jobs(REFRESH_JOB)] == [(account.pk,)]
+
+    assert tasks.refresh_boards(account.pk) == "3 boards"
