@@ -392,6 +392,9 @@ PUBLISH_UNKNOWN_OUTCOME_SETTLE_SECONDS = env_int("PUBLISH_UNKNOWN_OUTCOME_SETTLE
 # Token buckets shared by all workers: per Pinterest account and for the whole server.
 PACING_ACCOUNT_CAPACITY = env_int("PACING_ACCOUNT_CAPACITY", 50, minimum=1)
 PACING_ACCOUNT_REFILL_PER_SECOND = env_int("PACING_ACCOUNT_REFILL_PER_MINUTE", 60, minimum=1) / 60
+# How far ahead a pin may reserve its publishing slot; a backlog beyond it waits in its account's
+# line, so a due schedule's pin is not put behind every slot already promised (services/pacing.py).
+PACING_RESERVATION_HORIZON_SECONDS = env_int("PACING_RESERVATION_HORIZON_SECONDS", 1, minimum=0)
 PACING_GLOBAL_CAPACITY = env_int("PACING_GLOBAL_CAPACITY", 200, minimum=1)
 PACING_GLOBAL_REFILL_PER_SECOND = env_int("PACING_GLOBAL_REFILL_PER_MINUTE", 180, minimum=1) / 60
 # Redis keeps the buckets when set (atomic Lua script); otherwise a locked database row does.

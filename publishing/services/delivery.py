@@ -10,8 +10,11 @@
    ended (``PUBLISH_UNKNOWN_OUTCOME_SETTLE_SECONDS``), then look on the board for the pin it may
    have made, and adopt it instead of publishing a second one.
 3. **Prepare.** Videos: ``media_upload_ensure`` until Pinterest's media succeeded (deferred
-   meanwhile). Pacing: one token from the account's and the global bucket, or deferred until
-   the buckets refill. A fresh access token (refreshed once, under a lock, by accounts).
+   meanwhile). Pacing (services/pacing.py): the pin's slot in the account's and the global bucket;
+   a slot ahead, or a turn in the account's line, defers the pin and enqueues its job once, for
+   that time (a due schedule's pin takes the earliest turn of its account's line). A pin whose
+   slot has come publishes without asking again. A fresh access token (refreshed once, under a
+   lock, by accounts).
 4. **Call.** A PublishAttempt row is committed *before* the call and completed after it.
 
 Outcomes: ``published`` (Pinterest id and time), ``failed`` (permanent errors, exhausted
@@ -55,7 +58,7 @@ from publishing.pinterest.models import ImageBase64Source, ImageContentType, Ima
 from publishing.services import assets, pinterest_access
 from publishing.services.audit import audit_record
 from publishing.services.errors import DomainError
-from publishing.services.pacing import pacing_take
+from publishing.services.pacing import RESERVATION_GRACE, PacingMode, pacing_reserve
 from publishing.services.queue import task_enqueue
 from publishing.services.webhooks import webhook_event_emit
 
@@ -73,6 +76,10 @@ ASSET_CONTENT_TYPES: dict[str, ImageContentType] = {".jpg": "image/jpeg", ".jpeg
 _IMAGE_CONTENT_TYPE = TypeAdapter(ImageContentType)
 # Pins queued this long without a job picking them up are enqueued again by the sweeper.
 QUEUED_GRACE = timedelta(minutes=2)
+# A lease taken this recently is as good as renewed before the call to Pinterest.
+FRESH_LEASE = timedelta(seconds=1)
+RATE_LIMITED = "rate_limited"
+PACING_MESSAGE = "Waiting for the publishing pace (token bucket)."
 
 
 def pin_publish_enqueue(pin: Pin, *, at: datetime | None = None) -> None:
@@ -100,6 +107,7 @@ class Claim:
 
     pin: Pin
     token: uuid.UUID
+    claimed_at: datetime
 
     def rows(self) -> QuerySet[Pin]:
         return Pin.objects.filter(pk=self.pin.pk, status=PinStatus.PUBLISHING, lease_token=self.token)
@@ -109,9 +117,17 @@ class Claim:
         now = timezone.now()
         return bool(self.rows().update(lease_expires_at=_lease_until(now), updated_at=now))
 
+    def lease_for_call(self) -> bool:
+        """``renew``, unless the claim is fresh: its lease then covers the call as a renewed one
+        would (nobody can have taken over an unexpired lease), and costs no query."""
+        if timezone.now() - self.claimed_at <= FRESH_LEASE:
+            return True
+        return self.renew()
+
     def finish(self, **fields: object) -> bool:
         """Leave ``publishing`` (published, failed or deferred) and drop the lease, atomically."""
         now = timezone.now()
+        fields.setdefault("pace_slot_at", None)  # a slot is held only while deferred for it
         fields.update(lease_token=None, lease_expires_at=None, updated_at=now)
         changed = bool(self.rows().update(**fields))
         if changed:
@@ -123,14 +139,15 @@ class Claim:
 def pin_claim(*, pin_id: int, now: datetime | None = None) -> Claim | None:
     now = now or timezone.now()
     token = uuid.uuid4()
-    with transaction.atomic():
-        claimed = Pin.objects.filter(_claimable(now), pk=pin_id).update(
-            status=PinStatus.PUBLISHING, lease_token=token, lease_expires_at=_lease_until(now), updated_at=now)
-        if not claimed:
-            return None
-        pin = Pin.objects.select_related("workspace__team", "account__workspace__team", "asset",
-                                         "cover_image_asset").get(pk=pin_id)
-    return Claim(pin=pin, token=token)
+    # One conditional UPDATE is the claim; the read after it needs no transaction: the row is ours
+    # (our lease token) until we write it again or the lease expires.
+    claimed = Pin.objects.filter(_claimable(now), pk=pin_id).update(
+        status=PinStatus.PUBLISHING, lease_token=token, lease_expires_at=_lease_until(now), updated_at=now)
+    if not claimed:
+        return None
+    pin = Pin.objects.select_related("workspace__team", "account__workspace__team", "asset",
+                                     "cover_image_asset").get(pk=pin_id)
+    return Claim(pin=pin, token=token, claimed_at=now)
 
 
 # --- the job ----------------------------------------------------------------------------------
@@ -159,15 +176,18 @@ def _publish_claimed(claim: Claim) -> None:
         _fail(claim, "account_reconnect_required",
               account.health_message or "The Pinterest account must be reconnected before this pin can publish.")
         return
-    answered = _answered_create(pin)
-    if answered is not None:
-        # A worker died after recording Pinterest's answer and before marking the pin: the pin
-        # exists on Pinterest, so finish the job with it instead of creating a second one.
-        _published(claim, answered.pinterest_pin_id, answered.finished_at)
-        return
-    if unknown_create_attempts(pin).exists():
-        if not _reconcile(claim):
+    # attempt_count counts the create calls, and is written with each one's row: a pin that never
+    # made one has no answer to adopt and nothing to reconcile (two queries saved on a first publish).
+    if pin.attempt_count:
+        answered = _answered_create(pin)
+        if answered is not None:
+            # A worker died after recording Pinterest's answer and before marking the pin: the pin
+            # exists on Pinterest, so finish the job with it instead of creating a second one.
+            _published(claim, answered.pinterest_pin_id, answered.finished_at)
             return
+        if unknown_create_attempts(pin).exists():
+            if not _reconcile(claim):
+                return
     if _attempts_this_round(pin) >= settings.PUBLISH_MAX_ATTEMPTS:
         _fail(claim, pin.error_code or "attempts_exhausted",
               f"Gave up after {settings.PUBLISH_MAX_ATTEMPTS} attempts. Last error: {pin.error_message or 'none'}")
@@ -175,15 +195,69 @@ def _publish_claimed(claim: Claim) -> None:
     media_source = _media_source(claim)
     if media_source is None:
         return  # deferred or failed while preparing the media
-    wait = pacing_take(account=account)
-    if wait > 0:
-        _defer(claim, error_code="rate_limited", message="Waiting for the publishing pace (token bucket).",
-               delay=wait + random.uniform(0, 0.5), counts=False)
+    if not _paced(claim):
         return
     access_token = _access_token(claim)
     if access_token is None:
         return
     _create_on_pinterest(claim, access_token, media_source)
+
+
+# --- pacing -------------------------------------------------------------------------------------
+
+
+def _paced(claim: Claim) -> bool:
+    """True: the pin may publish now. False: it was deferred (its job enqueued once) for its slot,
+    or for its turn in its account's line."""
+    pin = claim.pin
+    now = timezone.now()
+    slot = pin.pace_slot_at
+    if slot is not None and slot <= now <= slot + timedelta(seconds=RESERVATION_GRACE):
+        return True  # its slot has come: reserved when it was deferred for it
+    at_its_turn = (pin.error_code == RATE_LIMITED and slot is None and pin.next_attempt_at is not None
+                   and pin.next_attempt_at <= now)
+    if pin.source == Pin.Source.SCHEDULE:
+        if not at_its_turn:
+            _backlog_turn_displace(claim, now)
+        mode = PacingMode.PRIORITY
+    else:
+        mode = PacingMode.HEAD if at_its_turn else PacingMode.JOIN
+    paced = pacing_reserve(account=pin.account, mode=mode)
+    if paced.reserved and paced.wait <= 0:
+        return True
+    # After the buckets' clock was read: the pin is never due before its slot.
+    _defer_for_pace(claim, at=timezone.now() + timedelta(seconds=paced.wait), slot=paced.reserved)
+    return False
+
+
+def _defer_for_pace(claim: Claim, *, at: datetime, slot: bool) -> None:
+    with transaction.atomic():
+        if claim.finish(status=PinStatus.DEFERRED, error_code=RATE_LIMITED, error_message=PACING_MESSAGE,
+                        next_attempt_at=at, pace_slot_at=at if slot else None):
+            pin_publish_enqueue(claim.pin, at=at)
+
+
+def _backlog_turn_displace(claim: Claim, now: datetime) -> datetime | None:
+    """Before a due schedule's pin reserves its slot: the earliest turn still ahead in its account's
+    line is left unused (its time is the slot's), and the pin that had it gets a turn at the end of
+    the line and its job, once. The turn displaced; None when there is no line."""
+    pin = claim.pin
+    waiting = (Pin.objects.filter(account_id=pin.account_id, status=PinStatus.DEFERRED, error_code=RATE_LIMITED,
+                                  pace_slot_at__isnull=True, next_attempt_at__gt=now, deleted_at__isnull=True)
+               .exclude(source=Pin.Source.SCHEDULE).order_by("next_attempt_at").values_list("pk", "next_attempt_at"))
+    candidates = list(waiting[:3])
+    if not candidates:
+        return None
+    end_of_line = pacing_reserve(account=pin.account, mode=PacingMode.REQUEUE)
+    requeued_at = timezone.now() + timedelta(seconds=end_of_line.wait)
+    for victim_id, turn in candidates:
+        with transaction.atomic():
+            # Only while the pin still waits for that very turn: a worker that claimed it has it.
+            if Pin.objects.filter(pk=victim_id, status=PinStatus.DEFERRED, next_attempt_at=turn,
+                                  pace_slot_at__isnull=True).update(next_attempt_at=requeued_at, updated_at=now):
+                task_enqueue(PUBLISH_TASK, victim_id, at=requeued_at)
+                return turn
+    return None  # every one was taken meanwhile: the turn at the end of the line goes unused
 
 
 def _attempts_this_round(pin: Pin) -> int:
@@ -324,7 +398,9 @@ def _media_source(claim: Claim) -> MediaSourceToSend | None:
 def _attempt_start(claim: Claim, action: str) -> PublishAttempt:
     """Committed before the call: if the worker dies during it, the row says "started"."""
     with transaction.atomic():
-        number = PublishAttempt.objects.filter(pin=claim.pin).count() + 1
+        # No create call yet means no attempt at all (a lookup follows an unknown create).
+        first = claim.pin.attempt_count == 0 and action == PublishAttempt.Action.CREATE
+        number = 1 if first else PublishAttempt.objects.filter(pin=claim.pin).count() + 1
         attempt = PublishAttempt.objects.create(pin=claim.pin, number=number, action=action)
         if action == PublishAttempt.Action.CREATE:
             claim.pin.attempt_count += 1
@@ -349,7 +425,7 @@ def _attempt_end(attempt: PublishAttempt, outcome: str, *, error: pinterest_erro
 
 def _create_on_pinterest(claim: Claim, access_token: str, media_source: MediaSourceToSend) -> None:
     pin = claim.pin
-    if not claim.renew():
+    if not claim.lease_for_call():
         return  # the lease was lost (this worker stalled); whoever holds it now carries on
     attempt = _attempt_start(claim, PublishAttempt.Action.CREATE)
     try:

@@ -1,9 +1,38 @@
-"""Token buckets that keep every worker, together, under Pinterest's publishing limits.
+"""Token buckets that keep every worker, together, under Pinterest's publishing limits, and the
+order in which waiting pins get their turn.
 
 Two buckets pace each publish: one per Pinterest account and one for the whole server
 (capacity and refill rate in settings: 50 / 1.0 per s and 200 / 3.0 per s by default, the
 numbers PinBridge documents). A publish takes one token from both or from neither, so a busy
 account cannot starve the global bucket by half-taking.
+
+**Reservations, not polling.** Each bucket is kept as a "theoretical arrival time" (GCRA): the
+moment it will be full again, ``TAT = refilled_at + (capacity - tokens) / rate``, stored as the
+same two numbers as ever (tokens may go below zero: slots promised ahead). A pin asks once and
+gets a *slot*: the first moment both buckets conform, ``max(now, TAT - (capacity - 1) / rate)``,
+and every bucket's TAT moves to ``max(TAT, slot) + 1 / rate``. Its job is enqueued once, for that
+slot, and publishes without asking again (``Pin.pace_slot_at``; a slot used more than
+``RESERVATION_GRACE`` late is given up and a new one reserved, so a late job cannot burst). The
+set of slots handed out is exactly what the buckets allow, in any order, so the rate is never
+exceeded, however many workers reserve at once.
+
+**A bounded horizon and a line per account.** Slots are reserved at most
+``PACING_RESERVATION_HORIZON_SECONDS`` ahead. A backlog beyond that does not reserve the future
+(which would push a due schedule's pin behind every slot already promised, and would make the
+global bucket look busy for other accounts): each further pin takes a *turn* in its account's line
+(``line:account:<id>``, one turn every ``1 / rate`` seconds after the last) and its job is enqueued
+once, for the turn. At its turn the pin reserves its slot, which is due at once in the steady
+state, so it publishes in that same job (a slot a little later, after a priority pin or a late
+job: one more job, for that slot). Turns come ``1 / rate`` apart, so slots reserved at their
+turns never run ahead of the horizon by more than the workers' lateness.
+
+**Due schedules first.** A pin made by a schedule (``Pin.Source.SCHEDULE``) is a *priority* pin:
+it reserves a slot at once, however far, which is at most the horizon ahead since the backlog
+waits in the line. To keep the line's pace, it displaces the earliest turn still ahead in its
+account's line: that pin (the conditional update wins only while it still waits for that turn)
+takes a turn at the end of the line, its job enqueued once more, and the turn it left unused is
+the time the priority slot takes. So a due schedule's pin publishes within about a poll plus the
+horizon, even behind a 150-pin backlog, and the buckets still see exactly one slot per publish.
 
 The buckets live where every worker sees them: in Redis when ``PACING_REDIS_URL`` is set (one
 atomic Lua script, Redis's own clock), otherwise in ``RateBucket`` rows locked with SELECT …
@@ -81,13 +110,83 @@ def _refilled(tokens: float, since: float, now: float, limits: BucketLimits) -> 
     return min(limits.capacity, tokens + max(0.0, now - since) * limits.refill_rate)
 
 
+# A slot taken up to this many seconds after its time still counts as taken at its time (a job
+# starts within a poll of its slot); later, the pin gives it up and reserves again.
+RESERVATION_GRACE = 1.0
+
+
+class PacingMode:
+    """What a pin may get from ``pacing_reserve``."""
+
+    TAKE = "take"  # a token now, or nothing and the wait until one is there
+    JOIN = "join"  # an ordinary pin: a slot within the horizon unless its account has a line, else a turn
+    HEAD = "head"  # a pin whose turn came: a slot, however far (one turn apart, they cannot run away)
+    PRIORITY = "priority"  # a due schedule's pin: a slot, however far
+    REQUEUE = "requeue"  # a pin displaced from its turn: a turn at the end of the line
+
+
+MODES = (PacingMode.TAKE, PacingMode.JOIN, PacingMode.HEAD, PacingMode.PRIORITY, PacingMode.REQUEUE)
+
+
+@dataclass(frozen=True)
+class PacingTurn:
+    """``reserved``: a slot in both buckets is the pin's, ``wait`` seconds from now (0.0: now).
+    Otherwise a turn in the account's line (or, for TAKE, nothing) ``wait`` seconds from now."""
+
+    reserved: bool
+    wait: float
+
+
+def _line_key(account: PinterestAccount) -> str:
+    return f"line:{account_bucket_key(account)}"
+
+
+def _horizon() -> float:
+    return float(settings.PACING_RESERVATION_HORIZON_SECONDS)
+
+
+def _tat(tokens: float, at: float, limits: BucketLimits) -> float:
+    """When the bucket is full again (at or before ``at`` if it was full then)."""
+    return at + (limits.capacity - tokens) / limits.refill_rate
+
+
+def _decide(now: float, limits: list[BucketLimits], tats: list[float], line: float, mode: str,
+            horizon: float) -> tuple[PacingTurn, list[float] | None, float | None]:
+    """The turn for one pin, the buckets' new TATs (None: unchanged) and the line's (None: unchanged).
+    The same arithmetic as the Redis script below."""
+    slot = max([now] + [tat - (item.capacity - 1) / item.refill_rate for item, tat in zip(limits, tats, strict=True)])
+    if mode == PacingMode.TAKE:
+        reserve = slot <= now
+    elif mode in (PacingMode.PRIORITY, PacingMode.HEAD):
+        reserve = True
+    elif mode == PacingMode.JOIN:
+        reserve = slot <= now + horizon and line <= now
+    else:
+        reserve = False
+    if reserve:
+        return (PacingTurn(True, slot - now),
+                [max(tat, slot) + 1 / item.refill_rate for item, tat in zip(limits, tats, strict=True)], None)
+    if mode == PacingMode.TAKE:
+        return PacingTurn(False, slot - now), None, None
+    turn = max(line, slot)
+    return PacingTurn(False, turn - now), None, turn + max(1 / item.refill_rate for item in limits)
+
+
 def pacing_take(*, account: PinterestAccount) -> float:
     """Take one publish token for ``account`` (and the server). 0.0 when taken, otherwise the
     seconds to wait until both buckets hold a token again (nothing is taken then)."""
+    return pacing_reserve(account=account, mode=PacingMode.TAKE).wait
+
+
+def pacing_reserve(*, account: PinterestAccount, mode: str) -> PacingTurn:
+    """A slot (or a turn in the account's line) for one publish to ``account``; see the module
+    docstring for the modes. Atomic across every worker."""
+    if mode not in MODES:
+        raise ValueError(f"Unknown pacing mode {mode!r}")
     limits = _limits_for(account)
     if settings.PACING_REDIS_URL:
-        return _redis_take(limits)
-    return _database_take(limits)
+        return _redis_reserve(limits, _line_key(account), mode)
+    return _database_reserve(limits, _line_key(account), mode)
 
 
 def pacing_meter(*, account: PinterestAccount | None = None) -> PacingMeter:
@@ -122,32 +221,42 @@ def _epoch(moment: datetime) -> float:
     return moment.timestamp()
 
 
-def _database_take(limits: list[BucketLimits]) -> float:
-    now_dt = timezone.now()
-    now = _epoch(now_dt)
+def _locked_rows(keys: list[str]) -> dict[str, RateBucket]:
+    return {row.key: row for row in RateBucket.objects.select_for_update().filter(key__in=keys).order_by("key")}
+
+
+def _database_reserve(limits: list[BucketLimits], line_key: str, mode: str) -> PacingTurn:
+    keys = sorted([item.key for item in limits] + [line_key])  # one locking order for every worker
     with transaction.atomic():
-        # Rows are created full on first use; ignore_conflicts makes concurrent first uses safe.
-        RateBucket.objects.bulk_create(
-            [RateBucket(key=item.key, tokens=item.capacity, refilled_at=now_dt) for item in limits],
-            ignore_conflicts=True,
-        )
-        rows = {row.key: row for row in RateBucket.objects.select_for_update().filter(
-            key__in=[item.key for item in limits]).order_by("key")}
+        rows = _locked_rows(keys)
+        if len(rows) < len(keys):
+            # Rows are created full (a line: empty) on first use; ignore_conflicts makes concurrent
+            # first uses safe.
+            first_use = timezone.now()
+            capacities = {item.key: item.capacity for item in limits}
+            RateBucket.objects.bulk_create([RateBucket(key=key, tokens=capacities.get(key, 0.0), refilled_at=first_use)
+                                            for key in keys if key not in rows], ignore_conflicts=True)
+            rows = _locked_rows(keys)
         # The clock is read once the rows are ours: a worker that waited for the lock must not
         # write a refill time older than the one its predecessor just wrote (that would count the
         # same seconds of refill twice).
         now_dt = timezone.now()
         now = _epoch(now_dt)
-        levels = {item.key: _refilled(rows[item.key].tokens, _epoch(rows[item.key].refilled_at), now, item)
-                  for item in limits}
-        wait = max(((1.0 - levels[item.key]) / item.refill_rate for item in limits if levels[item.key] < 1.0),
-                   default=0.0)
-        for item in limits:
-            row = rows[item.key]
-            row.tokens = levels[item.key] - (1.0 if wait == 0.0 else 0.0)
-            row.refilled_at = now_dt
-            row.save(update_fields=["tokens", "refilled_at"])
-    return wait
+        tats = [_tat(rows[item.key].tokens, _epoch(rows[item.key].refilled_at), item) for item in limits]
+        line_row = rows[line_key]
+        turn, new_tats, new_line = _decide(now, limits, tats, _epoch(line_row.refilled_at), mode, _horizon())
+        changed = []
+        if new_tats is not None:
+            for item, tat in zip(limits, new_tats, strict=True):
+                row = rows[item.key]
+                row.tokens, row.refilled_at = item.capacity - (tat - now) * item.refill_rate, now_dt
+                changed.append(row)
+        if new_line is not None:
+            line_row.refilled_at = datetime.fromtimestamp(new_line, tz=now_dt.tzinfo)
+            changed.append(line_row)
+        if changed:
+            RateBucket.objects.bulk_update(changed, ["tokens", "refilled_at"])
+    return turn
 
 
 def _database_peek(limits: list[BucketLimits]) -> list[BucketState]:
@@ -157,7 +266,8 @@ def _database_peek(limits: list[BucketLimits]) -> list[BucketState]:
     for item in limits:
         row = rows.get(item.key)
         tokens = item.capacity if row is None else _refilled(row.tokens, _epoch(row.refilled_at), now, item)
-        states.append(BucketState(item.key, round(tokens, 3), item.capacity, item.refill_rate))
+        # Below zero: slots promised ahead; none is available now either way.
+        states.append(BucketState(item.key, round(max(0.0, tokens), 3), item.capacity, item.refill_rate))
     return states
 
 
@@ -165,12 +275,11 @@ def _database_peek(limits: list[BucketLimits]) -> list[BucketState]:
 
 # KEYS: the buckets. ARGV: take (1 or 0), then capacity and rate for each key. Uses Redis's clock,
 # so workers on machines with skewed clocks still agree. Returns [wait, tokens...] as strings.
+# With take=0 it only reads (the meters).
 _REDIS_BUCKETS_SCRIPT = """
-local take = tonumber(ARGV[1])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
-local levels = {}
-local wait = 0
+local result = {'0'}
 for i = 1, #KEYS do
   local capacity = tonumber(ARGV[2 * i])
   local rate = tonumber(ARGV[2 * i + 1])
@@ -178,21 +287,54 @@ for i = 1, #KEYS do
   local tokens = tonumber(state[1])
   local at = tonumber(state[2])
   if tokens == nil or at == nil then tokens = capacity; at = now end
-  tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
-  levels[i] = tokens
-  if tokens < 1 then wait = math.max(wait, (1 - tokens) / rate) end
-end
-local result = {tostring(wait)}
-for i = 1, #KEYS do
-  local tokens = levels[i]
-  if take == 1 then
-    if wait == 0 then tokens = tokens - 1 end
-    redis.call('HSET', KEYS[i], 'tokens', tostring(tokens), 'at', tostring(now))
-    redis.call('EXPIRE', KEYS[i], 86400)
-  end
-  result[#result + 1] = tostring(tokens)
+  result[#result + 1] = tostring(math.min(capacity, tokens + math.max(0, now - at) * rate))
 end
 return result
+"""
+
+# KEYS: the buckets, then the account's line. ARGV: the mode, the horizon, then capacity and rate for
+# each bucket. The arithmetic of ``_decide``, atomically, on Redis's clock. Returns
+# [reserved (1 or 0), wait] as strings.
+_REDIS_RESERVE_SCRIPT = """
+local mode = ARGV[1]
+local horizon = tonumber(ARGV[2])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local buckets = #KEYS - 1
+local tats = {}
+local slot = now
+local interval = 0
+for i = 1, buckets do
+  local capacity = tonumber(ARGV[2 * i + 1])
+  local rate = tonumber(ARGV[2 * i + 2])
+  local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
+  local tokens = tonumber(state[1])
+  local at = tonumber(state[2])
+  if tokens == nil or at == nil then tokens = capacity; at = now end
+  tats[i] = at + (capacity - tokens) / rate
+  slot = math.max(slot, tats[i] - (capacity - 1) / rate)
+  interval = math.max(interval, 1 / rate)
+end
+local line = tonumber(redis.call('GET', KEYS[#KEYS])) or now
+local reserve = false
+if mode == 'take' then reserve = slot <= now
+elseif mode == 'priority' or mode == 'head' then reserve = true
+elseif mode == 'join' then reserve = slot <= now + horizon and line <= now
+end
+if reserve then
+  for i = 1, buckets do
+    local capacity = tonumber(ARGV[2 * i + 1])
+    local rate = tonumber(ARGV[2 * i + 2])
+    local tat = math.max(tats[i], slot) + 1 / rate
+    redis.call('HSET', KEYS[i], 'tokens', tostring(capacity - (tat - now) * rate), 'at', tostring(now))
+    redis.call('EXPIRE', KEYS[i], 86400)
+  end
+  return {'1', tostring(slot - now)}
+end
+if mode == 'take' then return {'0', tostring(slot - now)} end
+local turn = math.max(line, slot)
+redis.call('SET', KEYS[#KEYS], tostring(turn + interval), 'EX', 86400)
+return {'0', tostring(turn - now)}
 """
 
 
@@ -207,20 +349,24 @@ def _redis_key(key: str) -> str:
     return f"{{{prefix}}}:{key}"
 
 
-def _redis_run(limits: list[BucketLimits], *, take: bool) -> list[float]:
-    client = _redis_client(settings.PACING_REDIS_URL)
-    args: list[float] = [1 if take else 0]
+def _redis_args(limits: list[BucketLimits]) -> list[float]:
+    args: list[float] = []
     for item in limits:
         args += [item.capacity, item.refill_rate]
-    result = client.eval(_REDIS_BUCKETS_SCRIPT, len(limits), *[_redis_key(item.key) for item in limits], *args)
-    return [float(value) for value in result]
+    return args
 
 
-def _redis_take(limits: list[BucketLimits]) -> float:
-    return _redis_run(limits, take=True)[0]
+def _redis_reserve(limits: list[BucketLimits], line_key: str, mode: str) -> PacingTurn:
+    client = _redis_client(settings.PACING_REDIS_URL)
+    keys = [_redis_key(item.key) for item in limits] + [_redis_key(line_key)]
+    reserved, wait = client.eval(_REDIS_RESERVE_SCRIPT, len(keys), *keys, mode, _horizon(), *_redis_args(limits))
+    return PacingTurn(reserved in (b"1", "1"), float(wait))
 
 
 def _redis_peek(limits: list[BucketLimits]) -> list[BucketState]:
-    levels = _redis_run(limits, take=False)[1:]
-    return [BucketState(item.key, round(level, 3), item.capacity, item.refill_rate)
+    client = _redis_client(settings.PACING_REDIS_URL)
+    result = client.eval(_REDIS_BUCKETS_SCRIPT, len(limits), *[_redis_key(item.key) for item in limits], 0,
+                         *_redis_args(limits))
+    levels = [float(value) for value in result[1:]]
+    return [BucketState(item.key, round(max(0.0, level), 3), item.capacity, item.refill_rate)
             for item, level in zip(limits, levels, strict=True)]
