@@ -17,6 +17,7 @@ from publishing.api.routers.pinterest import BOARDS_CACHE_TTL
 from publishing.models import PinterestAccount
 from publishing.services.pinterest_access import pinterest_for
 from tests import pinterest_stand_in as stand_ins
+from tests.api.conftest import http
 from tests.pipeline_fixtures import queued_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,3 +64,11 @@ def test_creating_a_board_while_pinterest_hangs_is_a_502_within_the_deadline(key
     access = client.pinterest.check_board_access("12345", account_id=account.public_id, fresh=True)
     assert not access.publishable and access.code == "pinterest_unreachable" and access.source == "pinterest"
     assert hanging_pinterest.requests == 2
+
+
+def test_the_document_declares_the_502_of_every_operation_that_calls_pinterest_in_the_request(server):
+    paths = http(server, "GET", "/v1/openapi.json").json()["paths"]
+    for path, method in (("/v1/pinterest/oauth/callback", "get"), ("/v1/pinterest/boards", "get"),
+                         ("/v1/pinterest/boards", "post"), ("/v1/pinterest/boards/{board_id}", "patch"),
+                         ("/v1/pinterest/boards/{board_id}", "delete"), ("/v1/pins/{pin_id}", "delete")):
+        assert "502" in paths[path][method]["responses"], f"{method.upper()} {path}"

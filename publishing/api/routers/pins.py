@@ -185,7 +185,7 @@ def update_pin(request, pin_id: UUID, data: PinUpdateIn):
     return pin_out(pin_for_workspace_or_404(who, pin.public_id))
 
 
-@router.delete("/{pin_id}", response=responses({200: PinDeleteOut, 204: None}, 403, 404, 409))
+@router.delete("/{pin_id}", response=responses({200: PinDeleteOut, 204: None}, 403, 404, 409, 502))
 def delete_pin(request, pin_id: UUID, delete_from_pinterest: bool = False):
     """Delete the record (204); with ``delete_from_pinterest=true`` remove it on Pinterest too (200)."""
     who = actor_of(request)

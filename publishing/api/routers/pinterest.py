@@ -47,7 +47,7 @@ def start_oauth(request):
     return {"authorization_url": url}
 
 
-@router.get("/oauth/callback", response=responses({200: OAuthCallbackOut}, 400, 404, 409), auth=None)
+@router.get("/oauth/callback", response=responses({200: OAuthCallbackOut}, 400, 404, 409, 502), auth=None)
 def oauth_callback(request, code: SafeStr, state: SafeStr):
     """Completes a connection for whoever started it: the same API key or user (bearer token, or
     the dashboard's session when Pinterest sends the browser back here). Without a credential it
@@ -89,7 +89,7 @@ def _boards(account: PinterestAccount, *, fresh: bool) -> tuple[list[Board], str
     return list(Board.objects.for_account(account)), "cache"
 
 
-@router.get("/boards", response=responses({200: list[BoardOut]}, 403, 404, 409))
+@router.get("/boards", response=responses({200: list[BoardOut]}, 403, 404, 409, 502))
 def list_boards(request, account_id: UUID):
     who = actor_of(request, "workspace.read")
     boards, _ = _boards(account_for_workspace_or_404(who, account_id), fresh=False)
@@ -130,7 +130,7 @@ def check_board_access(request, board_id: BoardId, account_id: UUID, fresh: bool
             "source": source, "board": board_out(board)}
 
 
-@router.post("/boards", response=responses({201: BoardOut}, 403, 404, 409))
+@router.post("/boards", response=responses({201: BoardOut}, 403, 404, 409, 502))
 def create_board(request, data: BoardCreateIn):
     who = actor_of(request)
     board = board_services.board_create(account=account_for_workspace_or_404(who, data.account_id), name=data.name,
@@ -140,7 +140,7 @@ def create_board(request, data: BoardCreateIn):
     return Status(201, board_out(board))
 
 
-@router.patch("/boards/{board_id}", response=responses({200: BoardOut}, 403, 404, 409))
+@router.patch("/boards/{board_id}", response=responses({200: BoardOut}, 403, 404, 409, 502))
 def update_board(request, board_id: BoardId, data: BoardUpdateIn):
     who = actor_of(request)
     board = board_services.board_update(account=account_for_workspace_or_404(who, data.account_id), board_id=board_id,
@@ -150,7 +150,7 @@ def update_board(request, board_id: BoardId, data: BoardUpdateIn):
     return board_out(board)
 
 
-@router.delete("/boards/{board_id}", response=responses({204: None}, 403, 404))
+@router.delete("/boards/{board_id}", response=responses({204: None}, 403, 404, 409, 502))
 def delete_board(request, board_id: BoardId, account_id: UUID):
     who = actor_of(request)
     board_services.board_delete(account=account_for_workspace_or_404(who, account_id), board_id=board_id, actor=who)
