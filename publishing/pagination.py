@@ -84,8 +84,12 @@ class OffsetPage(Generic[Row]):
     total_exact: bool
 
 
-def offset_page(queryset: QuerySet[Row], *, offset: int, limit: int) -> OffsetPage[Row]:
+def offset_page(queryset: QuerySet[Any], *, offset: int, limit: int,
+                columns: tuple[str, ...] | None = None) -> OffsetPage[Any]:
     """``limit`` rows from ``offset``, and how many rows match, at a cost that does not grow with them.
+
+    With ``columns`` the rows are dicts of those columns (``values()``); counting and estimating
+    still read ``queryset``, without the joins the columns bring.
 
     A page that ends the list gives the total for free. Otherwise the rows are counted up to
     ``EXACT_TOTAL_LIMIT`` (COUNT(*) over a LIMITed subquery); beyond that, PostgreSQL's planner
@@ -93,7 +97,7 @@ def offset_page(queryset: QuerySet[Row], *, offset: int, limit: int) -> OffsetPa
     proves, so ``offset + len(items) < total`` (the SDK's ``has_more``) is true exactly when more
     rows follow. Other databases count exactly.
     """
-    rows = list(queryset[offset:offset + limit + 1])
+    rows = list((queryset.values(*columns) if columns else queryset)[offset:offset + limit + 1])
     items, more = rows[:limit], len(rows) > limit
     if not more and (items or offset == 0):
         return OffsetPage(items, offset + len(items), True)

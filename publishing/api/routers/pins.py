@@ -92,8 +92,8 @@ def filtered_pins(who: Actor, filters: PinFilters) -> PinQuerySet:
             openapi_extra=total_count_header("Pins"))
 def list_pins(request, response: HttpResponse, filters: Query[PinFilters]):
     who = actor_of(request, "workspace.read")
-    page = offset_page(filtered_pins(who, filters).values(*PIN_ROW_COLUMNS), offset=filters.offset,
-                       limit=filters.limit)
+    page = offset_page(filtered_pins(who, filters), offset=filters.offset, limit=filters.limit,
+                       columns=PIN_ROW_COLUMNS)
     set_total_count(response, page)
     return rendered_list(response, [pin_row_out(row) for row in page.items])
 
