@@ -13,10 +13,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='pin',
             index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('status', 'published')),
-                               fields=['workspace', 'published_at'], name='pin_published_idx'),
+                               fields=['workspace', 'published_at', 'id'], name='pin_published_idx'),
         ),
         migrations.AddIndex(
             model_name='schedule',
-            index=models.Index(fields=['workspace', 'run_at', 'own_status'], name='schedule_calendar_idx'),
+            index=models.Index(fields=['workspace', 'run_at', 'id', 'own_status'], name='schedule_calendar_idx'),
         ),
     ]

@@ -285,8 +285,8 @@ class Pin(PinContentColumns, ApprovalColumns):
             models.Index(fields=["workspace", "-created_at", "-id"], name="pin_list_idx"),
             models.Index(fields=["workspace", "status", "-created_at"], name="pin_status_list_idx"),
             models.Index(fields=["status", "next_attempt_at"], name="pin_due_idx"),
-            # The calendar: a workspace's published pins by time.
-            models.Index(fields=["workspace", "published_at"], name="pin_published_idx",
+            # The calendar: a workspace's published pins by time (with the id, so reading a day is index only).
+            models.Index(fields=["workspace", "published_at", "id"], name="pin_published_idx",
                          condition=Q(status="published", deleted_at__isnull=True)),
         ]
 
@@ -502,8 +502,9 @@ class Schedule(PinContentColumns, ApprovalColumns):
         ]
         indexes = [
             models.Index(fields=["own_status", "run_at"], name="schedule_due_idx"),
-            # The calendar: a workspace's schedules by time, with the status it filters on (index only).
-            models.Index(fields=["workspace", "run_at", "own_status"], name="schedule_calendar_idx"),
+            # The calendar: a workspace's schedules by time, with the id and the status it filters on
+            # (reading and counting a month is then index only).
+            models.Index(fields=["workspace", "run_at", "id", "own_status"], name="schedule_calendar_idx"),
         ]
 
     def __str__(self) -> str:

@@ -160,13 +160,17 @@ def fill_days(ctx, days: dict[date, Day], *, start: datetime, end: datetime, per
     day's schedules and published pins and returns only the first ones of each day."""
     entries: list[Entry] = []
     schedules: list[Schedule] = []
-    for kind, rows, time_field in (("schedule", calendar_schedules(ctx, start, end), "run_at"),
-                                   ("published", calendar_published(ctx, start, end), "published_at")):
+    # Each kind's rows in range, and how its first rows are loaded: by primary key, with only the
+    # relation a calendar line reads.
+    for kind, rows, time_field, load in (
+        ("schedule", calendar_schedules(ctx, start, end), "run_at", Schedule.objects.select_related("pin")),
+        ("published", calendar_published(ctx, start, end), "published_at", Pin.objects.all()),
+    ):
         firsts = list(rows.first_of_each_local_day(time_field, zone=ctx.workspace.zone, limit=per_day))
         for _pk, day, day_total in {row[1]: row for row in firsts}.values():  # one row per day
             days[day].has_pins = True
             days[day].more += day_total
-        loaded = list(rows.in_bulk([pk for pk, _day, _total in firsts]).values()) if firsts else []
+        loaded = list(load.in_bulk([pk for pk, _day, _total in firsts]).values()) if firsts else []
         entries += [Entry(kind, getattr(row, time_field), row.pk, row) for row in loaded]
         schedules = loaded if kind == "schedule" else schedules
     slots = posting_slots(ctx, schedules, start=start, end=end)

@@ -11,8 +11,10 @@ from playwright.sync_api import expect
 from publishing.access import Actor
 from publishing.models import Schedule
 from publishing.services.assets import asset_upload
+from publishing.services.schedules import schedule_create
 from tests.e2e.conftest import open_section, save_screenshot
 from tests.media import make_png
+from tests.pipeline_fixtures import pin_payload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -92,3 +94,29 @@ def test_the_admin_pages(cast, account, library_image, browser_as):
     page.get_by_role("button", name="Copy").click()
     expect(page.locator(".copy-status")).to_have_text("Copied.")
     save_screenshot(page, "api-keys")
+
+
+def test_the_calendar_shows_the_rest_of_a_busy_day_in_place_and_ticks_them(cast, offline_account, offline_board,
+                                                                           browser_as):
+    workspace = offline_account.workspace
+    zone = workspace.zone
+    local_day = timezone.localtime(timezone.now(), zone).date() + timedelta(days=3)
+    for hour in range(9, 15):  # six schedules: the month's cell shows four and "+2 more"
+        schedule_create(actor=Actor.for_user(cast.editor, workspace), data={
+            **{k: v for k, v in pin_payload(offline_account, offline_board, title=f"Lamp at {hour}").items()
+               if k != "idempotency_key"},
+            "run_at_local": f"{local_day:%Y-%m-%d}T{hour:02d}:00"})
+    page = browser_as(cast.editor)
+    page.goto(f"/app/calendar/?view=month&date={local_day:%Y-%m-%d}")
+    day = page.locator("td", has=page.locator(f'time[datetime="{local_day:%Y-%m-%d}"]'))
+    expect(day.locator("li.item.scheduled")).to_have_count(4)
+    more = day.get_by_role("link", name=f"+2 more on {local_day:%A} {local_day.day} {local_day:%B}")
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(day.locator("li.item.scheduled")).to_have_count(6)
+    expect(day.locator("li.item.scheduled").nth(4)).to_be_focused()  # the first line that came in
+    expect(day.locator("li.item.more")).to_have_count(0)
+    day.get_by_label(f"Tick Lamp at 14 at {local_day.day} {local_day:%b} 14:00").check()  # joins the bulk form
+    page.get_by_label("or move them by (days; negative is earlier)").fill("1")
+    page.get_by_role("button", name="Move ticked by days").click()
+    expect(page.locator("#bulk-summary")).to_contain_text("Moved 1 schedule.")

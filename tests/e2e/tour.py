@@ -39,6 +39,9 @@ def furnished(cast, workspace, offline_account, offline_board, settings):
     system = Actor.system(workspace, job="test")
     published = bulk_pins(workspace, offline_account, offline_board, 3, status=PinStatus.PUBLISHED,
                           published_at=timezone.now(), title=LONG_TITLE)
+    # Today's cell holds more than the month shows (4): its "+N more" and the day's own page are toured.
+    bulk_pins(workspace, offline_account, offline_board, 3, status=PinStatus.PUBLISHED, published_at=timezone.now(),
+              title="Oak stool")
     bulk_pins(workspace, offline_account, offline_board, 2, status=PinStatus.FAILED, error_code="boom")
     waiting = pin_create(actor=editor, source=Pin.Source.DASHBOARD,
                          data=pin_payload(offline_account, offline_board, idempotency_key="tour-1", title=LONG_TITLE))
@@ -68,6 +71,7 @@ def furnished(cast, workspace, offline_account, offline_board, settings):
         "approvals": "/app/approvals/",
         "calendar": "/app/calendar/",
         "calendar-week": "/app/calendar/?view=week",
+        "calendar-day": f"/app/calendar/days/{timezone.localdate(timezone=workspace.zone):%Y-%m-%d}/",
         "schedule-detail": f"/app/calendar/schedules/{schedule.public_id}/",
         "assets": "/app/assets/",
         "accounts": "/app/accounts/",

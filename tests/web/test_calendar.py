@@ -149,9 +149,12 @@ def test_a_busy_day_shows_its_first_entries_and_loads_the_rest_of_the_day_on_dem
     published.save(update_fields=["published_at"])
     client = login(cast.editor)
 
-    cell = day_cell(client.get("/app/calendar/?view=month&date=2026-10-01").content.decode(), FALL_BACK)
+    month = client.get("/app/calendar/?view=month&date=2026-10-01").content.decode()
+    cell = day_cell(month, FALL_BACK)
     assert times_in(cell) == ["00:00", "02:30", "02:30", "07:00"]  # PER_DAY["month"] = 4, in time order
     assert "+4 more<" in cell and "Saturday night" not in cell and "Monday midnight" not in cell
+    for neighbour, title in (("2026-10-24", "Saturday night"), ("2026-10-26", "Monday midnight")):
+        assert title in day_cell(month, neighbour) and "more<" not in day_cell(month, neighbour)
     more = html_module.unescape(re.search(r'hx-get="([^"]+)"', cell.split('class="item more"')[1]).group(1))
     assert more.startswith(f"/app/calendar/days/{FALL_BACK}/?")
 
