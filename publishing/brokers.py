@@ -39,11 +39,12 @@ class DispatchingBroker:
     ``DISPATCH_INTERVAL``). Only the pusher pops, so only the clusters dispatch; the media cluster's
     queue has no schedules."""
 
-    list_key: str
     _last_dispatch = float("-inf")
 
     def dispatch_due(self) -> None:
-        if self.list_key != Conf.PREFIX:  # the publishing cluster's queue (Q_CLUSTER["name"])
+        # The publishing cluster's pusher (Q_CLUSTER_NAME unset or Q_CLUSTER["name"]); not the list
+        # key, which django-q2's Redis broker rewrites ("django_q:pinboard:q").
+        if Conf.CLUSTER_NAME != Conf.PREFIX:
             return
         started = time.monotonic()
         if started - self._last_dispatch < DISPATCH_INTERVAL:

@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import OrmQ
+from django_q.signing import SignedPackage
 
 from publishing.access import Actor
 from publishing.brokers import OrmBroker
@@ -136,6 +137,20 @@ def test_two_dispatchers_racing_hand_each_due_schedule_over_once(workspace, cast
     assert handed_over == sorted((schedule.pk,) for schedule in due), (second, later)
     assert Schedule.objects.filter(pk__in=[s.pk for s in due], dispatched_at__isnull=True).count() == 0
     assert Schedule.objects.get(pk=template.pk).own_status == ScheduleStatus.SCHEDULED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_publishing_clusters_broker_dispatches_a_due_schedule_before_it_pops(
+        workspace, cast, offline_account, offline_board):
+    """What the pusher does, on whichever broker the settings name (the Redis broker rewrites its
+    list key: the dispatch must not depend on it)."""
+    schedule = create(workspace, cast, offline_account, offline_board, timezone.now() + timedelta(hours=1))
+    Schedule.objects.filter(pk=schedule.pk).update(run_at=timezone.now() - timedelta(seconds=1))
+
+    popped = get_broker().dequeue()
+
+    assert popped and [SignedPackage.loads(payload)["args"] for _, payload in popped] == [(schedule.pk,)]
+    assert Schedule.objects.get(pk=schedule.pk).dispatched_at is not None
 
 
 @pytest.mark.skipif("settings.REDIS_URL")
