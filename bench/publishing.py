@@ -2,7 +2,8 @@
 sandbox over HTTP (issue 14, causes 2, 3 and 5):
 
 (a) 100 publishes ÷ the rate-limit bound ((100 − capacity) ÷ refill rate), per round, 3 rounds;
-(b) publish jobs that ended ``not_claimed`` (a lost wake-up) in a 500-pin run;
+(b) publish jobs that ended ``not_claimed`` (a lost wake-up) in a 200-pin run at the same rate
+    (500 would take over three minutes on their own at a rate the workers surely sustain);
 (c) one publish job's CPU (this thread only) and queries;
 (d) a due schedule's run_at → published, behind a 150-pin backlog on the same account.
 
@@ -53,9 +54,10 @@ def main() -> None:
         r"long run: (\d+) pins published of (\d+), (\d+) publish jobs, not_claimed (\d+)", out)]
     print(f"TARGET not_claimed_publish_jobs: {lost} in a {pins}-pin run ({published} published in the time "
           f"allowed), {jobs / max(published, 1):.2f} jobs a published pin (goal 0) {verdict(lost == 0)}")
-    (cpu, queries), = [(float(c), float(q)) for c, q in figure(r"cpu_ms ([\d.]+) .* queries ([\d.]+)", out)]
-    print(f"TARGET one_publish_job: {cpu:.1f} ms CPU, {queries:.0f} queries (goal ≤40 ms, ≤10 queries) "
-          f"{verdict(cpu <= 40 and queries <= 10)}")
+    (cpu, queries, with_control), = [tuple(map(float, found)) for found in figure(
+        r"cpu_ms ([\d.]+) .* queries ([\d.]+) .* with transaction control ([\d.]+)", out)]
+    print(f"TARGET one_publish_job: {cpu:.1f} ms CPU, {queries:.0f} queries ({with_control:.0f} with BEGIN/COMMIT) "
+          f"(goal ≤40 ms, ≤10 queries) {verdict(cpu <= 40 and queries <= 10)}")
     delays = [float(value) for value in figure(r"([\d.]+)s(?=[,;])", out.split("backlog: run_at -> published")[-1])]
     print(f"TARGET due_schedule_behind_backlog: worst {max(delays):.2f}s, median {statistics.median(delays):.2f}s "
           f"({min(delays):.2f}–{max(delays):.2f}) (goal ≤2 s) {verdict(max(delays) <= 2)}")

@@ -22,16 +22,18 @@ from tests.pipeline_fixtures import pin_payload, wait_for
 PUBLISH_TASK = "publishing.tasks.publish_pin"
 ROUND_PINS = 100
 ROUNDS = 3
-ROUND_RATE_PER_MINUTE = 300  # 5 publishes a second: well inside what two workers can do
-RUN_PINS = 500
-RUN_RATE_PER_MINUTE = 600
+# 3 publishes a second: below what the workers sustain on a loaded 2-core machine, so the bucket,
+# not the CPU, sets the pace (at 5 a second the run measured the workers' throughput instead).
+ROUND_RATE_PER_MINUTE = 180
+RUN_PINS = 200  # at that rate 500 would take 3 minutes on their own: over the bench's budget
+RUN_RATE_PER_MINUTE = 180
 BACKLOG_PINS = 150
 CAPACITY = 10
 
 
 def pacing_env(rate_per_minute: int) -> dict:
     return {"PACING_ACCOUNT_CAPACITY": str(CAPACITY), "PACING_ACCOUNT_REFILL_PER_MINUTE": str(rate_per_minute),
-            "PACING_GLOBAL_CAPACITY": "100000", "PACING_GLOBAL_REFILL_PER_MINUTE": "600000"}
+            "PACING_GLOBAL_CAPACITY": "100000", "PACING_GLOBAL_REFILL_PER_MINUTE": "600000", "Q_WORKERS": "4"}
 
 
 class TaskResults:
@@ -72,7 +74,7 @@ def wait_published(pin_ids: list[int], results: TaskResults, timeout: float) -> 
 def test_one_publish_job(sandbox, workspace, cast, account, board, settings):
     settings.PACING_ACCOUNT_CAPACITY = settings.PACING_GLOBAL_CAPACITY = 100000
     actor = Actor.for_user(cast.manager, workspace)
-    cpu, queries = [], []
+    cpu, queries, statements = [], [], []
     for n in range(16):
         pin = pin_create(actor=actor, source="api", data=pin_payload(account, board, idempotency_key=f"one-{n}"))
         with CaptureQueriesContext(connection) as captured:
@@ -82,8 +84,11 @@ def test_one_publish_job(sandbox, workspace, cast, account, board, settings):
         if n:  # the first builds what a worker process keeps
             cpu.append(spent * 1000)
             queries.append(len(captured.captured_queries))
+            statements.append(sum(1 for query in captured.captured_queries if not query["sql"].upper().startswith(
+                ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"))))
     print(f"\n[measure] one publish job: cpu_ms {statistics.median(cpu):.1f} ({min(cpu):.1f}-{max(cpu):.1f}) "
-          f"queries {statistics.median(queries):.0f} ({min(queries)}-{max(queries)})")
+          f"queries {statistics.median(statements):.0f} ({min(statements)}-{max(statements)}) "
+          f"with transaction control {statistics.median(queries):.0f}")
 
 
 def test_rounds_of_100_publishes(start_cluster, workspace, cast, account, board):
@@ -94,10 +99,11 @@ def test_rounds_of_100_publishes(start_cluster, workspace, cast, account, board)
     for round_number in range(ROUNDS):
         time.sleep(2 * CAPACITY / (ROUND_RATE_PER_MINUTE / 60))  # the bucket refills to its capacity
         pin_ids = create_pins(actor, account, board, ROUND_PINS, f"round{round_number}")
-        started = timezone.now()
         wait_published(pin_ids, results, timeout=bound * 4 + 30)
-        last = max(Pin.objects.filter(pk__in=pin_ids).values_list("published_at", flat=True))
-        elapsed = (last - started).total_seconds()
+        # First to last publish: the bucket's burst is the first CAPACITY, the rest come at its rate
+        # (the time to enqueue the jobs is not the pipeline's).
+        published = sorted(Pin.objects.filter(pk__in=pin_ids).values_list("published_at", flat=True))
+        elapsed = (published[-1] - published[0]).total_seconds()
         print(f"\n[measure] round {round_number + 1}: {ROUND_PINS} publishes in {elapsed:.2f}s, bound "
               f"{bound:.2f}s, ratio {elapsed / bound:.3f}")
     jobs = len(results.results)
@@ -126,7 +132,8 @@ def test_due_schedule_behind_a_backlog(start_cluster, workspace, cast, account, 
     backlog = create_pins(actor, account, board, BACKLOG_PINS, "backlog")
     delays = []
     for n in range(3):
-        wait_for(lambda n=n: Pin.objects.filter(pk__in=backlog, status=PinStatus.PUBLISHED).count() >= 10 * (n + 1),
+        # Once the backlog's first jobs have run (each pin then waits for its slot or turn).
+        wait_for(lambda n=n: Pin.objects.filter(pk__in=backlog, status=PinStatus.PUBLISHED).count() >= 30 + 10 * n,
                  timeout=120, message="the backlog to be under way")
         data = pin_payload(account, board, title=f"Scheduled {n}")
         del data["idempotency_key"]

@@ -76,6 +76,9 @@ ASSET_CONTENT_TYPES: dict[str, ImageContentType] = {".jpg": "image/jpeg", ".jpeg
 _IMAGE_CONTENT_TYPE = TypeAdapter(ImageContentType)
 # Pins queued this long without a job picking them up are enqueued again by the sweeper.
 QUEUED_GRACE = timedelta(minutes=2)
+# A deferred pin's job runs at its time; the sweeper enqueues it again only once it is this late (a
+# job still on its way would otherwise run twice, the second finding nothing to claim).
+DEFERRED_GRACE = timedelta(seconds=30)
 # A lease taken this recently is as good as renewed before the call to Pinterest.
 FRESH_LEASE = timedelta(seconds=1)
 RATE_LIMITED = "rate_limited"
@@ -222,7 +225,8 @@ def _paced(claim: Claim) -> bool:
         mode = PacingMode.PRIORITY
     else:
         mode = PacingMode.HEAD if at_its_turn else PacingMode.JOIN
-    paced = pacing_reserve(account=pin.account, mode=mode)
+    late_by = (now - pin.next_attempt_at).total_seconds() if at_its_turn and pin.next_attempt_at else 0.0
+    paced = pacing_reserve(account=pin.account, mode=mode, late_by=late_by)
     if paced.reserved and paced.wait <= 0:
         return True
     # After the buckets' clock was read: the pin is never due before its slot.
@@ -547,15 +551,16 @@ def pinterest_pin_remove(*, pin: Pin) -> None:
 
 
 def pins_requeue_due(*, now: datetime | None = None, queued_for: timedelta = QUEUED_GRACE) -> dict[str, int]:
-    """Enqueue pins that should be moving but have no job: due deferred pins, expired leases,
-    pins queued for ``queued_for`` or longer. Safe to run anywhere, any time: the claim decides.
+    """Enqueue pins that should be moving but have no job: deferred pins overdue by DEFERRED_GRACE,
+    expired leases, pins queued for ``queued_for`` or longer. Safe to run anywhere, any time: the
+    claim decides.
 
     After a worker (re)starts, ``queued_for=0``: jobs a dead cluster had taken are gone with it.
     """
     now = now or timezone.now()
     approved = Q(deleted_at__isnull=True, approval_state__in=APPROVED_STATES)
     groups = {
-        "deferred_due": Q(status=PinStatus.DEFERRED, next_attempt_at__lte=now),
+        "deferred_due": Q(status=PinStatus.DEFERRED, next_attempt_at__lte=now - DEFERRED_GRACE),
         "lease_expired": Q(status=PinStatus.PUBLISHING, lease_expires_at__lt=now),
         "queued_stale": Q(status=PinStatus.QUEUED, updated_at__lte=now - queued_for)
         & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)),

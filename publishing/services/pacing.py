@@ -151,10 +151,11 @@ def _tat(tokens: float, at: float, limits: BucketLimits) -> float:
 
 
 def _decide(now: float, limits: list[BucketLimits], tats: list[float], line: float, mode: str,
-            horizon: float) -> tuple[PacingTurn, list[float] | None, float | None]:
+            horizon: float, late_by: float = 0.0) -> tuple[PacingTurn, list[float] | None, float | None]:
     """The turn for one pin, the buckets' new TATs (None: unchanged) and the line's (None: unchanged).
     The same arithmetic as the Redis script below."""
-    slot = max([now] + [tat - (item.capacity - 1) / item.refill_rate for item, tat in zip(limits, tats, strict=True)])
+    conforming = [tat - (item.capacity - 1) / item.refill_rate for item, tat in zip(limits, tats, strict=True)]
+    slot = max([now - late_by, *conforming])
     if mode == PacingMode.TAKE:
         reserve = slot <= now
     elif mode in (PacingMode.PRIORITY, PacingMode.HEAD):
@@ -178,15 +179,20 @@ def pacing_take(*, account: PinterestAccount) -> float:
     return pacing_reserve(account=account, mode=PacingMode.TAKE).wait
 
 
-def pacing_reserve(*, account: PinterestAccount, mode: str) -> PacingTurn:
+def pacing_reserve(*, account: PinterestAccount, mode: str, late_by: float = 0.0) -> PacingTurn:
     """A slot (or a turn in the account's line) for one publish to ``account``; see the module
-    docstring for the modes. Atomic across every worker."""
+    docstring for the modes. Atomic across every worker.
+
+    ``late_by``: seconds since the pin's turn came (its job started late). The slot may then be
+    the turn's own time, up to ``RESERVATION_GRACE`` back, as a reserved slot used late counts: so
+    the line keeps its pace through the workers' jitter instead of deferring each pin once more."""
     if mode not in MODES:
         raise ValueError(f"Unknown pacing mode {mode!r}")
     limits = _limits_for(account)
+    late_by = min(max(0.0, late_by), RESERVATION_GRACE)
     if settings.PACING_REDIS_URL:
-        return _redis_reserve(limits, _line_key(account), mode)
-    return _database_reserve(limits, _line_key(account), mode)
+        return _redis_reserve(limits, _line_key(account), mode, late_by)
+    return _database_reserve(limits, _line_key(account), mode, late_by)
 
 
 def pacing_meter(*, account: PinterestAccount | None = None) -> PacingMeter:
@@ -225,7 +231,7 @@ def _locked_rows(keys: list[str]) -> dict[str, RateBucket]:
     return {row.key: row for row in RateBucket.objects.select_for_update().filter(key__in=keys).order_by("key")}
 
 
-def _database_reserve(limits: list[BucketLimits], line_key: str, mode: str) -> PacingTurn:
+def _database_reserve(limits: list[BucketLimits], line_key: str, mode: str, late_by: float) -> PacingTurn:
     keys = sorted([item.key for item in limits] + [line_key])  # one locking order for every worker
     with transaction.atomic():
         rows = _locked_rows(keys)
@@ -244,7 +250,7 @@ def _database_reserve(limits: list[BucketLimits], line_key: str, mode: str) -> P
         now = _epoch(now_dt)
         tats = [_tat(rows[item.key].tokens, _epoch(rows[item.key].refilled_at), item) for item in limits]
         line_row = rows[line_key]
-        turn, new_tats, new_line = _decide(now, limits, tats, _epoch(line_row.refilled_at), mode, _horizon())
+        turn, new_tats, new_line = _decide(now, limits, tats, _epoch(line_row.refilled_at), mode, _horizon(), late_by)
         changed = []
         if new_tats is not None:
             for item, tat in zip(limits, new_tats, strict=True):
@@ -292,8 +298,8 @@ end
 return result
 """
 
-# KEYS: the buckets, then the account's line. ARGV: the mode, the horizon, then capacity and rate for
-# each bucket. The arithmetic of ``_decide``, atomically, on Redis's clock. Returns
+# KEYS: the buckets, then the account's line. ARGV: the mode, the horizon, late_by, then capacity and
+# rate for each bucket. The arithmetic of ``_decide``, atomically, on Redis's clock. Returns
 # [reserved (1 or 0), wait] as strings.
 _REDIS_RESERVE_SCRIPT = """
 local mode = ARGV[1]
@@ -302,11 +308,11 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local buckets = #KEYS - 1
 local tats = {}
-local slot = now
+local slot = now - tonumber(ARGV[3])
 local interval = 0
 for i = 1, buckets do
-  local capacity = tonumber(ARGV[2 * i + 1])
-  local rate = tonumber(ARGV[2 * i + 2])
+  local capacity = tonumber(ARGV[2 * i + 2])
+  local rate = tonumber(ARGV[2 * i + 3])
   local state = redis.call('HMGET', KEYS[i], 'tokens', 'at')
   local tokens = tonumber(state[1])
   local at = tonumber(state[2])
@@ -323,8 +329,8 @@ elseif mode == 'join' then reserve = slot <= now + horizon and line <= now
 end
 if reserve then
   for i = 1, buckets do
-    local capacity = tonumber(ARGV[2 * i + 1])
-    local rate = tonumber(ARGV[2 * i + 2])
+    local capacity = tonumber(ARGV[2 * i + 2])
+    local rate = tonumber(ARGV[2 * i + 3])
     local tat = math.max(tats[i], slot) + 1 / rate
     redis.call('HSET', KEYS[i], 'tokens', tostring(capacity - (tat - now) * rate), 'at', tostring(now))
     redis.call('EXPIRE', KEYS[i], 86400)
@@ -356,10 +362,11 @@ def _redis_args(limits: list[BucketLimits]) -> list[float]:
     return args
 
 
-def _redis_reserve(limits: list[BucketLimits], line_key: str, mode: str) -> PacingTurn:
+def _redis_reserve(limits: list[BucketLimits], line_key: str, mode: str, late_by: float) -> PacingTurn:
     client = _redis_client(settings.PACING_REDIS_URL)
     keys = [_redis_key(item.key) for item in limits] + [_redis_key(line_key)]
-    reserved, wait = client.eval(_REDIS_RESERVE_SCRIPT, len(keys), *keys, mode, _horizon(), *_redis_args(limits))
+    reserved, wait = client.eval(_REDIS_RESERVE_SCRIPT, len(keys), *keys, mode, _horizon(), late_by,
+                                 *_redis_args(limits))
     return PacingTurn(reserved in (b"1", "1"), float(wait))
 
 

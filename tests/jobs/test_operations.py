@@ -53,7 +53,8 @@ def test_the_sweeper_requeues_due_deferred_pins_expired_leases_and_stale_queued_
         pin, workspace, cast, offline_account, offline_board, django_capture_on_commit_callbacks):
     now = timezone.now()
     deferred = pin
-    Pin.objects.filter(pk=deferred.pk).update(status=PinStatus.DEFERRED, next_attempt_at=now - timedelta(seconds=1))
+    # Overdue past the grace a job on its way is given (DEFERRED_GRACE).
+    Pin.objects.filter(pk=deferred.pk).update(status=PinStatus.DEFERRED, next_attempt_at=now - timedelta(minutes=1))
     abandoned = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
                            data=pin_payload(offline_account, offline_board, idempotency_key="k2"))
     Pin.objects.filter(pk=abandoned.pk).update(status=PinStatus.PUBLISHING, lease_expires_at=now - timedelta(seconds=1))
