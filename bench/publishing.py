@@ -24,11 +24,13 @@ MEASURE = "bench/cluster/bench_publishing.py"
 
 
 def run() -> str:
-    result = subprocess.run([sys.executable, "-m", "pytest", MEASURE, "-q", "-s", "-p", "no:cacheprovider",
+    result = subprocess.run([sys.executable, "-m", "pytest", MEASURE, "-q", "-s", "--tb=line", "-p", "no:cacheprovider",
                              "-o", "python_files=bench_*.py"],
                             cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
-        print(f"!! a measuring test failed:\n{result.stdout[-3000:]}\n{result.stderr[-1000:]}")
+        failures = [line for line in result.stdout.splitlines() if "INFO" not in line and (
+            "Error" in line or "Failed" in line or "FAILED" in line)]
+        print("!! a measuring test failed:\n" + "\n".join(failures[-10:]))
     return result.stdout
 
 
@@ -45,7 +47,7 @@ def main() -> None:
     for line in out.splitlines():
         if "[measure]" in line:
             print(line.split("[measure] ", 1)[1])
-    ratios = [float(value) for value in figure(r"round \d+: .* ratio ([\d.]+)", out)]
+    ratios = [float(value) for value in figure(r"round \d+: .* ratio ([\d.]+)", out)] or [float("nan")]
     print(f"100 publishes ÷ bound over {len(ratios)} rounds: {statistics.median(ratios):.3f} "
           f"({min(ratios):.3f}–{max(ratios):.3f})")
     print(f"TARGET publish_rounds_vs_rate_bound: worst round {max(ratios):.3f} (goal ≤1.05 every round) "
