@@ -2,8 +2,8 @@
 sandbox over HTTP (issue 14, causes 2, 3 and 5):
 
 (a) 100 publishes ÷ the rate-limit bound ((100 − capacity) ÷ refill rate), per round, 3 rounds;
-(b) publish jobs that ended ``not_claimed`` (a lost wake-up) in a 200-pin run at the same rate
-    (500 would take over three minutes on their own at a rate the workers surely sustain);
+(b) publish jobs that ended ``not_claimed`` (a lost wake-up) in a 500-pin run at the same rate
+    (about three minutes on their own; BENCH_PUBLISH_RUN_PINS=200 for a shorter run);
 (c) one publish job's CPU (this thread only) and queries;
 (d) a due schedule's run_at → published, behind a 150-pin backlog on the same account.
 

@@ -3,6 +3,7 @@ fixtures: the sandbox over real HTTP, a connected account, real ``manage.py qclu
 Each test prints ``[measure]`` lines; bench/publishing.py reads them. Not part of ``make test``:
 nothing here asserts a timing."""
 
+import os
 import statistics
 import time
 from datetime import timedelta
@@ -25,7 +26,8 @@ ROUNDS = 3
 # 3 publishes a second: below what the workers sustain on a loaded 2-core machine, so the bucket,
 # not the CPU, sets the pace (at 5 a second the run measured the workers' throughput instead).
 ROUND_RATE_PER_MINUTE = 180
-RUN_PINS = 200  # at that rate 500 would take 3 minutes on their own: over the bench's budget
+# The issue's 500-pin run: about 3 minutes at this rate. BENCH_PUBLISH_RUN_PINS makes it shorter.
+RUN_PINS = int(os.environ.get("BENCH_PUBLISH_RUN_PINS", "500"))
 RUN_RATE_PER_MINUTE = 180
 BACKLOG_PINS = 150
 CAPACITY = 10
