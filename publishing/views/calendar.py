@@ -34,6 +34,8 @@ VIEWS = ("month", "week")
 # "+N more" adds.
 PER_DAY = {"month": 4, "week": 12}
 PAGE = 50
+# Rows of a kind in the range above which a day's entries are read day by day (``fill_days``).
+BUSY_MONTH = 2000
 # Entries at the same instant: schedules, then open slots, then published pins; then by id.
 RANKS = {"schedule": 0, "slot": 1, "published": 2}
 
@@ -155,9 +157,14 @@ def neighbours(view: str, anchor: date) -> tuple[date, date]:
     return previous, following
 
 
-def fill_days(ctx, days: dict[date, Day], *, start: datetime, end: datetime, per_day: int) -> None:
-    """Each day's first ``per_day`` entries and how many more it has: the database counts each local
-    day's schedules and published pins and returns only the first ones of each day."""
+def fill_days(ctx, days: dict[date, Day], *, per_day: int) -> None:
+    """Each day's first ``per_day`` entries and how many more it has. Up to ``BUSY_MONTH`` rows of a
+    kind, one pass numbers them by local day; above, each day's bounds are its local midnights (a day
+    that DST makes 23 or 25 hours long keeps its rows) and the database counts each day's rows and
+    reads at most ``per_day`` of them, however many the day has (planning a read per day costs
+    more than a small month's whole pass)."""
+    bounds = {day: (local_midnight(day), local_midnight(day + timedelta(days=1))) for day in days}
+    start, end = min(bounds.values())[0], max(bounds.values())[1]
     entries: list[Entry] = []
     schedules: list[Schedule] = []
     # Each kind's rows in range, and how its first rows are loaded: by primary key, with only the
@@ -166,11 +173,19 @@ def fill_days(ctx, days: dict[date, Day], *, start: datetime, end: datetime, per
         ("schedule", calendar_schedules(ctx, start, end), "run_at", Schedule.objects.select_related("pin")),
         ("published", calendar_published(ctx, start, end), "published_at", Pin.objects.all()),
     ):
-        firsts = list(rows.first_of_each_local_day(time_field, zone=ctx.workspace.zone, limit=per_day))
-        for _pk, day, day_total in {row[1]: row for row in firsts}.values():  # one row per day
+        if rows.order_by().values("pk")[:BUSY_MONTH + 1].count() <= BUSY_MONTH:
+            firsts = list(rows.first_of_each_local_day(time_field, zone=ctx.workspace.zone, limit=per_day))
+            totals = {day: day_total for _pk, day, day_total in firsts}
+            first_ids = [pk for pk, _day, _total in firsts]
+        else:
+            totals = {day: day_total for day, day_total in rows.count_each_day(time_field, bounds).items()
+                      if day_total}
+            first_ids = [pk for _day, pk in rows.first_of_each_day(
+                time_field, {day: bounds[day] for day in totals}, limit=per_day)]
+        for day, day_total in totals.items():
             days[day].has_pins = True
             days[day].more += day_total
-        loaded = list(load.in_bulk([pk for pk, _day, _total in firsts]).values()) if firsts else []
+        loaded = list(load.in_bulk(first_ids).values()) if first_ids else []
         entries += [Entry(kind, getattr(row, time_field), row.pk, row) for row in loaded]
         schedules = loaded if kind == "schedule" else schedules
     slots = posting_slots(ctx, schedules, start=start, end=end)
@@ -197,7 +212,7 @@ def calendar_page(request, ctx, *, bulk: dict | None = None, bulk_form: Schedule
     start, end = local_midnight(first), local_midnight(last + timedelta(days=1))
     shown = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     days = {day: Day(day, day.month == anchor.month or view == "week") for day in shown}
-    fill_days(ctx, days, start=start, end=end, per_day=PER_DAY[view])
+    fill_days(ctx, days, per_day=PER_DAY[view])
     previous, following = neighbours(view, anchor)
     ordered = list(days.values())
     return render_page(
