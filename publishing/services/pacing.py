@@ -10,7 +10,7 @@ account cannot starve the global bucket by half-taking.
 moment it will be full again, ``TAT = refilled_at + (capacity - tokens) / rate``, stored as the
 same two numbers as ever (tokens may go below zero: slots promised ahead). A pin asks once and
 gets a *slot*: the first moment both buckets conform, ``max(now, TAT - (capacity - 1) / rate)``,
-and every bucket's TAT moves to ``max(TAT, slot) + 1 / rate``. Its job is enqueued once, for that
+and every bucket's TAT moves to ``max(TAT, slot, now) + 1 / rate``. Its job is enqueued once, for that
 slot, and publishes without asking again (``Pin.pace_slot_at``; a slot used more than
 ``RESERVATION_GRACE`` late is given up and a new one reserved, so a late job cannot burst). The
 set of slots handed out is exactly what the buckets allow, in any order, so the rate is never
@@ -166,7 +166,9 @@ def _decide(now: float, limits: list[BucketLimits], tats: list[float], line: flo
         reserve = False
     if reserve:
         return (PacingTurn(True, slot - now),
-                [max(tat, slot) + 1 / item.refill_rate for item, tat in zip(limits, tats, strict=True)], None)
+                # Never below now: a slot back-dated (late_by) to when a bucket was full would
+                # otherwise be credited the tokens that bucket refilled since, above its capacity.
+                [max(tat, slot, now) + 1 / item.refill_rate for item, tat in zip(limits, tats, strict=True)], None)
     if mode == PacingMode.TAKE:
         return PacingTurn(False, slot - now), None, None
     turn = max(line, slot)
@@ -331,7 +333,7 @@ if reserve then
   for i = 1, buckets do
     local capacity = tonumber(ARGV[2 * i + 2])
     local rate = tonumber(ARGV[2 * i + 3])
-    local tat = math.max(tats[i], slot) + 1 / rate
+    local tat = math.max(tats[i], slot, now) + 1 / rate  -- never below now (see _decide)
     redis.call('HSET', KEYS[i], 'tokens', tostring(capacity - (tat - now) * rate), 'at', tostring(now))
     redis.call('EXPIRE', KEYS[i], 86400)
   end

@@ -129,3 +129,43 @@ def test_one_publish_job_runs_a_bounded_number_of_queries_and_builds_no_transpor
     queries = [query["sql"] for query in captured.captured_queries
                if not query["sql"].upper().startswith(TRANSACTION_CONTROL)]
     assert len(queries) <= PUBLISH_JOB_QUERIES, "\n".join(queries)
+
+
+
+def _late_head_then_takes(account) -> list[bool]:
+    """A pin whose turn came a second ago reserves (its slot back-dated to the turn) from a bucket
+    of 3 that has been full for a while; then as many immediate takes as the bucket grants."""
+    assert pacing_reserve(account=account, mode=PacingMode.HEAD, late_by=1.0).reserved
+    return [pacing_reserve(account=account, mode=PacingMode.TAKE).reserved for _ in range(3)]
+
+
+@pytest.fixture
+def three_a_bucket(one_a_second, settings):
+    settings.PACING_ACCOUNT_CAPACITY = 3
+    # A global bucket that conforms a full 10 s back, so the late slot is the turn's own time.
+    settings.PACING_GLOBAL_REFILL_PER_SECOND = 100.0
+
+
+def test_a_late_slot_on_a_full_bucket_takes_a_token_like_any_other(offline_account, three_a_bucket, frozen_clock):
+    # Back-dating the slot to a moment the bucket was already full must not credit the second it
+    # "refilled" since (above its capacity): the bucket holds 2 more, not 3.
+    assert pacing_reserve(account=offline_account, mode=PacingMode.TAKE).reserved
+    frozen_clock.shift(10)  # full again long ago
+    assert _late_head_then_takes(offline_account) == [True, True, False]
+
+
+@pytest.mark.redis
+def test_a_late_slot_on_a_full_bucket_takes_a_token_on_redis_too(offline_account, three_a_bucket, settings):
+    import time
+    import uuid
+
+    import redis
+
+    from publishing.services.pacing import _redis_key, account_bucket_key
+
+    settings.PACING_REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers.py)
+    settings.PACING_REDIS_PREFIX = f"pinboard-test-{uuid.uuid4().hex}"
+    # The account's bucket as the script stores it: full, as of ten seconds ago.
+    redis.Redis.from_url(settings.PACING_REDIS_URL).hset(
+        _redis_key(account_bucket_key(offline_account)), mapping={"tokens": 3, "at": time.time() - 10})
+    assert _late_head_then_takes(offline_account) == [True, True, False]
