@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 from typing import TypeGuard, overload
@@ -104,6 +104,10 @@ BOARDS_REFRESH_REQUESTED = "pinterest_account.boards_refresh_requested"
 BOARDS_REFRESH_FAILED = "pinterest_account.boards_refresh_failed"
 # A stale cache read by the API asks for one refresh per account in this many seconds, not one per read.
 STALE_REFRESH_REQUEST_INTERVAL_SECONDS = 60
+# A refresh asked for this long ago with no outcome is reported as not finished (its job was lost,
+# or the worker died): the page offers the button again instead of "refreshing" for ever.
+REFRESH_OUTCOME_EXPIRY = timedelta(minutes=5)
+REFRESH_NOT_FINISHED = "The refresh did not finish; try again."
 
 
 def board_list_refresh(*, account: PinterestAccount, actor: Actor) -> None:
@@ -135,11 +139,19 @@ def boards_refresh_run(*, account_id: int) -> str:
     try:
         boards = boards_refresh(account)
     except DomainError as error:
-        audit_record(team=account.workspace.team, workspace=account.workspace, action=BOARDS_REFRESH_FAILED,
-                     actor=Actor.system(account.workspace, job="boards refresh"), target=account,
-                     details={"code": error.code, "message": error.message})
+        _refresh_failed(account, error.code, error.message)
         return f"failed: {error.code}"
+    except Exception:
+        # Any other error still ends the "refreshing" the page shows; the job fails as it would.
+        _refresh_failed(account, "internal_error", REFRESH_NOT_FINISHED)
+        raise
     return f"{len(boards)} boards"
+
+
+def _refresh_failed(account: PinterestAccount, code: str, message: str) -> None:
+    audit_record(team=account.workspace.team, workspace=account.workspace, action=BOARDS_REFRESH_FAILED,
+                 actor=Actor.system(account.workspace, job="boards refresh"), target=account,
+                 details={"code": code, "message": message})
 
 
 @dataclass(frozen=True)
@@ -167,10 +179,13 @@ def boards_refresh_states(accounts: Iterable[PinterestAccount]) -> dict[int, Boa
               .filter(newer_than_sync).order_by("created_at", "id").values_list("target_id", "action", "details",
                                                                                   "created_at"))
     by_public_id = {str(account.public_id): account.pk for account in accounts}
+    expired_before = timezone.now() - REFRESH_OUTCOME_EXPIRY
     states: dict[int, BoardsRefreshState] = {}
     for target_id, action, details, created_at in events:  # oldest first: the last word wins
         account_pk = by_public_id[target_id]
-        if action == BOARDS_REFRESH_REQUESTED:
+        if action == BOARDS_REFRESH_REQUESTED and created_at < expired_before:
+            states[account_pk] = BoardsRefreshState(failure=REFRESH_NOT_FINISHED)
+        elif action == BOARDS_REFRESH_REQUESTED:
             states[account_pk] = BoardsRefreshState(refreshing=True, requested_at=created_at)
         else:
             states[account_pk] = BoardsRefreshState(failure=str(details.get("message", "")) or "Pinterest refused.")

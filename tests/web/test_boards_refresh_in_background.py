@@ -95,3 +95,33 @@ def test_boards_pinterest_failed_to_list_when_connecting_are_fetched_by_a_job(ca
     assert [args for args, _ in queued_jobs(REFRESH_JOB)] == [(account.pk,)]
 
     assert tasks.refresh_boards(account.pk) == "3 boards"
+
+
+def test_a_refresh_whose_job_never_ran_stops_saying_refreshing(cast, login, account, settings):
+    import time_machine
+    from django.utils import timezone
+
+    client = login(cast.admin)
+    url = f"/app/accounts/{account.public_id}/boards/refresh"
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        client.post(url, HTTP_HX_REQUEST="true")  # its job is never run: lost, or its worker died
+        clock.shift(4 * 60)
+        assert client.get(url, HTTP_HX_REQUEST="true").status_code == 204  # still within its time
+        clock.shift(2 * 60)
+        outcome = client.get(url, HTTP_HX_REQUEST="true")
+    html = outcome.content.decode()
+    assert outcome.status_code == 200 and "The refresh did not finish; try again." in html
+    assert "Refresh boards" in html and "Refreshing the boards from Pinterest" not in html
+
+
+def test_a_refresh_job_that_crashes_still_ends_the_refreshing(cast, login, account):
+    from unittest import mock
+
+    client = login(cast.admin)
+    url = f"/app/accounts/{account.public_id}/boards/refresh"
+    client.post(url, HTTP_HX_REQUEST="true")
+    with (mock.patch("publishing.services.boards.boards_refresh", side_effect=RuntimeError("a bug")),
+          pytest.raises(RuntimeError)):
+        tasks.refresh_boards(account.pk)  # the job fails, as a bug should make it
+    outcome = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "The refresh did not finish; try again." in outcome and "Refresh boards" in outcome
