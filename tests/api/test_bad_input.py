@@ -142,6 +142,9 @@ def test_a_body_over_the_size_limit_is_413(server, headers, settings):
     rows = [{"title": "x" * 1000, "idempotency_key": str(n)} for n in range(3000)]  # about 3 MB
     response = http(server, "POST", "/v1/pins/imports/json", json=rows, headers=headers)
     assert response.status_code == 413 and response.json()["detail"]["code"] == "payload_too_large"
+    # ... and the operation's schema says so (the OpenAPI fuzzing holds every answer to it).
+    schema = http(server, "GET", "/v1/openapi.json").json()
+    assert "413" in schema["paths"]["/v1/pins/imports/json"]["post"]["responses"]
 
 
 def raw_get(server: str, path: str, header: bytes) -> tuple[int, bytes]:
