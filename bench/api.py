@@ -13,7 +13,6 @@ an older checkout measures that checkout's defaults.
 """
 
 import os
-import signal
 import socket
 import statistics
 import subprocess
@@ -69,6 +68,7 @@ from publishing.models import Board, Pin, PinStatus, PinterestAccount, User, Wor
 from publishing.services.auth import access_token_issue  # noqa: E402
 from publishing.services.keys import api_key_create  # noqa: E402
 from publishing.services.teams import membership_set_role, team_create, workspace_create  # noqa: E402
+from tests.operations.gunicorn_server import stop_web  # noqa: E402
 
 SMALL, LARGE = 100, 100_000
 TEAMS = 4  # the user belongs to several teams, as an agency's people do
@@ -158,17 +158,6 @@ def start_server() -> tuple[subprocess.Popen, Path]:
     sys.exit(f"gunicorn did not answer:\n{log_path.read_text(errors='replace')[-3000:]}")
 
 
-def stop_server(server: subprocess.Popen) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-    except ProcessLookupError:
-        pass
-
-
 def throughput(path: str, headers: dict[str, str]) -> float:
     """Requests per second that LOAD_THREADS clients (keep-alive, one after another each) get answered."""
     done = [0] * LOAD_THREADS
@@ -248,7 +237,7 @@ def main() -> None:
                       f"{rates['me'][-1]:.0f} req/s, /v1/pins {rates['pins'][-1]:.0f} req/s; GET /v1/pins "
                       f"{latencies['small'][-1]:.1f} ms at {SMALL} pins, {latencies['large'][-1]:.1f} ms at {LARGE:,}")
     finally:
-        stop_server(server)
+        stop_web(server)
     me_ratio = [m / h for m, h in zip(rates["me"], rates["healthz"], strict=True)]
     pins_ratio = [p / h for p, h in zip(rates["pins"], rates["healthz"], strict=True)]
     scale_ratio = [big / little for big, little in zip(latencies["large"], latencies["small"], strict=True)]

@@ -9,7 +9,6 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -25,12 +24,6 @@ PUBLISH = "publishing.tasks.publish_pin"
 # Transaction control is not a query of the job's own (PostgreSQL's driver sends no BEGIN to log).
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 PUBLISH_JOB_QUERIES = 10
-
-
-@pytest.fixture
-def frozen_clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

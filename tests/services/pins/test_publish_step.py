@@ -7,7 +7,6 @@ PublishAttempt log and what exists on the (sandbox) Pinterest board.
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from pinterest_sandbox import faults
@@ -30,14 +29,6 @@ from tests.pipeline_fixtures import pin_payload, queued_jobs
 
 Outcome = PublishAttempt.Outcome
 PUBLISH = "publishing.tasks.publish_pin"
-
-
-@pytest.fixture
-def frozen_clock():
-    """Time stands still: a wait the service computed is compared with the same "now", however long
-    the machine takes between the call and the assertion."""
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
