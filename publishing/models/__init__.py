@@ -1,5 +1,11 @@
 """The domain's tables, one module per area. Import models from here: ``from publishing.models import Pin``."""
 
+from publishing.models.analytics import (  # noqa: F401
+    METRIC_NAMES,
+    AccountDailyMetric,
+    AnalyticsCollectionRun,
+    PinDailyMetric,
+)
 from publishing.models.approvals import ApprovalDecision, ReviewLink  # noqa: F401
 from publishing.models.assets import Asset, MediaUpload  # noqa: F401
 from publishing.models.comments import PinComment, PinContentVersion  # noqa: F401
