@@ -2,11 +2,12 @@
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
 from django.db import models
-from django.db.models import Case, Count, F, OrderBy, Q, Value, When
+from django.db.models import Case, Count, F, OrderBy, Q, Sum, Value, When
+from django.db.models.functions import TruncDate
 
 from publishing.content import PinContent
 from publishing.models.assets import Asset
@@ -151,6 +152,23 @@ class PinQuerySet(LocalDayReads):
     def waiting_counts(self) -> dict[str, int]:
         """How many of these pins are queued, deferred and publishing now (one aggregate query)."""
         return self.aggregate(**{status.value: Count("id", filter=Q(status=status)) for status in WAITING_STATUSES})
+
+    def first_days_engagement(self, *, days: int, columns: tuple[str, ...],
+                              published_from: datetime) -> "models.QuerySet[Pin, dict[str, Any]]":
+        """Each published pin (not deleted) since ``published_from``: ``id``, ``published_at`` and,
+        for each PinDailyMetric column (``saves``...), ``<column>`` summed over the pin's first
+        ``days`` Pinterest days (its UTC publication day and the ``days - 1`` after it) and
+        ``<column>_days``, how many of those days have a figure (NULL days are not counted). A pin
+        without figures is still listed, with 0 days. One query."""
+        first = TruncDate("published_at", tzinfo=UTC)
+        last = TruncDate(F("published_at") + timedelta(days=days - 1), tzinfo=UTC)
+        window = Q(daily_metrics__date__gte=first, daily_metrics__date__lte=last)
+        figures: dict[str, Any] = {}
+        for column in columns:
+            figures[column] = Sum(f"daily_metrics__{column}", filter=window)
+            figures[f"{column}_days"] = Count(f"daily_metrics__{column}", filter=window)
+        return (self.filter(status=PinStatus.PUBLISHED, deleted_at__isnull=True, published_at__gte=published_from)
+                .order_by().values("id", "published_at").annotate(**figures).order_by("published_at", "id"))
 
 
 class PinContentColumns(models.Model):

@@ -124,6 +124,29 @@ def posting_slots_set(*, actor: Actor, account: PinterestAccount, slots: Iterabl
     return cleaned
 
 
+def posting_slots_add(*, actor: Actor, account: PinterestAccount,
+                      slots: Iterable[Mapping[str, Any]]) -> tuple[list[Slot], list[Slot]]:
+    """Add slots to the account's week, keeping every slot it has: (added, already there). Adding a
+    slot the account has adds nothing, so adding the same slots twice changes nothing the second time."""
+    authorize(actor, "account.slots_set", workspace=account.workspace, account=account)
+    cleaned = clean_slots(slots)
+    with transaction.atomic():
+        locked = PinterestAccount.objects.select_for_update().get(pk=account.pk)
+        before = set(posting_slots_of(locked))
+        added = [slot for slot in cleaned if slot not in before]
+        kept = [slot for slot in cleaned if slot in before]
+        if len(before) + len(added) > MAX_SLOTS_PER_ACCOUNT:
+            raise ValidationError("too_many_slots", f"At most {MAX_SLOTS_PER_ACCOUNT} slots a week per account.",
+                                  field="slots")
+        if added:
+            PostingSlot.objects.bulk_create(
+                PostingSlot(account=locked, weekday=slot.weekday, local_time=slot.local_time) for slot in added)
+            audit_record(team=locked.workspace.team, workspace=locked.workspace, action="account.slots_added",
+                         actor=actor, target=locked,
+                         details={"added": [f"{slot.weekday}@{slot.local_time:%H:%M}" for slot in added]})
+    return added, kept
+
+
 # --- finding the next free slot ---------------------------------------------------------------
 
 
