@@ -17,6 +17,7 @@ from publishing.services.posting_queue import (
     queue_free_slots,
     workspace_time_zone_set,
 )
+from publishing.views.best_times import best_times_panel
 from publishing.views.common import render_page, submit
 
 TEMPLATE = "publishing/settings/workspace.html"
@@ -34,7 +35,8 @@ def settings_page(request, ctx, *, zone_form=None, failed_slots=None, status=200
             form = failed_slots[1]
         else:
             form = PostingSlotsForm(prefix=slots_prefix(account), slots=posting_slots_of(account))
-        rows.append({"account": account, "form": form, "next_free": queue_free_slots(account, count=3)})
+        rows.append({"account": account, "form": form, "next_free": queue_free_slots(account, count=3),
+                     "best_times": best_times_panel(ctx, account, back="settings")})
     return render_page(request, TEMPLATE, {
         "ctx": ctx,
         "zone_form": zone_form or TimeZoneForm(initial={"time_zone": ctx.workspace.timezone}),

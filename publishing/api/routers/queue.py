@@ -8,6 +8,14 @@ from ninja import Query, Router, Status
 from pydantic import Field
 
 from publishing.api.lookups import check_named_account
+from publishing.api.schemas.best_times import (
+    SuggestionsAppliedOut,
+    SuggestionsApplyIn,
+    SuggestionsOut,
+    SuggestionsQuery,
+    applied_out,
+    suggestions_out,
+)
 from publishing.api.schemas.common import InSchema, responses
 from publishing.api.schemas.queue import (
     PostingQueueAddIn,
@@ -23,7 +31,7 @@ from publishing.api.schemas.schedules import ScheduleOut, schedule_out
 from publishing.api.security import actor_of
 from publishing.lookups import account_for_workspace_or_404, schedule_for_workspace_or_404
 from publishing.models import PinterestAccount
-from publishing.services import posting_queue
+from publishing.services import best_times, posting_queue
 
 TAG = "queue (Pinboard extension)"
 router = Router(tags=[TAG])  # mounted at /queue
@@ -60,6 +68,37 @@ def set_posting_slots(request: HttpRequest, account_id: UUID, data: PostingSlots
     posting_queue.posting_slots_set(actor=who, account=account,
                                     slots=[slot.model_dump() for slot in data.slots])
     return _slots_out(account)
+
+
+@slots_router.get("/accounts/{account_id}/slots/suggestions", response=responses({200: SuggestionsOut}, 403, 404),
+                  description="Pinboard extension. Suggested posting times learned from the account's stored "
+                              "engagement: each published pin's first 7 Pinterest days of `metric` (saves by "
+                              "default) count for the weekday and hour it was published at, in the workspace's "
+                              "time zone; each hour with at least 3 such pins over the last 8 weeks is compared "
+                              "with the account's average per pin (figures capped at the 90th percentile, an "
+                              "hour's average shrunk toward the account's). Until 20 pins have 7 days of figures, "
+                              "`enough_data` is false and `missing` says what is missing: no figure is invented. "
+                              "Any member or key with `read` that may use the account.")
+def list_slot_suggestions(request: HttpRequest, account_id: UUID, query: Query[SuggestionsQuery]) -> SuggestionsOut:
+    who = actor_of(request)
+    account = account_for_workspace_or_404(who, account_id)
+    return suggestions_out(account.public_id, best_times.best_times(actor=who, account=account, metric=query.metric))
+
+
+@slots_router.post("/accounts/{account_id}/slots/suggestions/apply",
+                   response=responses({200: SuggestionsAppliedOut}, 403, 404, 409),
+                   description="Pinboard extension. Add the suggested times (as `GET .../slots/suggestions` "
+                               "computes them now) to the account's posting slots. The account's other slots are "
+                               "kept; a suggested time that is already a slot is listed in `already_there`, so "
+                               "applying twice adds nothing the second time. `409 not_enough_data` until there is "
+                               "enough data, `409 no_suggestion` when no hour stands out. Whoever may set the "
+                               "slots: admins, or a key with `write`.")
+def apply_slot_suggestions(request: HttpRequest, account_id: UUID,
+                           data: SuggestionsApplyIn | None = None) -> SuggestionsAppliedOut:
+    who = actor_of(request)
+    account = account_for_workspace_or_404(who, account_id)
+    applied = best_times.best_times_apply(actor=who, account=account, metric=data.metric if data else None)
+    return applied_out(account.public_id, applied, _slots_out(account).slots)
 
 
 @router.get("", response=responses({200: PostingQueueOut}, 403, 404),
