@@ -97,6 +97,9 @@ ACTIONS: dict[str, Action] = {
     "account.disconnect": _act(P.MANAGE_INTEGRATIONS, "destructive"),
     # An account's weekly posting slots: set up like the account itself (admins; keys with write).
     "account.slots_set": _act(P.MANAGE_INTEGRATIONS, "write"),
+    # Adding the suggested times learned from the account's results (services/best_times.py) to its
+    # week: a manager's call, as planning the queue is; slots already there are kept.
+    "account.slots_apply_suggested": _act(P.APPROVE, "write"),
     # Webhooks get every account's events and send the team's data elsewhere.
     "webhook.create": _act(P.MANAGE_INTEGRATIONS, "write", all_accounts=True),
     "webhook.update": _act(P.MANAGE_INTEGRATIONS, "write", all_accounts=True),

@@ -213,9 +213,9 @@ def best_times(*, actor: Actor, account: PinterestAccount, metric: str | None = 
 
 def best_times_apply(*, actor: Actor, account: PinterestAccount, metric: str | None = None,
                      now: datetime | None = None) -> Applied:
-    """Add the suggested times to the account's posting slots (those who may edit the slots). Slots
-    already there are kept; a suggested time that is already a slot is not added again."""
-    authorize(actor, "account.slots_set", workspace=account.workspace, account=account)
+    """Add the suggested times to the account's posting slots (managers and admins). Slots already
+    there are kept; a suggested time that is already a slot is not added again."""
+    authorize(actor, "account.slots_apply_suggested", workspace=account.workspace, account=account)
     found = best_times(actor=actor, account=account, metric=metric, now=now)
     if not found.enough_data:
         raise NotEnoughData("not_enough_data", found.summary)

@@ -127,8 +127,9 @@ def posting_slots_set(*, actor: Actor, account: PinterestAccount, slots: Iterabl
 def posting_slots_add(*, actor: Actor, account: PinterestAccount,
                       slots: Iterable[Mapping[str, Any]]) -> tuple[list[Slot], list[Slot]]:
     """Add slots to the account's week, keeping every slot it has: (added, already there). Adding a
-    slot the account has adds nothing, so adding the same slots twice changes nothing the second time."""
-    authorize(actor, "account.slots_set", workspace=account.workspace, account=account)
+    slot the account has adds nothing, so adding the same slots twice changes nothing the second time.
+    Only suggested times are added this way (managers may; replacing the week is ``posting_slots_set``)."""
+    authorize(actor, "account.slots_apply_suggested", workspace=account.workspace, account=account)
     cleaned = clean_slots(slots)
     with transaction.atomic():
         locked = PinterestAccount.objects.select_for_update().get(pk=account.pk)

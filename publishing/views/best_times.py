@@ -1,7 +1,7 @@
 """Suggested posting times (publishing/services/best_times.py) on the dashboard: a panel with the
 evidence, or what data is missing, on each account's page of suggestions (any member) and in the
 posting slots of the workspace settings (admins); "Apply" adds them to the account's slots for
-whoever may edit the slots (htmx swaps the panel; without JavaScript the form posts and comes back)."""
+managers and admins (htmx swaps the panel; without JavaScript the form posts and comes back)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,7 +22,7 @@ PANEL = "publishing/settings/_best_times.html"
 def best_times_panel(ctx: TeamContext, account: PinterestAccount, *, back: str = "page", **extra) -> dict:
     """What the panel shows: the suggestions (or what is missing) and whether this member may apply them."""
     return {"account": account, "found": best_times(actor=ctx.actor, account=account), "back": back,
-            "can_apply": ctx.actor.may("account.slots_set", account=account), **extra}
+            "can_apply": ctx.actor.may("account.slots_apply_suggested", account=account), **extra}
 
 
 def _back_url(account: PinterestAccount, back: str) -> str:

@@ -1,5 +1,5 @@
 """/v1/pinterest/accounts/{id}/slots/suggestions (Pinboard extension) over HTTP: the seeded pattern's
-planted hour with its evidence, "not enough data" for a new account, applying (admins; twice adds
+planted hour with its evidence, "not enough data" for a new account, applying (managers and admins; twice adds
 nothing), who may do what, a key limited to other accounts, another team's account (404), a bad
 metric as a 422 naming it (run on PostgreSQL too)."""
 
@@ -37,11 +37,11 @@ def test_suggestions_read_and_applied_over_http(server, cast, workspace, offline
     assert body["suggestions"] == [{"weekday": 1, "weekday_name": "Tuesday", "time": "19:00", "pins": 6,
                                     "average": 22.68, "lift": 1.63, "already_a_slot": False,
                                     "evidence": "Tue 19:00: 1.6× the average saves over 8 weeks (6 pins)"}]
-    for who in (bearer(server, cast.editor), bearer(server, cast.manager), key_headers(workspace, ["read"])):
+    for who in (bearer(server, cast.editor), bearer(server, cast.viewer), key_headers(workspace, ["read"])):
         refused = http(server, "POST", f"{path}/apply", headers=who)
         assert refused.status_code == 403, refused.text
     assert not PostingSlot.objects.exists()
-    admin = bearer(server, cast.admin)
+    admin = bearer(server, cast.manager)  # managers apply them
     applied = http(server, "POST", f"{path}/apply", json={"metric": "save"}, headers=admin)
     assert applied.status_code == 200, applied.text
     assert [slot["time"] for slot in applied.json()["added"]] == ["19:00"]

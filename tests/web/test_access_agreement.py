@@ -54,13 +54,14 @@ TARGETED = {
     "board.create", "board.update", "board.delete", "account.disconnect", "webhook.update", "webhook.delete",
     "api_key.update", "api_key.rotate", "api_key.revoke", "member.set_role", "member.remove", "invitation.resend",
     "invitation.revoke", "pin.comment", "schedule.comment", "review_link.revoke", "account.slots_set",
+    "account.slots_apply_suggested",
 }
 # Actions whose request uses the team's Pinterest account (a key allow-listed elsewhere: 403).
 USES_ACCOUNT = {
     "pin.create", "pin.validate", "pin.edit", "pin.retry", "pin.approve", "pin.reject", "pin.delete", "pin.comment",
     "schedule.create", "schedule.validate", "schedule.update", "schedule.cancel", "schedule.retry", "schedule.delete",
     "schedule.approve", "schedule.reject", "board.create", "board.update", "board.delete", "account.disconnect",
-    "schedule.comment", "queue.add", "account.slots_set",
+    "schedule.comment", "queue.add", "account.slots_set", "account.slots_apply_suggested",
 }
 # Objects a key limited to other accounts cannot even see (a 404, as for another team's): a review
 # link is listed, read and revoked only by keys whose accounts cover all its items (within_accounts).
@@ -119,6 +120,8 @@ DASHBOARD = {
     "account.connect": lambda o: Request("post", "/app/accounts/connect"),
     "account.disconnect": lambda o: Request("post", f"/app/accounts/{o['account'].public_id}/disconnect"),
     "account.slots_set": lambda o: Request("post", f"/app/settings/accounts/{o['account'].public_id}/slots", {}),
+    "account.slots_apply_suggested": lambda o: Request(
+        "post", f"/app/accounts/{o['account'].public_id}/best-times/apply", {}),
     "webhook.create": lambda o: Request("post", "/app/team/webhooks/create", {}),
     "webhook.update": lambda o: Request("post", f"/app/team/webhooks/{o['webhook'].public_id}/toggle"),
     "webhook.delete": lambda o: Request("post", f"/app/team/webhooks/{o['webhook'].public_id}/delete"),
@@ -181,6 +184,8 @@ API = {
     "account.disconnect": lambda o: Request("delete", f"/v1/pinterest/accounts/{o['account'].public_id}"),
     "account.slots_set": lambda o: Request("put", f"/v1/pinterest/accounts/{o['account'].public_id}/slots",
                                            {"slots": [{"weekday": 0, "time": "09:00"}]}),
+    "account.slots_apply_suggested": lambda o: Request(
+        "post", f"/v1/pinterest/accounts/{o['account'].public_id}/slots/suggestions/apply", {}),
     "webhook.create": lambda o: Request("post", "/v1/webhooks", {"url": "https://hooks.example.com/in",
                                                                  "secret": "s" * 32}),
     "webhook.update": lambda o: Request("patch", f"/v1/webhooks/{o['webhook'].public_id}", {"is_enabled": False}),

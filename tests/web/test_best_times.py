@@ -1,6 +1,6 @@
 """The "Suggested times" panel (publishing/views/best_times.py): the evidence of the seeded pattern on
 the account's page and in the workspace settings' posting slots; "not enough data" for a new account;
-Apply for admins (htmx swaps the panel, a plain post comes back with a message; twice adds nothing;
+Apply for managers and admins (htmx swaps the panel, a plain post comes back with a message; twice adds nothing;
 the CSRF token is checked); editors and viewers see the suggestions without a button, and a post of
 theirs is a 403; another team's account is a 404."""
 
@@ -30,11 +30,13 @@ def test_a_new_account_says_not_enough_data(cast, login, offline_account, frozen
 
 def test_editors_and_viewers_see_the_evidence_without_a_button(cast, login, offline_account, frozen_clock):
     seed_pattern(offline_account)
-    for role in ("manager", "editor", "viewer"):
+    manager_html = login(cast.manager).get(f"/app/accounts/{offline_account.public_id}/best-times").content.decode()
+    assert "Apply the suggested times" in manager_html, "a manager applies them"
+    for role in ("editor", "viewer"):
         client = login(cast.by_role(role))
         html = client.get(f"/app/accounts/{offline_account.public_id}/best-times").content.decode()
         assert EVIDENCE in html and "Apply the suggested times" not in html, role
-        assert "An admin can add these" in html
+        assert "A manager can add these" in html
         refused = client.post(f"/app/accounts/{offline_account.public_id}/best-times/apply")
         assert refused.status_code == 403, role
     assert not PostingSlot.objects.exists()

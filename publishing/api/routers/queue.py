@@ -91,8 +91,8 @@ def list_slot_suggestions(request: HttpRequest, account_id: UUID, query: Query[S
                                "computes them now) to the account's posting slots. The account's other slots are "
                                "kept; a suggested time that is already a slot is listed in `already_there`, so "
                                "applying twice adds nothing the second time. `409 not_enough_data` until there is "
-                               "enough data, `409 no_suggestion` when no hour stands out. Whoever may set the "
-                               "slots: admins, or a key with `write`.")
+                               "enough data, `409 no_suggestion` when no hour stands out. Managers and admins, "
+                               "or a key with `write`.")
 def apply_slot_suggestions(request: HttpRequest, account_id: UUID,
                            data: SuggestionsApplyIn | None = None) -> SuggestionsAppliedOut:
     who = actor_of(request)
