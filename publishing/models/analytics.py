@@ -4,10 +4,10 @@ Pinterest day (UTC, as Pinterest reports them), and a record of each collection 
 Pages and the API read these rows; only the collection job (``publishing.services.analytics``)
 calls Pinterest, so a page view costs nothing at Pinterest."""
 
-from datetime import date
+from datetime import date, datetime
 
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import F, Max, Q, Sum
 
 from publishing.models.integrations import PinterestAccount
 from publishing.models.pins import Pin
@@ -38,6 +38,25 @@ class DailyMetricsQuerySet(models.QuerySet):
         """Each metric summed over the rows (None where no row has it): one query."""
         sums = self.aggregate(**{name: Sum(column) for name, column in METRIC_COLUMNS.items()})
         return {name: sums[name] for name in METRIC_NAMES}
+
+    def last_collected_at(self) -> datetime | None:
+        """When the newest of these rows was collected (None: no row): one query."""
+        return self.aggregate(last=Max("collected_at"))["last"]
+
+
+class PinDailyMetricQuerySet(DailyMetricsQuerySet):
+    def top_pins(self, metric: str, *, limit: int) -> list[dict]:
+        """The pins with the most ``metric`` over these rows, most first (pins without it left out):
+        each pin's ``public_id``, ``title``, ``deleted_at`` and every metric summed under its SDK name.
+        One grouped query joined to the pins, however many pins and days."""
+        sums = {name: Sum(column) for name, column in METRIC_COLUMNS.items()}
+        return list(
+            self.order_by()
+            .values("pin_id", public_id=F("pin__public_id"), title=F("pin__title"), deleted_at=F("pin__deleted_at"))
+            .annotate(**sums)
+            .filter(**{f"{metric}__isnull": False})
+            .order_by(F(metric).desc(), "pin_id")[:limit]
+        )
 
 
 class DailyMetrics(models.Model):
@@ -83,7 +102,7 @@ class PinDailyMetric(DailyMetrics):
     # from this table's index alone.
     account = models.ForeignKey(PinterestAccount, on_delete=models.CASCADE, related_name="pin_daily_metrics")
 
-    objects = DailyMetricsQuerySet.as_manager()
+    objects = PinDailyMetricQuerySet.as_manager()
 
     class Meta:
         ordering = ["pin_id", "date"]
@@ -94,6 +113,12 @@ class PinDailyMetric(DailyMetrics):
 
     def __str__(self) -> str:
         return f"{self.pin_id} on {self.date}"
+
+
+class AnalyticsCollectionRunQuerySet(models.QuerySet):
+    def latest_for(self, account: PinterestAccount) -> "AnalyticsCollectionRun | None":
+        """The account's most recent collection run, whatever its outcome (None: never collected)."""
+        return self.filter(account=account).order_by("-started_at", "-id").first()
 
 
 class AnalyticsCollectionRun(models.Model):
@@ -120,6 +145,8 @@ class AnalyticsCollectionRun(models.Model):
     error = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnalyticsCollectionRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]

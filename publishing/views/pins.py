@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from publishing.access import team_context_or_404
+from publishing.analytics_report import pin_report
 from publishing.forms import (
     PinBulkForm,
     PinCommentForm,
@@ -170,6 +171,9 @@ def pin_detail_page(request, ctx, pin: Pin, *, fragment: str, comment_form: PinC
             # The schedule that made the pin keeps its own thread (its versions count its own edits).
             "schedule_comments": PinComment.objects.thread(schedule) if schedule is not None else (),
             "comment_form": comment_form or PinCommentForm(),
+            # Its stored Pinterest figures (publishing/analytics_report.py), None when there are none; not
+            # read for htmx requests, whose fragments (the polled status panel, comments) do not show them.
+            "analytics": None if request.htmx else pin_report(pin),
             # Why this member may not approve the step the pin waits for (their own pin, a guest's step,
             # a step they already filled): said instead of an Approve button that would be refused.
             "approval_refusal": (approval_step_refusal(pin, actor=ctx.actor, approved=True)
