@@ -25,6 +25,7 @@ USER_ACCOUNTS_READ = ("user_accounts:read",)
 BOARDS_READ = ("boards:read",)
 BOARDS_WRITE = ("boards:read", "boards:write")
 BOARD_PINS_READ = ("boards:read", "pins:read")
+ANALYTICS_PINS_READ = ("boards:read", "pins:read")  # pins/analytics
 PINS_WRITE = ("boards:read", "boards:write", "pins:read", "pins:write")
 MEDIA_READ = ("pins:read",)
 MEDIA_WRITE = ("pins:read", "pins:write")

@@ -7,7 +7,8 @@ endpoint (``"*"``: any endpoint; ``times=None``: until ``clear()``).
 Endpoint names are the OpenAPI operationIds with a dot: ``user_account.get``, ``boards.list``,
 ``boards.create``, ``boards.get``, ``boards.update``, ``boards.delete``, ``board_sections.list``,
 ``boards.list_pins``, ``pins.create``, ``pins.get``, ``pins.delete``, ``media.create``,
-``media.get``, ``oauth.token``, plus ``media.upload`` for the stand-in for S3.
+``media.get``, ``pins.analytics``, ``user_account.analytics``, ``oauth.token``, plus
+``media.upload`` for the stand-in for S3.
 
     from pinterest_sandbox import faults
     faults.inject(endpoint="pins.create", status=500, times=2)
@@ -47,6 +48,8 @@ ENDPOINTS = (
     "media.create",
     "media.get",
     "media.upload",
+    "pins.analytics",
+    "user_account.analytics",
     "oauth.token",
 )
 ANY = "*"

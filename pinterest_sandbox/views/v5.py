@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from pinterest_sandbox import errors, schemas
 from pinterest_sandbox.endpoint import (
+    ANALYTICS_PINS_READ,
     BOARD_PINS_READ,
     BOARDS_READ,
     BOARDS_WRITE,
@@ -31,6 +32,7 @@ from pinterest_sandbox.serializers import (
     pin_json,
     section_json,
 )
+from pinterest_sandbox.services import analytics as analytics_services
 from pinterest_sandbox.services import boards as board_services
 from pinterest_sandbox.services import media as media_services
 from pinterest_sandbox.services import pins as pin_services
@@ -260,6 +262,34 @@ def pins_delete(call: ApiCall, pin_id: str) -> HttpResponse:
     return HttpResponse(status=204)
 
 
+# --- analytics (rate-limit category org_analytics) ---------------------------------------------
+
+
+def _analytics_query(call: ApiCall, metric_types: tuple[str, ...], *, metrics_required: bool):
+    query = call.request.GET
+    dates = analytics_services.date_range_parse(query.get("start_date"), query.get("end_date"), today=call.now.date())
+    metrics = analytics_services.metric_types_parse(query.getlist("metric_types"), metric_types,
+                                                    required=metrics_required)
+    analytics_services.choice_parse(query.get("app_types"), "app_types", analytics_services.APP_TYPES)
+    # Figures are never split in the sandbox: only the default, NO_SPLIT, is served.
+    analytics_services.choice_parse(query.get("split_field"), "split_field", ("NO_SPLIT",))
+    return dates, metrics
+
+
+@operation("pins.analytics", ANALYTICS_PINS_READ)
+def pins_analytics(call: ApiCall, pin_id: str) -> JsonResponse:
+    pin = _pin(call, pin_id)
+    dates, metrics = _analytics_query(call, analytics_services.PIN_METRIC_TYPES, metrics_required=True)
+    return JsonResponse(analytics_services.pin_analytics(pin, dates, metrics, now=call.now))
+
+
+@operation("user_account.analytics", USER_ACCOUNTS_READ)
+def user_account_analytics(call: ApiCall) -> JsonResponse:
+    dates, metrics = _analytics_query(call, analytics_services.ACCOUNT_METRIC_TYPES, metrics_required=False)
+    pins = Pin.objects.filter(board__owner=call.user).only("pinterest_id", "created_at", "creative_type")
+    return JsonResponse(analytics_services.account_analytics(pins, dates, metrics, now=call.now))
+
+
 # --- media ------------------------------------------------------------------------------------
 
 
@@ -284,5 +314,7 @@ board_sections = dispatch(GET=board_sections_list)
 board_pins = dispatch(GET=boards_list_pins)
 pins = dispatch(POST=pins_create)
 pin = dispatch(GET=pins_get, DELETE=pins_delete)
+pin_analytics = dispatch(GET=pins_analytics)
+user_account_analytics_view = dispatch(GET=user_account_analytics)
 media = dispatch(POST=media_create)
 media_item = dispatch(GET=media_get)

@@ -22,6 +22,7 @@ from publishing.pinterest.errors import (
     UnexpectedResponse,
 )
 from publishing.pinterest.models import (
+    AnalyticsDay,
     Board,
     BoardSection,
     CarouselImageUrlsSource,
@@ -38,6 +39,7 @@ from publishing.pinterest.models import (
 from publishing.pinterest.oauth import DEFAULT_SCOPES, GrantRejected, PinterestOAuth, authorize_url
 
 __all__ = [
+    "AnalyticsDay",
     "PRODUCTION",
     "SANDBOX",
     "DEFAULT_SCOPES",

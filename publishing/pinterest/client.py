@@ -1,4 +1,4 @@
-"""The typed Pinterest v5 client: user account, boards, sections, pins and media.
+"""The typed Pinterest v5 client: user account, boards, sections, pins, media and analytics.
 
     with PinterestClient.for_environment("sandbox", access_token) as pinterest:
         boards = pinterest.boards_list()
@@ -22,7 +22,7 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -32,6 +32,8 @@ from pydantic import BaseModel, ValidationError
 from publishing.pinterest import errors
 from publishing.pinterest.config import pinterest_endpoints
 from publishing.pinterest.models import (
+    AnalyticsDay,
+    AnalyticsResponse,
     Board,
     BoardCreate,
     BoardPrivacy,
@@ -113,6 +115,42 @@ def page_params(bookmark: str | None, page_size: int, **extra: str | None) -> di
     }
     if bookmark:
         params["bookmark"] = bookmark
+    return params
+
+
+# Pinterest's analytics limits (its OpenAPI document: query_start_date, query_end_date).
+ANALYTICS_MAX_DAYS_BACK = 90
+ANALYTICS_MAX_RANGE_DAYS = 90
+PIN_ANALYTICS_METRICS = frozenset({
+    "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE", "SAVE_RATE", "TOTAL_COMMENTS", "TOTAL_REACTIONS",
+    "USER_FOLLOW", "PROFILE_VISIT", "VIDEO_MRC_VIEW", "VIDEO_10S_VIEW", "QUARTILE_95_PERCENT_VIEW",
+    "VIDEO_V50_WATCH_TIME", "VIDEO_START", "VIDEO_AVG_WATCH_TIME",
+})
+ACCOUNT_ANALYTICS_METRICS = frozenset({
+    "ENGAGEMENT", "ENGAGEMENT_RATE", "IMPRESSION", "OUTBOUND_CLICK", "OUTBOUND_CLICK_RATE", "PIN_CLICK",
+    "PIN_CLICK_RATE", "SAVE", "SAVE_RATE",
+})
+
+
+def analytics_params(start_date: date, end_date: date, metric_types: Iterable[str],
+                     allowed: frozenset[str], *, required: bool) -> dict[str, str | int]:
+    """The query of an analytics call; a range or metric Pinterest would refuse is refused here.
+    (How far back ``start_date`` may go depends on Pinterest's "today": checked by the caller.)"""
+    if not isinstance(start_date, date) or not isinstance(end_date, date):
+        raise errors.InvalidRequest("start_date and end_date must be dates")
+    if end_date < start_date:
+        raise errors.InvalidRequest("end_date must not be before start_date")
+    if (end_date - start_date).days > ANALYTICS_MAX_RANGE_DAYS:
+        raise errors.InvalidRequest(f"end_date cannot be more than {ANALYTICS_MAX_RANGE_DAYS} days past start_date")
+    metrics = list(dict.fromkeys(metric_types))
+    unknown = [metric for metric in metrics if metric not in allowed]
+    if unknown:
+        raise errors.InvalidRequest(f"Unknown metric_types: {', '.join(map(str, unknown))[:200]}")
+    if required and not metrics:
+        raise errors.InvalidRequest("metric_types must name at least one metric")
+    params: dict[str, str | int] = {"start_date": start_date.isoformat(), "end_date": end_date.isoformat()}
+    if metrics:
+        params["metric_types"] = ",".join(metrics)  # explode: false
     return params
 
 
@@ -303,6 +341,27 @@ class PinterestClient(Session):
     def pin_delete(self, pin_id: str) -> None:
         pin_id = checked_id(pin_id, "pin_id")
         return self._call(Call("pins/delete", "DELETE", f"pins/{pin_id}", success=DELETED))
+
+    # --- analytics (rate-limit category org_analytics) ------------------------------------------
+
+    def pin_analytics(
+        self, pin_id: str, *, start_date: date, end_date: date, metric_types: Iterable[str]
+    ) -> list[AnalyticsDay]:
+        """A pin's figures per UTC day, oldest first (scopes ``boards:read`` and ``pins:read``).
+        ``metric_types`` are Pinterest's names (``IMPRESSION``, ``SAVE``, ``VIDEO_MRC_VIEW``, ...)."""
+        pin_id = checked_id(pin_id, "pin_id")
+        params = analytics_params(start_date, end_date, metric_types, PIN_ANALYTICS_METRICS, required=True)
+        return self._call(Call("pins/analytics", "GET", f"pins/{pin_id}/analytics", params=params),
+                          AnalyticsResponse).days()
+
+    def user_account_analytics(
+        self, *, start_date: date, end_date: date, metric_types: Iterable[str] = ()
+    ) -> list[AnalyticsDay]:
+        """The account's figures per UTC day, oldest first (scope ``user_accounts:read``); every
+        metric Pinterest has when ``metric_types`` is empty."""
+        params = analytics_params(start_date, end_date, metric_types, ACCOUNT_ANALYTICS_METRICS, required=False)
+        return self._call(Call("user_account/analytics", "GET", "user_account/analytics", params=params),
+                          AnalyticsResponse).days()
 
     # --- media (video uploads) ----------------------------------------------------------------
 

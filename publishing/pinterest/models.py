@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import re
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -19,6 +19,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    RootModel,
     SecretStr,
     StringConstraints,
     model_validator,
@@ -291,6 +292,41 @@ class MediaStatus(PinterestModel):
 
 
 # --- paging -----------------------------------------------------------------------------------
+
+
+# --- analytics (pins/analytics, user_account/analytics) ----------------------------------------
+
+
+class AnalyticsDay(PinterestModel):
+    """One UTC day of figures: ``metrics`` by Pinterest's metric names (``IMPRESSION``, ``SAVE``, ...)
+    holding only what Pinterest reported; ``data_status`` is ``READY`` once the day is final
+    (``PROCESSING`` while Pinterest still counts it)."""
+
+    date: date
+    data_status: str = ""
+    metrics: dict[str, float] = Field(default_factory=dict)
+
+    def count(self, metric: str) -> int | None:
+        """A count metric as an integer (None: not reported that day)."""
+        value = self.metrics.get(metric)
+        return None if value is None else int(value)
+
+
+class AnalyticsGroup(PinterestModel):
+    daily_metrics: list[AnalyticsDay] = Field(default_factory=list)
+    summary_metrics: dict[str, float] = Field(default_factory=dict)
+
+
+class AnalyticsResponse(RootModel[dict[str, AnalyticsGroup]]):
+    """``PinAnalyticsResponse`` / ``AnalyticsResponse``: groups by split (``"all"`` without one)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    def days(self) -> list[AnalyticsDay]:
+        """The unsplit group's days, oldest first (the first group's if there is no ``"all"``)."""
+        groups = self.root
+        group = groups.get("all") or next(iter(groups.values()), None)
+        return sorted(group.daily_metrics, key=lambda day: day.date) if group else []
 
 
 Item = TypeVar("Item")
