@@ -114,8 +114,13 @@ class AnalyticsRangeForm(forms.Form):
                 self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": f"id_{name}_error"})
 
     def date_range(self) -> DateRange | None:
-        """The range asked for, once the form is valid (None otherwise)."""
-        return self.cleaned_data.get("range") if self.is_valid() else None
+        """The range asked for, once the form is valid (None otherwise); the date inputs then show
+        it, a preset's included."""
+        if not self.is_valid():
+            return None
+        shown = self.cleaned_data["range"]
+        self.data = {**dict(self.data.items()), "start": f"{shown.start:%Y-%m-%d}", "end": f"{shown.end:%Y-%m-%d}"}
+        return shown
 
 
 

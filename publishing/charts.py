@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-# The SVG's user units. Text is sized in these units too, so a chart drawn 340 px wide on a phone
-# keeps its labels near 10 px and one drawn 560 px wide near 16 px.
-WIDTH, HEIGHT = 480, 200
-LEFT, RIGHT, TOP, BOTTOM = 48, 10, 10, 26  # room for the value labels (left) and the dates (below)
+# The SVG's user units. Text is sized in these units too (FONT_SIZE), so a chart drawn 330 px wide on
+# a phone keeps its labels near 11 px and one drawn 470 px wide near 15 px.
+WIDTH, HEIGHT = 400, 180
+FONT_SIZE = 13
+LEFT, RIGHT, TOP, BOTTOM = 44, 12, 10, 26  # room for the value labels (left) and the dates (below)
 MAX_DATE_LABELS = 4
 NICE_STEPS = (1, 2, 2.5, 5, 10)
 
@@ -45,6 +46,7 @@ class DateLabel:
 class DailyChart:
     width: int
     height: int
+    font_size: int
     plot_left: float
     plot_right: float
     plot_top: float
@@ -118,7 +120,7 @@ def daily_bars(points: Sequence[tuple[date, int | None]], *, width: int = WIDTH,
     tick_marks = [Tick(value=step * n, label=compact(step * n), y=round(baseline - plot_height * n / ticks, 2))
                   for n in range(ticks + 1)]
     return DailyChart(
-        width=width, height=height, plot_left=plot_left, plot_right=plot_right, plot_top=plot_top,
+        width=width, height=height, font_size=FONT_SIZE, plot_left=plot_left, plot_right=plot_right, plot_top=plot_top,
         baseline=baseline, bars=bars, ticks=tick_marks, dates=date_labels(bars, plot_left, plot_right),
         peak=peak, peak_day=next((day for day, value in points if value == peak), None) if values else None,
         total=sum(values) if values else None, days_with_figures=len(values),

@@ -51,7 +51,7 @@ def test_the_last_7_days_end_on_the_teams_today_with_totals_charts_and_top_pins(
     totals = dict(re.findall(r"<dt>([A-Za-z ]+)</dt><dd>([\d,—]+)</dd>", html))
     assert totals == {"Impressions": "1,400", "Saves": "105", "Pin clicks": "140", "Outbound clicks": "70"}
     # One chart per metric, each an SVG image with a name, a description and one bar per day with a figure.
-    charts = re.findall(r'<svg viewBox="0 0 480 200"[^>]*role="img"[^>]*aria-label="([^"]+)"', html)
+    charts = re.findall(r'<svg viewBox="0 0 400 180"[^>]*role="img"[^>]*aria-label="([^"]+)"', html)
     assert charts == [f"{name} per day, 27 Jan 2027 to 2 Feb 2027"
                       for name in ("Impressions", "Saves", "Pin clicks", "Outbound clicks")]
     assert "Total 1,400 over 7 days with figures; highest 230 on 2 Feb." in html
@@ -61,7 +61,8 @@ def test_the_last_7_days_end_on_the_teams_today_with_totals_charts_and_top_pins(
     # The same figures as a table, for screen readers and readers without CSS.
     assert '<th scope="row"><time datetime="2027-01-27">Wed 27 Jan 2027</time></th><td>170</td>' in html
     # Top pins by impressions over the 7 days, linked to their pages.
-    top = re.findall(r'<a href="/app/pins/([0-9a-f-]{36})/">([^<]+)</a></th>\s*<td>([\d,]+)</td>', html)
+    top = re.findall(r'<a href="/app/pins/([0-9a-f-]{36})/">([^<]+)</a></td>\s*'
+                     r'<td data-label="Impressions">([\d,]+)</td>', html)
     assert [(title, figure) for _id, title, figure in top] == [("Brass lamp", "2,100"), ("Red chair", "1,400"),
                                                                ("Oak stool", "700")]
     assert top[0][0] == str(seeded[2].public_id)
