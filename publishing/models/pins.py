@@ -71,6 +71,16 @@ class PinQuerySet(LocalDayReads):
         return self.filter(workspace=workspace, deleted_at__isnull=True).select_related(
             "account", "asset", "cover_image_asset")
 
+    def published_between(self, workspace: Workspace, start: datetime, end: datetime) -> "PinQuerySet":
+        """A workspace's pins published in [start, end): a range of ``pin_published_idx``."""
+        return self.for_workspace(workspace).filter(status=PinStatus.PUBLISHED, published_at__gte=start,
+                                                    published_at__lt=end)
+
+    def on_calendar(self, workspace: Workspace, start: datetime, end: datetime) -> "PinQuerySet":
+        """The calendar's published pins in [start, end): those no schedule made (a schedule's pin
+        shows as its schedule)."""
+        return self.published_between(workspace, start, end).filter(schedule__isnull=True)
+
     def awaiting_approval(self) -> "PinQuerySet":
         return self.filter(status=PinStatus.QUEUED, approval_state=ApprovalState.PENDING)
 
@@ -401,6 +411,15 @@ class ScheduleQuerySet(LocalDayReads):
 
     def for_workspace(self, workspace: Workspace) -> "ScheduleQuerySet":
         return self.filter(workspace=workspace).select_related("account", "pin", "asset", "cover_image_asset")
+
+    def on_calendar(self, workspace: Workspace, start: datetime, end: datetime) -> "ScheduleQuerySet":
+        """The calendar's schedules in [start, end): all but canceled ones (``schedule_calendar_idx``)."""
+        return self.for_workspace(workspace).filter(run_at__gte=start, run_at__lt=end).exclude(
+            own_status=ScheduleStatus.CANCELED)
+
+    def movable(self) -> "ScheduleQuerySet":
+        """Schedules that may still be moved: scheduled, and no pin made yet."""
+        return self.filter(own_status=ScheduleStatus.SCHEDULED, pin__isnull=True)
 
     def due(self, now) -> "ScheduleQuerySet":
         """Schedules whose time has come and that nobody has started."""

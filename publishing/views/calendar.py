@@ -22,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from publishing.access import team_context_or_404
 from publishing.forms import FILTER_DAYS, RescheduleForm, ScheduleBulkRescheduleForm
 from publishing.lookups import schedule_for_workspace_or_404
-from publishing.models import Pin, PinStatus, PinterestAccount, Schedule, ScheduleStatus
+from publishing.models import Pin, PinterestAccount, Schedule
 from publishing.services.posting_queue import upcoming_slots
 from publishing.services.schedules import schedule_bulk_reschedule, schedule_update
 from publishing.views.common import render_page, submit, uuid_or_none
@@ -36,6 +36,13 @@ PER_DAY = {"month": 4, "week": 12}
 PAGE = 50
 # Rows of a kind in the range above which a day's entries are read day by day (``fill_days``).
 BUSY_MONTH = 2000
+# Rows of a kind a busy month counts per day: a day with more shows "+N or more" (the day's own
+# page counts exactly), so a busy month's counts cost the same however full its days are.
+DAY_COUNT_CAP = 100
+# The columns a calendar line shows (``calendar_entries``), and the pin a schedule reports.
+SCHEDULE_LINE = ("public_id", "title", "run_at", "own_status", "account_id", "pin_id", "pin__public_id",
+                 "pin__status")
+PUBLISHED_LINE = ("public_id", "title", "published_at", "status")
 # Entries at the same instant: schedules, then open slots, then published pins; then by id.
 RANKS = {"schedule": 0, "slot": 1, "published": 2}
 
@@ -62,6 +69,7 @@ class Day:
     in_month: bool
     entries: list[Entry] = field(default_factory=list)  # the first ones, in time order
     more: int = 0  # entries of the day not shown
+    at_least: bool = False  # ``more`` is a lower bound (a kind's count reached ``DAY_COUNT_CAP``)
     has_pins: bool = False  # any schedule or published pin (open slots alone leave a day empty)
 
     @property
@@ -97,20 +105,9 @@ def after_position(time_field: str, kind: str, after: Position | None) -> Q:
     return later
 
 
-def calendar_schedules(ctx, start: datetime, end: datetime):
-    return Schedule.objects.for_workspace(ctx.workspace).filter(run_at__gte=start, run_at__lt=end).exclude(
-        own_status=ScheduleStatus.CANCELED)
-
-
-def calendar_published(ctx, start: datetime, end: datetime):
-    """Pins published in [start, end) that no schedule made (those show as their schedule)."""
-    return Pin.objects.for_workspace(ctx.workspace).filter(
-        status=PinStatus.PUBLISHED, published_at__gte=start, published_at__lt=end, schedule__isnull=True)
-
-
 def any_movable(ctx, start: datetime, end: datetime) -> bool:
-    """Whether a schedule in [start, end) may still be moved (scheduled: no pin made yet)."""
-    return calendar_schedules(ctx, start, end).filter(own_status=ScheduleStatus.SCHEDULED, pin__isnull=True).exists()
+    """Whether a schedule in [start, end) may still be moved."""
+    return Schedule.objects.on_calendar(ctx.workspace, start, end).movable().exists()
 
 
 def posting_slots(ctx, schedules: list[Schedule], *, start: datetime, end: datetime) -> list[Entry]:
@@ -128,8 +125,8 @@ def posting_slots(ctx, schedules: list[Schedule], *, start: datetime, end: datet
     at_slot = {(account.pk, slot.run_at) for account, slot in slots}
     for schedule in schedules:
         schedule.in_slot = (schedule.account_id, schedule.run_at) in at_slot
-    taken = set(calendar_schedules(ctx, start, end).filter(run_at__in={slot.run_at for _, slot in slots})
-                .values_list("account_id", "run_at"))
+    taken = set(Schedule.objects.on_calendar(ctx.workspace, start, end)
+                .filter(run_at__in={slot.run_at for _, slot in slots}).values_list("account_id", "run_at"))
     return [Entry("slot", slot.run_at, account.pk, {"account": account, "run_at": slot.run_at, "slot": slot})
             for account, slot in slots if (account.pk, slot.run_at) not in taken]
 
@@ -160,28 +157,34 @@ def neighbours(view: str, anchor: date) -> tuple[date, date]:
 def fill_days(ctx, days: dict[date, Day], *, per_day: int) -> None:
     """Each day's first ``per_day`` entries and how many more it has. Up to ``BUSY_MONTH`` rows of a
     kind, one pass numbers them by local day; above, each day's bounds are its local midnights (a day
-    that DST makes 23 or 25 hours long keeps its rows) and the database counts each day's rows and
-    reads at most ``per_day`` of them, however many the day has (planning a read per day costs
-    more than a small month's whole pass)."""
+    that DST makes 23 or 25 hours long keeps its rows) and the database counts each day's rows up to
+    ``DAY_COUNT_CAP`` and reads at most ``per_day`` of them, however many the day has (planning a
+    read per day costs more than a small month's whole pass)."""
     bounds = {day: (local_midnight(day), local_midnight(day + timedelta(days=1))) for day in days}
     start, end = min(bounds.values())[0], max(bounds.values())[1]
+    workspace = ctx.workspace
     entries: list[Entry] = []
     schedules: list[Schedule] = []
-    # Each kind's rows in range, and how its first rows are loaded: by primary key, with only the
-    # relation a calendar line reads.
-    for kind, rows, time_field, load in (
-        ("schedule", calendar_schedules(ctx, start, end), "run_at", Schedule.objects.select_related("pin")),
-        ("published", calendar_published(ctx, start, end), "published_at", Pin.objects.all()),
+    # Each kind's rows in range, an upper bound of their number that is cheap to count (published
+    # pins without the join that leaves out a schedule's pins), and how its first rows are loaded:
+    # by primary key, with only the columns a calendar line shows.
+    for kind, rows, bound, time_field, load in (
+        ("schedule", Schedule.objects.on_calendar(workspace, start, end), None, "run_at",
+         Schedule.objects.select_related("pin").only(*SCHEDULE_LINE)),
+        ("published", Pin.objects.on_calendar(workspace, start, end),
+         Pin.objects.published_between(workspace, start, end), "published_at", Pin.objects.only(*PUBLISHED_LINE)),
     ):
-        if rows.order_by().values("pk")[:BUSY_MONTH + 1].count() <= BUSY_MONTH:
-            firsts = list(rows.first_of_each_local_day(time_field, zone=ctx.workspace.zone, limit=per_day))
+        if (rows if bound is None else bound).order_by().values("pk")[:BUSY_MONTH + 1].count() <= BUSY_MONTH:
+            firsts = list(rows.first_of_each_local_day(time_field, zone=workspace.zone, limit=per_day))
             totals = {day: day_total for _pk, day, day_total in firsts}
             first_ids = [pk for pk, _day, _total in firsts]
         else:
-            totals = {day: day_total for day, day_total in rows.count_each_day(time_field, bounds).items()
-                      if day_total}
+            totals = {day: day_total for day, day_total
+                      in rows.count_each_day(time_field, bounds, cap=DAY_COUNT_CAP).items() if day_total}
             first_ids = [pk for _day, pk in rows.first_of_each_day(
                 time_field, {day: bounds[day] for day in totals}, limit=per_day)]
+            for day, day_total in totals.items():
+                days[day].at_least |= day_total >= DAY_COUNT_CAP
         for day, day_total in totals.items():
             days[day].has_pins = True
             days[day].more += day_total
@@ -241,16 +244,17 @@ def calendar_day(request, day: str):
         raise Http404("No such day.")
     after = position_or_none(request.GET.get("after"))
     start, end = local_midnight(shown_day), local_midnight(shown_day + timedelta(days=1))
-    schedules = list(calendar_schedules(ctx, start, end).filter(after_position("run_at", "schedule", after))
-                     .order_by("run_at", "id")[:PAGE])
-    published = calendar_published(ctx, start, end).filter(after_position("published_at", "published", after))
+    day_schedules = Schedule.objects.on_calendar(ctx.workspace, start, end).filter(
+        after_position("run_at", "schedule", after))
+    schedules = list(day_schedules.order_by("run_at", "id")[:PAGE])
+    published = Pin.objects.on_calendar(ctx.workspace, start, end).filter(
+        after_position("published_at", "published", after))
     entries = [Entry("schedule", s.run_at, s.pk, s) for s in schedules]
     entries += [Entry("published", p.published_at, p.pk, p) for p in published.order_by("published_at", "id")[:PAGE]]
     slots = [slot for slot in posting_slots(ctx, schedules, start=start, end=end)
              if after is None or slot.position > after]
     entries = sorted(entries + slots, key=lambda e: e.position)[:PAGE]
-    remaining = (calendar_schedules(ctx, start, end).filter(after_position("run_at", "schedule", after)).count()
-                 + published.count() + len(slots))
+    remaining = day_schedules.count() + published.count() + len(slots)
     view = request.GET.get("view") if request.GET.get("view") in VIEWS else "week"
     return render_page(
         request, DAY_TEMPLATE,
