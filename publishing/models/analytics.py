@@ -7,7 +7,7 @@ calls Pinterest, so a page view costs nothing at Pinterest."""
 from datetime import date, datetime
 
 from django.db import models
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Max, Min, Q, Sum
 
 from publishing.models.integrations import PinterestAccount
 from publishing.models.pins import Pin
@@ -42,6 +42,11 @@ class DailyMetricsQuerySet(models.QuerySet):
     def last_collected_at(self) -> datetime | None:
         """When the newest of these rows was collected (None: no row): one query."""
         return self.aggregate(last=Max("collected_at"))["last"]
+
+    def stored_span(self) -> tuple[date | None, date | None, datetime | None]:
+        """The first and last day stored and when the newest row was collected (Nones: no row): one query."""
+        span = self.aggregate(first=Min("date"), last=Max("date"), collected=Max("collected_at"))
+        return span["first"], span["last"], span["collected"]
 
 
 class PinDailyMetricQuerySet(DailyMetricsQuerySet):
@@ -119,6 +124,10 @@ class AnalyticsCollectionRunQuerySet(models.QuerySet):
     def latest_for(self, account: PinterestAccount) -> "AnalyticsCollectionRun | None":
         """The account's most recent collection run, whatever its outcome (None: never collected)."""
         return self.filter(account=account).order_by("-started_at", "-id").first()
+
+    def recent_for(self, account: PinterestAccount, *, limit: int) -> list["AnalyticsCollectionRun"]:
+        """The account's last ``limit`` collection runs, newest first: one query."""
+        return list(self.filter(account=account).order_by("-started_at", "-id")[:limit])
 
 
 class AnalyticsCollectionRun(models.Model):

@@ -2,6 +2,7 @@
 
 from publishing.api.routers import (
     activity_logs,
+    analytics,
     api_keys,
     assets,
     auth,
@@ -48,4 +49,5 @@ ROUTERS = [
     ("/review-links", review_links.router),  # sending pins to a guest reviewer, a Pinboard extension
     ("/queue", queue.router),  # the posting queue, a Pinboard extension
     ("/pinterest", queue.slots_router),  # /pinterest/accounts/{id}/slots: posting slots, a Pinboard extension
+    ("/pinterest", analytics.router),  # /pinterest/accounts/{id}/analytics/...: stored analytics, a Pinboard extension
 ]

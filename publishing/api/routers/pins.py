@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Body, File, Query, Router, Status, UploadedFile
 
 from publishing.access import Actor
-from publishing.api.analytics import simulated_analytics
+from publishing.api.analytics import ANALYTICS_DESCRIPTION, analytics_for
 from publishing.api.lookups import check_named_account, within_named_account
 from publishing.api.schemas.analytics import AnalyticsFilters, AnalyticsOut
 from publishing.api.schemas.common import (
@@ -230,9 +230,9 @@ def reject_pin(request, pin_id: UUID, data: PinRejectIn):
 
 
 # The operation id keeps the one it was given when this route lived in routers/peripheral.py.
-@router.get("/{pin_id}/analytics", response=responses({200: AnalyticsOut}, 403, 404),
-            operation_id="publishing_api_routers_peripheral_pin_analytics")
+@router.get("/{pin_id}/analytics", response=responses({200: AnalyticsOut}, 403, 404, 409, 429, 502),
+            operation_id="publishing_api_routers_peripheral_pin_analytics", description=ANALYTICS_DESCRIPTION)
 def pin_analytics(request: HttpRequest, pin_id: UUID, filters: Query[AnalyticsFilters]) -> dict[str, Any]:
     who = actor_of(request, "workspace.read")
     pin = pin_for_workspace_or_404(who, pin_id)
-    return simulated_analytics(who, filters, account=pin.account, pin=pin)
+    return analytics_for(who, filters, account=pin.account, pin=pin)

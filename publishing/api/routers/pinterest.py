@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from ninja import Query, Router, Status
 
-from publishing.api.analytics import simulated_analytics
+from publishing.api.analytics import ANALYTICS_DESCRIPTION, analytics_for
 from publishing.api.errors import not_available
 from publishing.api.schemas.analytics import AnalyticsFilters, AnalyticsOut
 from publishing.api.schemas.common import BoardId, SafeStr, responses
@@ -157,10 +157,11 @@ def delete_board(request, board_id: BoardId, account_id: UUID):
     return Status(204, None)
 
 
-@router.get("/accounts/{account_id}/analytics", response=responses({200: AnalyticsOut}, 403, 404))
+@router.get("/accounts/{account_id}/analytics", response=responses({200: AnalyticsOut}, 403, 404, 409, 429, 502),
+            description=ANALYTICS_DESCRIPTION)
 def account_analytics(request, account_id: UUID, filters: Query[AnalyticsFilters]):
     who = actor_of(request, "workspace.read")
-    return simulated_analytics(who, filters, account=account_for_workspace_or_404(who, account_id))
+    return analytics_for(who, filters, account=account_for_workspace_or_404(who, account_id))
 
 
 @router.get("/terms/related", response=responses({200: dict}, 403, 404))
