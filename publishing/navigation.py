@@ -16,6 +16,7 @@ SECTIONS = [
     ("Calendar", "calendar", "workspace.read"),
     ("Assets", "assets", "workspace.read"),
     ("Accounts", "accounts", "workspace.read"),
+    ("Analytics", "analytics", "workspace.read"),
     ("Team", "team", "workspace.read"),
     ("Settings", "workspace_settings", "workspace.time_zone"),  # time zone, approval rules, posting slots
     ("API keys", "api_keys", "api_key.list"),

@@ -88,6 +88,7 @@ urlpatterns = [
     path("accounts/", accounts.account_list, name="accounts"),
     path("accounts/connect", accounts.account_connect, name="account_connect"),
     path("accounts/oauth/callback", accounts.account_oauth_callback, name="account_oauth_callback"),
+    path("analytics/", analytics.analytics_index, name="analytics"),
     path("accounts/<uuid:public_id>/analytics", analytics.account_analytics, name="account_analytics"),
     path("accounts/<uuid:public_id>/analytics.csv", analytics.account_analytics_csv, {"what": "daily"},
          name="account_analytics_csv"),

@@ -21,6 +21,7 @@ from publishing.analytics_report import (
     top_pins_csv_rows,
 )
 from publishing.lookups import account_for_workspace_or_404
+from publishing.models import PinterestAccount
 from publishing.models.analytics import ACCOUNT_METRICS
 from publishing.views.common import render_page
 
@@ -42,6 +43,14 @@ def _read(request, public_id):
     account = account_for_workspace_or_404(ctx.actor, public_id)
     form = AnalyticsRangeForm(request.GET, today=timezone.localdate())
     return ctx, account, form, top_metric(request.GET.get("metric"))
+
+
+@login_required
+def analytics_index(request):
+    """The Analytics section of the menu: the workspace's accounts, each a link to its page."""
+    ctx = team_context_or_404(request, "workspace.read")
+    accounts = ctx.actor.filter_accounts(PinterestAccount.objects.for_workspace(ctx.workspace))
+    return render_page(request, "publishing/accounts/analytics_index.html", {"ctx": ctx, "accounts": accounts})
 
 
 @login_required

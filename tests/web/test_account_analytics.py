@@ -145,9 +145,13 @@ def test_every_member_sees_it_and_another_teams_account_is_a_404(cast, login, of
     assert login(cast.admin).get(url(theirs)).status_code == 404
 
 
-def test_the_accounts_page_links_to_each_accounts_analytics(cast, login, offline_account):
-    html = login(cast.viewer).get("/app/accounts/").content.decode()
-    assert f'href="/app/accounts/{offline_account.public_id}/analytics"' in html
+def test_the_accounts_page_and_the_analytics_section_link_to_each_accounts_analytics(cast, login, offline_account):
+    client = login(cast.viewer)
+    for page in ("/app/accounts/", "/app/analytics/"):
+        assert f'href="/app/accounts/{offline_account.public_id}/analytics"' in client.get(page).content.decode()
+    offline_account.revoked_at = offline_account.created_at
+    offline_account.save()
+    assert "No Pinterest account is connected yet" in client.get("/app/analytics/").content.decode()
 
 
 def test_the_daily_csv_is_streamed_with_every_day_and_safe_cells(cast, login, offline_account, seeded):

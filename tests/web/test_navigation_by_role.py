@@ -9,13 +9,15 @@ from django.urls import reverse
 
 from publishing.navigation import SECTIONS
 
-EVERYONE = ["Overview", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"]
+EVERYONE = ["Overview", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Analytics", "Team"]
 # Written out, not derived from the code under test: what each role should find in its menu.
 MENU = {
-    "admin": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team",
-              "Settings", "API keys"],
-    "manager": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"],
-    "editor": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Team"],
+    "admin": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Analytics",
+              "Team", "Settings", "API keys"],
+    "manager": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Analytics",
+                "Team"],
+    "editor": ["Overview", "Compose", "Drafts", "Pins", "Approvals", "Calendar", "Assets", "Accounts", "Analytics",
+               "Team"],
     "viewer": EVERYONE,
 }
 MAIN_NAV = re.compile(r'<nav class="sidenav" id="main-nav" aria-label="Main">(.*?)</nav>', re.S)
