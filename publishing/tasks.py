@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from publishing.services import assets
+from publishing.services.analytics_collection import analytics_collect_due, collect_account_run
 from publishing.services.auth import password_reset_email_send
 from publishing.services.boards import boards_refresh_run
 from publishing.services.delivery import pin_publish, pins_requeue_due, pins_watch_leases
@@ -84,6 +85,16 @@ def sweep_webhook_deliveries() -> int:
 def prune_old_records() -> dict:
     """Periodic: delete rows past their retention age (services/retention.py)."""
     return records_prune()
+
+
+def collect_account_analytics(account_id: int, kind: str) -> str:
+    """Collect one account's Pinterest analytics (see analytics_collection.collect_account)."""
+    return collect_account_run(account_id=account_id, kind=kind)
+
+
+def collect_due_analytics() -> int:
+    """Periodic: enqueue the daily analytics collection of each account whose time of day has come."""
+    return analytics_collect_due()
 
 
 def recover_orphaned_work() -> dict:

@@ -17,6 +17,7 @@ from django_q.models import Schedule as QSchedule
 
 from publishing.models import Pin, ScheduleStatus, WebhookDelivery
 from publishing.models import Schedule as PinSchedule
+from publishing.services.analytics_collection import SWEEP_MINUTES as ANALYTICS_SWEEP_MINUTES
 from publishing.services.delivery import pins_requeue_due, stuck_pins
 from publishing.services.imports import pin_imports_requeue_due
 from publishing.services.schedules import schedules_run_due
@@ -43,6 +44,9 @@ PERIODIC_TASKS = (
                  minutes=5),
     # Retention (services/retention.py): hourly keeps each run's batch of deletions small.
     PeriodicTask(f"{NAME_PREFIX}prune old records", "publishing.tasks.prune_old_records", minutes=60),
+    # Analytics (services/analytics_collection.py): each account once a day, at its own minute.
+    PeriodicTask(f"{NAME_PREFIX}collect analytics", "publishing.tasks.collect_due_analytics",
+                 minutes=ANALYTICS_SWEEP_MINUTES),
 )
 
 

@@ -32,6 +32,7 @@ from publishing.pinterest.config import pinterest_endpoints
 from publishing.pinterest.factory import api_client, oauth_client
 from publishing.pinterest.models import TokenGrant, UserAccount
 from publishing.pinterest.oauth import GrantRejected, authorize_url
+from publishing.services.analytics_collection import analytics_backfill_request
 from publishing.services.audit import audit_record
 from publishing.services.boards import boards_refresh, boards_refresh_request
 from publishing.services.errors import Conflict, DomainError, NotFound
@@ -194,6 +195,7 @@ def _account_save_grant(*, workspace: Workspace, user: User | None, grant: Token
         team=workspace.team, workspace=workspace, action="pinterest_account.connected", user=user,
         target=account, details={"username": account.username, "scopes": account.scopes, "reconnected": reconnected},
     )
+    analytics_backfill_request(account)  # production workspaces: the last 90 days, once this commits
     return account
 
 

@@ -1,0 +1,209 @@
+"""Collecting Pinterest analytics for a production account, against the sandbox over real HTTP:
+what is stored, idempotency, backfill on connect, publishing first, failures, calls per run."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+from django_q.models import OrmQ
+
+from pinterest_sandbox import faults
+from pinterest_sandbox.clock import sandbox_now
+from pinterest_sandbox.models import Pin as SandboxPin
+from pinterest_sandbox.services.analytics import pin_day_counts
+from publishing.models import AccountDailyMetric, AnalyticsCollectionRun, PinDailyMetric, PinStatus, PinterestAccount
+from publishing.services import analytics_collection as collection
+from publishing.services.analytics_collection import collect_account, pinterest_today
+from publishing.services.errors import BadRequest, RateLimited, ValidationError
+from publishing.services.pacing import pacing_take
+from tests.services.analytics.conftest import connect, published_pin
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Run = AnalyticsCollectionRun
+
+
+def queued_tasks() -> list[tuple[str, tuple]]:
+    """The analytics jobs waiting in the queue, oldest first."""
+    tasks = (row.task for row in OrmQ.objects.order_by("id"))
+    return [(task["func"], task["args"]) for task in tasks if task["func"] == collection.TASK]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+
+
+def test_a_backfill_stores_90_days_of_the_account_and_each_pins_days_since_published(production_account):
+    young, older = published_pin(production_account, days_ago=2), published_pin(production_account, days_ago=10)
+
+    run = collect_account(production_account, kind=Run.Kind.BACKFILL)
+
+    today = pinterest_today()
+    assert (run.outcome, run.calls, run.pins_collected) == (Run.Outcome.SUCCEEDED, 3, 2)  # 1 account + 2 pins
+    assert (run.start_date, run.end_date) == (today - timedelta(days=90), today)
+    account_days = AccountDailyMetric.objects.filter(account=production_account).order_by("date")
+    assert account_days.count() == 91 and account_days.last().data_status == "PROCESSING"
+    assert {row.data_status for row in account_days[:90]} == {"READY"}
+    assert PinDailyMetric.objects.filter(pin=young).count() == 3
+    assert PinDailyMetric.objects.filter(pin=older).count() == 11
+    # The stored figures are Pinterest's (the sandbox's), metric by metric; an image pin has no video views.
+    remote = SandboxPin.objects.get(pinterest_id=older.pinterest_pin_id)
+    yesterday = PinDailyMetric.objects.get(pin=older, date=today - timedelta(days=1))
+    expected = pin_day_counts(remote, yesterday.date, now=sandbox_now())
+    assert (yesterday.impressions, yesterday.saves, yesterday.pin_clicks, yesterday.outbound_clicks) == (
+        expected["IMPRESSION"], expected["SAVE"], expected["PIN_CLICK"], expected["OUTBOUND_CLICK"])
+    assert yesterday.video_views is None and yesterday.data_status == "READY"
+    day_total = account_days.get(date=yesterday.date).impressions
+    assert day_total == sum(PinDailyMetric.objects.filter(date=yesterday.date).values_list("impressions", flat=True))
+
+
+def test_running_twice_duplicates_nothing_and_asks_only_for_days_not_final(production_account,
+                                                                          django_assert_max_num_queries):
+    pins = [published_pin(production_account, days_ago=days) for days in (1, 5, 20)]
+    collect_account(production_account, kind=Run.Kind.BACKFILL)
+    rows = (AccountDailyMetric.objects.count(), PinDailyMetric.objects.count())
+    ready_before = PinDailyMetric.objects.get(pin=pins[2], date=pinterest_today() - timedelta(days=3)).collected_at
+
+    with django_assert_max_num_queries(25):
+        again = collect_account(production_account, kind=Run.Kind.DAILY)
+
+    assert (again.outcome, again.calls) == (Run.Outcome.SUCCEEDED, 4)
+    assert (AccountDailyMetric.objects.count(), PinDailyMetric.objects.count()) == rows
+    assert again.start_date == pinterest_today()  # only today was not READY
+    assert PinDailyMetric.objects.get(pin=pins[2], date=pinterest_today() - timedelta(days=3)).collected_at \
+        == ready_before
+
+
+def test_connecting_a_production_account_enqueues_its_backfill_and_a_sandbox_one_does_not(
+        noon, production_pinterest, production_workspace, cast):
+    account = connect(production_workspace, cast.admin)
+    assert queued_tasks() == [(collection.TASK, (account.pk, Run.Kind.BACKFILL))]
+
+    OrmQ.objects.all().delete()
+    sandbox_account = connect(cast.team.workspaces.get(environment="sandbox"), cast.admin)
+    assert queued_tasks() == []
+    assert collect_account(sandbox_account) is None and not Run.objects.filter(account=sandbox_account).exists()
+
+    from publishing.tasks import collect_account_analytics
+    assert collect_account_analytics(account.pk, Run.Kind.BACKFILL).startswith("succeeded: 1 calls")
+
+
+def test_collection_waits_while_publishing_needs_the_budget(production_account, subtests):
+    with subtests.test("a publish backlog defers the run without a call"):
+        pin = published_pin(production_account, days_ago=1)
+        queued = published_pin(production_account, days_ago=0)
+        type(queued).objects.filter(pk=queued.pk).update(status=PinStatus.QUEUED)
+        run = collect_account(production_account)
+        assert (run.outcome, run.calls) == (Run.Outcome.DEFERRED, 0)
+        assert "waiting to publish" in run.error
+        assert queued_tasks()[-1] == (collection.TASK, (production_account.pk, Run.Kind.DAILY))
+        type(queued).objects.filter(pk=queued.pk).update(status=PinStatus.PUBLISHED)
+    with subtests.test("a bucket publishing drained defers it too"):
+        for _ in range(30):
+            pacing_take(account=production_account)
+        run = collect_account(production_account)
+        assert (run.outcome, run.calls) == (Run.Outcome.DEFERRED, 0)
+        assert "publishing budget" in run.error
+        with pytest.raises(RateLimited):
+            collection.fetch_live(production_account, start=pinterest_today(), end=pinterest_today(), pin=pin,
+                                  metrics=["save"])
+
+
+def test_a_429_stops_the_run_keeps_what_it_got_and_retries_after_pinterests_reset(production_account):
+    published_pin(production_account, days_ago=3)
+    published_pin(production_account, days_ago=4)
+    faults.rate_limit_burst(endpoint="pins.analytics", reset_seconds=120)
+    before = datetime.now(tz=UTC)
+
+    run = collect_account(production_account)
+
+    assert (run.outcome, run.calls) == (Run.Outcome.DEFERRED, 2)  # the account, then the 429
+    assert "429" in run.error
+    assert AccountDailyMetric.objects.filter(account=production_account).count() == 91
+    func, args = queued_tasks()[-1]
+    assert (func, args) == (collection.TASK, (production_account.pk, Run.Kind.DAILY))
+    due = OrmQ.objects.order_by("id").last().lock
+    assert due >= before + timedelta(seconds=120)
+    assert collection.accounts_due(now=before + timedelta(days=1, minutes=1)) == [production_account]
+
+
+def test_failures_are_recorded_not_raised(production_account, subtests):
+    with subtests.test("Pinterest down"):
+        faults.server_error(endpoint="user_account.analytics")
+        run = collect_account(production_account)
+        assert (run.outcome, run.calls) == (Run.Outcome.FAILED, 1)
+        assert run.error.startswith("pinterest_unavailable")
+        assert collection.accounts_due() == []  # not retried before the backoff
+    with subtests.test("access revoked: reconnect required, then skipped"):
+        faults.revoke_token(username=production_account.username)
+        run = collect_account(production_account)
+        assert run.outcome == Run.Outcome.FAILED and "reconnect" in run.error
+        production_account.refresh_from_db()
+        assert production_account.reconnect_required
+        assert collect_account(production_account) is None
+
+
+def test_the_periodic_job_spreads_accounts_over_the_day_and_collects_each_once(production_account):
+    slot = collection.collection_slot(production_account, datetime.now(tz=UTC))
+    assert collection.accounts_due(now=slot - timedelta(seconds=1)) in ([], [production_account])
+    assert collection.accounts_due(now=slot) == [production_account]
+    assert collection.analytics_collect_due(now=slot) == 0  # its backfill, enqueued on connect, is pending
+    cache.clear()
+    assert collection.analytics_collect_due(now=slot) == 1
+    assert collection.analytics_collect_due(now=slot) == 0  # enqueued once per sweep
+    collect_account(production_account)
+    assert collection.accounts_due(now=datetime.now(tz=UTC)) == []
+    assert collection.accounts_due(now=slot + timedelta(days=1)) == [production_account]
+    PinterestAccount.objects.filter(pk=production_account.pk).update(health_status="reconnect_required")
+    assert collection.accounts_due(now=slot + timedelta(days=1)) == []
+
+
+def test_daily_runs_follow_recent_pins_every_day_and_older_ones_on_their_weekday(production_account):
+    recent = [published_pin(production_account, days_ago=days) for days in (0.5, 3, 29)]
+    older = [published_pin(production_account, days_ago=days) for days in range(35, 49)]  # 14 pins, 2 per weekday
+    too_old = published_pin(production_account, days_ago=95)
+    collect_account(production_account, kind=Run.Kind.BACKFILL)
+    assert not PinDailyMetric.objects.filter(pin=too_old).exists()
+
+    run = collect_account(production_account)
+
+    today = pinterest_today()
+    weekly = [pin for pin in older if pin.pk % 7 == today.toordinal() % 7]
+    assert len(weekly) == 2
+    assert run.calls == 1 + len(recent) + len(weekly)  # the formula: 1 + N30 + N31_90 / 7
+    assert run.pins_collected == len(recent) + len(weekly)
+
+
+def test_fetch_live_checks_pinterests_limits_naming_the_field(production_account, subtests):
+    pin = published_pin(production_account, days_ago=6)
+    today = pinterest_today()
+    cases = {
+        "start_date": (today - timedelta(days=91), today),
+        "end_date": (today - timedelta(days=90), today + timedelta(days=1)),
+    }
+    for field, (start, end) in cases.items():
+        with subtests.test(field), pytest.raises(ValidationError) as raised:
+            collection.fetch_live(production_account, start=start, end=end, metrics=["impression"])
+        assert raised.value.field == field
+    with subtests.test("start after end"), pytest.raises(ValidationError) as raised:
+        collection.fetch_live(production_account, start=today, end=today - timedelta(days=1), metrics=["save"])
+    assert raised.value.field == "start_date"
+    with subtests.test("unknown metric"), pytest.raises(ValidationError) as raised:
+        collection.fetch_live(production_account, start=today, end=today, metrics=["closeup"])
+    assert raised.value.field == "metrics"
+    with subtests.test("live figures are the stored ones"):
+        days = collection.fetch_live(production_account, start=today - timedelta(days=3), end=today, pin=pin,
+                                     metrics=["impression", "save", "video_view"])
+        collect_account(production_account)
+        stored = PinDailyMetric.objects.filter(pin=pin, date__gte=today - timedelta(days=3)).order_by("date")
+        assert [(d.date, d.metrics["impression"], d.metrics["save"]) for d in days[:-1]] == [
+            (row.date, row.impressions, row.saves) for row in stored][:-1]
+        assert days[0].metrics["video_view"] is None and days[-1].data_status == "PROCESSING"
+        account_days = collection.fetch_live(production_account, start=today, end=today, metrics=["impression"])
+        assert len(account_days) == 1 and account_days[0].metrics["impression"] >= 0
+
+
+def test_sandbox_workspaces_never_fetch_live(noon, production_pinterest, cast):
+    account = connect(cast.team.workspaces.get(environment="sandbox"), cast.admin)
+    with pytest.raises(BadRequest):
+        collection.fetch_live(account, start=pinterest_today(), end=pinterest_today(), metrics=["save"])
