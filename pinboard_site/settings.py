@@ -121,6 +121,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The API's per-request credential reads (publishing/models/joined_reads.py) run as PostgreSQL
+# prepared statements: planning their joins cost PostgreSQL 0.38 ms a call, executing the prepared
+# plan 0.06 ms. Turn off behind a pooler that cannot carry prepared statements (PgBouncer before
+# 1.21, or without max_prepared_statements, in transaction mode).
+DATABASE_PREPARED_READS = env_bool("DATABASE_PREPARED_READS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the worker share one SQLite file.
     DATABASES["default"]["OPTIONS"] = {

@@ -92,13 +92,9 @@ def _from_access_token(token: str) -> ApiCaller:
     record = access_token_authenticate(token=token)
     if record is None:
         raise NotAuthenticated("invalid_token", "Invalid or expired bearer token; log in again.")
-    # By primary key, not the model's ordering (which joins the user to sort by email): one membership
-    # at most, and its team and user are the ones just read with the token.
-    membership = Membership.objects.filter(user_id=record.user_id,
-                                           team_id=record.workspace.team_id).order_by("pk").first()
+    membership = record.membership  # read with the token, in the same statement
     if membership is None:
         raise NotAuthenticated("invalid_token", "This token's user is no longer a member of the team.")
-    membership.team, membership.user = record.workspace.team, record.user
     return ApiCaller(mode="bearer", workspace=record.workspace, user=record.user, membership=membership,
                      access_token=record)
 

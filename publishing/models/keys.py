@@ -9,7 +9,7 @@ import uuid
 from django.db import models
 
 from publishing.models.integrations import PinterestAccount
-from publishing.models.teams import Team, User, Workspace
+from publishing.models.teams import Membership, Team, User, Workspace
 
 
 class ApiKeyScope(models.TextChoices):
@@ -67,6 +67,9 @@ class AccessToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Not a column: ``access_token_authenticate`` sets it, the user's membership of the token's team.
+    membership: "Membership | None"
 
     def __str__(self) -> str:
         return f"token {self.prefix}… for {self.user}"

@@ -14,13 +14,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core import exceptions as django_exceptions
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from publishing.models import AccessToken, Membership, Team, User, Workspace
+from publishing.models.joined_reads import Joined, JoinedRead
 from publishing.services.audit import audit_record
 from publishing.services.errors import DomainError, RateLimited, ValidationError
 from publishing.services.queue import task_enqueue
@@ -67,19 +68,35 @@ def access_token_switch(*, user: User, workspace: Workspace, replacing: AccessTo
     return issued
 
 
+# The token, its user, workspace and team, and the user's membership of that team (None when they
+# left it), in one statement whose SQL is written once per process (publishing/models/joined_reads.py):
+# this runs on every request that sends a login token.
+_LIVE_TOKEN: JoinedRead[AccessToken] = JoinedRead(
+    tables=[
+        Joined(AccessToken, "t"),
+        Joined(User, "u", on="u.id = t.user_id", attach="user"),
+        Joined(Workspace, "w", on="w.id = t.workspace_id", attach="workspace"),
+        Joined(Team, "tm", on="tm.id = w.team_id", attach="w.team"),
+        Joined(Membership, "m", on="m.user_id = t.user_id AND m.team_id = w.team_id", outer=True,
+               attach="membership"),
+    ],
+    where="t.prefix = %s AND t.revoked_at IS NULL AND t.expires_at > %s AND u.is_active",
+    order_limit="LIMIT 1",
+)
+
+
 def access_token_authenticate(*, token: str) -> AccessToken | None:
-    """The live token row for a presented bearer token, or None."""
+    """The live token row for a presented bearer token, or None. Its ``membership`` is the user's
+    membership of the token's team, with ``team`` and ``user`` set, or None when they left the team."""
     prefix = credential_prefix(token, kind_parts=1)
     if prefix is None or not prefix.startswith(f"{ACCESS_TOKEN_KIND}_"):
         return None
     now = timezone.now()
-    record = (
-        AccessToken.objects.select_related("user", "workspace__team")
-        .filter(prefix=prefix, revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
-        .first()
-    )
+    record = _LIVE_TOKEN.first([prefix, connection.ops.adapt_datetimefield_value(now)])
     if record is None or not credential_matches(token, record.token_hash):
         return None
+    if record.membership is not None:
+        record.membership.team, record.membership.user = record.workspace.team, record.user
     touch_last_used(AccessToken, record, now)
     return record
 

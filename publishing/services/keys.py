@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from publishing.access import Actor, authorize
-from publishing.models import ApiKey, ApiKeyScope, PinterestAccount, Workspace
+from publishing.models import ApiKey, ApiKeyScope, PinterestAccount, Team, Workspace
+from publishing.models.joined_reads import Joined, JoinedRead
 from publishing.services.audit import audit_record
 from publishing.services.errors import InvalidState, ValidationError
 from publishing.services.secrets import credential_matches, credential_new, credential_prefix, touch_last_used
@@ -173,13 +174,26 @@ def api_key_rotate(*, key: ApiKey, actor: Actor, grace: timedelta) -> IssuedKey:
     return successor
 
 
+# The key with its workspace and team, in one statement whose SQL is written once per process
+# (publishing/models/joined_reads.py): this runs on every request that sends an API key.
+_LIVE_KEY: JoinedRead[ApiKey] = JoinedRead(
+    tables=[
+        Joined(ApiKey, "k"),
+        Joined(Workspace, "w", on="w.id = k.workspace_id", attach="workspace"),
+        Joined(Team, "tm", on="tm.id = w.team_id", attach="w.team"),
+    ],
+    where="k.prefix = %s AND k.revoked_at IS NULL",
+    order_limit="LIMIT 1",
+)
+
+
 def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
     """The live key for a presented secret, or None (unknown, wrong secret, revoked or expired)."""
     prefix = credential_prefix(plaintext, kind_parts=2)
     if prefix is None or not prefix.startswith(("pb_live_", "pb_test_")):
         return None
     now = timezone.now()
-    key = ApiKey.objects.select_related("workspace__team").filter(prefix=prefix, revoked_at__isnull=True).first()
+    key = _LIVE_KEY.first([prefix])
     if key is None or not credential_matches(plaintext, key.secret_hash):
         return None
     if key.expires_at is not None and key.expires_at <= now:

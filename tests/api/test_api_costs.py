@@ -1,12 +1,13 @@
 """What keeps the API near the framework's floor (issue 14), guarded by counting what it does:
 
-- ``/v1/auth/me`` costs the same number of queries however many teams the user belongs to;
+- ``/v1/auth/me`` costs two queries however many teams the user belongs to;
 - a credential used again within the minute is recorded without any statement;
 - ``/v1/pins`` builds its items from plain rows and answers exactly what ``GET /v1/pins/{id}`` answers;
 - list totals are exact up to a bound and bounded beyond it, and the SDK's ``list_page`` still walks
   every page over real HTTP.
 """
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -15,13 +16,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
 
 from publishing import pagination
 from publishing.access import Actor
+from publishing.api.schemas.identity import MeOut
 from publishing.models import AccessToken, ApiKey, Asset, Membership, Pin, PinStatus, Schedule, Workspace
 from publishing.permissions import Role
 from publishing.services.auth import access_token_issue
 from publishing.services.keys import api_key_create
+from publishing.services.secrets import credential_prefix
 from publishing.services.teams import membership_set_role, team_create
 from tests.api.conftest import pin_create
 from tests.pipeline_fixtures import offline_account, offline_board  # noqa: F401 - fixtures
@@ -43,7 +47,7 @@ def run(client: Client, path: str, **headers):
 # --- /v1/auth/me -------------------------------------------------------------------------------------
 
 @pytest.mark.django_db
-def test_me_costs_three_queries_however_many_teams_the_user_is_in(cast):
+def test_me_costs_two_queries_however_many_teams_the_user_is_in(cast):
     token = access_token_issue(user=cast.admin, workspace=cast.team.workspaces.get()).token
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     client = Client()
@@ -55,8 +59,9 @@ def test_me_costs_three_queries_however_many_teams_the_user_is_in(cast):
         membership_set_role(team=team, user=cast.admin, role=Role.VIEWER)
     three_teams, three_teams_queries = run(client, "/v1/auth/me", **bearer)
 
-    # The token with its user and workspace, the caller's membership, every team with its workspaces.
-    assert len(one_team_queries) == len(three_teams_queries) == 3, three_teams_queries
+    # The token with its user, workspace and the caller's membership (one statement), every team with
+    # its workspaces.
+    assert len(one_team_queries) == len(three_teams_queries) == 2, three_teams_queries
     assert [o["organization"]["name"] for o in one_team.json()["available_organizations"]] == ["Acme"]
     body = three_teams.json()
     assert [o["organization"]["name"] for o in body["available_organizations"]] == ["Acme", "Borealis", "Zenith"]
@@ -65,6 +70,46 @@ def test_me_costs_three_queries_however_many_teams_the_user_is_in(cast):
         ["sandbox"], ["production", "sandbox"], ["production", "sandbox"]]
     assert body["organization"]["name"] == "Acme" and [p["name"] for p in body["projects"]] == ["Sandbox"]
     assert Membership.objects.filter(user=cast.admin).count() == 3
+    # Rendered without ninja's validation: exactly what validating it through MeOut answers.
+    validated = MeOut.model_validate(body).model_dump(by_alias=True)
+    assert json.loads(json.dumps(validated, cls=NinjaJSONEncoder)) == body
+    assert three_teams.content == json.dumps(body, cls=NinjaJSONEncoder).encode()
+
+
+@pytest.mark.django_db
+def test_prepared_credential_reads_see_every_change_on_the_next_request(cast):
+    """The credential reads run as prepared statements on a kept connection (on PostgreSQL): a plan
+    is reused, never a row, so a revoked key, a changed role, a membership deleted behind the token's
+    back and a deactivated user are each refused (or seen) on the very next request."""
+    workspace = cast.team.workspaces.get()
+    key = {"HTTP_X_API_KEY": read_key(workspace)}
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {access_token_issue(user=cast.editor, workspace=workspace).token}"}
+    client = Client()
+    for _ in range(3):
+        assert client.get("/v1/pins", **key).status_code == 200
+        assert client.get("/v1/auth/me", **bearer).json()["organization_role"] == "editor"
+    if ON_POSTGRESQL:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        assert any('"publishing_apikey"' in sql for sql in prepared), prepared
+        assert any('"publishing_accesstoken"' in sql for sql in prepared), prepared
+
+    Membership.objects.filter(user=cast.editor, team=cast.team).update(role=Role.VIEWER)
+    assert client.get("/v1/auth/me", **bearer).json()["organization_role"] == "viewer"
+    membership_set_role(team=cast.other_team, user=cast.editor, role=Role.ADMIN)  # another team's role
+    Membership.objects.filter(user=cast.editor, team=cast.team).delete()
+    refused = client.get("/v1/auth/me", **bearer)
+    assert refused.status_code == 401 and refused.json()["detail"]["code"] == "invalid_token"
+    membership_set_role(team=cast.team, user=cast.editor, role=Role.EDITOR)
+    assert client.get("/v1/auth/me", **bearer).status_code == 200
+    type(cast.editor).objects.filter(pk=cast.editor.pk).update(is_active=False)
+    assert client.get("/v1/auth/me", **bearer).status_code == 401
+
+    revoked = credential_prefix(key["HTTP_X_API_KEY"], kind_parts=2)
+    ApiKey.objects.filter(prefix=revoked).update(revoked_at=timezone.now())
+    refused = client.get("/v1/pins", **key)
+    assert refused.status_code == 401 and refused.json()["detail"]["code"] == "invalid_api_key"
 
 
 # --- last_used_at --------------------------------------------------------------------------------------

@@ -159,5 +159,11 @@ def rendered_list(response: HttpResponse, items: list[dict[str, Any]]) -> HttpRe
     rendered as ninja renders a validated answer. For list operations whose presenter already builds
     each item in its Out schema's exact shape: validating 50 rows again cost more than the rest of the
     request. A test compares each listed item with the same item read through the validating path."""
-    response.content = json.dumps(items, cls=NinjaJSONEncoder)
+    return rendered(response, items)
+
+
+def rendered(response: HttpResponse, body: Any) -> HttpResponse:
+    """``rendered_list`` for any body a presenter builds in its Out schema's exact shape (a test
+    compares it with the schema's validated dump)."""
+    response.content = json.dumps(body, cls=NinjaJSONEncoder)
     return response
