@@ -26,6 +26,14 @@ def seed_account_days(account: PinterestAccount, first: date, days: int, *, stat
         for n in range(days) if n != MISSING_DAY])
 
 
+def seed_pin_figures(pin, first: date, days: int, *, k: int = 1) -> None:
+    """``k * 100`` impressions, ``k`` saves and pin clicks a day for ``days`` days from ``first``."""
+    PinDailyMetric.objects.bulk_create([
+        PinDailyMetric(pin=pin, account=pin.account, date=first + timedelta(days=n), impressions=k * 100, saves=k,
+                       pin_clicks=k, outbound_clicks=0, data_status="READY", collected_at=timezone.now())
+        for n in range(days)])
+
+
 def seed_pins(account: PinterestAccount, board, first: date, days: int, count: int, *, titles=None) -> list:
     """``count`` published pins of ``account``, pin k with k*100 impressions and k saves a day."""
     pins = bulk_pins(account.workspace, account, board, count, published_at=timezone.now())
@@ -33,10 +41,7 @@ def seed_pins(account: PinterestAccount, board, first: date, days: int, count: i
         if titles:
             pin.title = titles[k - 1]
             pin.save(update_fields=["title"])
-    PinDailyMetric.objects.bulk_create([
-        PinDailyMetric(pin=pin, account=account, date=first + timedelta(days=n), impressions=k * 100, saves=k,
-                       pin_clicks=k, outbound_clicks=0, data_status="READY", collected_at=timezone.now())
-        for k, pin in enumerate(pins, start=1) for n in range(days)])
+        seed_pin_figures(pin, first, days, k=k)
     return pins
 
 

@@ -18,6 +18,7 @@ from publishing.services.review_links import review_link_create
 from publishing.services.schedules import schedule_create
 from publishing.services.teams import invitation_create
 from publishing.services.webhooks import webhook_create
+from tests.analytics_seed import record_run, seed_account_days, seed_pin_figures
 from tests.pipeline_fixtures import pin_payload
 from tests.web.helpers import bulk_pins
 
@@ -59,6 +60,11 @@ def furnished(cast, workspace, offline_account, offline_board, settings):
     compose_draft_save(actor=editor, data={"title": LONG_TITLE, "board_id": offline_board.pinterest_board_id})
     imported = pin_import_create(actor=editor, source_type="json", source_filename="spring-catalogue.json", rows=[
         pin_payload(offline_account, offline_board, idempotency_key=f"import-{n}", title=LONG_TITLE) for n in range(2)])
+    # Stored analytics: the account's last 30 days (one without figures) and the first published pin's.
+    today = timezone.localdate(timezone=workspace.zone)
+    seed_account_days(offline_account, today - timedelta(days=29), 30)
+    seed_pin_figures(published[0], today - timedelta(days=13), 14)
+    record_run(offline_account)
     review = review_link_create(actor=Actor.for_user(cast.manager, workspace), pin_ids=[waiting.public_id],
                                 guest_name="Guest reviewer from the client's marketing team")
     return {
@@ -75,6 +81,8 @@ def furnished(cast, workspace, offline_account, offline_board, settings):
         "schedule-detail": f"/app/calendar/schedules/{schedule.public_id}/",
         "assets": "/app/assets/",
         "accounts": "/app/accounts/",
+        "analytics": "/app/analytics/",
+        "account-analytics": f"/app/accounts/{offline_account.public_id}/analytics",
         "team": "/app/team/",
         "team-settings": "/app/team/settings",
         "team-webhooks": "/app/team/webhooks",
