@@ -29,13 +29,12 @@ from publishing.access import Actor
 from publishing.api.schemas.analytics import AnalyticsFilters
 from publishing.models import AccountDailyMetric, AnalyticsCollectionRun, Pin, PinDailyMetric, PinterestAccount
 from publishing.models.analytics import ACCOUNT_METRICS, PIN_METRICS
+from publishing.services.analytics_collection import analytics_range_check, fetch_live, pinterest_today
 from publishing.services.errors import Conflict, ValidationError
 
 # The metrics answered when ``metrics`` is not given (video views only on request: most pins are images).
 ANALYTICS_METRICS = ("impression", "save", "pin_click", "outbound_click")
 MAX_RANGE_DAYS = 366  # stored history
-LIVE_DAYS_BACK = 90  # Pinterest's analytics reach back 90 days from its today (UTC) ...
-LIVE_RANGE_DAYS = 90  # ... and span at most 90 days past start_date
 STORED_LAG = timedelta(days=1)  # the stored history covers "up to yesterday" at best
 
 
@@ -51,11 +50,6 @@ ANALYTICS_DESCRIPTION = (
     "A pin not published yet is a 409 `conflict`; a pin removed from Pinterest answers its stored figures. "
     "Pinterest's refusals during a live read answer as elsewhere (409 reconnect, 429, 502). A bad date, a "
     "reversed or too long range, or an unknown metric is a 422 naming the field.")
-
-
-def pinterest_today() -> date:
-    """Pinterest counts its analytics days in UTC."""
-    return timezone.now().astimezone(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -125,40 +119,38 @@ def _source(asked: str, wanted: AnalyticsRange, *, pin: Pin | None, first: date 
             last: date | None) -> str:
     """``stored`` or ``live`` for the request's ``source``; a live range Pinterest refuses is a 422."""
     removed = pin is not None and pin.removed_from_pinterest_at is not None
-    today = pinterest_today()
-    in_window = (wanted.start >= today - timedelta(days=LIVE_DAYS_BACK)
-                 and (wanted.end - wanted.start).days <= LIVE_RANGE_DAYS)
     if asked == "stored":
         return "stored"
     if asked == "live":
         if removed:
             raise Conflict("conflict", "The pin was removed from Pinterest: only its stored figures remain "
                            "(source=stored).")
-        if not in_window:
-            raise ValidationError("out_of_live_window", f"Pinterest's live figures reach back {LIVE_DAYS_BACK} "
-                                  f"days and span at most {LIVE_RANGE_DAYS} days; ask source=stored for older "
-                                  "figures.", field="start_date")
+        analytics_range_check(wanted.start, wanted.end)  # a 422 naming start_date (or end_date) outside its window
         return "live"
     if removed:
         return "stored"
     published = pin.published_at.astimezone(UTC).date() if pin is not None and pin.published_at else None
     from_day = max(wanted.start, published) if published else wanted.start
     covered = (first is not None and last is not None and first <= from_day
-               and last >= min(wanted.end, today - STORED_LAG))
-    return "live" if not covered and in_window else "stored"
+               and last >= min(wanted.end, pinterest_today() - STORED_LAG))
+    if covered:
+        return "stored"
+    try:
+        analytics_range_check(wanted.start, wanted.end)
+    except ValidationError:  # beyond Pinterest's window: what is stored is all there is
+        return "stored"
+    return "live"
 
 
 def _live(account: PinterestAccount, pin: Pin | None, wanted: AnalyticsRange) -> dict[str, Any]:
-    from publishing.services.analytics_collection import fetch_live
-
-    fetched = fetch_live(account, start=wanted.start, end=wanted.end, pin=pin, metrics=wanted.metrics)
-    days = [{"date": day["date"], "data_status": day.get("data_status") or None,
-             "metrics": {metric: day["metrics"].get(metric) for metric in wanted.metrics}} for day in fetched]
+    days = fetch_live(account, start=wanted.start, end=wanted.end, pin=pin, metrics=wanted.metrics)
     totals: dict[str, int | None] = {}
     for metric in wanted.metrics:
-        figures = [day["metrics"][metric] for day in days if day["metrics"][metric] is not None]
+        figures = [day.metrics[metric] for day in days if day.metrics.get(metric) is not None]
         totals[metric] = sum(figures) if figures else None
-    return {"source": "live", "totals": totals, "daily": days if wanted.include_daily else []}
+    daily = [{"date": day.date, "data_status": day.data_status or None, "metrics": dict(day.metrics)}
+             for day in days] if wanted.include_daily else []
+    return {"source": "live", "totals": totals, "daily": daily}
 
 
 def _simulated(wanted: AnalyticsRange) -> dict[str, Any]:
