@@ -44,7 +44,8 @@ class LocalDayReads(models.QuerySet):
 
     def _each_day(self, field: str, days: DayBounds, column: str,
                   read: Callable[[models.QuerySet], models.QuerySet]) -> list[tuple[date, int]]:
-        """(day, ``column``) from ``read`` of each day's rows, as one UNION ALL of per-day reads. Built
+        """(day, ``column``) from ``read`` of each day's rows: on PostgreSQL one read joined LATERAL to
+        the list of the days' bounds (planned once), elsewhere one UNION ALL of per-day reads. Built
         by hand because Django's union() refuses LIMITed parts on SQLite (a part in FROM is allowed),
         and compiled once: the days differ only in their bounds' parameters (compiling a queryset per
         day cost 25 ms a query for a month)."""
@@ -59,10 +60,34 @@ class LocalDayReads(models.QuerySet):
             raise ValueError(f"The day's bounds are not parameters of {sql!r}")
         ordered = list(days)
         params: list = []
-        for day in ordered:
-            bounds = [adapt(bound) for bound in days[day]]
-            params += [bounds[bound_at[index]] if index in bound_at else param for index, param in enumerate(template)]
-        parts = [f"SELECT {number} AS day_number, {column} FROM ({sql}) AS day_rows" for number in range(len(ordered))]
+        if connections[self.db].vendor == "postgresql" and "%%" not in sql:
+            # One read planned once, for each row of a list of the days' bounds (LATERAL): planning
+            # a UNION of a month's per-day reads cost as much as running them.
+            pieces = sql.split("%s")
+            lateral = pieces[0]
+            for index, piece in enumerate(pieces[1:]):
+                if index in bound_at:
+                    lateral += ("days.day_start", "days.day_end")[bound_at[index]]
+                else:
+                    lateral += "%s"
+                    params.append(template[index])
+                lateral += piece
+            values = ", ".join(f"({number}, %s::timestamptz, %s::timestamptz)" for number in range(len(ordered)))
+            for day in ordered:
+                params += [adapt(bound) for bound in days[day]]
+            query = (f"SELECT days.day_number, day_value.value FROM (VALUES {values}) AS days(day_number, "
+                     f"day_start, day_end) CROSS JOIN LATERAL (SELECT {column} AS value FROM ({lateral}) AS day_rows) "
+                     "AS day_value")
+            # The days' bounds come after the read's own parameters in the text: put them first.
+            own = len(template) - len(bound_at)
+            params = params[own:] + params[:own]
+        else:
+            for day in ordered:
+                bounds = [adapt(bound) for bound in days[day]]
+                params += [bounds[bound_at[index]] if index in bound_at else param
+                           for index, param in enumerate(template)]
+            query = " UNION ALL ".join(f"SELECT {number} AS day_number, {column} FROM ({sql}) AS day_rows"
+                                       for number in range(len(ordered)))
         with connections[self.db].cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
+            cursor.execute(query, params)
             return [(ordered[number], value) for number, value in cursor.fetchall()]

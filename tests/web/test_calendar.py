@@ -212,3 +212,44 @@ def test_a_day_outside_the_calendar_is_not_found(cast, login):
     client = login(cast.viewer)
     assert client.get("/app/calendar/days/2026-13-45/").status_code == 404
     assert client.get("/app/calendar/days/9999-12-31/").status_code == 404
+
+
+# --- a busy month: capped day counts, a schedule's pin shown once -------------------------------
+
+
+def test_a_busy_day_counts_up_to_the_cap_and_its_own_page_counts_exactly(
+        october_first, cast, login, workspace, offline_account, offline_board, schedule_at, monkeypatch):
+    """Day by day, a kind's rows are counted up to DAY_COUNT_CAP: a day past it says "+N or more"
+    (a lower bound) and costs the same queries; the day's own page counts the rest exactly."""
+    monkeypatch.setattr(calendar_views, "BUSY_MONTH", 0)
+    monkeypatch.setattr(calendar_views, "DAY_COUNT_CAP", 5)
+    client = login(cast.editor)
+    month = "/app/calendar/?view=month&date=2026-10-01"
+    for minute in range(4):  # 14 October: four schedules and a published pin, under the cap
+        schedule_at(datetime(2026, 10, 14, 8, minute, tzinfo=UTC), title=f"Under {minute}")
+    bulk_pins(workspace, offline_account, offline_board, 1, published_at=datetime(2026, 10, 14, 12, 0, tzinfo=UTC))
+    few = queries_to_render(client, month)
+    for minute in range(8):  # 20 October: eight schedules, past the cap of five
+        schedule_at(datetime(2026, 10, 20, 8, minute, tzinfo=UTC), title=f"Over {minute}")
+    assert queries_to_render(client, month) == few
+
+    html = client.get(month).content.decode()
+    assert "+1 more<" in day_cell(html, "2026-10-14")  # exact below the cap
+    cell = day_cell(html, "2026-10-20")
+    assert times_in(cell) == ["10:00", "10:01", "10:02", "10:03"] and "+1 or more<" in cell
+    rest = client.get(html_module.unescape(re.search(r'hx-get="([^"]+)"', cell.split('class="item more"')[1])
+                                           .group(1)), HTTP_HX_REQUEST="true").content.decode()
+    assert times_in(rest) == ["10:04", "10:05", "10:06", "10:07"] and "more<" not in rest
+
+
+def test_a_schedules_published_pin_shows_once_as_its_schedule(
+        month_reads, october_first, cast, login, workspace, offline_account, offline_board, schedule_at):
+    schedule = schedule_at(datetime(2026, 10, 14, 8, 0, tzinfo=UTC), title="Made by a schedule")
+    [pin] = bulk_pins(workspace, offline_account, offline_board, 1, title="Made by a schedule",
+                      published_at=datetime(2026, 10, 14, 8, 1, tzinfo=UTC))
+    schedule.pin = pin
+    schedule.save(update_fields=["pin"])
+    cell = day_cell(login(cast.viewer).get("/app/calendar/?view=month&date=2026-10-01").content.decode(),
+                    "2026-10-14")
+    assert cell.count("Made by a schedule") == 1 and 'class="item published"' not in cell
+    assert f'href="/app/pins/{pin.public_id}/"' in cell and "more<" not in cell
