@@ -102,7 +102,8 @@ def analytics_for(who: Actor, filters: AnalyticsFilters, *, account: PinterestAc
         raise Conflict("conflict", "The pin is not published on Pinterest yet: it has no analytics.")
     stored = (PinDailyMetric.objects.filter(pin=pin) if pin is not None
               else AccountDailyMetric.objects.filter(account=account))
-    first, last, collected = stored.stored_span()
+    first, last = stored.stored_span() or (None, None)
+    collected = stored.last_collected_at()
     body.update(provider_mode="pinterest", history_start=first)
     if _source(filters.source or "auto", wanted, pin=pin, first=first, last=last) == "live":
         return {**body, **_live(account, pin, wanted), "data_as_of": timezone.now()}
@@ -162,8 +163,10 @@ def _simulated(wanted: AnalyticsRange) -> dict[str, Any]:
 
 
 def collection_status(account: PinterestAccount, *, limit: int) -> dict[str, Any]:
-    """The account's stored history and its latest collection runs: two queries."""
-    first, last, collected = AccountDailyMetric.objects.filter(account=account).stored_span()
+    """The account's stored history and its latest collection runs: three queries."""
+    stored = AccountDailyMetric.objects.filter(account=account)
+    first, last = stored.stored_span() or (None, None)
+    collected = stored.last_collected_at()
     runs = AnalyticsCollectionRun.objects.recent_for(account, limit=limit)
     return {"account_id": account.public_id, "history_start": first, "history_end": last, "data_as_of": collected,
             "runs": [{"kind": run.kind, "outcome": run.outcome, "start_date": run.start_date,

@@ -39,14 +39,14 @@ class DailyMetricsQuerySet(models.QuerySet):
         sums = self.aggregate(**{name: Sum(column) for name, column in METRIC_COLUMNS.items()})
         return {name: sums[name] for name in METRIC_NAMES}
 
+    def stored_span(self) -> tuple[date, date] | None:
+        """The first and last days of these rows (None: no row): one query."""
+        span = self.aggregate(first=Min("date"), last=Max("date"))
+        return None if span["first"] is None else (span["first"], span["last"])
+
     def last_collected_at(self) -> datetime | None:
         """When the newest of these rows was collected (None: no row): one query."""
         return self.aggregate(last=Max("collected_at"))["last"]
-
-    def stored_span(self) -> tuple[date | None, date | None, datetime | None]:
-        """The first and last day stored and when the newest row was collected (Nones: no row): one query."""
-        span = self.aggregate(first=Min("date"), last=Max("date"), collected=Max("collected_at"))
-        return span["first"], span["last"], span["collected"]
 
 
 class PinDailyMetricQuerySet(DailyMetricsQuerySet):

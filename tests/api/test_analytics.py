@@ -195,7 +195,7 @@ def test_a_stored_read_costs_a_fixed_number_of_queries(production_workspace, pro
     from publishing.api.schemas.analytics import AnalyticsFilters
 
     who = Actor.system(production_workspace, job="test")
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         body = analytics_for(who, AnalyticsFilters(start_date=FIRST, end_date=TODAY), account=prod_account)
     assert body["source"] == "stored" and len(body["daily"]) == 39
     assert PinDailyMetric.objects.filter(account=prod_account).count() == 80
