@@ -217,13 +217,14 @@ class PinReport:
 
 
 def pin_report(pin: Pin) -> PinReport | None:
-    """The pin's last ``PIN_CHART_DAYS`` days of stored figures (up to its newest stored day), or None
-    when nothing is stored for it: three queries."""
+    """The pin's stored figures from its first stored day, at most the last ``PIN_CHART_DAYS`` up to its
+    newest, or None when nothing is stored for it: three queries."""
     stored = PinDailyMetric.objects.filter(pin=pin)
-    newest = stored.order_by("-date").values_list("date", flat=True).first()
-    if newest is None:
+    span = stored.stored_span()
+    if span is None:
         return None
-    date_range = DateRange(start=newest - timedelta(days=PIN_CHART_DAYS - 1), end=newest)
+    first, newest = span
+    date_range = DateRange(start=max(first, newest - timedelta(days=PIN_CHART_DAYS - 1)), end=newest)
     in_range = stored.between(date_range.start, date_range.end)
     rows = list(in_range)
     days = day_rows(rows, date_range.each_day(), METRIC_NAMES)

@@ -198,12 +198,17 @@ def test_the_page_reads_a_constant_number_of_queries_whatever_the_range_and_the_
 
 def test_a_pins_page_shows_its_own_chart_and_totals(cast, login, offline_account, offline_board, seeded):
     html = login(cast.viewer).get(f"/app/pins/{seeded[1].public_id}/").content.decode()
-    # Its 15 stored days: the chart shows the 30 days up to its newest (5 Jan to 3 Feb), totals over them.
-    assert "Pinterest figures" in html and "5 Jan to 3 Feb 2027" in html
+    # Its 15 stored days (20 Jan to 3 Feb), with their totals.
+    assert "Pinterest figures" in html and "20 Jan to 3 Feb 2027" in html
     assert "<dt>Impressions</dt><dd>3,000</dd>" in html and "<dt>Saves</dt><dd>30</dd>" in html
     assert "<dt>Video views</dt>" not in html  # not a video pin: Pinterest reports none
     assert re.findall(r'aria-label="([^"]+)"', html.split('id="pin-analytics"')[1])[:2] == [
-        "Impressions per day, 5 Jan 2027 to 3 Feb 2027", "Saves per day, 5 Jan 2027 to 3 Feb 2027"]
+        "Impressions per day, 20 Jan 2027 to 3 Feb 2027", "Saves per day, 20 Jan 2027 to 3 Feb 2027"]
+    # A pin with more than 30 days stored shows its last 30.
+    PinDailyMetric.objects.create(pin=seeded[1], account=offline_account, date=date(2026, 12, 1), impressions=9,
+                                  collected_at=NOW)
+    html = login(cast.viewer).get(f"/app/pins/{seeded[1].public_id}/").content.decode()
+    assert "5 Jan to 3 Feb 2027" in html and "<dt>Impressions</dt><dd>3,000</dd>" in html
     assert f'href="/app/accounts/{offline_account.public_id}/analytics"' in html
     unmeasured = bulk_pins(offline_account.workspace, offline_account, offline_board, 1, status=PinStatus.PUBLISHED)[0]
     html = login(cast.viewer).get(f"/app/pins/{unmeasured.public_id}/").content.decode()
