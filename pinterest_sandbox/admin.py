@@ -79,7 +79,7 @@ class FaultRuleAdmin(admin.ModelAdmin):
 
 @admin.register(models.RateLimitCounter)
 class RateLimitCounterAdmin(admin.ModelAdmin):
-    list_display = ["access_token", "window_start", "count"]
+    list_display = ["access_token", "category", "window_start", "count"]
     raw_id_fields = ["access_token"]
 
 

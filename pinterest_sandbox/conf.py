@@ -20,6 +20,12 @@ def rate_limit_per_minute() -> int:
     return int(getattr(settings, "SANDBOX_RATE_LIMIT_PER_MINUTE", 1000))
 
 
+def analytics_rate_limit_per_minute() -> int:
+    """Calls one access token may make per minute to the analytics endpoints (their own category,
+    ``org_analytics``, counted apart from the rest as Pinterest's Standard access does)."""
+    return int(getattr(settings, "SANDBOX_ANALYTICS_RATE_LIMIT_PER_MINUTE", 300))
+
+
 def media_max_bytes() -> int:
     """Largest video the stand-in for S3 accepts (Pinterest: 2 GB)."""
     return int(getattr(settings, "SANDBOX_MEDIA_MAX_BYTES", 2 * 1024**3))

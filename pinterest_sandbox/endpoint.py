@@ -66,13 +66,14 @@ class Operation:
     endpoint: str
     scopes: tuple[str, ...] | str
     handler: Callable
+    rate_category: str = ""  # a rate-limit category with its own budget (ratelimit.py), or the general one
 
 
-def operation(endpoint: str, scopes: tuple[str, ...] | str):
+def operation(endpoint: str, scopes: tuple[str, ...] | str, *, rate_category: str = ""):
     """Mark a handler ``(call, **path) -> HttpResponse`` as the named v5 operation."""
 
     def decorate(handler):
-        return Operation(endpoint, scopes, handler)
+        return Operation(endpoint, scopes, handler, rate_category)
 
     return decorate
 
@@ -106,14 +107,14 @@ def _run(op: Operation, call: ApiCall, path: dict) -> HttpResponse:
         call.token = access_token_authenticate(_bearer(call.request), now=call.now)
         if not set(op.scopes) <= call.token.scope_set:
             raise errors.missing_scope()
-        call.rate = rate_limit_consume(call.token, call.now)
+        call.rate = rate_limit_consume(call.token, call.now, op.rate_category)
         if call.rate.exceeded:
             raise errors.rate_limited()
     call.plan = faults.plan_for(op.endpoint)
     try:
         faults.apply_before(call.plan, call.request)
     except faults.RateLimitFault as fault:
-        limit = (call.rate or rate_limit_untouched(call.now)).limit
+        limit = (call.rate or rate_limit_untouched(call.now, op.rate_category)).limit
         call.rate = RateLimitState(limit, -1, fault.reset_seconds)
         raise
     with transaction.atomic():

@@ -211,18 +211,20 @@ class Pin(models.Model):
 
 
 class RateLimitCounter(models.Model):
-    """Calls one access token made in one minute-long window of sandbox time."""
+    """Calls one access token made in one minute-long window of sandbox time, in one rate-limit
+    category ("": every endpoint without its own; ``org_analytics``: the analytics endpoints)."""
 
     access_token = models.ForeignKey(
         AccessToken, on_delete=models.CASCADE, related_name="rate_limit_counters"
     )
+    category = models.CharField(max_length=32, blank=True, default="")
     window_start = models.DateTimeField()
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["access_token", "window_start"], name="one_counter_per_token_window"
+                fields=["access_token", "category", "window_start"], name="one_counter_per_token_category_window"
             )
         ]
 

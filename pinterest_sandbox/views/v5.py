@@ -24,6 +24,7 @@ from pinterest_sandbox.endpoint import (
     path_id,
 )
 from pinterest_sandbox.models import Board, BoardSection, MediaUpload, Pin
+from pinterest_sandbox.ratelimit import ORG_ANALYTICS
 from pinterest_sandbox.serializers import (
     account_json,
     board_json,
@@ -276,14 +277,14 @@ def _analytics_query(call: ApiCall, metric_types: tuple[str, ...], *, metrics_re
     return dates, metrics
 
 
-@operation("pins.analytics", ANALYTICS_PINS_READ)
+@operation("pins.analytics", ANALYTICS_PINS_READ, rate_category=ORG_ANALYTICS)
 def pins_analytics(call: ApiCall, pin_id: str) -> JsonResponse:
     pin = _pin(call, pin_id)
     dates, metrics = _analytics_query(call, analytics_services.PIN_METRIC_TYPES, metrics_required=True)
     return JsonResponse(analytics_services.pin_analytics(pin, dates, metrics, now=call.now))
 
 
-@operation("user_account.analytics", USER_ACCOUNTS_READ)
+@operation("user_account.analytics", USER_ACCOUNTS_READ, rate_category=ORG_ANALYTICS)
 def user_account_analytics(call: ApiCall) -> JsonResponse:
     dates, metrics = _analytics_query(call, analytics_services.ACCOUNT_METRIC_TYPES, metrics_required=False)
     pins = Pin.objects.filter(board__owner=call.user).only("pinterest_id", "created_at", "creative_type")

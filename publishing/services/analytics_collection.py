@@ -21,14 +21,19 @@ the last 30 days and N31_90 those published 31 to 90 days ago (docs/analytics.md
 counts every call against one daily quota; Standard counts per user per app), so collection only
 spends what publishing does not need, and never takes a token from the publishing buckets
 (services/pacing.py):
-- a run does not start (outcome ``DEFERRED``) while the account has a publish backlog (a pin
-  ``queued``, ``deferred`` or ``publishing``) or while its pacing bucket, or the server's, holds
-  less than ``PUBLISHING_HEADROOM`` of its capacity (publishing used it recently);
+- a run does not start (outcome ``DEFERRED``) while the account has a publish backlog (an approved
+  pin ``queued`` or ``publishing``, or ``deferred`` to within ``DEFERRED_RETRY``) or while its
+  pacing bucket, or the server's, holds less than ``PUBLISHING_HEADROOM`` of its capacity
+  (publishing used it recently);
 - during a run the backlog is checked again every ``RECHECK_EVERY_CALLS`` calls, and Pinterest's
   own ``X-RateLimit-Remaining`` after every call: below ``RATE_LIMIT_HEADROOM`` of the limit the run
   stops, keeps what it collected and is ``DEFERRED``;
 - a 429 stops the run at once (``DEFERRED``); it is tried again after the ``X-RateLimit-Reset``
   (or ``Retry-After``) seconds Pinterest gave, never sooner.
+- a run works at most ``RUN_SECONDS`` at a time on a worker of the publishing cluster, then hands the
+  worker back (``DEFERRED``) and continues ``CONTINUE_AFTER`` later.
+A run that stops part way keeps what it collected; the next one asks only for what is left, since an
+account or pin collected within ``RECOLLECT_AFTER`` is not asked for again (each once a day).
 A deferred daily run is picked up again by the next pass of the periodic job; a deferred backfill
 enqueues its own retry.
 
@@ -47,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -90,8 +96,14 @@ SAVE_EVERY_PINS = 100
 SWEEP_MINUTES = 30
 FAILURE_BACKOFF = timedelta(hours=3)
 RUNNING_LEASE = timedelta(minutes=30)
+# An account or pin collected this recently is not asked for again (a run continuing after a
+# deferral, or a daily run right after the backfill): once a day each.
+RECOLLECT_AFTER = timedelta(hours=20)
 DEFERRED_RETRY = timedelta(minutes=10)
-BACKLOG_STATUSES = (PinStatus.QUEUED, PinStatus.DEFERRED, PinStatus.PUBLISHING)
+# A run holds a worker of the publishing cluster at most this long (well below Q_CLUSTER's timeout),
+# then hands it back and continues CONTINUE_AFTER later: a big account never keeps workers from publishing.
+RUN_SECONDS = 30.0
+CONTINUE_AFTER = timedelta(minutes=1)
 TASK = "publishing.tasks.collect_account_analytics"
 ERROR_MAX = AnalyticsCollectionRun._meta.get_field("error").max_length
 
@@ -166,10 +178,14 @@ def fetch_live(account: PinterestAccount, *, start: date, end: date, pin: Pin | 
 
 
 def publishing_needs_budget(account: PinterestAccount) -> str:
-    """Why collection must wait for publishing now ("" when it need not): a publish backlog, or a
-    pacing bucket (the account's or the server's) below ``PUBLISHING_HEADROOM``. Two queries, or
-    one query and one Redis call."""
-    if Pin.objects.filter(account=account, status__in=BACKLOG_STATUSES, deleted_at__isnull=True).exists():
+    """Why collection must wait for publishing now ("" when it need not): a publish backlog (an
+    approved pin queued, publishing, or deferred to within ``DEFERRED_RETRY``), or a pacing bucket
+    (the account's or the server's) below ``PUBLISHING_HEADROOM``. Two queries, or one query and one
+    Redis call."""
+    soon = timezone.now() + DEFERRED_RETRY
+    waiting = Pin.objects.in_flight().filter(account=account, deleted_at__isnull=True).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=soon))
+    if waiting.exists():
         return "pins are waiting to publish"
     global_meter, (account_meter,) = pacing_meters(accounts=[account])
     for name, meter in (("the account's", account_meter), ("the server's", global_meter)):
@@ -192,6 +208,7 @@ class _CountingTransport(httpx.BaseTransport):
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
         self.sent = 0
+        self.started = time.monotonic()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         self.sent += 1
@@ -225,10 +242,14 @@ def _first_pending(last_ready: date | None, first_not_ready: date | None, earlie
     return max(earliest, min(candidates) if candidates else earliest)
 
 
-def _account_start(account: PinterestAccount, today: date) -> date:
+def _account_start(account: PinterestAccount, today: date) -> date | None:
+    """The account's first day to ask for (None: collected within ``RECOLLECT_AFTER``). One query."""
     earliest = today - timedelta(days=MAX_DAYS_BACK)
     marks = AccountDailyMetric.objects.filter(account=account, date__gte=earliest).aggregate(
-        last_ready=Max("date", filter=Q(data_status="READY")), first_not=Min("date", filter=~Q(data_status="READY")))
+        last_ready=Max("date", filter=Q(data_status="READY")), first_not=Min("date", filter=~Q(data_status="READY")),
+        last_collected=Max("collected_at"))
+    if marks["last_collected"] is not None and marks["last_collected"] >= timezone.now() - RECOLLECT_AFTER:
+        return None
     return _first_pending(marks["last_ready"], marks["first_not"], earliest)
 
 
@@ -246,8 +267,10 @@ def pins_to_collect(account: PinterestAccount, *, kind: str, today: date) -> lis
     marks = {
         row["pin_id"]: row for row in PinDailyMetric.objects.filter(account=account, date__gte=earliest)
         .values("pin_id").annotate(last_ready=Max("date", filter=Q(data_status="READY")),
-                                   first_not=Min("date", filter=~Q(data_status="READY")))
+                                   first_not=Min("date", filter=~Q(data_status="READY")),
+                                   last_collected=Max("collected_at"))
     }
+    fresh_since = timezone.now() - RECOLLECT_AFTER
     daily_since = today - timedelta(days=DAILY_PIN_DAYS)
     chosen = []
     for pk, pinterest_pin_id, published_at, asset_type in pins:
@@ -255,6 +278,8 @@ def pins_to_collect(account: PinterestAccount, *, kind: str, today: date) -> lis
             continue
         published = published_at.astimezone(timezone.get_fixed_timezone(0)).date()
         mark = marks.get(pk)
+        if mark is not None and mark["last_collected"] >= fresh_since:
+            continue  # collected by an earlier run today (one that was deferred part way, or a backfill)
         followed = (kind == AnalyticsCollectionRun.Kind.BACKFILL or published > daily_since or mark is None
                     or pk % 7 == today.toordinal() % 7)
         if not followed:
@@ -339,17 +364,23 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
                 raise _Stop(AnalyticsCollectionRun.Outcome.DEFERRED, f"Publishing first: {waiting}.", None)
             account_start = _account_start(account, today)
             pins = pins_to_collect(account, kind=kind, today=today)
-            run.start_date = min([account_start, *(pin.start for pin in pins)])
+            run.start_date = min([today, *([account_start] if account_start else []), *(pin.start for pin in pins)])
+            if account_start is None and not pins:
+                raise _Stop(AnalyticsCollectionRun.Outcome.SUCCEEDED, "")  # nothing left to ask for today
             with pinterest_for(account) as client:
-                days = _ask(client, counter, account, lambda: client.user_account_analytics(
-                    start_date=account_start, end_date=today, metric_types=list(ACCOUNT_METRICS.values())))
-                _save_account_days(account, days, timezone.now())
+                if account_start is not None:
+                    days = _ask(counter, account, functools.partial(
+                        client.user_account_analytics, start_date=account_start, end_date=today,
+                        metric_types=list(ACCOUNT_METRICS.values())))
+                    _save_account_days(account, days, timezone.now())
+                    _stop_if_budget_low(client)
                 for pin in pins:
                     metrics = [name for metric, name in PIN_METRICS.items() if pin.video or metric != "video_view"]
-                    days = _ask(client, counter, account, functools.partial(
+                    days = _ask(counter, account, functools.partial(
                         client.pin_analytics, pin.pinterest_pin_id, start_date=pin.start, end_date=today,
                         metric_types=metrics))
                     collected.append((pin, days))
+                    _stop_if_budget_low(client)
                     if len(collected) >= SAVE_EVERY_PINS:
                         _save_pin_days(account, collected, timezone.now())
                         saved_pins += len(collected)
@@ -375,24 +406,30 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
     return run
 
 
-def _ask(client: PinterestClient, counter: _CountingTransport, account: PinterestAccount,
+def _ask(counter: _CountingTransport, account: PinterestAccount,
          call: Callable[[], list[AnalyticsDay]]) -> list[AnalyticsDay]:
-    """One analytics call, publishing first: check the backlog every few calls, stop on a 429 or
-    when Pinterest's remaining budget runs low."""
+    """One analytics call, publishing first: the worker is handed back after ``RUN_SECONDS``, the
+    backlog checked every few calls, and a 429 stops the run."""
+    if counter.sent and time.monotonic() - counter.started > RUN_SECONDS:
+        raise _Stop(AnalyticsCollectionRun.Outcome.DEFERRED, "Time slice used: the worker goes back to publishing; "
+                    "the run continues shortly.", CONTINUE_AFTER.total_seconds())
     if counter.sent and counter.sent % RECHECK_EVERY_CALLS == 0 and publishing_needs_budget(account):
         raise _Stop(AnalyticsCollectionRun.Outcome.DEFERRED, "Publishing first: publishing started meanwhile.")
     try:
-        days = call()
+        return call()
     except pinterest_errors.RateLimited as exc:
         raise _Stop(AnalyticsCollectionRun.Outcome.DEFERRED, f"Pinterest answered 429 ({exc.error_code}).",
                     exc.reset_seconds) from None
+
+
+def _stop_if_budget_low(client: PinterestClient) -> None:
+    """After a call: stop (keeping its answer) when Pinterest's remaining budget runs low."""
     status = client.rate_limit
     if (status is not None and status.limit and status.remaining is not None
             and status.remaining < status.limit * RATE_LIMIT_HEADROOM):
         raise _Stop(AnalyticsCollectionRun.Outcome.DEFERRED,
                     f"Pinterest's budget is low ({status.remaining} of {status.limit} left); publishing first.",
                     status.reset_seconds)
-    return days
 
 
 def _finish(run: AnalyticsCollectionRun, outcome: str, error: str, calls: int, pins: int) -> None:

@@ -95,9 +95,9 @@ def test_pinterests_date_limits_are_400_code_1(account, board_id, subtests):
     pin_id = _pin(account, board_id)
     today = sandbox_now().date()
     cases = {
-        "start more than 90 days back": (today - timedelta(days=91), today, "start_date"),
-        "end more than 90 days past start": (today - timedelta(days=90), today + timedelta(days=1), "end_date"),
-        "start after end": (today, today - timedelta(days=1), "end_date"),
+        "start more than 90 days back": (today - timedelta(days=91), today - timedelta(days=91), "start_date:"),
+        "end more than 90 days past start": (today - timedelta(days=90), today + timedelta(days=1), "end_date:"),
+        "start after end": (today, today - timedelta(days=1), "end_date:"),
     }
     for name, (start, end, field) in cases.items():
         with subtests.test(name):
@@ -146,3 +146,16 @@ def test_scopes_ownership_and_faults_apply(sandbox_url, account, board_id, subte
         limited = account.get("/user_account/analytics", params=_range(2, 2))
         assert limited.status_code == 429 and limited.headers["X-RateLimit-Reset"] == "7"
         assert pin_report(account, pin_id, **window).status_code == 200
+
+
+def test_analytics_have_their_own_rate_limit_category(account, settings, fresh_rate_window):
+    settings.SANDBOX_ANALYTICS_RATE_LIMIT_PER_MINUTE = 2
+    settings.SANDBOX_RATE_LIMIT_PER_MINUTE = 5
+    window = _range(1, 1)
+    remaining = [account.get("/user_account/analytics", params=window).headers["X-RateLimit-Remaining"]
+                 for _ in range(2)]
+    assert remaining == ["1", "0"]
+    limited = account.get("/user_account/analytics", params=window)
+    assert limited.status_code == 429 and limited.headers["X-RateLimit-Limit"] == "2, 2;w=60"
+    # The general budget (boards, pins, publishing) is untouched by the analytics calls.
+    assert account.get("/boards").headers["X-RateLimit-Remaining"] == "4"

@@ -57,21 +57,27 @@ def test_a_backfill_stores_90_days_of_the_account_and_each_pins_days_since_publi
     assert day_total == sum(PinDailyMetric.objects.filter(date=yesterday.date).values_list("impressions", flat=True))
 
 
-def test_running_twice_duplicates_nothing_and_asks_only_for_days_not_final(production_account,
-                                                                          django_assert_max_num_queries):
+def test_running_again_duplicates_nothing_and_asks_only_for_what_is_not_final(production_account, noon,
+                                                                              django_assert_max_num_queries):
     pins = [published_pin(production_account, days_ago=days) for days in (1, 5, 20)]
     collect_account(production_account, kind=Run.Kind.BACKFILL)
     rows = (AccountDailyMetric.objects.count(), PinDailyMetric.objects.count())
-    ready_before = PinDailyMetric.objects.get(pin=pins[2], date=pinterest_today() - timedelta(days=3)).collected_at
+    settled = PinDailyMetric.objects.get(pin=pins[2], date=pinterest_today() - timedelta(days=3)).collected_at
 
+    same_day = collect_account(production_account)
+    assert (same_day.outcome, same_day.calls) == (Run.Outcome.SUCCEEDED, 0)  # each collected once a day
+
+    noon.shift(timedelta(days=1))
     with django_assert_max_num_queries(25):
-        again = collect_account(production_account, kind=Run.Kind.DAILY)
+        next_day = collect_account(production_account)
 
-    assert (again.outcome, again.calls) == (Run.Outcome.SUCCEEDED, 4)
-    assert (AccountDailyMetric.objects.count(), PinDailyMetric.objects.count()) == rows
-    assert again.start_date == pinterest_today()  # only today was not READY
-    assert PinDailyMetric.objects.get(pin=pins[2], date=pinterest_today() - timedelta(days=3)).collected_at \
-        == ready_before
+    today = pinterest_today()
+    assert (next_day.outcome, next_day.calls, next_day.pins_collected) == (Run.Outcome.SUCCEEDED, 4, 3)
+    assert next_day.start_date == today - timedelta(days=1)  # yesterday was PROCESSING, asked again
+    # One new day for the account and each pin: upserted, nothing duplicated (unique constraints hold).
+    assert (AccountDailyMetric.objects.count(), PinDailyMetric.objects.count()) == (rows[0] + 1, rows[1] + 3)
+    assert PinDailyMetric.objects.get(pin=pins[0], date=today - timedelta(days=1)).data_status == "READY"
+    assert PinDailyMetric.objects.get(pin=pins[2], date=today - timedelta(days=4)).collected_at == settled
 
 
 def test_connecting_a_production_account_enqueues_its_backfill_and_a_sandbox_one_does_not(
@@ -107,6 +113,43 @@ def test_collection_waits_while_publishing_needs_the_budget(production_account, 
         with pytest.raises(RateLimited):
             collection.fetch_live(production_account, start=pinterest_today(), end=pinterest_today(), pin=pin,
                                   metrics=["save"])
+
+
+def test_only_pins_about_to_publish_hold_collection_back(production_account):
+    awaiting_approval = published_pin(production_account, days_ago=0)
+    later = published_pin(production_account, days_ago=0)
+    type(later).objects.filter(pk=awaiting_approval.pk).update(status=PinStatus.QUEUED, approval_state="pending")
+    type(later).objects.filter(pk=later.pk).update(status=PinStatus.DEFERRED,
+                                                   next_attempt_at=datetime.now(tz=UTC) + timedelta(hours=2))
+    assert collect_account(production_account).outcome == Run.Outcome.SUCCEEDED
+    type(later).objects.filter(pk=later.pk).update(next_attempt_at=datetime.now(tz=UTC) + timedelta(minutes=2))
+    assert collection.publishing_needs_budget(production_account) == "pins are waiting to publish"
+
+
+def test_a_low_pinterest_budget_stops_the_run_part_way_and_the_next_one_continues(production_account, noon,
+                                                                                 settings):
+    settings.SANDBOX_ANALYTICS_RATE_LIMIT_PER_MINUTE = 10  # stop once fewer than 2 remain: after 9 calls
+    pins = [published_pin(production_account, days_ago=n + 1) for n in range(12)]
+    noon.move_to(datetime.now(tz=UTC).replace(second=1))  # every call in one rate-limit window
+
+    first = collect_account(production_account)
+
+    assert (first.outcome, first.calls, first.pins_collected) == (Run.Outcome.DEFERRED, 9, 8)
+    assert "budget is low (1 of 10 left)" in first.error
+    assert queued_tasks()[-1] == (collection.TASK, (production_account.pk, Run.Kind.DAILY))
+    noon.shift(timedelta(seconds=60))
+    second = collect_account(production_account)
+    assert (second.outcome, second.calls, second.pins_collected) == (Run.Outcome.SUCCEEDED, 4, 4)
+    assert set(PinDailyMetric.objects.values_list("pin_id", flat=True)) == {pin.pk for pin in pins}
+
+
+def test_a_run_hands_its_worker_back_after_its_time_slice(production_account, monkeypatch):
+    published_pin(production_account, days_ago=1)
+    monkeypatch.setattr(collection, "RUN_SECONDS", 0.0)
+    run = collect_account(production_account)
+    assert (run.outcome, run.calls) == (Run.Outcome.DEFERRED, 1) and "Time slice" in run.error
+    monkeypatch.setattr(collection, "RUN_SECONDS", 30.0)
+    assert (collect_account(production_account).calls, PinDailyMetric.objects.count()) == (1, 2)
 
 
 def test_a_429_stops_the_run_keeps_what_it_got_and_retries_after_pinterests_reset(production_account):
@@ -158,13 +201,14 @@ def test_the_periodic_job_spreads_accounts_over_the_day_and_collects_each_once(p
     assert collection.accounts_due(now=slot + timedelta(days=1)) == []
 
 
-def test_daily_runs_follow_recent_pins_every_day_and_older_ones_on_their_weekday(production_account):
-    recent = [published_pin(production_account, days_ago=days) for days in (0.5, 3, 29)]
+def test_daily_runs_follow_recent_pins_every_day_and_older_ones_on_their_weekday(production_account, noon):
+    recent = [published_pin(production_account, days_ago=days) for days in (0.5, 3, 28)]
     older = [published_pin(production_account, days_ago=days) for days in range(35, 49)]  # 14 pins, 2 per weekday
     too_old = published_pin(production_account, days_ago=95)
     collect_account(production_account, kind=Run.Kind.BACKFILL)
     assert not PinDailyMetric.objects.filter(pin=too_old).exists()
 
+    noon.shift(timedelta(days=1))
     run = collect_account(production_account)
 
     today = pinterest_today()
