@@ -16,7 +16,7 @@ from html import escape
 
 from django import template
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -50,6 +50,19 @@ def _day_path_pattern() -> str:
 def _badge(kind: str, value: str) -> str:
     """``badge`` (the dashboard's), once per kind and value."""
     return str(badge(kind, value))
+
+
+@cache
+def _names_in(language: str | None) -> tuple[list[str], list[str], list[str]]:
+    """Weekdays (Monday first) and months (1-12: full, and as the date filter's "M") in ``language``."""
+    with translation.override(language):
+        return ([str(WEEKDAYS[n]) for n in range(7)], [""] + [str(MONTHS[n]) for n in range(1, 13)],
+                [""] + [str(MONTHS_3[n]).title() for n in range(1, 13)])
+
+
+def _names() -> tuple[list[str], list[str], list[str]]:
+    """``_names_in`` the active language: the date filter's names without a translation per cell."""
+    return _names_in(translation.get_language())
 
 
 def _title(text: str) -> str:
@@ -120,9 +133,10 @@ def _more(context, shown_day: date, more: int, after: str, at_least: bool = Fals
     path = (f'{_day_path_pattern().replace(_DAY_PLACEHOLDER, f"{shown_day:%Y-%m-%d}")}?view={escape(context["view"])}'
             f'&amp;date={context["anchor"]:%Y-%m-%d}&amp;after={escape(after)}')
     label = f"+{more} or more" if at_least else f"+{more} more"
+    weekdays, months, _short_months = _names()
     return (f'<li class="item more"><a href="{path}" hx-get="{path}" hx-target="closest li" hx-swap="outerHTML">'
-            f'{label}<span class="visually-hidden"> on {WEEKDAYS[shown_day.weekday()]} {shown_day.day} '
-            f'{MONTHS[shown_day.month]}</span></a></li>')
+            f'{label}<span class="visually-hidden"> on {weekdays[shown_day.weekday()]} {shown_day.day} '
+            f'{months[shown_day.month]}</span></a></li>')
 
 
 @register.simple_tag(takes_context=True)
@@ -139,8 +153,9 @@ def calendar_cell(context, day) -> SafeString:
     lines = "".join(_line(entry, focus=False, **may) for entry in day.entries)
     more = f"\n          {_more(context, day.date, day.more, day.after, day.at_least)}" if day.more else ""
     d = day.date
+    weekdays, _months, short_months = _names()
     return mark_safe(  # every value escaped in the lines
         f'<td class="{classes}">\n        <p class="day-number">{"<strong>Today,</strong> " if today else ""}'
-        f'<time datetime="{d:%Y-%m-%d}"><span class="phone-only">{WEEKDAYS[d.weekday()]} </span>'
-        f'{d.day} {MONTHS_3[d.month].title()}</time></p>\n        <ul class="day-items">\n          {lines}{more}\n'
+        f'<time datetime="{d:%Y-%m-%d}"><span class="phone-only">{weekdays[d.weekday()]} </span>'
+        f'{d.day} {short_months[d.month]}</time></p>\n        <ul class="day-items">\n          {lines}{more}\n'
         f'        </ul>\n      </td>')

@@ -237,6 +237,8 @@ def test_a_busy_day_counts_up_to_the_cap_and_its_own_page_counts_exactly(
     assert "+1 more<" in day_cell(html, "2026-10-14")  # exact below the cap
     cell = day_cell(html, "2026-10-20")
     assert times_in(cell) == ["10:00", "10:01", "10:02", "10:03"] and "+1 or more<" in cell
+    assert '<span class="phone-only">Tuesday </span>20 Oct</time>' in html  # the date filter's "l" and "j M"
+    assert "+1 or more<span class=\"visually-hidden\"> on Tuesday 20 October</span>" in cell
     rest = client.get(html_module.unescape(re.search(r'hx-get="([^"]+)"', cell.split('class="item more"')[1])
                                            .group(1)), HTTP_HX_REQUEST="true").content.decode()
     assert times_in(rest) == ["10:04", "10:05", "10:06", "10:07"] and "more<" not in rest
