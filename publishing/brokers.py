@@ -7,8 +7,9 @@ them; ``Q_CLUSTER["broker_class"]`` names ``OrmBroker``, or ``RedisBroker`` when
 Dispatch: schedules do not wait in the broker (100k future schedules would be 100k rows every poll
 looks through); they wait in their own table. Before it pops, the publishing cluster's pusher hands
 over the schedules due within the next poll (``DISPATCH_DUE``, at most every ``DISPATCH_INTERVAL``),
-each as a delayed task for its exact time, so a schedule starts within about a poll of ``run_at``
-on either broker, with as many clusters as run.
+each as a delayed task for its exact time, so a schedule starts at its ``run_at`` on either
+broker, with as many clusters as run: a pusher with nothing due waits for the next delayed task's
+time when it comes before the next poll (``idle_wait``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,21 @@ class DispatchingBroker:
             logger.exception("dispatching the due schedules failed")
 
 
+# How much later than its time a delayed task is handed out, at most: the clock's granularity
+# and the time the pop itself takes, not a poll.
+DUE_MARGIN = 0.002
+
+
+def idle_wait(until_next_due: float | None) -> float:
+    """Seconds a pusher with nothing due waits before it looks again: the poll (``Conf.POLL``), or
+    less when the next delayed task falls due before that (``until_next_due`` seconds from now; None:
+    none waits), so the task is handed out at its time (a slot, a retry, a schedule's ``run_at``)
+    rather than up to a poll after it."""
+    if until_next_due is None:
+        return float(Conf.POLL)
+    return min(float(Conf.POLL), max(0.0, until_next_due) + DUE_MARGIN)
+
+
 # django-q2 ships no type information, so its broker classes are Any to mypy.
 class OrmBroker(DispatchingBroker, ORM):  # type: ignore[misc]
     """django-q2's ORM broker (``Q_CLUSTER["broker_class"]`` without Redis), dispatching due
@@ -69,10 +85,13 @@ class OrmBroker(DispatchingBroker, ORM):  # type: ignore[misc]
         self.dispatch_due()
         # As django-q2's ORM.dequeue, with the order; a row taken is locked for Conf.RETRY seconds
         # (handed out again after that unless acknowledged), and ``lock < now`` is its only test.
-        tasks = list(self.get_connection().filter(key=self.list_key, lock__lt=timezone.now()).order_by("lock")[
-            :Conf.BULK])
+        # The earliest rows whether due or not, in the same index range: when none is due, the
+        # first says how long to wait.
+        now = timezone.now()
+        earliest = list(self.get_connection().filter(key=self.list_key).order_by("lock")[:Conf.BULK])
+        tasks = [task for task in earliest if task.lock < now]
         if not tasks:
-            time.sleep(Conf.POLL)  # an empty queue: spare the CPU
+            time.sleep(idle_wait((earliest[0].lock - now).total_seconds() if earliest else None))  # spare the CPU
             return None
         taken = []
         for task in tasks:
@@ -95,14 +114,16 @@ class DelayedOrmBroker(ORM):  # type: ignore[misc]
         return package_id
 
 
-# KEYS: the delayed set, the queue. ARGV: now (epoch seconds), how many to move at most.
+# KEYS: the delayed set, the queue. ARGV: now (epoch seconds), how many to move at most. Returns
+# how many it moved and the due time of the next task still delayed ('' when none).
 _MOVE_DUE_SCRIPT = """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, task in ipairs(due) do
   redis.call('ZREM', KEYS[1], task)
   redis.call('RPUSH', KEYS[2], task)
 end
-return #due
+local next_due = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {#due, next_due[2] or ''}
 """
 
 
@@ -111,9 +132,12 @@ class RedisBroker(DispatchingBroker, Redis):  # type: ignore[misc]  # django-q2 
 
     A delayed task waits in ``<queue>:delayed`` (a sorted set scored by its due time, epoch seconds);
     ``dequeue`` dispatches the due schedules, moves every due task onto the queue in one Lua script,
-    then pops as django-q2 does (blocking for at most a second), so a task starts within about a
-    second of its time.
+    then pops as django-q2 does, blocking for at most a second, or only until the next delayed
+    task falls due: so a task is handed out at its time.
     """
+
+    # When the next task still delayed falls due (epoch seconds), as of the last move; None: none.
+    _next_due: float | None = None
 
     def __init__(self, list_key: str | None = None, run_at: datetime | None = None) -> None:
         super().__init__(list_key=list_key)
@@ -132,15 +156,19 @@ class RedisBroker(DispatchingBroker, Redis):  # type: ignore[misc]  # django-q2 
         return added
 
     def move_due(self, now: float | None = None) -> int:
-        moved: int = self.connection.eval(_MOVE_DUE_SCRIPT, 2, self.delayed_key, self.list_key,
-                                          time.time() if now is None else now, 100)
-        return moved
+        moved, next_due = self.connection.eval(_MOVE_DUE_SCRIPT, 2, self.delayed_key, self.list_key,
+                                               time.time() if now is None else now, 100)
+        self._next_due = float(next_due) if next_due else None
+        return int(moved)
 
     def dequeue(self) -> list[tuple[None, bytes]] | None:
         self.dispatch_due()
         self.move_due()
-        popped: list[tuple[None, bytes]] | None = super().dequeue()
-        return popped
+        # As django-q2's Redis.dequeue, blocking for at most a second (its poll), or until the next
+        # delayed task is due (never 0: BLPOP would block for ever).
+        block = 1.0 if self._next_due is None else min(1.0, max(0.0, self._next_due - time.time()) + DUE_MARGIN)
+        task = self.connection.blpop(self.list_key, block)
+        return [(None, task[1])] if task else None
 
     def delete_queue(self) -> int:
         self.connection.delete(self.delayed_key)

@@ -40,14 +40,15 @@ def make_asset_thumbnail(asset_id: int) -> None:
 # --- the publishing pipeline (services/delivery.py, schedules.py, webhooks.py) ------------------
 
 
-def publish_pin(pin_id: int) -> str:
-    """One publishing step for one pin (claim, reconcile, call Pinterest, record the outcome)."""
-    return pin_publish(pin_id=pin_id)
+def publish_pin(pin_id: int, due_at: str | None = None) -> str:
+    """One publishing step for one pin (claim, reconcile, call Pinterest, record the outcome);
+    ``due_at``: the time the job was enqueued for (a job that comes early is enqueued again)."""
+    return pin_publish(pin_id=pin_id, due_at=due_at)
 
 
 def run_schedule(schedule_id: int) -> str:
-    """Turn a due schedule into its pin (a no-op when it is not due or already ran)."""
-    return schedule_run(schedule_id=schedule_id)
+    """Turn a due schedule into its pin (a no-op when it is not due or already ran), and publish it."""
+    return schedule_run(schedule_id=schedule_id, publish=True)
 
 
 def deliver_webhook(delivery_id: int) -> str:

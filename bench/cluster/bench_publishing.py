@@ -128,6 +128,23 @@ def test_not_claimed_in_a_long_run(start_cluster, workspace, cast, account, boar
           f"not_claimed {results.not_claimed()}")
 
 
+def schedule_steps(schedule) -> str:
+    """Where a due schedule's time went, each step in seconds after its run_at: dispatched (the
+    pusher), its pin made (by the run_schedule job), each publish job enqueued (django-q2's
+    ``started`` is the enqueue time) with its result, the create call's start, published."""
+    def at(moment) -> str:
+        return "-" if moment is None else f"{(moment - schedule.run_at).total_seconds():+.2f}"
+
+    def jobs(func: str, args: tuple) -> list[Task]:
+        return [task for task in Task.objects.filter(func=func).order_by("started") if tuple(task.args or ()) == args]
+    pin = schedule.pin
+    attempt = pin.attempts.order_by("number").first()
+    publish_jobs = " ".join(f"{at(task.started)}({task.result})" for task in jobs(PUBLISH_TASK, (pin.pk,))) or "none"
+    return (f"dispatched {at(schedule.dispatched_at)}, pin made {at(pin.created_at)}, "
+            f"publish jobs enqueued {publish_jobs}, create call {at(attempt.started_at if attempt else None)}, "
+            f"published {at(pin.published_at)}")
+
+
 def test_due_schedule_behind_a_backlog(start_cluster, workspace, cast, account, board):
     start_paced_cluster(start_cluster, ROUND_RATE_PER_MINUTE)
     actor = Actor.for_user(cast.manager, workspace)
@@ -148,6 +165,7 @@ def test_due_schedule_behind_a_backlog(start_cluster, workspace, cast, account, 
             return pin is not None and pin.published_at is not None and pin.published_at
         published_at = wait_for(published, timeout=120, interval=0.1, message="the scheduled pin to publish")
         delays.append((published_at - schedule.run_at).total_seconds())
+        print(f"\n[measure] due schedule round {n + 1} steps: {schedule_steps(schedule)}")
     waiting = Pin.objects.filter(pk__in=backlog).exclude(status=PinStatus.PUBLISHED).count()
     print(f"\n[measure] due schedule behind a {BACKLOG_PINS}-pin backlog: run_at -> published "
           f"{', '.join(f'{d:.2f}s' for d in delays)}; backlog pins still waiting {waiting}")

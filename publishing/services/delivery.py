@@ -87,7 +87,16 @@ PACING_MESSAGE = "Waiting for the publishing pace (token bucket)."
 
 def pin_publish_enqueue(pin: Pin, *, at: datetime | None = None) -> None:
     """Publish the pin once the current transaction commits (at ``at``, if given)."""
-    task_enqueue(PUBLISH_TASK, pin.pk, at=at)
+    _publish_job(pin.pk, at)
+
+
+def _publish_job(pin_id: int, at: datetime | None, *, run_at: datetime | None = None) -> None:
+    """The pin's publish job; one for a time (``at``, the pin's ``next_attempt_at``) carries it as
+    ``due_at`` (see ``pin_publish``) and is handed out then (or at ``run_at``, if given)."""
+    if at is None:
+        task_enqueue(PUBLISH_TASK, pin_id)
+    else:
+        task_enqueue(PUBLISH_TASK, pin_id, at=run_at or at, job_kwargs={"due_at": at.isoformat()})
 
 
 # --- claim ------------------------------------------------------------------------------------
@@ -156,11 +165,12 @@ def pin_claim(*, pin_id: int, now: datetime | None = None) -> Claim | None:
 # --- the job ----------------------------------------------------------------------------------
 
 
-def pin_publish(*, pin_id: int) -> str:
-    """Run one publishing step for the pin; returns its status afterwards (or ``not_claimed``)."""
+def pin_publish(*, pin_id: int, due_at: str | None = None) -> str:
+    """Run one publishing step for the pin; returns its status afterwards (or ``not_claimed``, or
+    ``early``). ``due_at``: the time the job was enqueued for (ISO 8601), if any."""
     claim = pin_claim(pin_id=pin_id)
     if claim is None:
-        return "not_claimed"
+        return _requeue_if_early(pin_id, datetime.fromisoformat(due_at)) if due_at else "not_claimed"
     try:
         _publish_claimed(claim)
     except Exception:
@@ -170,6 +180,25 @@ def pin_publish(*, pin_id: int) -> str:
         _defer(claim, error_code="internal_error", message="An unexpected error interrupted publishing.",
                delay=_backoff_seconds(max(1, _attempts_this_round(claim.pin))))
     return claim.pin.status
+
+
+EARLY = "early"
+
+
+def _requeue_if_early(pin_id: int, due_at: datetime) -> str:
+    """A job for ``due_at`` whose pin was not claimable. If the pin still waits for that very time
+    and it has not come by this worker's clock, the job came early (the pusher's clock runs ahead
+    of this one): rather than end and leave the pin to the sweeper, it is enqueued again, as long
+    after ``due_at`` as it came before it (so a skewed pusher hands it out at ``due_at`` by this
+    clock). Otherwise its pin moved on (published, claimed, given another time): ``not_claimed``."""
+    now = timezone.now()
+    waiting = Pin.objects.filter(pk=pin_id, status__in=[PinStatus.QUEUED, PinStatus.DEFERRED], next_attempt_at=due_at,
+                                 next_attempt_at__gt=now, deleted_at__isnull=True,
+                                 approval_state__in=APPROVED_STATES).exists()
+    if not waiting:
+        return "not_claimed"
+    _publish_job(pin_id, due_at, run_at=due_at + (due_at - now))
+    return EARLY
 
 
 def _publish_claimed(claim: Claim) -> None:
@@ -222,6 +251,10 @@ def _paced(claim: Claim) -> bool:
     if pin.source == Pin.Source.SCHEDULE:
         if not at_its_turn:
             _backlog_turn_displace(claim, now)
+            taken = _backlog_slot_take(claim, now)
+            if taken is not None:
+                _defer_for_pace(claim, at=taken, slot=True)
+                return False
         mode = PacingMode.PRIORITY
     else:
         mode = PacingMode.HEAD if at_its_turn else PacingMode.JOIN
@@ -259,9 +292,35 @@ def _backlog_turn_displace(claim: Claim, now: datetime) -> datetime | None:
             # Only while the pin still waits for that very turn: a worker that claimed it has it.
             if Pin.objects.filter(pk=victim_id, status=PinStatus.DEFERRED, next_attempt_at=turn,
                                   pace_slot_at__isnull=True).update(next_attempt_at=requeued_at, updated_at=now):
-                task_enqueue(PUBLISH_TASK, victim_id, at=requeued_at)
+                _publish_job(victim_id, requeued_at)
                 return turn
     return None  # every one was taken meanwhile: the turn at the end of the line goes unused
+
+
+def _backlog_slot_take(claim: Claim, now: datetime) -> datetime | None:
+    """A due schedule's pin takes the earliest slot still ahead that a backlog pin of its account
+    holds, and that pin reserves the next slot the buckets give (after every slot promised), its job
+    enqueued once, for it. The buckets count one slot per publish still; the schedule's pin is not
+    put behind every slot the backlog reserved ahead (a backlog whose turns came while the workers
+    were busy reserves them all at once, seconds ahead). The slot taken; None when no backlog pin
+    holds one ahead (the pin then reserves its own, next)."""
+    pin = claim.pin
+    holders = (Pin.objects.filter(account_id=pin.account_id, status=PinStatus.DEFERRED, error_code=RATE_LIMITED,
+                                  pace_slot_at__gt=now, deleted_at__isnull=True)
+               .exclude(source=Pin.Source.SCHEDULE).order_by("pace_slot_at").values_list("pk", "pace_slot_at"))
+    candidates = list(holders[:3])
+    if not candidates:
+        return None
+    replacement = pacing_reserve(account=pin.account, mode=PacingMode.HEAD)
+    moved_to = timezone.now() + timedelta(seconds=max(0.0, replacement.wait))
+    for holder_id, slot in candidates:
+        with transaction.atomic():
+            # Only while the pin still waits for that very slot (its job has not claimed it).
+            if Pin.objects.filter(pk=holder_id, status=PinStatus.DEFERRED, pace_slot_at=slot).update(
+                    pace_slot_at=moved_to, next_attempt_at=moved_to, updated_at=now):
+                _publish_job(holder_id, moved_to)
+                return slot
+    return None  # each was taken meanwhile: the slot reserved for the holder goes unused
 
 
 def _attempts_this_round(pin: Pin) -> int:

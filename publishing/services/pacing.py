@@ -31,8 +31,11 @@ it reserves a slot at once, however far, which is at most the horizon ahead sinc
 waits in the line. To keep the line's pace, it displaces the earliest turn still ahead in its
 account's line: that pin (the conditional update wins only while it still waits for that turn)
 takes a turn at the end of the line, its job enqueued once more, and the turn it left unused is
-the time the priority slot takes. So a due schedule's pin publishes within about a poll plus the
-horizon, even behind a 150-pin backlog, and the buckets still see exactly one slot per publish.
+the time the priority slot takes. When backlog pins already hold slots ahead (turns that came
+while the workers were busy reserve at once, one after another, seconds ahead), the priority pin
+takes the earliest of those instead, and its holder reserves the next slot the buckets give
+(``delivery._backlog_slot_take``). So a due schedule's pin publishes within about a turn of its
+time, even behind a 150-pin backlog, and the buckets still see exactly one slot per publish.
 
 The buckets live where every worker sees them: in Redis when ``PACING_REDIS_URL`` is set (one
 atomic Lua script, Redis's own clock), otherwise in ``RateBucket`` rows locked with SELECT …

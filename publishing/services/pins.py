@@ -130,7 +130,7 @@ def _audit(pin: Pin, action: str, *, actor: Actor, details: dict[str, object] | 
 
 def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: bool = False,
                created_by: tuple[User | None, ApiKey | None] | None = None,
-               approved_as: Schedule | None = None) -> Pin:
+               approved_as: Schedule | None = None, enqueue: bool = True) -> Pin:
     """Create a pin (queued, or queued awaiting approval) and enqueue its publishing.
 
     ``approval_required`` sends it to approval whatever the actor's role (a schedule whose content
@@ -138,7 +138,8 @@ def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: b
     the (user, key) a system job creates the pin for. ``approved_as``: a schedule approved before its
     pin existed, whose decision the pin carries (it is created approved and publishes). Returns the
     pin; ``pin.idempotent_replay`` is True when an earlier pin with the same ``idempotency_key`` and
-    payload came back instead (nothing new is published then).
+    payload came back instead (nothing new is published then). ``enqueue=False``: no publish job,
+    the caller publishes the pin itself once this commits (a schedule's job, in the same worker).
     Raises ValidationError (fields named), PermissionDenied (key allow-list) or
     IdempotencyConflict (same key, other payload).
     """
@@ -184,7 +185,7 @@ def pin_create(*, actor: Actor, source: str, data: PinData, approval_required: b
                 pin.save(update_fields=["approval_state", "error_code", "error_message"])
             _audit(pin, "pin.created", actor=actor,
                    details={"source": source, "needs_approval": needs_approval})
-            if not needs_approval:
+            if not needs_approval and enqueue:
                 pin_publish_enqueue(pin)
     except IntegrityError:
         existing = _replay_of(workspace, key, fingerprint)

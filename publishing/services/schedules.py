@@ -57,6 +57,7 @@ from publishing.services.approvals import approval_hold, approval_step_record
 from publishing.services.audit import audit_record
 from publishing.services.bulk import BulkResult, bulk_apply
 from publishing.services.content_versions import content_version_keep
+from publishing.services.delivery import pin_publish
 from publishing.services.errors import (
     BadRequest,
     DomainError,
@@ -619,12 +620,23 @@ def schedule_bulk(*, actor: Actor, schedule_ids: Iterable[uuid.UUID | str], acti
 # --- running ----------------------------------------------------------------------------------
 
 
-def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
-    """Turn a due schedule into its pin, exactly once. Returns what happened (for logs)."""
+def schedule_run(*, schedule_id: int, now: datetime | None = None, publish: bool = False) -> str:
+    """Turn a due schedule into its pin, exactly once. Returns what happened (for logs).
+
+    ``publish`` (the schedule's own job): publish the pin here, once it is committed, instead of
+    enqueuing a job for it: a due schedule's pin starts at once, not a pusher's poll later, and
+    takes its turn ahead of a backlog (services/pacing.py). Its claim decides as a job's would (a
+    pin held for approval is not claimed); should this worker die before the claim, the pin is
+    queued and the sweepers enqueue it, as for a lost job. Otherwise (the due-scanner, which runs
+    many) each pin gets its publish job."""
     now = now or timezone.now()
-    outcome = _run(schedule_id, now=now)
+    outcome = _run(schedule_id, now=now, enqueue=not publish)
     if outcome == CHANGED_MEANWHILE:  # read again, once: if it changes again, the due-scanner takes it
-        outcome = _run(schedule_id, now=now)
+        outcome = _run(schedule_id, now=now, enqueue=not publish)
+    if outcome == "ran" and publish:
+        pin_id = Schedule.objects.filter(pk=schedule_id).values_list("pin_id", flat=True).first()
+        if pin_id is not None:
+            pin_publish(pin_id=pin_id)
     return outcome
 
 
@@ -632,7 +644,7 @@ def schedule_run(*, schedule_id: int, now: datetime | None = None) -> str:
 CHANGED_MEANWHILE = "changed_meanwhile"
 
 
-def _run(schedule_id: int, *, now: datetime) -> str:
+def _run(schedule_id: int, *, now: datetime, enqueue: bool = True) -> str:
     schedule = Schedule.objects.select_related("workspace__team", "account", "asset", "cover_image_asset", "created_by",
                                                "created_by_key").filter(pk=schedule_id).first()
     if schedule is None:
@@ -663,7 +675,7 @@ def _run(schedule_id: int, *, now: datetime) -> str:
             pin = pin_create(actor=Actor.system(schedule.workspace, job="schedule"), source=Pin.Source.SCHEDULE,
                              data=data, approval_required=schedule.needs_approval and not approved,
                              created_by=(schedule.created_by, schedule.created_by_key),
-                             approved_as=schedule if approved else None)
+                             approved_as=schedule if approved else None, enqueue=enqueue)
             # From here on the schedule reports its pin's status and error.
             Schedule.objects.filter(pk=schedule.pk).update(pin=pin, own_error="", updated_at=now)
     except DomainError as error:

@@ -162,3 +162,60 @@ def test_a_late_slot_on_a_full_bucket_takes_a_token_on_redis_too(offline_account
     redis.Redis.from_url(settings.PACING_REDIS_URL).hset(
         _redis_key(account_bucket_key(offline_account)), mapping={"tokens": 3, "at": time.time() - 10})
     assert _late_head_then_takes(offline_account) == [True, True, False]
+
+
+def test_a_due_schedules_pin_takes_the_earliest_slot_a_backlog_pin_holds_ahead(workspace, cast, account, board,
+                                                                              one_a_second, frozen_clock):
+    """Behind a backlog whose pins already hold slots ahead, a due schedule's pin is not put after
+    them all: it takes the earliest slot still ahead, whose holder reserves the next one (its job
+    enqueued for it), and the buckets count one slot per publish."""
+    actor = Actor.for_user(cast.manager, workspace)
+    first, holder, in_line = (pin_create(actor=actor, source="api", data=pin_payload(account, board,
+                                                                                      idempotency_key=key))
+                              for key in ("a", "b", "c"))
+    assert pin_publish(pin_id=first.pk) == PinStatus.PUBLISHED
+    assert pin_publish(pin_id=holder.pk) == PinStatus.DEFERRED  # a slot in 1 s
+    assert pin_publish(pin_id=in_line.pk) == PinStatus.DEFERRED  # beyond the horizon: a turn in 2 s
+    held = Pin.objects.get(pk=holder.pk).pace_slot_at
+    assert (held - timezone.now()).total_seconds() == pytest.approx(1.0)
+
+    scheduled = pin_create(actor=actor, source=Pin.Source.SCHEDULE,
+                           data=pin_payload(account, board, idempotency_key="scheduled"))
+    assert pin_publish(pin_id=scheduled.pk) == PinStatus.DEFERRED
+    scheduled.refresh_from_db()
+    assert scheduled.pace_slot_at == scheduled.next_attempt_at == held  # the holder's slot
+    holder = Pin.objects.get(pk=holder.pk)
+    # The holder's next slot, 2 s from now (the turn in 2 s was displaced to the end of the line).
+    assert holder.pace_slot_at == holder.next_attempt_at
+    assert (holder.pace_slot_at - timezone.now()).total_seconds() == pytest.approx(2.0)
+    assert [at for args, at in queued_jobs(PUBLISH) if args == (holder.pk,)][-1] == holder.pace_slot_at
+    assert pacing_reserve(account=account, mode=PacingMode.TAKE) == PacingTurn(False, 3.0)  # 0, 1, 2 taken
+
+    frozen_clock.move_to(held)
+    assert pin_publish(pin_id=scheduled.pk) == PinStatus.PUBLISHED  # at the slot taken, without another
+    assert pin_publish(pin_id=holder.pk) == "not_claimed"  # its job for the old slot: the pin waits for its new one
+
+
+def test_a_job_that_comes_early_is_enqueued_again_for_its_time_not_left_to_the_sweeper(
+        workspace, cast, offline_account, offline_board, frozen_clock, django_capture_on_commit_callbacks):
+    """A pusher whose clock runs ahead hands a pin's job out before the pin's time (by this clock):
+    the claim refuses it, and the job is enqueued again, as long after the time as it came before,
+    so that pusher hands it out at the time; a job for a time the pin no longer waits for ends."""
+    from publishing.tasks import publish_pin
+
+    pin = pin_create(actor=Actor.for_user(cast.manager, workspace), source="api",
+                     data=pin_payload(offline_account, offline_board))
+    due = timezone.now() + timedelta(seconds=10)
+    Pin.objects.filter(pk=pin.pk).update(status=PinStatus.DEFERRED, next_attempt_at=due)
+    frozen_clock.move_to(due - timedelta(milliseconds=400))  # 0.4 s early
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish_pin(pin.pk, due_at=due.isoformat()) == "early"
+    assert [at for args, at in queued_jobs(PUBLISH) if args == (pin.pk,)][-1] == due + timedelta(milliseconds=400)
+    assert Pin.objects.get(pk=pin.pk).status == PinStatus.DEFERRED
+
+    before = len(queued_jobs(PUBLISH))
+    with django_capture_on_commit_callbacks(execute=True):  # a job for a time the pin no longer waits for
+        assert publish_pin(pin.pk, due_at=(due - timedelta(seconds=5)).isoformat()) == "not_claimed"
+        assert publish_pin(pin.pk) == "not_claimed"
+    assert len(queued_jobs(PUBLISH)) == before

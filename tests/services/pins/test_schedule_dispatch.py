@@ -16,7 +16,7 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from publishing.access import Actor
-from publishing.brokers import OrmBroker
+from publishing.brokers import DUE_MARGIN, OrmBroker, RedisBroker
 from publishing.models import Pin, Schedule, ScheduleStatus
 from publishing.services.queue import task_enqueue
 from publishing.services.schedules import (
@@ -165,5 +165,68 @@ def test_the_orm_broker_pops_the_oldest_due_job_through_its_index(db, frozen):
 
     assert [payload for _, payload in broker.dequeue()] == ["due first"]
     assert [payload for _, payload in broker.dequeue()] == ["due second"]
-    plan = OrmQ.objects.filter(key=broker.list_key, lock__lt=NOW).order_by("lock")[:1].explain()
+    plan = OrmQ.objects.filter(key=broker.list_key).order_by("lock")[:1].explain()
     assert "pinboard_ormq_key_lock_idx" in plan, plan
+
+
+@pytest.mark.skipif("settings.REDIS_URL")
+def test_a_pusher_with_nothing_due_waits_only_until_the_next_delayed_job(db, frozen, monkeypatch):
+    """A delayed job (a pin's slot, a schedule's run_at) is handed out at its time, not up to a poll
+    after it: with nothing due, the pusher sleeps until the earliest row's time if that comes first."""
+    broker = get_broker()
+    assert isinstance(broker, OrmBroker)
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the pusher's wait, recorded; the frozen clock moves by it
+        slept.append(seconds)
+        frozen.shift(timedelta(seconds=seconds))
+    monkeypatch.setattr("publishing.brokers.time.sleep", sleep)
+
+    assert broker.dequeue() is None and slept == [pytest.approx(settings.Q_CLUSTER["poll"])]  # none waits
+    OrmQ.objects.create(key=broker.list_key, payload="a slot", lock=timezone.now() + timedelta(milliseconds=150))
+    OrmQ.objects.create(key=broker.list_key, payload="later", lock=timezone.now() + timedelta(minutes=1))
+    slept.clear()
+    assert broker.dequeue() is None
+    assert slept == [pytest.approx(0.150 + DUE_MARGIN)]
+    assert [payload for _, payload in broker.dequeue()] == ["a slot"]  # at its time
+    assert broker.dequeue() is None and slept[-1] == pytest.approx(settings.Q_CLUSTER["poll"])
+
+
+@pytest.mark.skipif("not settings.REDIS_URL")
+def test_the_redis_pusher_blocks_only_until_the_next_delayed_job(db, monkeypatch):
+    broker = get_broker()
+    assert isinstance(broker, RedisBroker)
+    blocked: list[float] = []
+    pop = broker.connection.blpop
+
+    def blpop(key, timeout):
+        blocked.append(timeout)
+        return pop(key, timeout)
+    monkeypatch.setattr(broker.connection, "blpop", blpop)
+
+    RedisBroker(list_key=settings.Q_CLUSTER["name"], run_at=timezone.now() + timedelta(milliseconds=300)).enqueue(
+        "a slot")
+    assert broker.dequeue() in (None, [(None, b"a slot")])
+    assert 0 < blocked[0] <= 0.3 + DUE_MARGIN
+
+
+def test_a_schedules_job_publishes_its_pin_itself_and_the_due_scanner_enqueues_it(workspace, cast, account, board):
+    """The schedule's own job publishes the pin it makes in the same job (not a pusher's poll later,
+    as a job of its own); the due-scanner, which runs many, enqueues each pin's job instead."""
+    from publishing.models import PinStatus
+    from publishing.services.schedules import schedules_run_due
+    from publishing.tasks import run_schedule
+
+    first, second = (create(workspace, cast, account, board, timezone.now() + timedelta(hours=1), title=title)
+                     for title in ("First", "Second"))
+    Schedule.objects.filter(pk__in=[first.pk, second.pk]).update(run_at=timezone.now() - timedelta(seconds=1))
+
+    assert run_schedule(first.pk) == "ran"
+    first.refresh_from_db()
+    assert first.pin.status == PinStatus.PUBLISHED and first.pin.pinterest_pin_id
+    assert queued_jobs("publishing.tasks.publish_pin") == []
+
+    assert schedules_run_due() == 1
+    second.refresh_from_db()
+    assert second.pin.status == PinStatus.QUEUED
+    assert [args for args, _ in queued_jobs("publishing.tasks.publish_pin")] == [(second.pin.pk,)]
