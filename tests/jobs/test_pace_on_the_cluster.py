@@ -67,10 +67,14 @@ def test_a_backlog_publishes_every_pin_at_the_pace_with_no_lost_wake_up(start_cl
 
 
 def test_a_due_schedule_publishes_ahead_of_the_backlog(start_cluster, workspace, cast, account, board):
-    start_paced_cluster(start_cluster, {"PACING_ACCOUNT_REFILL_PER_MINUTE": "120"})
-    ids = [pin.pk for pin in backlog(workspace, cast, account, board, 40)]
-    wait_for(lambda: Pin.objects.filter(pk__in=ids, status=PinStatus.PUBLISHED).count() >= 6, timeout=60,
+    # 80 pins at four a second: their first jobs keep the two workers busy while the first turns
+    # come, which then reserve their slots at once, seconds ahead (as a backlog does on a loaded
+    # machine); the schedule's pin must go ahead of those slots too, not only of the turns.
+    start_paced_cluster(start_cluster)
+    ids = [pin.pk for pin in backlog(workspace, cast, account, board, 80)]
+    wait_for(lambda: Pin.objects.filter(pk__in=ids, status=PinStatus.PUBLISHED).count() >= 12, timeout=60,
              message="the backlog to be under way")
+    held_ahead = Pin.objects.filter(pk__in=ids, pace_slot_at__gt=timezone.now()).count()
     data = pin_payload(account, board, title="Scheduled chair")
     del data["idempotency_key"]
     data["run_at"] = (timezone.now() + timedelta(seconds=1)).isoformat()
@@ -85,11 +89,13 @@ def test_a_due_schedule_publishes_ahead_of_the_backlog(start_cluster, workspace,
 
     # When the schedule's run made its pin (when the schedule runs is the dispatcher's business),
     # this much of the backlog was still waiting; the pin went ahead of nearly all of it: all but
-    # the slots already reserved (the horizon) and those used while its first job was on its way.
+    # the slots due while it was made and published (about a second at four a second). Put after
+    # the slots held ahead, it would see about ten more go first.
     backlog_published = Pin.objects.filter(pk__in=ids)
     waiting_then = backlog_published.filter(published_at__gt=schedule.pin.created_at).count()
     after_it = backlog_published.filter(published_at__gt=published_at).count()
     print(f"\n[measure] schedule pin published {(published_at - schedule.pin.created_at).total_seconds():.2f}s "
-          f"after it was made; {after_it} of the {waiting_then} backlog pins then waiting published after it")
+          f"after it was made; {after_it} of the {waiting_then} backlog pins then waiting published after it; "
+          f"{held_ahead} held slots ahead")
     assert waiting_then >= 15
-    assert after_it >= waiting_then - 8, (after_it, waiting_then)
+    assert after_it >= waiting_then - 5, (after_it, waiting_then)
