@@ -251,7 +251,14 @@ def test_a_schedules_published_pin_shows_once_as_its_schedule(
                       published_at=datetime(2026, 10, 14, 8, 1, tzinfo=UTC))
     schedule.pin = pin
     schedule.save(update_fields=["pin"])
-    cell = day_cell(login(cast.viewer).get("/app/calendar/?view=month&date=2026-10-01").content.decode(),
-                    "2026-10-14")
+    client, month = login(cast.viewer), "/app/calendar/?view=month&date=2026-10-01"
+    cell = day_cell(client.get(month).content.decode(), "2026-10-14")
     assert cell.count("Made by a schedule") == 1 and 'class="item published"' not in cell
     assert f'href="/app/pins/{pin.public_id}/"' in cell and "more<" not in cell
+    few = queries_to_render(client, month)
+    for day in range(15, 25):  # more schedules with their pins: the pins are read in the same query
+        made = schedule_at(datetime(2026, 10, day, 8, 0, tzinfo=UTC))
+        [made.pin] = bulk_pins(workspace, offline_account, offline_board, 1,
+                               published_at=datetime(2026, 10, day, 8, 1, tzinfo=UTC))
+        made.save(update_fields=["pin"])
+    assert queries_to_render(client, month) == few
