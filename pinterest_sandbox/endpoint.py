@@ -26,6 +26,7 @@ BOARDS_READ = ("boards:read",)
 BOARDS_WRITE = ("boards:read", "boards:write")
 BOARD_PINS_READ = ("boards:read", "pins:read")
 ANALYTICS_PINS_READ = ("boards:read", "pins:read")  # pins/analytics
+TOP_PINS_READ = ("pins:read", "user_accounts:read")  # user_account/analytics/top_pins
 PINS_WRITE = ("boards:read", "boards:write", "pins:read", "pins:write")
 MEDIA_READ = ("pins:read",)
 MEDIA_WRITE = ("pins:read", "pins:write")

@@ -7,7 +7,8 @@ endpoint (``"*"``: any endpoint; ``times=None``: until ``clear()``).
 Endpoint names are the OpenAPI operationIds with a dot: ``user_account.get``, ``boards.list``,
 ``boards.create``, ``boards.get``, ``boards.update``, ``boards.delete``, ``board_sections.list``,
 ``boards.list_pins``, ``pins.create``, ``pins.get``, ``pins.delete``, ``media.create``,
-``media.get``, ``pins.analytics``, ``user_account.analytics``, ``oauth.token``, plus
+``media.get``, ``pins.analytics``, ``user_account.analytics``, ``user_account.top_pins``,
+``oauth.token``, plus
 ``media.upload`` for the stand-in for S3.
 
     from pinterest_sandbox import faults
@@ -50,6 +51,7 @@ ENDPOINTS = (
     "media.upload",
     "pins.analytics",
     "user_account.analytics",
+    "user_account.top_pins",
     "oauth.token",
 )
 ANY = "*"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("v5/oauth/token", oauth.token, name="oauth_token"),
     path("v5/user_account", v5.user_account, name="user_account"),
     path("v5/user_account/analytics", v5.user_account_analytics_view, name="user_account_analytics"),
+    path("v5/user_account/analytics/top_pins", v5.user_account_top_pins_view, name="user_account_top_pins"),
     path("v5/boards", v5.boards, name="boards"),
     path("v5/boards/<str:board_id>", v5.board, name="board"),
     path("v5/boards/<str:board_id>/sections", v5.board_sections, name="board_sections"),

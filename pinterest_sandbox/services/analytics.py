@@ -178,3 +178,30 @@ def account_analytics(pins: Iterable[Pin], dates: DateRange, metrics: list[str],
                 counts[name] += value
         daily.append((day, counts))
     return {"all": _report(daily, metrics, now, video=False)}
+
+
+TOP_PINS_SORT = ("ENGAGEMENT", "IMPRESSION", "OUTBOUND_CLICK", "PIN_CLICK", "SAVE")
+TOP_PINS_MAX = 50
+
+
+def top_pins(pins: Iterable[Pin], dates: DateRange, metrics: list[str], *, sort_by: str, limit: int,
+             now: datetime) -> dict:
+    """``TopPinsAnalyticsResponse``: the ``limit`` pins with the most ``sort_by`` over the range."""
+    days = dates.days(now.date())
+    ranked = []
+    for pin in pins:
+        totals = dict.fromkeys(COUNTS, 0)
+        for day in days:
+            for name, value in pin_day_counts(pin, day, now=now).items():
+                totals[name] += value
+        figures = _with_derived(totals)
+        ranked.append((figures[sort_by], pin.pinterest_id, figures))
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    statuses = {day.isoformat(): _status(day, now) for day in days}
+    return {
+        "date_availability": {"is_realtime": False,
+                              "latest_available_timestamp": int(now.timestamp() * 1000)},
+        "pins": [{"pin_id": pin_id, "metrics": _pick(figures, metrics, video=False), "data_status": statuses}
+                 for _, pin_id, figures in ranked[:limit]],
+        "sort_by": sort_by,
+    }

@@ -3,6 +3,7 @@ Each handler: look up what the path names (visible to this token, or 403/404), v
 call a service, answer."""
 
 import base64
+from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
@@ -17,6 +18,7 @@ from pinterest_sandbox.endpoint import (
     MEDIA_READ,
     MEDIA_WRITE,
     PINS_WRITE,
+    TOP_PINS_READ,
     USER_ACCOUNTS_READ,
     ApiCall,
     dispatch,
@@ -266,14 +268,14 @@ def pins_delete(call: ApiCall, pin_id: str) -> HttpResponse:
 # --- analytics (rate-limit category org_analytics) ---------------------------------------------
 
 
-def _analytics_query(call: ApiCall, metric_types: tuple[str, ...], *, metrics_required: bool):
+def _analytics_query(call: ApiCall, metric_types: tuple[str, ...], *, metrics_required: bool, splits: bool = True):
     query = call.request.GET
     dates = analytics_services.date_range_parse(query.get("start_date"), query.get("end_date"), today=call.now.date())
     metrics = analytics_services.metric_types_parse(query.getlist("metric_types"), metric_types,
                                                     required=metrics_required)
     analytics_services.choice_parse(query.get("app_types"), "app_types", analytics_services.APP_TYPES)
-    # Figures are never split in the sandbox: only the default, NO_SPLIT, is served.
-    analytics_services.choice_parse(query.get("split_field"), "split_field", ("NO_SPLIT",))
+    if splits:  # figures are never split in the sandbox: only the default, NO_SPLIT, is served
+        analytics_services.choice_parse(query.get("split_field"), "split_field", ("NO_SPLIT",))
     return dates, metrics
 
 
@@ -289,6 +291,28 @@ def user_account_analytics(call: ApiCall) -> JsonResponse:
     dates, metrics = _analytics_query(call, analytics_services.ACCOUNT_METRIC_TYPES, metrics_required=False)
     pins = Pin.objects.filter(board__owner=call.user).only("pinterest_id", "created_at", "creative_type")
     return JsonResponse(analytics_services.account_analytics(pins, dates, metrics, now=call.now))
+
+
+@operation("user_account.top_pins", TOP_PINS_READ, rate_category=ORG_ANALYTICS)
+def user_account_top_pins(call: ApiCall) -> JsonResponse:
+    dates, metrics = _analytics_query(call, analytics_services.ACCOUNT_METRIC_TYPES, metrics_required=False,
+                                      splits=False)
+    query = call.request.GET
+    sort_by = query.get("sort_by")
+    if not sort_by:
+        raise errors.invalid("Invalid request: sort_by: required")
+    sort_by = analytics_services.choice_parse(sort_by, "sort_by", analytics_services.TOP_PINS_SORT)
+    raw_limit, most = query.get("num_of_pins", "10"), analytics_services.TOP_PINS_MAX
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= most:
+        raise errors.invalid(f"Invalid request: num_of_pins: must be an integer from 1 to {most}")
+    pins = Pin.objects.filter(board__owner=call.user).only("pinterest_id", "created_at", "creative_type")
+    recent = query.get("created_in_last_n_days")
+    if recent is not None:
+        if recent != "30":
+            raise errors.invalid("Invalid request: created_in_last_n_days: must be 30")
+        pins = pins.filter(created_at__gte=call.now - timedelta(days=30))
+    return JsonResponse(analytics_services.top_pins(pins, dates, metrics, sort_by=sort_by, limit=int(raw_limit),
+                                                    now=call.now))
 
 
 # --- media ------------------------------------------------------------------------------------
@@ -317,5 +341,6 @@ pins = dispatch(POST=pins_create)
 pin = dispatch(GET=pins_get, DELETE=pins_delete)
 pin_analytics = dispatch(GET=pins_analytics)
 user_account_analytics_view = dispatch(GET=user_account_analytics)
+user_account_top_pins_view = dispatch(GET=user_account_top_pins)
 media = dispatch(POST=media_create)
 media_item = dispatch(GET=media_get)

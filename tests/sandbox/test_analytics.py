@@ -159,3 +159,24 @@ def test_analytics_have_their_own_rate_limit_category(account, settings, fresh_r
     assert limited.status_code == 429 and limited.headers["X-RateLimit-Limit"] == "2, 2;w=60"
     # The general budget (boards, pins, publishing) is untouched by the analytics calls.
     assert account.get("/boards").headers["X-RateLimit-Remaining"] == "4"
+
+
+def test_top_pins_rank_the_accounts_pins_by_the_metric_asked_for(account, board_id, sandbox_url):
+    pins = [_pin(account, board_id) for _ in range(3)]
+    faults.advance_clock(3 * DAY)
+    window = _range(3, 3)
+    impressions = {pin: sum(_impressions(pin_report(account, pin, **window, metric_types="IMPRESSION").json()))
+                   for pin in pins}
+    response = account.get("/user_account/analytics/top_pins",
+                           params={**window, "sort_by": "IMPRESSION", "num_of_pins": 2, "metric_types": "IMPRESSION"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["sort_by"] == "IMPRESSION" and len(body["pins"]) == 2
+    assert [item["pin_id"] for item in body["pins"]] == sorted(pins, key=lambda pin: -impressions[pin])[:2]
+    assert body["pins"][0]["metrics"] == {"IMPRESSION": impressions[body["pins"][0]["pin_id"]]}
+    assert body["pins"][0]["data_status"][window["end_date"]] == "PROCESSING"
+    assert account.send("GET", "/user_account/analytics/top_pins", params=window).status_code == 400  # sort_by
+    weak = open_account(sandbox_url, scopes=["user_accounts:read"])
+    assert weak.send("GET", "/user_account/analytics/top_pins",
+                     params={**window, "sort_by": "SAVE"}).status_code == 401  # pins:read missing
+    weak.http.close()
