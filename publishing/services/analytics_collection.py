@@ -331,10 +331,12 @@ def _claim(account_id: int, kind: str, today: date) -> tuple[PinterestAccount | 
             return None, None, "sandbox workspace: simulated analytics"
         if account.reconnect_required:
             return None, None, "reconnect required"
-        running = AnalyticsCollectionRun.objects.filter(account=account, outcome=AnalyticsCollectionRun.Outcome.RUNNING,
-                                                        started_at__gt=now - RUNNING_LEASE)
-        if running.exists():
+        running = AnalyticsCollectionRun.objects.filter(account=account, outcome=AnalyticsCollectionRun.Outcome.RUNNING)
+        if running.filter(started_at__gt=now - RUNNING_LEASE).exists():
             return None, None, "already running"
+        # A run still "running" past its lease lost its worker (killed at the cluster's timeout).
+        running.update(outcome=AnalyticsCollectionRun.Outcome.FAILED, finished_at=now,
+                       error="Did not finish: its worker stopped (timeout or restart).")
         run = AnalyticsCollectionRun.objects.create(account=account, kind=kind, start_date=today, end_date=today,
                                                     started_at=now)
     return account, run, ""
@@ -356,7 +358,7 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
     outcome: str = AnalyticsCollectionRun.Outcome.SUCCEEDED
     error, retry_after = "", None
     collected: list[tuple[PinToCollect, list[AnalyticsDay]]] = []
-    saved_pins = 0
+    saved_pins = skipped = 0
     with _counted() as counter:
         try:
             waiting = publishing_needs_budget(account)
@@ -376,9 +378,15 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
                     _stop_if_budget_low(client)
                 for pin in pins:
                     metrics = [name for metric, name in PIN_METRICS.items() if pin.video or metric != "video_view"]
-                    days = _ask(counter, account, functools.partial(
-                        client.pin_analytics, pin.pinterest_pin_id, start_date=pin.start, end_date=today,
-                        metric_types=metrics))
+                    try:
+                        days = _ask(counter, account, functools.partial(
+                            client.pin_analytics, pin.pinterest_pin_id, start_date=pin.start, end_date=today,
+                            metric_types=metrics))
+                    except (pinterest_errors.NotFound, pinterest_errors.Forbidden) as exc:
+                        # Deleted on Pinterest, or no longer this account's: the others are still collected.
+                        logger.info("Analytics of pin %s skipped: %s", pin.pin_id, exc.error_code)
+                        skipped += 1
+                        continue
                     collected.append((pin, days))
                     _stop_if_budget_low(client)
                     if len(collected) >= SAVE_EVERY_PINS:
@@ -400,6 +408,8 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
             if collected:
                 _save_pin_days(account, collected, timezone.now())
                 saved_pins += len(collected)
+    if skipped and not error:
+        error = f"{skipped} pin(s) not found on Pinterest (deleted there?) were skipped."
     _finish(run, outcome, error, counter.sent, saved_pins)
     if outcome == AnalyticsCollectionRun.Outcome.DEFERRED:
         _retry_later(run, retry_after)

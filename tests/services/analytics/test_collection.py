@@ -186,6 +186,25 @@ def test_failures_are_recorded_not_raised(production_account, subtests):
         assert collect_account(production_account) is None
 
 
+def test_a_pin_deleted_on_pinterest_is_skipped_and_the_others_collected(production_account):
+    gone, kept = published_pin(production_account, days_ago=2), published_pin(production_account, days_ago=3)
+    SandboxPin.objects.filter(pinterest_id=gone.pinterest_pin_id).delete()
+    run = collect_account(production_account)
+    assert (run.outcome, run.calls, run.pins_collected) == (Run.Outcome.SUCCEEDED, 3, 1)
+    assert "1 pin(s) not found" in run.error
+    assert set(PinDailyMetric.objects.values_list("pin_id", flat=True)) == {kept.pk}
+
+
+def test_a_run_that_lost_its_worker_is_closed_as_failed_by_the_next(production_account):
+    lost = Run.objects.create(account=production_account, kind=Run.Kind.DAILY, start_date=pinterest_today(),
+                              end_date=pinterest_today(), started_at=datetime.now(tz=UTC) - timedelta(minutes=10))
+    assert collect_account(production_account) is None  # one run at a time
+    Run.objects.filter(pk=lost.pk).update(started_at=datetime.now(tz=UTC) - timedelta(hours=1))
+    assert collect_account(production_account).outcome == Run.Outcome.SUCCEEDED
+    lost.refresh_from_db()
+    assert lost.outcome == Run.Outcome.FAILED and "Did not finish" in lost.error
+
+
 def test_the_periodic_job_spreads_accounts_over_the_day_and_collects_each_once(production_account):
     slot = collection.collection_slot(production_account, datetime.now(tz=UTC))
     assert collection.accounts_due(now=slot - timedelta(seconds=1)) in ([], [production_account])
