@@ -15,6 +15,7 @@ from publishing.models import AccountDailyMetric, AnalyticsCollectionRun, PinDai
 from publishing.services import analytics_collection as collection
 from publishing.services.analytics_collection import collect_account, pinterest_today
 from publishing.services.errors import BadRequest, RateLimited, ValidationError
+from publishing.services.operations import PERIODIC_TASKS
 from publishing.services.pacing import pacing_take
 from tests.services.analytics.conftest import connect, published_pin
 
@@ -205,6 +206,14 @@ def test_a_run_that_lost_its_worker_is_closed_as_failed_by_the_next(production_a
     assert lost.outcome == Run.Outcome.FAILED and "Did not finish" in lost.error
 
 
+def test_calls_count_every_request_on_the_wire_token_refresh_included(production_account):
+    published_pin(production_account, days_ago=1)
+    PinterestAccount.objects.filter(pk=production_account.pk).update(
+        token_expires_at=datetime.now(tz=UTC) - timedelta(minutes=1))
+    run = collect_account(production_account)
+    assert (run.outcome, run.calls) == (Run.Outcome.SUCCEEDED, 3)  # the refresh, the account, the pin
+
+
 def test_the_periodic_job_spreads_accounts_over_the_day_and_collects_each_once(production_account):
     slot = collection.collection_slot(production_account, datetime.now(tz=UTC))
     assert collection.accounts_due(now=slot - timedelta(seconds=1)) in ([], [production_account])
@@ -218,6 +227,8 @@ def test_the_periodic_job_spreads_accounts_over_the_day_and_collects_each_once(p
     assert collection.accounts_due(now=slot + timedelta(days=1)) == [production_account]
     PinterestAccount.objects.filter(pk=production_account.pk).update(health_status="reconnect_required")
     assert collection.accounts_due(now=slot + timedelta(days=1)) == []
+    assert ("pinboard: collect analytics", "publishing.tasks.collect_due_analytics", collection.SWEEP_MINUTES) in [
+        (task.name, task.func, task.minutes) for task in PERIODIC_TASKS]
 
 
 def test_daily_runs_follow_recent_pins_every_day_and_older_ones_on_their_weekday(production_account, noon):
