@@ -5,9 +5,13 @@ without going through the authorize page.
     user = sandbox_user_create(username="acme_demo", boards=300)
     tokens = sandbox_tokens_issue(user=user)            # every scope
     tokens.access_token, tokens.refresh_token           # plaintexts (pina_..., pinr_...)
+    sandbox_pin_backdate(pinterest_id=pin_id, days=30)  # a pin with 30 days of history
 """
 
-from pinterest_sandbox.models import SandboxUser
+from datetime import datetime, timedelta
+
+from pinterest_sandbox.clock import sandbox_now
+from pinterest_sandbox.models import Pin, SandboxUser
 from pinterest_sandbox.services.accounts import sandbox_user_create  # noqa: F401 - part of this API
 from pinterest_sandbox.services.boards import board_section_create  # noqa: F401 - part of this API
 from pinterest_sandbox.services.oauth import SCOPES, IssuedTokens, tokens_issue
@@ -29,3 +33,16 @@ PUBLISHING_SCOPES = [
 def sandbox_tokens_issue(*, user: SandboxUser, scopes: list[str] | None = None) -> IssuedTokens:
     """An access/refresh token pair for ``user`` (default: every scope there is)."""
     return tokens_issue(user=user, scopes=list(scopes if scopes is not None else SCOPES))
+
+
+def sandbox_pin_backdate(*, pinterest_id: str, days: float) -> datetime:
+    """Move a sandbox pin's creation ``days`` back from sandbox time, as if it had been published
+    then: its analytics (deterministic from its age) cover those days, zero before them. Seeding only
+    (a demo account with a history); the API never changes a pin's creation time. Returns the new
+    creation time; an unknown ``pinterest_id`` raises ``Pin.DoesNotExist``."""
+    if days < 0:
+        raise ValueError("A pin can only be backdated into the past")
+    created_at = sandbox_now() - timedelta(days=days)
+    if not Pin.objects.filter(pinterest_id=pinterest_id).update(created_at=created_at):
+        raise Pin.DoesNotExist(pinterest_id)
+    return created_at

@@ -12,6 +12,7 @@ import pytest
 from pinterest_sandbox import faults
 from pinterest_sandbox.clock import sandbox_now
 from pinterest_sandbox.models import Board
+from pinterest_sandbox.seed import sandbox_pin_backdate
 from tests.sandbox.conftest import open_account
 from tests.sandbox.helpers import image_pin
 
@@ -180,3 +181,22 @@ def test_top_pins_rank_the_accounts_pins_by_the_metric_asked_for(account, board_
     assert weak.send("GET", "/user_account/analytics/top_pins",
                      params={**window, "sort_by": "SAVE"}).status_code == 401  # pins:read missing
     weak.http.close()
+
+
+def test_a_backdated_pin_has_its_history_at_once_and_nothing_before_it(account, board_id):
+    """The seeding hook (pinterest_sandbox/seed.py) a demo account's history is made with: a pin
+    created now but backdated 20 days answers 20 READY days of growing figures, zero before them."""
+    pin_id = _pin(account, board_id)
+    before = _impressions(pin_report(account, pin_id, **_range(30, 30), metric_types=PIN_METRICS).json())
+    assert sum(before[:-1]) == 0  # created today: no past day has figures
+
+    created = sandbox_pin_backdate(pinterest_id=pin_id, days=20)
+
+    report = pin_report(account, pin_id, **_range(30, 30), metric_types=PIN_METRICS).json()
+    impressions = _impressions(report)
+    assert (sandbox_now() - created).days == 20
+    assert all(value == 0 for value in impressions[:10])  # the days before its (new) creation
+    assert all(value > 0 for value in impressions[10:-1])
+    assert impressions[16] > impressions[10]  # ramping up over its first week
+    with pytest.raises(ValueError):
+        sandbox_pin_backdate(pinterest_id=pin_id, days=-1)
