@@ -1,6 +1,7 @@
 """Collecting Pinterest's analytics into our tables (``AccountDailyMetric``, ``PinDailyMetric``), so a
-page or an API read costs nothing at Pinterest. Production workspaces only: sandbox workspaces keep
-their simulated figures and never call Pinterest for analytics.
+page or an API read costs nothing at Pinterest. Production and sandbox workspaces alike: a sandbox
+workspace's client talks to the built-in sandbox (``SANDBOX_PINTEREST_API_BASE``), which serves
+analytics faithfully, so its accounts are collected by exactly the same code path.
 
 **What is collected, and when.** Each run asks for:
 - the account's days (``GET /v5/user_account/analytics``): one call, from the first of the last 91
@@ -64,7 +65,7 @@ from django.db import transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from publishing.models import Pin, PinStatus, PinterestAccount, Workspace
+from publishing.models import Pin, PinStatus, PinterestAccount
 from publishing.models.analytics import (
     ACCOUNT_METRICS,
     METRIC_COLUMNS,
@@ -78,7 +79,7 @@ from publishing.pinterest.client import PinterestClient
 from publishing.pinterest.factory import pinterest_transport, transport_kwargs
 from publishing.pinterest.models import AnalyticsDay
 from publishing.pinterest.transport import shared_transport
-from publishing.services.errors import BadRequest, DomainError, NotFound, RateLimited, ValidationError
+from publishing.services.errors import DomainError, NotFound, RateLimited, ValidationError
 from publishing.services.pacing import pacing_meters
 from publishing.services.pinterest_access import pinterest_for
 from publishing.services.queue import task_enqueue
@@ -148,15 +149,13 @@ def fetch_live(account: PinterestAccount, *, start: date, end: date, pin: Pin | 
     """The account's (or its published ``pin``'s) figures per day, straight from Pinterest, oldest
     first. ``metrics`` are our names (``impression``, ``save``, ``pin_click``, ``outbound_click``,
     ``video_view``); an account has no ``video_view`` (always None). Refused (ValidationError naming
-    the field) outside Pinterest's 90-day limits; for sandbox workspaces (simulated figures); with
-    RateLimited while publishing needs the account's budget (the same rule as collection)."""
+    the field) outside Pinterest's 90-day limits; with RateLimited while publishing needs the
+    account's budget (the same rule as collection). A sandbox workspace asks the built-in sandbox."""
     metrics = list(dict.fromkeys(metrics))
     unknown = [metric for metric in metrics if metric not in PIN_METRICS]
     if unknown or not metrics:
         raise ValidationError("invalid_metric", f"metrics must be among {', '.join(PIN_METRICS)}.", field="metrics")
     analytics_range_check(start, end)
-    if account.workspace.is_sandbox:
-        raise BadRequest("simulated_workspace", "Sandbox workspaces have simulated analytics; Pinterest is not asked.")
     if pin is not None and (pin.account_id != account.pk or not pin.pinterest_pin_id):
         raise NotFound("pin_not_published", "This pin is not on Pinterest (not published with this account).")
     waiting = publishing_needs_budget(account)
@@ -327,8 +326,6 @@ def _claim(account_id: int, kind: str, today: date) -> tuple[PinterestAccount | 
                    .filter(pk=account_id).first())
         if account is None or account.revoked_at is not None:
             return None, None, "no such connected account"
-        if account.workspace.is_sandbox:
-            return None, None, "sandbox workspace: simulated analytics"
         if account.reconnect_required:
             return None, None, "reconnect required"
         running = AnalyticsCollectionRun.objects.filter(account=account, outcome=AnalyticsCollectionRun.Outcome.RUNNING)
@@ -345,7 +342,7 @@ def _claim(account_id: int, kind: str, today: date) -> tuple[PinterestAccount | 
 def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCollectionRun.Kind.DAILY
                     ) -> AnalyticsCollectionRun | None:
     """Collect one account's days and its followed pins' days (see the module docstring); the run's
-    record, or None when there is nothing to run (sandbox workspace, disconnected, reconnect required,
+    record, or None when there is nothing to run (disconnected, reconnect required,
     another run in progress). Never raises for Pinterest's refusals: they end the run ``FAILED``."""
     if kind not in AnalyticsCollectionRun.Kind.values:
         raise ValueError(f"Unknown collection kind {kind!r}")
@@ -464,9 +461,10 @@ def _enqueued_key(account_id: int) -> str:
 
 
 def analytics_backfill_request(account: PinterestAccount) -> bool:
-    """After an account is connected: a job backfills its last 90 days (production workspaces only).
+    """After an account is connected: a job backfills its last 90 days (any workspace: a sandbox
+    workspace's from the built-in sandbox).
     Enqueued once the transaction commits; returns whether it was."""
-    if account.workspace.is_sandbox or account.revoked_at is not None:
+    if account.revoked_at is not None:
         return False
     cache.set(_enqueued_key(account.pk), True, SWEEP_MINUTES * 60)
     task_enqueue(TASK, account.pk, AnalyticsCollectionRun.Kind.BACKFILL)
@@ -483,13 +481,12 @@ def collection_slot(account: PinterestAccount, now: datetime) -> datetime:
 
 
 def accounts_due(*, now: datetime | None = None) -> list[PinterestAccount]:
-    """Connected, healthy accounts of production workspaces whose daily minute has passed with no
+    """Connected, healthy accounts (production and sandbox workspaces) whose daily minute has passed with no
     successful run since, none running, and no failure within ``FAILURE_BACKOFF``. One query."""
     now = now or timezone.now()
     outcome = AnalyticsCollectionRun.Outcome
     accounts = (
-        PinterestAccount.objects.filter(revoked_at__isnull=True, health_status=PinterestAccount.Health.HEALTHY,
-                                        workspace__environment=Workspace.Environment.PRODUCTION)
+        PinterestAccount.objects.filter(revoked_at__isnull=True, health_status=PinterestAccount.Health.HEALTHY)
         .annotate(last_success=Max("analytics_runs__started_at",
                                    filter=Q(analytics_runs__outcome=outcome.SUCCEEDED)),
                   last_failure=Max("analytics_runs__started_at", filter=Q(analytics_runs__outcome=outcome.FAILED)),

@@ -195,7 +195,7 @@ def _account_save_grant(*, workspace: Workspace, user: User | None, grant: Token
         team=workspace.team, workspace=workspace, action="pinterest_account.connected", user=user,
         target=account, details={"username": account.username, "scopes": account.scopes, "reconnected": reconnected},
     )
-    analytics_backfill_request(account)  # production workspaces: the last 90 days, once this commits
+    analytics_backfill_request(account)  # the last 90 days (a sandbox workspace: from the sandbox), once this commits
     return account
 
 

@@ -14,7 +14,7 @@ from pinterest_sandbox.services.analytics import pin_day_counts
 from publishing.models import AccountDailyMetric, AnalyticsCollectionRun, PinDailyMetric, PinStatus, PinterestAccount
 from publishing.services import analytics_collection as collection
 from publishing.services.analytics_collection import collect_account, pinterest_today
-from publishing.services.errors import BadRequest, RateLimited, ValidationError
+from publishing.services.errors import RateLimited, ValidationError
 from publishing.services.operations import PERIODIC_TASKS
 from publishing.services.pacing import pacing_take
 from tests.services.analytics.conftest import connect, published_pin
@@ -81,18 +81,37 @@ def test_running_again_duplicates_nothing_and_asks_only_for_what_is_not_final(pr
     assert PinDailyMetric.objects.get(pin=pins[2], date=today - timedelta(days=4)).collected_at == settled
 
 
-def test_connecting_a_production_account_enqueues_its_backfill_and_a_sandbox_one_does_not(
+def test_connecting_an_account_enqueues_its_backfill_in_production_and_sandbox_workspaces_alike(
         noon, production_pinterest, production_workspace, cast):
     account = connect(production_workspace, cast.admin)
     assert queued_tasks() == [(collection.TASK, (account.pk, Run.Kind.BACKFILL))]
 
-    OrmQ.objects.all().delete()
-    sandbox_account = connect(cast.team.workspaces.get(environment="sandbox"), cast.admin)
-    assert queued_tasks() == []
-    assert collect_account(sandbox_account) is None and not Run.objects.filter(account=sandbox_account).exists()
-
     from publishing.tasks import collect_account_analytics
     assert collect_account_analytics(account.pk, Run.Kind.BACKFILL).startswith("succeeded: 1 calls")
+
+
+def test_a_sandbox_workspace_is_collected_from_the_built_in_sandbox_like_production(
+        noon, production_pinterest, cast):
+    OrmQ.objects.all().delete()
+    account = connect(cast.team.workspaces.get(environment="sandbox"), cast.admin)
+    assert queued_tasks() == [(collection.TASK, (account.pk, Run.Kind.BACKFILL))]
+    pin = published_pin(account, days_ago=5)
+
+    run = collect_account(account, kind=Run.Kind.BACKFILL)
+
+    assert (run.outcome, run.calls, run.pins_collected) == (Run.Outcome.SUCCEEDED, 2, 1)
+    assert AccountDailyMetric.objects.filter(account=account).count() == 91
+    remote = SandboxPin.objects.get(pinterest_id=pin.pinterest_pin_id)
+    day = PinDailyMetric.objects.get(pin=pin, date=pinterest_today() - timedelta(days=1))
+    assert day.impressions == pin_day_counts(remote, day.date, now=sandbox_now())["IMPRESSION"] > 0
+    # The periodic job and the publishing-first rule treat it like any account.
+    slot = collection.collection_slot(account, datetime.now(tz=UTC))
+    assert account in collection.accounts_due(now=slot + timedelta(days=1))
+    queued = published_pin(account, days_ago=0)
+    type(queued).objects.filter(pk=queued.pk).update(status=PinStatus.QUEUED)
+    assert collect_account(account).outcome == Run.Outcome.DEFERRED
+    with pytest.raises(RateLimited):
+        collection.fetch_live(account, start=pinterest_today(), end=pinterest_today(), metrics=["save"])
 
 
 def test_collection_waits_while_publishing_needs_the_budget(production_account, subtests):
@@ -277,7 +296,10 @@ def test_fetch_live_checks_pinterests_limits_naming_the_field(production_account
         assert len(account_days) == 1 and account_days[0].metrics["impression"] >= 0
 
 
-def test_sandbox_workspaces_never_fetch_live(noon, production_pinterest, cast):
+def test_sandbox_workspaces_fetch_live_from_the_built_in_sandbox(noon, production_pinterest, cast):
     account = connect(cast.team.workspaces.get(environment="sandbox"), cast.admin)
-    with pytest.raises(BadRequest):
-        collection.fetch_live(account, start=pinterest_today(), end=pinterest_today(), metrics=["save"])
+    pin = published_pin(account, days_ago=3)
+    yesterday = pinterest_today() - timedelta(days=1)
+    days = collection.fetch_live(account, start=yesterday, end=yesterday, pin=pin, metrics=["save"])
+    remote = SandboxPin.objects.get(pinterest_id=pin.pinterest_pin_id)
+    assert [day.metrics["save"] for day in days] == [pin_day_counts(remote, yesterday, now=sandbox_now())["SAVE"]]
