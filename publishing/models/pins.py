@@ -168,15 +168,17 @@ class PinQuerySet(LocalDayReads):
         """Each published pin (not deleted) since ``published_from``: ``id``, ``published_at`` and,
         for each PinDailyMetric column (``saves``...), ``<column>`` summed over the pin's first
         ``days`` Pinterest days (its UTC publication day and the ``days - 1`` after it) and
-        ``<column>_days``, how many of those days have a figure (NULL days are not counted). A pin
-        without figures is still listed, with 0 days. One query."""
+        ``<column>_days``, how many of those days have a final figure (NULL days are not counted, nor
+        days Pinterest did not report ``READY`` yet: their figure is part of a day). A pin without
+        figures is still listed, with 0 days. One query."""
         first = TruncDate("published_at", tzinfo=UTC)
         last = TruncDate(F("published_at") + timedelta(days=days - 1), tzinfo=UTC)
         window = Q(daily_metrics__date__gte=first, daily_metrics__date__lte=last)
+        final = window & Q(daily_metrics__data_status="READY")
         figures: dict[str, Any] = {}
         for column in columns:
             figures[column] = Sum(f"daily_metrics__{column}", filter=window)
-            figures[f"{column}_days"] = Count(f"daily_metrics__{column}", filter=window)
+            figures[f"{column}_days"] = Count(f"daily_metrics__{column}", filter=final)
         return (self.filter(status=PinStatus.PUBLISHED, deleted_at__isnull=True, published_at__gte=published_from)
                 .order_by().values("id", "published_at").annotate(**figures).order_by("published_at", "id"))
 

@@ -8,8 +8,9 @@ complete window, each (weekday, hour) is compared with the account's average per
 
 The rules, so that no figure is invented and no single pin decides:
 
-- A pin counts only with a figure for every day of its window: a pin younger than ``WINDOW_DAYS``
-  days, or one whose days were not all collected, is left out (and the answer says how many).
+- A pin counts only with a final (``READY``) figure for every day of its window: a pin younger than
+  ``WINDOW_DAYS`` days, or one whose days were not all collected final (the window's last day is
+  stored part-way until the next daily run asks again), is left out (and the answer says how many).
 - Nothing is suggested until ``MIN_PINS`` pins count; an hour needs ``MIN_SLOT_PINS`` pins.
 - Each pin's figure is capped at the account's 90th percentile (one viral pin weighs like a very
   good one), and an hour's average is shrunk toward the account's average by ``PRIOR_PINS``
@@ -87,7 +88,7 @@ class BestTimes:
     time_zone: str
     window_days: int
     lookback_weeks: int
-    pins_counted: int  # pins with a figure for every day of their window
+    pins_counted: int  # pins with a final figure for every day of their window
     pins_required: int
     pins_too_young: int  # published in the last window_days days: their window is not over
     pins_without_figures: int  # old enough, but some day of the window has no figure

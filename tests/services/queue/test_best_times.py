@@ -118,3 +118,18 @@ def test_an_hour_with_fewer_than_three_pins_is_never_suggested(admin, offline_ac
     found = best_times(actor=admin, account=offline_account)
     assert found.pins_counted == 38
     assert [(s.weekday, s.hour) for s in found.suggestions] == [(1, 19)]
+
+
+def test_a_window_counts_only_once_pinterest_reports_its_days_final(admin, offline_account, frozen_clock):
+    """A pin published 7 days ago has its window's last day (yesterday) stored as it stood when the
+    daily run last asked: PROCESSING, part of the day. Counted, it would weigh with a partial figure;
+    it counts once Pinterest reports that day READY (the next daily run asks for it again)."""
+    from publishing.models import PinDailyMetric
+
+    seed_pattern(offline_account, weeks=2)  # 12 complete pins, 2 young, 1 with a day missing
+    pin = publish(offline_account, datetime(2027, 1, 27, 10, 0, tzinfo=UTC), [3] * 7, n=800)
+    PinDailyMetric.objects.filter(pin=pin, date=datetime(2027, 2, 2).date()).update(data_status="PROCESSING")
+    found = best_times(actor=admin, account=offline_account)
+    assert (found.pins_counted, found.pins_without_figures) == (12, 2)
+    PinDailyMetric.objects.filter(pin=pin).update(data_status="READY")
+    assert best_times(actor=admin, account=offline_account).pins_counted == 13
