@@ -1,7 +1,8 @@
 """The analytics a pin and an account answer (``pins.analytics``, ``pinterest.account_analytics``).
 
-Sandbox workspaces get zeroed ``simulated`` figures. Production workspaces get Pinterest's figures
-(``provider_mode: pinterest``), from one of two sources:
+Production workspaces get Pinterest's figures (``provider_mode: pinterest``); sandbox workspaces go
+through exactly the same logic against the built-in sandbox, whose figures are the simulator's
+(``provider_mode: simulated``). Either way from one of two sources:
 
 - ``stored``: the daily rows the collection job keeps (``publishing.models.analytics``), up to 366
   days; nothing is asked of Pinterest. ``daily`` lists the days that are stored: a day with no row is
@@ -40,8 +41,9 @@ STORED_LAG = timedelta(days=1)  # the stored history covers "up to yesterday" at
 
 ANALYTICS_DESCRIPTION = (
     "Daily figures (`impression`, `save`, `pin_click`, `outbound_click`; `video_view` for pins) over "
-    "`start_date`..`end_date` (default: the 30 days to today, UTC). Sandbox workspaces answer zeroed "
-    "`provider_mode: simulated` figures. Production workspaces answer `provider_mode: pinterest`: "
+    "`start_date`..`end_date` (default: the 30 days to today, UTC). Production workspaces answer "
+    "`provider_mode: pinterest`; sandbox workspaces answer the built-in sandbox's figures the same way, with "
+    "`provider_mode: simulated`: "
     "`source=stored` reads the figures Pinboard collected (up to 366 days; a day not stored is absent from "
     "`daily`, a metric Pinterest did not report is null; `history_start` is the first stored day, "
     "`data_as_of` when the newest was collected); `source=live` asks Pinterest (its last 90 days, at most "
@@ -96,15 +98,13 @@ def analytics_for(who: Actor, filters: AnalyticsFilters, *, account: PinterestAc
         "end_date": wanted.end,
         "removed_from_pinterest_at": pin.removed_from_pinterest_at if pin else None,
     }
-    if who.workspace.is_sandbox:
-        return {**body, **_simulated(wanted)}
     if pin is not None and not pin.pinterest_pin_id:
         raise Conflict("conflict", "The pin is not published on Pinterest yet: it has no analytics.")
     stored = (PinDailyMetric.objects.filter(pin=pin) if pin is not None
               else AccountDailyMetric.objects.filter(account=account))
     first, last = stored.stored_span() or (None, None)
     collected = stored.last_collected_at()
-    body.update(provider_mode="pinterest", history_start=first)
+    body.update(provider_mode="simulated" if who.workspace.is_sandbox else "pinterest", history_start=first)
     if _source(filters.source or "auto", wanted, pin=pin, first=first, last=last) == "live":
         return {**body, **_live(account, pin, wanted), "data_as_of": timezone.now()}
     days = list(stored.between(wanted.start, wanted.end)) if wanted.include_daily else []
@@ -152,14 +152,6 @@ def _live(account: PinterestAccount, pin: Pin | None, wanted: AnalyticsRange) ->
     daily = [{"date": day.date, "data_status": day.data_status or None, "metrics": dict(day.metrics)}
              for day in days] if wanted.include_daily else []
     return {"source": "live", "totals": totals, "daily": daily}
-
-
-def _simulated(wanted: AnalyticsRange) -> dict[str, Any]:
-    zeros = {metric: 0 for metric in wanted.metrics}
-    days = [{"date": wanted.start + timedelta(days=n), "data_status": "READY", "metrics": dict(zeros)}
-            for n in range((wanted.end - wanted.start).days + 1)] if wanted.include_daily else []
-    return {"provider_mode": "simulated", "source": "simulated", "totals": zeros, "daily": days,
-            "data_as_of": timezone.now()}
 
 
 def collection_status(account: PinterestAccount, *, limit: int) -> dict[str, Any]:

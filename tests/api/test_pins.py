@@ -1,13 +1,19 @@
 """/v1/pins and /v1/jobs through the SDK, with a bearer token and with an API key."""
 
+from datetime import timedelta
+
 import pytest
 from pinbridge_sdk.errors import APIError, AuthenticationError, NotFoundError, ValidationError
 from pinbridge_sdk.models import PinRetryRequest, PinUpdate
 
 from publishing.models import Pin, PinStatus
+from publishing.services.analytics_collection import collect_account, pinterest_today
 from tests.api.conftest import pin_create
+from tests.services.analytics import conftest as analytics_fixtures
+from tests.services.analytics.conftest import published_pin
 
 pytestmark = pytest.mark.django_db(transaction=True)
+noon = analytics_fixtures.noon
 
 
 def test_create_queues_the_pin_and_a_repeat_returns_the_same_pin(client, account, board):
@@ -114,12 +120,25 @@ def test_jobs_get_follows_the_pin(client, account, board):
         client.jobs.get("00000000-0000-4000-8000-000000000000")
 
 
-def test_analytics_are_simulated_in_a_sandbox_workspace(client, account, board):
-    pin = client.pins.create(pin_create(account, board))
-    analytics = client.pins.analytics(pin.id, start_date="2026-01-01", end_date="2026-01-07", metrics=["impression"])
-    assert analytics.provider_mode.value == "simulated" and analytics.totals == {"impression": 0}
-    assert len(analytics.daily) == 7
-    assert client.pins.analytics(pin.id, include_daily=False).daily == []
+def test_analytics_in_a_sandbox_workspace_are_the_sandbox_figures_live_then_stored(noon, client, account, board):
+    unpublished = client.pins.create(pin_create(account, board))
+    with pytest.raises(APIError) as conflict:
+        client.pins.analytics(unpublished.id)
+    assert conflict.value.status_code == 409  # as in production: not on Pinterest, no analytics
+    Pin.objects.filter(public_id=unpublished.id).update(status=PinStatus.FAILED)  # else publishing goes first (429)
+    pin = published_pin(account, days_ago=10)
+    today = pinterest_today()
+    live = client.pins.analytics(pin.public_id, start_date=today - timedelta(days=6), end_date=today,
+                                 metrics=["impression"])
+    assert (live.provider_mode.value, live.source, live.history_start) == ("simulated", "live", None)
+    assert len(live.daily) == 7 and live.totals["impression"] > 0  # the sandbox's figures, not zeros
+    assert client.pins.analytics(pin.public_id, include_daily=False).daily == []
+
+    collect_account(account)  # collected like a production account: auto now reads the stored rows
+    stored = client.pins.analytics(pin.public_id, start_date=today - timedelta(days=6), end_date=today,
+                                   metrics=["impression"])
+    assert (stored.provider_mode.value, stored.source) == ("simulated", "stored")
+    assert stored.totals == live.totals and stored.history_start is not None
 
 
 def test_a_viewer_may_read_but_not_write(login, cast, account, board, keyed):

@@ -1,6 +1,8 @@
 """The SDK's peripheral endpoints as a self-hosted server answers them: activity logs from the
 audit trail, unlimited billing, MCP quota, and clear ``not_available`` errors for the rest."""
 
+from datetime import timedelta
+
 import pytest
 from pinbridge_sdk.errors import NotFoundError
 from pinbridge_sdk.models import (
@@ -10,7 +12,11 @@ from pinbridge_sdk.models import (
     PrimaryEmailChangeRequest,
 )
 
+from publishing.services.analytics_collection import pinterest_today
+from tests.services.analytics import conftest as analytics_fixtures
+
 pytestmark = pytest.mark.django_db(transaction=True)
+noon = analytics_fixtures.noon
 
 
 def test_activity_logs_page_through_the_audit_trail_with_a_cursor(login, cast):
@@ -76,7 +82,9 @@ def test_what_has_no_meaning_here_is_a_clear_not_available(client, account, logi
         assert unavailable.value.code == "not_available" and unavailable.value.message
 
 
-def test_account_analytics_are_simulated_in_a_sandbox(client, account):
-    analytics = client.pinterest.account_analytics(account.public_id, start_date="2026-03-01", end_date="2026-03-02")
-    assert analytics.provider_mode.value == "simulated" and analytics.source == "simulated"
-    assert len(analytics.daily) == 2 and set(analytics.totals.values()) == {0}
+def test_account_analytics_in_a_sandbox_are_the_sandbox_figures(noon, client, account):
+    today = pinterest_today()
+    analytics = client.pinterest.account_analytics(account.public_id, start_date=today - timedelta(days=1),
+                                                   end_date=today)
+    assert analytics.provider_mode.value == "simulated" and analytics.source == "live"  # nothing stored yet
+    assert len(analytics.daily) == 2 and all(value is not None for value in analytics.totals.values())
