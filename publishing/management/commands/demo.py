@@ -23,14 +23,34 @@ from django.core.wsgi import get_wsgi_application
 from django.db import transaction
 
 from publishing.management.sandbox_connect import account_connect_sandbox
-from publishing.models import Board, Membership, PinterestAccount, Team, User, Workspace
+from publishing.models import (
+    AnalyticsCollectionRun,
+    Board,
+    Membership,
+    Pin,
+    PinStatus,
+    PinterestAccount,
+    Team,
+    User,
+    Workspace,
+)
 from publishing.permissions import Role
 from publishing.pinterest.factory import pinterest_transport
+from publishing.services.analytics_collection import collect_account
+from publishing.services.pinterest_access import pinterest_for
 from publishing.services.teams import membership_set_role, team_create
 
 DEMO_TEAM = "Demo team"
 DEMO_PASSWORD = "pinboard-demo"
 DEMO_USERS = [(f"{role.value}@demo.pinboard.test", role.value) for role in Role]
+# The demo account's published history: (title, days ago on the sandbox), 2 to 60 days back.
+DEMO_HISTORY = [("Oak reading chair", 2), ("Linen sofa in sage", 5), ("Walnut side table", 8),
+                ("Rattan pendant lamp", 12), ("Wool rug, terracotta", 16), ("Ceramic vase trio", 20),
+                ("Bouclé armchair", 25), ("Marble coffee table", 30), ("Brass floor lamp", 37),
+                ("Velvet cushions", 44), ("Teak bookshelf", 52), ("Jute basket set", 60)]
+DEMO_HISTORY_KEY = "demo-history-"
+DEMO_HISTORY_LINK = "https://shop.example.com/demo"
+DEMO_HISTORY_IMAGES = "https://images.example.com/demo-"
 
 
 class Command(BaseCommand):
@@ -141,18 +161,65 @@ class Command(BaseCommand):
 
     def after_seed(self, team: Team) -> None:
         """Connect a sandbox Pinterest account with a few boards to the team's sandbox workspace,
-        through the real OAuth code flow, unless a live one is connected already."""
+        through the real OAuth code flow, unless a live one is connected already; then give it a
+        published history (``seed_history``) unless it has one."""
         workspace = Workspace.objects.for_team(team).filter(environment=Workspace.Environment.SANDBOX).first()
         if workspace is None:
             return
         connected = PinterestAccount.objects.for_workspace(workspace).first()
         if connected is not None:
             self.stdout.write(f"Sandbox Pinterest account @{connected.username} is already connected.")
-            return
+            if connected.revoked_at is not None or connected.reconnect_required or history_seeded(connected):
+                return  # the warm path (every `make run`): two queries, no HTTP
         admin = Membership.objects.for_team(team).filter(role=Role.ADMIN).order_by("id").first()
         # No web server is listening yet, so the sandbox is reached in-process, through Django's
         # WSGI application: the same views and the same HTTP requests a browser would make.
         with pinterest_transport(httpx.WSGITransport(app=get_wsgi_application())):
-            account = account_connect_sandbox(workspace=workspace, user=admin.user if admin else None)
-        boards = Board.objects.for_account(account).count()
-        self.stdout.write(f"Connected sandbox Pinterest account @{account.username} with {boards} boards.")
+            account = connected
+            if account is None:
+                account = account_connect_sandbox(workspace=workspace, user=admin.user if admin else None)
+                boards = Board.objects.for_account(account).count()
+                self.stdout.write(f"Connected sandbox Pinterest account @{account.username} with {boards} boards.")
+            self.seed_history(account, user=admin.user if admin else None)
+
+    def seed_history(self, account: PinterestAccount, *, user: User | None) -> None:
+        """A few pins published on the sandbox 2 to 60 days ago, and their analytics collected, so the
+        analytics page has charts on first open. The pins are created on the sandbox over HTTP (the
+        Pinterest client), backdated there with the sandbox's seeding hook (its figures follow a pin's
+        age) and recorded here as published at the same moment; the figures then come from the sandbox
+        through the ordinary backfill (``collect_account``), never written here directly. Only the
+        missing parts: no pins if the account has its demo pins, no backfill after a successful one."""
+        from pinterest_sandbox.seed import sandbox_pin_backdate  # development seeding only
+
+        created = 0
+        if not Pin.objects.filter(account=account, idempotency_key__startswith=DEMO_HISTORY_KEY).exists():
+            boards = list(Board.objects.for_account(account).order_by("id").values_list("pinterest_board_id",
+                                                                                        flat=True))
+            if not boards:
+                return
+            with pinterest_for(account) as client:
+                remote = [client.pin_create(board_id=boards[n % len(boards)], title=title, link=DEMO_HISTORY_LINK,
+                                            media_source={"source_type": "image_url",
+                                                          "url": f"{DEMO_HISTORY_IMAGES}{n + 1}.jpg"})
+                          for n, (title, _days) in enumerate(DEMO_HISTORY)]
+            Pin.objects.bulk_create([
+                Pin(workspace=account.workspace, account=account, idempotency_key=f"{DEMO_HISTORY_KEY}{n + 1}",
+                    payload_fingerprint="demo", board_id=pin.board_id or boards[n % len(boards)], title=title,
+                    link_url=DEMO_HISTORY_LINK, image_url=f"{DEMO_HISTORY_IMAGES}{n + 1}.jpg",
+                    source=Pin.Source.DASHBOARD, status=PinStatus.PUBLISHED, pinterest_pin_id=pin.id,
+                    published_at=sandbox_pin_backdate(pinterest_id=pin.id, days=days), created_by=user)
+                for n, ((title, days), pin) in enumerate(zip(DEMO_HISTORY, remote, strict=True))])
+            created = len(remote)
+        backfilled = AnalyticsCollectionRun.objects.filter(account=account, kind=AnalyticsCollectionRun.Kind.BACKFILL,
+                                                           outcome=AnalyticsCollectionRun.Outcome.SUCCEEDED)
+        if created or not backfilled.exists():
+            run = collect_account(account, kind=AnalyticsCollectionRun.Kind.BACKFILL)
+            outcome = f"{run.outcome}, {run.calls} calls" if run is not None else "not run"
+            self.stdout.write(f"Demo history: {created} published pins, analytics backfill {outcome}.")
+
+
+def history_seeded(account: PinterestAccount) -> bool:
+    """The account has its demo pins and a successful backfill (nothing for ``seed_history`` to do)."""
+    return (Pin.objects.filter(account=account, idempotency_key__startswith=DEMO_HISTORY_KEY).exists()
+            and AnalyticsCollectionRun.objects.filter(account=account, kind=AnalyticsCollectionRun.Kind.BACKFILL,
+                                                      outcome=AnalyticsCollectionRun.Outcome.SUCCEEDED).exists())
