@@ -423,6 +423,7 @@ RETENTION_WEBHOOK_DELIVERIES_DAYS = env_int("RETENTION_WEBHOOK_DELIVERIES_DAYS",
 RETENTION_OAUTH_STATES_DAYS = env_int("RETENTION_OAUTH_STATES_DAYS", 1, minimum=0)
 RETENTION_AUDIT_DAYS = env_int("RETENTION_AUDIT_DAYS", 0, minimum=0)
 RETENTION_NOTIFICATIONS_DAYS = env_int("RETENTION_NOTIFICATIONS_DAYS", 90, minimum=0)  # read ones only
+RETENTION_ANALYTICS_RUNS_DAYS = env_int("RETENTION_ANALYTICS_RUNS_DAYS", 90, minimum=0)  # finished ones
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 # plain: one readable line per event. json: one JSON object per line (python-json-logger), with an

@@ -34,7 +34,12 @@ spends what publishing does not need, and never takes a token from the publishin
 - a run works at most ``RUN_SECONDS`` at a time on a worker of the publishing cluster, then hands the
   worker back (``DEFERRED``) and continues ``CONTINUE_AFTER`` later.
 A run that stops part way keeps what it collected; the next one asks only for what is left, since an
-account or pin collected within ``RECOLLECT_AFTER`` is not asked for again (each once a day).
+account or pin collected since the account's current daily slot (``collection_slot``) is not asked for
+again (each once a day). Fresh is measured from the slot, not as a fixed age: a daily run deferred for
+hours must not make the next day's run find everything fresh and skip a day.
+A pin Pinterest answers 404 for is marked removed from Pinterest (``removed_from_pinterest_at``, the pins
+service) and no longer followed; a 403 (scope lost, or not this account's) is recorded as the run's
+error and the pin is not marked.
 A deferred daily run is picked up again by the next pass of the periodic job; a deferred backfill
 enqueues its own retry.
 
@@ -62,7 +67,7 @@ from typing import Any
 import httpx
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from publishing.models import Pin, PinStatus, PinterestAccount
@@ -81,6 +86,7 @@ from publishing.pinterest.models import AnalyticsDay
 from publishing.pinterest.transport import shared_transport
 from publishing.services.errors import DomainError, NotFound, RateLimited, ValidationError
 from publishing.services.pacing import pacing_meters
+from publishing.services.pins import pin_removed_from_pinterest_mark
 from publishing.services.pinterest_access import pinterest_for
 from publishing.services.queue import task_enqueue
 
@@ -97,9 +103,8 @@ SAVE_EVERY_PINS = 100
 SWEEP_MINUTES = 30
 FAILURE_BACKOFF = timedelta(hours=3)
 RUNNING_LEASE = timedelta(minutes=30)
-# An account or pin collected this recently is not asked for again (a run continuing after a
-# deferral, or a daily run right after the backfill): once a day each.
-RECOLLECT_AFTER = timedelta(hours=20)
+# accounts_due looks at runs started this recently only (longer than a day's slot, the backoff and the lease).
+DUE_LOOKBACK = timedelta(days=2)
 DEFERRED_RETRY = timedelta(minutes=10)
 # A run holds a worker of the publishing cluster at most this long (well below Q_CLUSTER's timeout),
 # then hands it back and continues CONTINUE_AFTER later: a big account never keeps workers from publishing.
@@ -134,6 +139,9 @@ def _figures(day: AnalyticsDay, metrics: Iterable[str], names: dict[str, str]) -
 def analytics_range_check(start: date, end: date, *, today: date | None = None) -> None:
     """Pinterest's limits on a range, as a ValidationError naming the field at fault."""
     today = today or pinterest_today()
+    if start > today:
+        raise ValidationError("range_in_future", f"Pinterest has no analytics after today ({today}, UTC): start_date "
+                              "cannot be after it.", field="start_date")
     if start > end:
         raise ValidationError("invalid_range", "start_date must not be after end_date.", field="start_date")
     if start < today - timedelta(days=MAX_DAYS_BACK):
@@ -242,12 +250,12 @@ def _first_pending(last_ready: date | None, first_not_ready: date | None, earlie
 
 
 def _account_start(account: PinterestAccount, today: date) -> date | None:
-    """The account's first day to ask for (None: collected within ``RECOLLECT_AFTER``). One query."""
+    """The account's first day to ask for (None: collected since its current daily slot). One query."""
     earliest = today - timedelta(days=MAX_DAYS_BACK)
     marks = AccountDailyMetric.objects.filter(account=account, date__gte=earliest).aggregate(
         last_ready=Max("date", filter=Q(data_status="READY")), first_not=Min("date", filter=~Q(data_status="READY")),
         last_collected=Max("collected_at"))
-    if marks["last_collected"] is not None and marks["last_collected"] >= timezone.now() - RECOLLECT_AFTER:
+    if marks["last_collected"] is not None and marks["last_collected"] >= collection_slot(account, timezone.now()):
         return None
     return _first_pending(marks["last_ready"], marks["first_not"], earliest)
 
@@ -269,7 +277,7 @@ def pins_to_collect(account: PinterestAccount, *, kind: str, today: date) -> lis
                                    first_not=Min("date", filter=~Q(data_status="READY")),
                                    last_collected=Max("collected_at"))
     }
-    fresh_since = timezone.now() - RECOLLECT_AFTER
+    fresh_since = collection_slot(account, timezone.now())
     daily_since = today - timedelta(days=DAILY_PIN_DAYS)
     chosen = []
     for pk, pinterest_pin_id, published_at, asset_type in pins:
@@ -278,7 +286,7 @@ def pins_to_collect(account: PinterestAccount, *, kind: str, today: date) -> lis
         published = published_at.astimezone(timezone.get_fixed_timezone(0)).date()
         mark = marks.get(pk)
         if mark is not None and mark["last_collected"] >= fresh_since:
-            continue  # collected by an earlier run today (one that was deferred part way, or a backfill)
+            continue  # collected since this slot (by a run deferred part way, or a backfill)
         followed = (kind == AnalyticsCollectionRun.Kind.BACKFILL or published > daily_since or mark is None
                     or pk % 7 == today.toordinal() % 7)
         if not followed:
@@ -355,7 +363,7 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
     outcome: str = AnalyticsCollectionRun.Outcome.SUCCEEDED
     error, retry_after = "", None
     collected: list[tuple[PinToCollect, list[AnalyticsDay]]] = []
-    saved_pins = skipped = 0
+    saved_pins = skipped = refused = 0
     with _counted() as counter:
         try:
             waiting = publishing_needs_budget(account)
@@ -379,10 +387,16 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
                         days = _ask(counter, account, functools.partial(
                             client.pin_analytics, pin.pinterest_pin_id, start_date=pin.start, end_date=today,
                             metric_types=metrics))
-                    except (pinterest_errors.NotFound, pinterest_errors.Forbidden) as exc:
-                        # Deleted on Pinterest, or no longer this account's: the others are still collected.
-                        logger.info("Analytics of pin %s skipped: %s", pin.pin_id, exc.error_code)
+                    except pinterest_errors.NotFound as exc:
+                        # Deleted on Pinterest: marked so, and no longer followed; the others are still collected.
+                        logger.info("Pin %s not found on Pinterest (%s): marked removed", pin.pin_id, exc.error_code)
+                        pin_removed_from_pinterest_mark(pin_id=pin.pin_id)
                         skipped += 1
+                        continue
+                    except pinterest_errors.Forbidden as exc:
+                        # Not authorized (scope lost, or no longer this account's): not "deleted", not marked.
+                        logger.info("Analytics of pin %s refused: %s", pin.pin_id, exc.error_code)
+                        refused += 1
                         continue
                     collected.append((pin, days))
                     _stop_if_budget_low(client)
@@ -405,8 +419,11 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
             if collected:
                 _save_pin_days(account, collected, timezone.now())
                 saved_pins += len(collected)
-    if skipped and not error:
-        error = f"{skipped} pin(s) not found on Pinterest (deleted there?) were skipped."
+    if not error:
+        error = " ".join(
+            ([f"{refused} pin(s) refused by Pinterest (403: not authorized; scope lost?) were skipped."]
+             if refused else [])
+            + ([f"{skipped} pin(s) not found on Pinterest were marked removed from Pinterest."] if skipped else []))
     _finish(run, outcome, error, counter.sent, saved_pins)
     if outcome == AnalyticsCollectionRun.Outcome.DEFERRED:
         _retry_later(run, retry_after)
@@ -485,12 +502,18 @@ def accounts_due(*, now: datetime | None = None) -> list[PinterestAccount]:
     successful run since, none running, and no failure within ``FAILURE_BACKOFF``. One query."""
     now = now or timezone.now()
     outcome = AnalyticsCollectionRun.Outcome
+    # Only recent runs matter (the slot is at most a day back, the backoff and the lease shorter): each
+    # is a subquery reading the newest of the account's runs of the last DUE_LOOKBACK through the index
+    # (account, -started_at), however many runs the account has had.
+    recent = AnalyticsCollectionRun.objects.filter(account=OuterRef("pk"), started_at__gte=now - DUE_LOOKBACK)
+
+    def latest(run_outcome: str) -> Subquery:
+        return Subquery(recent.filter(outcome=run_outcome).order_by("-started_at").values("started_at")[:1])
+
     accounts = (
         PinterestAccount.objects.filter(revoked_at__isnull=True, health_status=PinterestAccount.Health.HEALTHY)
-        .annotate(last_success=Max("analytics_runs__started_at",
-                                   filter=Q(analytics_runs__outcome=outcome.SUCCEEDED)),
-                  last_failure=Max("analytics_runs__started_at", filter=Q(analytics_runs__outcome=outcome.FAILED)),
-                  last_running=Max("analytics_runs__started_at", filter=Q(analytics_runs__outcome=outcome.RUNNING)))
+        .annotate(last_success=latest(outcome.SUCCEEDED), last_failure=latest(outcome.FAILED),
+                  last_running=latest(outcome.RUNNING))
         .order_by("pk")
     )
     due: list[PinterestAccount] = []

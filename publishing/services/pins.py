@@ -542,6 +542,15 @@ def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -
     return outcome
 
 
+def pin_removed_from_pinterest_mark(*, pin_id: int, now: datetime | None = None) -> bool:
+    """Record that Pinterest no longer has this published pin (it answered 404: deleted there):
+    ``removed_from_pinterest_at`` is set once, the record stays (its stored analytics too). Whether it
+    was set now (False when it already was, or the pin is gone)."""
+    now = now or timezone.now()
+    return bool(Pin.objects.filter(pk=pin_id, removed_from_pinterest_at__isnull=True).exclude(pinterest_pin_id="")
+                .update(removed_from_pinterest_at=now, updated_at=now))
+
+
 # --- bulk -------------------------------------------------------------------------------------
 
 

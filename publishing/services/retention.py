@@ -11,6 +11,7 @@ What is kept whatever its age:
   running record, and a pin's attempt numbers continue from what remains. A finished pin's attempts
   go all together, so what remains of a pin is never a gap-toothed history;
 - webhook deliveries still pending;
+- an analytics collection run still running (the next run closes it);
 - notifications not read yet, or whose email is still being sent;
 - the audit log, unless RETENTION_AUDIT_DAYS is set.
 """
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from publishing.models import (
     AccessToken,
+    AnalyticsCollectionRun,
     AuditEvent,
     Notification,
     OAuthState,
@@ -112,6 +114,16 @@ def notifications_prune(*, now: datetime | None = None, dry_run: bool = False) -
                               .exclude(email_status=Notification.EmailStatus.PENDING), dry_run=dry_run)
 
 
+def analytics_runs_prune(*, now: datetime | None = None, dry_run: bool = False) -> int:
+    """Analytics collection runs started more than RETENTION_ANALYTICS_RUNS_DAYS ago (not one still
+    running). The collected figures are other tables and stay."""
+    cutoff = _cutoff(settings.RETENTION_ANALYTICS_RUNS_DAYS, now)
+    if cutoff is None:
+        return 0
+    return _delete_in_batches(AnalyticsCollectionRun.objects.filter(started_at__lt=cutoff).exclude(
+        outcome=AnalyticsCollectionRun.Outcome.RUNNING), dry_run=dry_run)
+
+
 PRUNERS = {
     "access_tokens": access_tokens_prune,
     "publish_attempts": publish_attempts_prune,
@@ -119,6 +131,7 @@ PRUNERS = {
     "oauth_states": oauth_states_prune,
     "audit_events": audit_events_prune,
     "notifications": notifications_prune,
+    "analytics_runs": analytics_runs_prune,
 }
 
 

@@ -100,6 +100,18 @@ def test_auto_answers_what_is_stored_beyond_pinterests_window(sdk, production_wo
     assert (year.source, year.history_start, len(year.daily)) == ("stored", FIRST, 39)
 
 
+def test_auto_answers_a_range_after_pinterests_today_from_what_is_stored(server, production_workspace,
+                                                                        prod_account, clock):
+    """Nothing stored, a range after today (UTC): nothing to ask Pinterest (the account never reaches it)."""
+    headers = {"X-API-Key": key(production_workspace)}
+    future = f"start_date={TODAY + timedelta(days=1)}&end_date={TODAY + timedelta(days=7)}"
+    answer = http(server, "GET", f"/v1/pinterest/accounts/{prod_account.public_id}/analytics?{future}",
+                  headers=headers)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["source"], body["daily"], body["totals"]["impression"]) == ("stored", [], None), body
+
+
 def test_an_unpublished_pin_is_a_conflict_and_a_removed_one_answers_stored(
         server, production_workspace, prod_account, prod_board, seeded):
     headers = {"X-API-Key": key(production_workspace)}
@@ -151,6 +163,7 @@ def test_collection_status_and_top_pins(server, production_workspace, prod_accou
     ("metrics=impression,likes", "metrics"),
     ("source=everything", "source"),
     ("source=live&start_date=2025-10-01&end_date=2025-10-31", "start_date"),
+    ("source=live&start_date=2026-03-21&end_date=2026-03-25", "start_date"),  # after Pinterest's today
 ])
 def test_bad_input_is_a_422_naming_the_field(server, production_workspace, prod_account, seeded, query, field):
     headers = {"X-API-Key": key(production_workspace)}

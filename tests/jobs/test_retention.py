@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from publishing.models import (
     AccessToken,
+    AnalyticsCollectionRun,
     AuditEvent,
     OAuthState,
     Pin,
@@ -95,7 +96,7 @@ def remaining(model, field):
 def test_each_table_loses_only_what_is_past_its_age(history):
     counts = records_prune()
     assert counts == {"access_tokens": 2, "publish_attempts": 4, "webhook_deliveries": 2, "oauth_states": 1,
-                      "audit_events": 0, "notifications": 0}
+                      "audit_events": 0, "notifications": 0, "analytics_runs": 0}
     assert remaining(AccessToken, "prefix") == {"pbt_token expired 6 days ago", "pbt_live token"}
     assert remaining(PublishAttempt, "pin__title") == {"deferred since 100 days ago", "published 10 days ago"}
     assert PublishAttempt.objects.count() == 4
@@ -156,3 +157,23 @@ def test_read_notifications_go_after_their_age_unread_and_unsent_ones_stay(histo
     assert records_prune()["notifications"] == 2
     assert remaining(Notification, "text") == {"read 10 days ago", "never read",
                                                "read 100 days ago, email still retrying"}
+
+
+def test_analytics_collection_runs_go_after_their_age_a_running_one_stays(history, offline_account, settings):
+    Run = AnalyticsCollectionRun
+
+    def run(name, days, outcome):
+        Run.objects.create(account=offline_account, kind=Run.Kind.DAILY, outcome=outcome, error=name,
+                           start_date=days_ago(days).date(), end_date=days_ago(days).date(),
+                           started_at=days_ago(days))
+
+    run("succeeded 100 days ago", 100, Run.Outcome.SUCCEEDED)
+    run("failed 91 days ago", 91, Run.Outcome.FAILED)
+    run("running since 100 days ago", 100, Run.Outcome.RUNNING)
+    run("succeeded 89 days ago", 89, Run.Outcome.SUCCEEDED)
+    assert records_prune(dry_run=True)["analytics_runs"] == 2 and Run.objects.count() == 4
+    assert records_prune()["analytics_runs"] == 2
+    assert remaining(Run, "error") == {"running since 100 days ago", "succeeded 89 days ago"}
+    settings.RETENTION_ANALYTICS_RUNS_DAYS = 0  # kept forever
+    run("succeeded 1000 days ago", 1000, Run.Outcome.SUCCEEDED)
+    assert records_prune()["analytics_runs"] == 0

@@ -6,8 +6,9 @@ from publishing.services.retention import records_prune
 
 
 class Command(BaseCommand):
-    help = ("Delete expired access tokens, old publish attempts of finished pins, old webhook deliveries and "
-            "OAuth states (and the audit log only if RETENTION_AUDIT_DAYS is set), by the RETENTION_* ages.")
+    help = ("Delete expired access tokens, old publish attempts of finished pins, old webhook deliveries, "
+            "OAuth states, old analytics collection runs (and the audit log only if RETENTION_AUDIT_DAYS is set), "
+            "by the RETENTION_* ages.")
 
     def add_arguments(self, parser):
         parser.add_argument("--dry-run", action="store_true", help="Count what would be deleted; delete nothing.")

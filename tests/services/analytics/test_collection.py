@@ -5,6 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_q.models import OrmQ
 
 from pinterest_sandbox import faults
@@ -206,13 +208,70 @@ def test_failures_are_recorded_not_raised(production_account, subtests):
         assert collect_account(production_account) is None
 
 
-def test_a_pin_deleted_on_pinterest_is_skipped_and_the_others_collected(production_account):
+def test_a_pin_deleted_on_pinterest_is_marked_removed_and_no_longer_followed(production_account, noon):
     gone, kept = published_pin(production_account, days_ago=2), published_pin(production_account, days_ago=3)
     SandboxPin.objects.filter(pinterest_id=gone.pinterest_pin_id).delete()
     run = collect_account(production_account)
     assert (run.outcome, run.calls, run.pins_collected) == (Run.Outcome.SUCCEEDED, 3, 1)
     assert "1 pin(s) not found" in run.error
     assert set(PinDailyMetric.objects.values_list("pin_id", flat=True)) == {kept.pk}
+    gone.refresh_from_db()
+    kept.refresh_from_db()
+    assert gone.removed_from_pinterest_at is not None and gone.deleted_at is None  # the record stays
+    assert kept.removed_from_pinterest_at is None
+
+    noon.shift(timedelta(days=1))
+    next_day = collect_account(production_account)
+    assert (next_day.outcome, next_day.calls, next_day.pins_collected, next_day.error) == (
+        Run.Outcome.SUCCEEDED, 2, 1, "")  # the account and the pin still there: the gone one is not asked for
+
+
+def test_a_pin_pinterest_refuses_403_is_recorded_not_marked_removed(production_account, noon):
+    refused = published_pin(production_account, days_ago=2)
+    faults.inject(endpoint="pins.analytics", status=403, times=1)
+    run = collect_account(production_account)
+    assert (run.outcome, run.calls, run.pins_collected) == (Run.Outcome.SUCCEEDED, 2, 0)
+    assert "1 pin(s) refused by Pinterest (403" in run.error
+    refused.refresh_from_db()
+    assert refused.removed_from_pinterest_at is None
+
+    noon.shift(timedelta(days=1))
+    next_day = collect_account(production_account)
+    assert (next_day.calls, next_day.pins_collected, next_day.error) == (2, 1, "")  # asked for again
+
+
+def test_a_run_finishing_hours_after_its_slot_does_not_make_the_next_day_fresh(production_account, noon):
+    """A daily run deferred until 5 h after the account's slot, then the next day's run 19 h later:
+    collected before that slot is not fresh, so the next day is not lost."""
+    published_pin(production_account, days_ago=3)
+    slot = collection.collection_slot(production_account, datetime.now(tz=UTC))
+    noon.shift(slot + timedelta(days=1, hours=5) - datetime.now(tz=UTC))
+    late = collect_account(production_account)
+    assert (late.outcome, late.calls, late.pins_collected) == (Run.Outcome.SUCCEEDED, 2, 1)
+    assert collect_account(production_account).calls == 0  # the same slot: each collected once
+
+    noon.shift(timedelta(hours=19))  # the next slot has just passed
+    assert collection.accounts_due(now=datetime.now(tz=UTC)) == [production_account]
+    next_day = collect_account(production_account)
+    assert (next_day.outcome, next_day.calls, next_day.pins_collected) == (Run.Outcome.SUCCEEDED, 2, 1)
+    assert collection.accounts_due(now=datetime.now(tz=UTC)) == []
+
+
+def test_accounts_due_reads_only_recent_runs(production_account):
+    """The periodic job's one query is bounded to the runs of the last DUE_LOOKBACK (the index
+    (account, -started_at) serves it), however many runs accumulate; older ones change nothing."""
+    now = datetime.now(tz=UTC)
+    for days in (3, 4, 5):
+        Run.objects.create(account=production_account, kind=Run.Kind.DAILY, outcome=Run.Outcome.RUNNING,
+                           start_date=pinterest_today(), end_date=pinterest_today(),
+                           started_at=now - timedelta(days=days))
+    with CaptureQueriesContext(connection) as queries:
+        due = collection.accounts_due(now=now)
+    assert due == [production_account]
+    assert len(queries) == 1
+    cutoff = (now - collection.DUE_LOOKBACK).replace(tzinfo=None)
+    sql = queries[0]["sql"]
+    assert "started_at" in sql and (cutoff.isoformat(" ") in sql or str(cutoff.date()) in sql), sql
 
 
 def test_a_run_that_lost_its_worker_is_closed_as_failed_by_the_next(production_account):
