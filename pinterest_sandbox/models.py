@@ -201,6 +201,9 @@ class Pin(models.Model):
     media = models.JSONField()
     media_upload = models.ForeignKey(MediaUpload, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField()
+    # How much more (or less) than an ordinary pin its audience engages with it: its analytics are
+    # scaled by this. 1.0 for every pin the API creates; set by seeding only (a planted pattern).
+    engagement_factor = models.FloatField(default=1.0)
 
     class Meta:
         ordering = ["-id"]

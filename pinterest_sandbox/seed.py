@@ -6,6 +6,7 @@ without going through the authorize page.
     tokens = sandbox_tokens_issue(user=user)            # every scope
     tokens.access_token, tokens.refresh_token           # plaintexts (pina_..., pinr_...)
     sandbox_pin_backdate(pinterest_id=pin_id, days=30)  # a pin with 30 days of history
+    sandbox_pin_engagement_set(pinterest_id=pin_id, factor=3.0)  # its audience engages 3x as much
 """
 
 from datetime import datetime, timedelta
@@ -46,3 +47,14 @@ def sandbox_pin_backdate(*, pinterest_id: str, days: float) -> datetime:
     if not Pin.objects.filter(pinterest_id=pinterest_id).update(created_at=created_at):
         raise Pin.DoesNotExist(pinterest_id)
     return created_at
+
+
+def sandbox_pin_engagement_set(*, pinterest_id: str, factor: float) -> None:
+    """Scale a sandbox pin's analytics by ``factor`` (1.0: an ordinary pin), as if its audience engaged
+    that much more with it: a planted pattern for tests and demos (e.g. pins posted at one hour doing
+    better). Seeding only; the API never sets it. An unknown ``pinterest_id`` raises
+    ``Pin.DoesNotExist``; a negative factor ``ValueError``."""
+    if factor < 0:
+        raise ValueError("An engagement factor cannot be negative")
+    if not Pin.objects.filter(pinterest_id=pinterest_id).update(engagement_factor=factor):
+        raise Pin.DoesNotExist(pinterest_id)

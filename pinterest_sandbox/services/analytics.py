@@ -3,7 +3,8 @@
 Each pin's day is a function of its Pinterest id and how many days (of sandbox time, UTC) it had
 existed that day: nothing before the day it was created, then impressions ramping up over its first
 week and settling, with saves, pin clicks and outbound clicks a steady share of them (each pin its
-own share) and a little day-to-day jitter. Video pins also get video views. A past day is
+own share) and a little day-to-day jitter, all scaled by the pin's ``engagement_factor`` (1.0 unless
+seeding planted an audience that engages more with some pins). Video pins also get video views. A past day is
 ``READY``; today is ``PROCESSING`` and holds only the part of the day gone by, so today's figures
 grow while the day lasts. An account's figures are the sum over its pins.
 
@@ -109,7 +110,7 @@ def pin_day_counts(pin: Pin, day: date, *, now: datetime) -> dict[str, int]:
     age = (day - created).days
     own = _number(pin.pinterest_id)
     jitter = _number(f"{pin.pinterest_id}:{day.isoformat()}")
-    full_day = (40 + own % 160) * min(age + 1, RAMP_DAYS) / RAMP_DAYS + jitter % 20
+    full_day = ((40 + own % 160) * min(age + 1, RAMP_DAYS) / RAMP_DAYS + jitter % 20) * pin.engagement_factor
     if day == now.date():  # the day so far (the share of it since midnight, or since the pin was created)
         began = max(datetime.combine(day, datetime.min.time(), tzinfo=now.tzinfo), pin.created_at)
         full_day *= max(0.0, (now - began).total_seconds()) / 86400
