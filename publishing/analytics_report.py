@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from publishing.charts import DailyChart, daily_bars
 from publishing.models import AccountDailyMetric, AnalyticsCollectionRun, Pin, PinDailyMetric, PinterestAccount
 from publishing.models.analytics import ACCOUNT_METRICS, METRIC_COLUMNS, METRIC_NAMES
+from publishing.models.analytics import STORED_RANGE_MAX_DAYS as MAX_DAYS
 
 METRIC_LABELS = {
     "impression": "Impressions",
@@ -28,7 +29,6 @@ METRIC_LABELS = {
 }
 PRESETS = (7, 30, 90)
 DEFAULT_DAYS = 30
-MAX_DAYS = 366  # as /v1's analytics ranges
 EARLIEST = date(2010, 1, 1)  # before Pinterest existed: a typo, not a range anyone has figures for
 TOP_PINS = 10
 TOP_PINS_CSV = 100

@@ -30,12 +30,12 @@ from publishing.access import Actor
 from publishing.api.schemas.analytics import AnalyticsFilters
 from publishing.models import AccountDailyMetric, AnalyticsCollectionRun, Pin, PinDailyMetric, PinterestAccount
 from publishing.models.analytics import ACCOUNT_METRICS, PIN_METRICS
+from publishing.models.analytics import STORED_RANGE_MAX_DAYS as MAX_RANGE_DAYS
 from publishing.services.analytics_collection import analytics_range_check, fetch_live, pinterest_today
 from publishing.services.errors import Conflict, ValidationError
 
 # The metrics answered when ``metrics`` is not given (video views only on request: most pins are images).
 ANALYTICS_METRICS = ("impression", "save", "pin_click", "outbound_click")
-MAX_RANGE_DAYS = 366  # stored history
 STORED_LAG = timedelta(days=1)  # the stored history covers "up to yesterday" at best
 
 

@@ -25,6 +25,8 @@ PIN_METRICS: dict[str, str] = {
 ACCOUNT_METRICS: dict[str, str] = {name: pinterest for name, pinterest in PIN_METRICS.items()
                                    if name != "video_view"}
 METRIC_NAMES: tuple[str, ...] = tuple(PIN_METRICS)
+# The longest range read from the stored figures, in days (the dashboard's and /v1's alike).
+STORED_RANGE_MAX_DAYS = 366
 # Each metric's column: plural, because a model field named ``save`` would hide Model.save().
 METRIC_COLUMNS: dict[str, str] = {name: f"{name}s" for name in METRIC_NAMES}
 

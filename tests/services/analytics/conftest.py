@@ -61,10 +61,12 @@ def production_account(noon, production_pinterest, production_workspace, cast) -
     return connect(production_workspace, cast.admin)
 
 
-def published_pin(account: PinterestAccount, *, days_ago: float, video: bool = False) -> Pin:
-    """A pin on the account's sandbox board, and its published row here, ``days_ago`` days old."""
+def published_pin(account: PinterestAccount, *, days_ago: float = 0, at: datetime | None = None,
+                  video: bool = False) -> Pin:
+    """A pin on the account's sandbox board, and its published row here, ``days_ago`` days old (or
+    published ``at``)."""
     n = next(_numbers)
-    created = datetime.now(tz=UTC) - timedelta(days=days_ago)
+    created = at or datetime.now(tz=UTC) - timedelta(days=days_ago)
     board = SandboxUser.objects.get(username=account.username).boards.order_by("id").first()
     remote = SandboxPin.objects.create(board=board, title=f"Pin {n}", creative_type="VIDEO" if video else "REGULAR",
                                        media={}, created_at=created)

@@ -5,34 +5,25 @@ A new account, connected the same way, has not enough data and says so."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, datetime, timedelta
 
-from pinterest_sandbox.models import Pin as SandboxPin
-from pinterest_sandbox.models import SandboxUser
 from pinterest_sandbox.seed import sandbox_pin_engagement_set
 from publishing.access import Actor
-from publishing.models import AnalyticsCollectionRun, Pin, PinDailyMetric, PinStatus, PinterestAccount
+from publishing.models import AnalyticsCollectionRun, Pin, PinDailyMetric, PinterestAccount
 from publishing.services.analytics_collection import collect_account
 from publishing.services.best_times import best_times
 from tests.best_times_seed import local
+from tests.services.analytics.conftest import published_pin
 
 PLANTED = (1, 19)  # Tuesday 19:00, Paris
 ORDINARY = [(0, 9), (2, 12), (3, 19), (4, 8)]
-_numbers = itertools.count(1)
 
 
 def published_at(account: PinterestAccount, at: datetime, *, factor: float = 1.0) -> Pin:
-    """A pin created on the account's sandbox board at ``at`` (its audience engaging ``factor`` times
-    as much as with an ordinary pin), and its published row here."""
-    n = next(_numbers)
-    board = SandboxUser.objects.get(username=account.username).boards.order_by("id").first()
-    remote = SandboxPin.objects.create(board=board, title=f"Planted {n}", creative_type="REGULAR", media={},
-                                       created_at=at)
-    sandbox_pin_engagement_set(pinterest_id=remote.pinterest_id, factor=factor)
-    return Pin.objects.create(workspace=account.workspace, account=account, idempotency_key=f"planted-{n}",
-                              payload_fingerprint="x", board_id=board.pinterest_id, title=f"Planted {n}",
-                              status=PinStatus.PUBLISHED, published_at=at, pinterest_pin_id=remote.pinterest_id)
+    """A published pin whose sandbox audience engages ``factor`` times as much as with an ordinary pin."""
+    pin = published_pin(account, at=at)
+    sandbox_pin_engagement_set(pinterest_id=pin.pinterest_pin_id, factor=factor)
+    return pin
 
 
 def test_the_hour_planted_in_the_sandbox_is_collected_and_suggested(production_account, cast):
