@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 
@@ -138,6 +139,22 @@ def clean_metric(value: str | None) -> str:
     return metric
 
 
+def _suggestion(weekday: int, hour: int, *, pins: int, average: float, lift: float, label: str,
+                already_a_slot: bool) -> SuggestedTime:
+    # The lift is rounded once, and the sentence is built from the figure the API and the page show.
+    shown = round(lift, 2)
+    return SuggestedTime(weekday=weekday, hour=hour, pins=pins, average=round(average, 2), lift=shown,
+                         already_a_slot=already_a_slot,
+                         evidence=(f"{DAY_ABBREVIATIONS[weekday]} {hour:02d}:00: {_one_decimal(shown)}× the average "
+                                   f"{label} over {LOOKBACK_WEEKS} weeks ({pins} pins)"))
+
+
+def _one_decimal(lift: float) -> str:
+    """``lift`` (two decimals) to one, halves up: 1.25 reads "1.3", as a reader rounds the 1.25 shown
+    beside it (a float's 1.25 is exact and ``:.1f`` rounds it to even; 1.45 is 1.4499... and rounds down)."""
+    return str(Decimal(str(lift)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def _capped_values(values: list[int]) -> tuple[list[float], float]:
     """The values capped at their ``CAP_PERCENTILE`` (nearest rank) and their mean."""
     ordered = sorted(values)
@@ -203,12 +220,9 @@ def best_times(*, actor: Actor, account: PinterestAccount, metric: str | None = 
         if lift >= MIN_LIFT:
             ranked.append((lift, len(values), weekday, hour, shrunk))
     ranked.sort(key=lambda entry: (-entry[0], -entry[1], entry[2], entry[3]))
-    suggestions = [
-        SuggestedTime(weekday=weekday, hour=hour, pins=pins, average=round(shrunk, 2), lift=round(lift, 2),
-                      already_a_slot=Slot(weekday, time(hour)) in existing,
-                      evidence=(f"{DAY_ABBREVIATIONS[weekday]} {hour:02d}:00: {lift:.1f}× the average {label} "
-                                f"over {LOOKBACK_WEEKS} weeks ({pins} pins)"))
-        for lift, pins, weekday, hour, shrunk in ranked[:MAX_SUGGESTIONS]]
+    suggestions = [_suggestion(weekday, hour, pins=pins, average=shrunk, lift=lift, label=label,
+                               already_a_slot=Slot(weekday, time(hour)) in existing)
+                   for lift, pins, weekday, hour, shrunk in ranked[:MAX_SUGGESTIONS]]
     return replace(base, account_average=round(average, 2), suggestions=suggestions)
 
 

@@ -4,7 +4,7 @@ one viral pin does not win; young and incomplete pins are left out; a new accoun
 enough data" and what is missing; applying adds slots once, keeps the others, and only for those
 who may edit the slots. The clock is frozen at the seed's "now"."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -133,3 +133,25 @@ def test_a_window_counts_only_once_pinterest_reports_its_days_final(admin, offli
     assert (found.pins_counted, found.pins_without_figures) == (12, 2)
     PinDailyMetric.objects.filter(pin=pin).update(data_status="READY")
     assert best_times(actor=admin, account=offline_account).pins_counted == 13
+
+
+@pytest.mark.parametrize(("planted_saves", "other_saves", "lift", "shown"), [
+    (15, 8, 1.25, "1.3"),  # the exact lift is 1.2465...: the sentence follows the 1.25 shown, not "1.2"
+    (14, 5, 1.45, "1.5"),  # 1.45 is the float 1.4499...: rounded halves up, not "1.4"
+])
+def test_the_evidence_reads_the_lift_it_is_shown_with(admin, offline_account, frozen_clock, planted_saves,
+                                                      other_saves, lift, shown):
+    """Three pins at Tue 19:00 and 17 ordinary ones: the evidence sentence's one-decimal figure is
+    the lift (two decimals) rounded as a reader would, whatever the float underneath."""
+    from tests.best_times_seed import FIRST_MONDAY, ORDINARY, PLANTED, local
+
+    for week in range(3):
+        publish(offline_account, local(FIRST_MONDAY["winter"] + timedelta(weeks=week, days=PLANTED[0]), PLANTED[1]),
+                [planted_saves, 0, 0, 0, 0, 0, 0], n=week)
+    for n in range(17):
+        weekday, hour = ORDINARY[n % len(ORDINARY)]
+        day = FIRST_MONDAY["winter"] + timedelta(weeks=n // len(ORDINARY), days=weekday)
+        publish(offline_account, local(day, hour), [other_saves, 0, 0, 0, 0, 0, 0], n=100 + n)
+    best = best_times(actor=admin, account=offline_account).suggestions[0]
+    assert (best.weekday, best.hour, best.lift) == (*PLANTED, lift)
+    assert best.evidence == f"Tue 19:00: {shown}× the average saves over 8 weeks (3 pins)"
