@@ -39,7 +39,9 @@ again (each once a day). Fresh is measured from the slot, not as a fixed age: a 
 hours must not make the next day's run find everything fresh and skip a day.
 A pin Pinterest answers 404 for is marked removed from Pinterest (``removed_from_pinterest_at``, the pins
 service) and no longer followed; a 403 (scope lost, or not this account's) is recorded as the run's
-error and the pin is not marked.
+error and the pin is not marked. ``REFUSALS_BEFORE_STOP`` refusals in a row mean the account itself has
+lost access (a scope withdrawn), not one pin: the run stops there (``FAILED``, retried after
+``FAILURE_BACKOFF``) instead of spending one call on every followed pin.
 A deferred daily run is picked up again by the next pass of the periodic job; a deferred backfill
 enqueues its own retry.
 
@@ -100,6 +102,7 @@ PUBLISHING_HEADROOM = 0.5  # of each pacing bucket's capacity
 RATE_LIMIT_HEADROOM = 0.2  # of Pinterest's X-RateLimit-Limit
 RECHECK_EVERY_CALLS = 20
 SAVE_EVERY_PINS = 100
+REFUSALS_BEFORE_STOP = 3  # 403s in a row, with no pin answered between them
 SWEEP_MINUTES = 30
 FAILURE_BACKOFF = timedelta(hours=3)
 RUNNING_LEASE = timedelta(minutes=30)
@@ -363,7 +366,7 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
     outcome: str = AnalyticsCollectionRun.Outcome.SUCCEEDED
     error, retry_after = "", None
     collected: list[tuple[PinToCollect, list[AnalyticsDay]]] = []
-    saved_pins = skipped = refused = 0
+    saved_pins = skipped = refused = refused_in_a_row = 0
     with _counted() as counter:
         try:
             waiting = publishing_needs_budget(account)
@@ -397,7 +400,14 @@ def collect_account(account: PinterestAccount | int, *, kind: str = AnalyticsCol
                         # Not authorized (scope lost, or no longer this account's): not "deleted", not marked.
                         logger.info("Analytics of pin %s refused: %s", pin.pin_id, exc.error_code)
                         refused += 1
+                        refused_in_a_row += 1
+                        if refused_in_a_row >= REFUSALS_BEFORE_STOP:
+                            raise _Stop(AnalyticsCollectionRun.Outcome.FAILED,
+                                        f"Pinterest refused the analytics of {refused_in_a_row} pins in a row (403: "
+                                        "not authorized): the account may have lost a permission; reconnect it. "
+                                        "Stopped there instead of asking for every pin.", None) from exc
                         continue
+                    refused_in_a_row = 0
                     collected.append((pin, days))
                     _stop_if_budget_low(client)
                     if len(collected) >= SAVE_EVERY_PINS:

@@ -12,8 +12,16 @@ from django_q.models import OrmQ
 from pinterest_sandbox import faults
 from pinterest_sandbox.clock import sandbox_now
 from pinterest_sandbox.models import Pin as SandboxPin
+from pinterest_sandbox.services.accounts import sandbox_user_create
 from pinterest_sandbox.services.analytics import pin_day_counts
-from publishing.models import AccountDailyMetric, AnalyticsCollectionRun, PinDailyMetric, PinStatus, PinterestAccount
+from publishing.models import (
+    AccountDailyMetric,
+    AnalyticsCollectionRun,
+    Pin,
+    PinDailyMetric,
+    PinStatus,
+    PinterestAccount,
+)
 from publishing.services import analytics_collection as collection
 from publishing.services.analytics_collection import collect_account, pinterest_today
 from publishing.services.errors import RateLimited, ValidationError
@@ -238,6 +246,31 @@ def test_a_pin_pinterest_refuses_403_is_recorded_not_marked_removed(production_a
     noon.shift(timedelta(days=1))
     next_day = collect_account(production_account)
     assert (next_day.calls, next_day.pins_collected, next_day.error) == (2, 1, "")  # asked for again
+
+
+def test_refusals_in_a_row_stop_the_run_instead_of_asking_for_every_pin(production_account, noon):
+    """A withdrawn scope makes Pinterest refuse every pin: after REFUSALS_BEFORE_STOP refusals in a row
+    the run stops (failed, backed off) rather than spending a call on each of the account's pins."""
+    pins = [published_pin(production_account, days_ago=2 + n) for n in range(6)]
+    faults.inject(endpoint="pins.analytics", status=403, times=None)
+    run = collect_account(production_account)
+    assert (run.outcome, run.calls, run.pins_collected) == (Run.Outcome.FAILED, 1 + collection.REFUSALS_BEFORE_STOP, 0)
+    assert "refused the analytics of 3 pins in a row" in run.error and "reconnect" in run.error
+    assert collection.accounts_due() == []  # backed off like any failed run
+    assert not Pin.objects.filter(pk__in=[pin.pk for pin in pins]).exclude(removed_from_pinterest_at=None).exists()
+
+
+def test_refusals_broken_by_an_answered_pin_do_not_stop_the_run(production_account, noon):
+    """Pins that are no longer this account's are refused one by one (Pinterest's 403 for another
+    user's pin): four of five, but never three in a row, so the run goes on and collects the fifth."""
+    pins = [published_pin(production_account, days_ago=10 - n) for n in range(5)]  # asked oldest first
+    elsewhere = sandbox_user_create(username="someone_else", boards=1).boards.get()
+    refused = [pins[0], pins[1], pins[3], pins[4]]
+    SandboxPin.objects.filter(pinterest_id__in=[pin.pinterest_pin_id for pin in refused]).update(board=elsewhere)
+    run = collect_account(production_account)
+    assert (run.outcome, run.calls, run.pins_collected) == (Run.Outcome.SUCCEEDED, 1 + 5, 1)
+    assert "4 pin(s) refused" in run.error
+    assert set(PinDailyMetric.objects.values_list("pin_id", flat=True)) == {pins[2].pk}
 
 
 def test_a_run_finishing_hours_after_its_slot_does_not_make_the_next_day_fresh(production_account, noon):
