@@ -255,6 +255,7 @@ def test_a_schedules_published_pin_shows_once_as_its_schedule(
     cell = day_cell(client.get(month).content.decode(), "2026-10-14")
     assert cell.count("Made by a schedule") == 1 and 'class="item published"' not in cell
     assert f'href="/app/pins/{pin.public_id}/"' in cell and "more<" not in cell
+    assert 'data-schedule="done"' in cell  # what it reports: its published pin's status
     few = queries_to_render(client, month)
     for day in range(15, 25):  # more schedules with their pins: the pins are read in the same query
         made = schedule_at(datetime(2026, 10, day, 8, 0, tzinfo=UTC))
@@ -262,3 +263,24 @@ def test_a_schedules_published_pin_shows_once_as_its_schedule(
                                published_at=datetime(2026, 10, day, 8, 1, tzinfo=UTC))
         made.save(update_fields=["pin"])
     assert queries_to_render(client, month) == few
+
+
+def test_a_busy_month_shows_the_same_cells_in_as_many_queries_as_a_small_one(
+        october_first, cast, login, workspace, offline_account, offline_board, schedule_at, monkeypatch):
+    """Day by day, a kind's capped day counts and first rows come in one read, as the one pass reads
+    a small month's: the same cells, the same number of queries."""
+    for day, minutes in ((3, 2), (14, 6), (25, 7)):  # 25 October is 25 hours long in Paris
+        for minute in range(minutes):
+            schedule_at(datetime(2026, 10, day, 8, minute, tzinfo=UTC), title=f"Pin {day} {minute}")
+    bulk_pins(workspace, offline_account, offline_board, 6, start=datetime(2026, 10, 14, 7, 0, tzinfo=UTC),
+              published_at=datetime(2026, 10, 14, 9, 30, tzinfo=UTC))
+    client, month = login(cast.editor), "/app/calendar/?view=month&date=2026-10-01"
+
+    def calendar_table() -> str:
+        html = client.get(month).content.decode()
+        return html[html.index('<table class="calendar'):html.index("</table>")]
+
+    one_pass, one_pass_queries = calendar_table(), queries_to_render(client, month)
+    monkeypatch.setattr(calendar_views, "BUSY_MONTH", 0)
+    assert calendar_table() == one_pass and "+8 more<" in day_cell(one_pass, "2026-10-14")
+    assert queries_to_render(client, month) == one_pass_queries
