@@ -32,13 +32,16 @@ TITLE_CHARS = 40
 
 
 @cache
-def _path_pattern(name: str) -> str:
-    """``reverse(name)`` once; each line fills in its own public id (a line costs no URL resolution)."""
-    return reverse(name, args=[_PLACEHOLDER])
+def _path_around(name: str) -> tuple[str, str]:
+    """``reverse(name)`` once, as what comes before and after the public id: each line puts its own
+    in between (a line costs no URL resolution)."""
+    before, _placeholder, after = reverse(name, args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
+    return before, after
 
 
-def _path(name: str, public_id: uuid.UUID) -> str:
-    return _path_pattern(name).replace(str(_PLACEHOLDER), str(public_id))
+def _path(name: str, public_id: str) -> str:
+    before, after = _path_around(name)
+    return before + public_id + after
 
 
 @cache
@@ -70,40 +73,47 @@ def _title(text: str) -> str:
     return escape(text if len(text) <= TITLE_CHARS else Truncator(text).chars(TITLE_CHARS))
 
 
-def _time(at) -> str:
-    local = timezone.localtime(at)
-    return f'<time datetime="{local.isoformat()}">{local:%H:%M}</time>'
+def _time(local) -> str:
+    """``local`` (already in the shown zone) as the line's time."""
+    return f'<time datetime="{local.isoformat()}">{local.hour:02d}:{local.minute:02d}</time>'
+
+
+# ``%b`` of each month, written once (strftime cost about 10 µs a line).
+_MONTH_ABBREVIATIONS = [""] + [f"{date(2000, month, 1):%b}" for month in range(1, 13)]
 
 
 def _day_and_time(local) -> str:
-    return f"{local.day} {local:%b %H:%M}"
+    return f"{local.day} {_MONTH_ABBREVIATIONS[local.month]} {local.hour:02d}:{local.minute:02d}"
 
 
-def _line(entry, *, focus: bool, can_reschedule: bool, can_publish: bool) -> str:
+# A line's time is converted and its public id written once, in the zone looked up once per cell
+# (``zone``): a month shows a few hundred lines.
+def _line(entry, *, zone, focus: bool, can_reschedule: bool, can_publish: bool) -> str:
     mark = " data-focus-after-swap" if focus else ""
     if entry.kind == "slot":
-        return (f'<li class="item open-slot"{mark}>{_time(entry.at)} <span class="badge muted">Open slot</span> '
+        return (f'<li class="item open-slot"{mark}>{_time(entry.at.astimezone(zone))} '
+                f'<span class="badge muted">Open slot</span> '
                 f'<span class="help">{escape(entry.item["account"].username)}</span></li>')
     if entry.kind == "published":
         pin = entry.item
-        return (f'<li class="item published"{mark}>{_time(pin.published_at)}\n  '
-                f'<a href="{_path("pin_detail", pin.public_id)}">{_title(pin.title)}</a> '
+        return (f'<li class="item published"{mark}>{_time(pin.published_at.astimezone(zone))}\n  '
+                f'<a href="{_path("pin_detail", str(pin.public_id))}">{_title(pin.title)}</a> '
                 f'{_badge("pin", pin.status)}</li>')
-    return _schedule_line(entry.item, mark=mark, can_reschedule=can_reschedule, can_publish=can_publish)
+    return _schedule_line(entry.item, zone=zone, mark=mark, can_reschedule=can_reschedule, can_publish=can_publish)
 
 
-def _schedule_line(schedule, *, mark: str, can_reschedule: bool, can_publish: bool) -> str:
+def _schedule_line(schedule, *, zone, mark: str, can_reschedule: bool, can_publish: bool) -> str:
     status = schedule.status
     waiting = status == ScheduleStatus.SCHEDULED
     title = schedule.title or "Untitled pin"
-    public_id = schedule.public_id
+    public_id = str(schedule.public_id)
+    local = schedule.run_at.astimezone(zone)
     tick = ""
     if can_reschedule and waiting:
         tick = (f'<input type="checkbox" name="ids" value="{public_id}" form="schedule-bulk" '
-                f'id="tick-schedule-{public_id}" aria-label="Tick {escape(title)} at '
-                f'{_day_and_time(timezone.localtime(schedule.run_at))}">')
+                f'id="tick-schedule-{public_id}" aria-label="Tick {escape(title)} at {_day_and_time(local)}">')
     if schedule.pin_id:
-        link = f'<a href="{_path("pin_detail", schedule.pin.public_id)}">{_title(schedule.title)}</a>'
+        link = f'<a href="{_path("pin_detail", str(schedule.pin.public_id))}">{_title(schedule.title)}</a>'
     else:
         link = f'<a href="{_path("schedule_detail", public_id)}">{_title(title)}</a>'
     in_slot = ' <span class="badge info">In queue slot</span>' if getattr(schedule, "in_slot", False) else ""
@@ -112,7 +122,7 @@ def _schedule_line(schedule, *, mark: str, can_reschedule: bool, can_publish: bo
         path = _path("schedule_reschedule", public_id)
         reschedule = (f'\n  <a href="{path}" hx-get="{path}" hx-target="this" hx-swap="afterend">Reschedule'
                       f'<span class="visually-hidden"> {escape(schedule.title)}</span></a>')
-    return (f'<li class="item scheduled" id="schedule-{public_id}"{mark}>\n  {tick}\n  {_time(schedule.run_at)}\n'
+    return (f'<li class="item scheduled" id="schedule-{public_id}"{mark}>\n  {tick}\n  {_time(local)}\n'
             f'  {link}\n  {_badge("schedule", status)}{in_slot}{reschedule}\n</li>')
 
 
@@ -126,7 +136,8 @@ def calendar_entry(context, entry) -> SafeString:
     """One line; the first line an "+N more" brought in takes the focus (pinboard.js)."""
     loop = context.get("forloop")
     focus = bool(context.get("focus_first") and loop and loop["first"])
-    return mark_safe(_line(entry, focus=focus, **_may(context)))  # every value escaped in _line
+    # every value escaped in _line
+    return mark_safe(_line(entry, zone=timezone.get_current_timezone(), focus=focus, **_may(context)))
 
 
 def _more(context, shown_day: date, more: int, after: str, at_least: bool = False) -> str:
@@ -150,7 +161,8 @@ def calendar_cell(context, day) -> SafeString:
     today = day.date == context.get("today")
     classes = ("" if day.in_month else "outside") + (" today" if today else "")
     may = _may(context)
-    lines = "".join(_line(entry, focus=False, **may) for entry in day.entries)
+    zone = timezone.get_current_timezone()
+    lines = "".join(_line(entry, zone=zone, focus=False, **may) for entry in day.entries)
     more = f"\n          {_more(context, day.date, day.more, day.after, day.at_least)}" if day.more else ""
     d = day.date
     weekdays, _months, short_months = _names()
