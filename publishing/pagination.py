@@ -16,6 +16,8 @@ from uuid import UUID
 from django.db import connections
 from django.db.models import Model, Q, QuerySet
 
+from publishing.models.shaped_reads import ShapedReads
+
 COUNT_BOUND = 1000
 
 Row = TypeVar("Row", bound=Model)
@@ -84,12 +86,13 @@ class OffsetPage(Generic[Row]):
     total_exact: bool
 
 
-def offset_page(queryset: QuerySet[Any], *, offset: int, limit: int,
-                columns: tuple[str, ...] | None = None) -> OffsetPage[Any]:
+def offset_page(queryset: QuerySet[Any], *, offset: int, limit: int, columns: tuple[str, ...] | None = None,
+                shapes: ShapedReads | None = None) -> OffsetPage[Any]:
     """``limit`` rows from ``offset``, and how many rows match, at a cost that does not grow with them.
 
     With ``columns`` the rows are dicts of those columns (``values()``); counting and estimating
-    still read ``queryset``, without the joins the columns bring.
+    still read ``queryset``, without the joins the columns bring. With ``shapes`` too (the call site's
+    ``ShapedReads``) the page and the count run SQL written once per shape of query.
 
     A page that ends the list gives the total for free. Otherwise the rows are counted up to
     ``EXACT_TOTAL_LIMIT`` (COUNT(*) over a LIMITed subquery); beyond that, PostgreSQL's planner
@@ -97,11 +100,17 @@ def offset_page(queryset: QuerySet[Any], *, offset: int, limit: int,
     proves, so ``offset + len(items) < total`` (the SDK's ``has_more``) is true exactly when more
     rows follow. Other databases count exactly.
     """
-    rows = list((queryset.values(*columns) if columns else queryset)[offset:offset + limit + 1])
+    if columns and shapes is not None:
+        rows = shapes.values(queryset, columns, offset, offset + limit + 1)
+    else:
+        rows = list((queryset.values(*columns) if columns else queryset)[offset:offset + limit + 1])
     items, more = rows[:limit], len(rows) > limit
     if not more and (items or offset == 0):
         return OffsetPage(items, offset + len(items), True)
-    counted = queryset.order_by()[:EXACT_TOTAL_LIMIT + 1].count()
+    if shapes is not None:
+        counted = shapes.count(queryset, EXACT_TOTAL_LIMIT + 1)
+    else:
+        counted = queryset.order_by()[:EXACT_TOTAL_LIMIT + 1].count()
     if counted <= EXACT_TOTAL_LIMIT:
         return OffsetPage(items, counted, True)
     estimate = planner_row_estimate(queryset)

@@ -42,6 +42,7 @@ from publishing.api.security import actor_of
 from publishing.lookups import import_for_workspace_or_404, imports_for, pin_for_workspace_or_404
 from publishing.models import ImportJob, Pin
 from publishing.models.pins import PinQuerySet
+from publishing.models.shaped_reads import ShapedReads
 from publishing.pagination import offset_page
 from publishing.services import imports as import_services
 from publishing.services import pin_drafts
@@ -88,14 +89,18 @@ def filtered_pins(who: Actor, filters: PinFilters) -> PinQuerySet:
                          removed=filters.removed).sorted_by(filters.sort)
 
 
+# The list's page and count SQL, written once per shape (the filters given, the sort, limit and offset).
+PIN_LIST_SHAPES = ShapedReads()
+
+
 @router.get("", response=responses({200: list[PinOut]}, 403),
             openapi_extra=total_count_header("Pins"))
 def list_pins(request, response: HttpResponse, filters: Query[PinFilters]):
     who = actor_of(request, "workspace.read")
     page = offset_page(filtered_pins(who, filters), offset=filters.offset, limit=filters.limit,
-                       columns=PIN_ROW_COLUMNS)
+                       columns=PIN_ROW_COLUMNS, shapes=PIN_LIST_SHAPES)
     set_total_count(response, page)
-    return rendered_list(response, [pin_row_out(row) for row in page.items])
+    return rendered_list(response, [pin_row_out(row) for row in page.items], PinOut)
 
 
 @router.post("/bulk-delete", response=responses({200: BulkOut}, 403))

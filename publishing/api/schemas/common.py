@@ -2,13 +2,16 @@
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from functools import cache
+from typing import Annotated, Any, get_args
 from uuid import UUID
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from ninja import Schema
 from ninja.responses import NinjaJSONEncoder
-from pydantic import AfterValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import to_json
 
 from publishing import pagination
 from publishing.pagination import OffsetPage
@@ -154,12 +157,45 @@ def set_total_count(response: HttpResponse, page: OffsetPage[Any]) -> None:
     response["X-Total-Count-Exact"] = "true" if page.total_exact else "false"
 
 
-def rendered_list(response: HttpResponse, items: list[dict[str, Any]]) -> HttpResponse:
-    """``response`` (the operation's temporal response, headers set) with ``items`` as its JSON body,
-    rendered as ninja renders a validated answer. For list operations whose presenter already builds
-    each item in its Out schema's exact shape: validating 50 rows again cost more than the rest of the
-    request. A test compares each listed item with the same item read through the validating path."""
-    return rendered(response, items)
+def rendered_list(response: HttpResponse, items: list[dict[str, Any]], schema: type[Schema]) -> HttpResponse:
+    """``response`` (the operation's temporal response, headers set) with ``items`` as its JSON body.
+    For list operations whose presenter already builds each item in ``schema``'s exact shape:
+    validating 50 rows again cost more than the rest of the request, and the standard library's
+    encoder with ninja's ``default`` hook (called for every UUID and date-time) 0.6-1 ms more for a
+    page of 50 pins. pydantic-core's encoder writes UUIDs, nulls and lists as ninja's does, and the
+    schema's date-time fields are first written by ninja's own encoder (ISO 8601 to the millisecond,
+    ``Z`` for UTC), so each item parses to exactly what the validating path answers (a test compares
+    them). The text differs only in bytes JSON ignores: no space after ``,`` and ``:``, and DEL
+    (0x7f) written as itself rather than ``\\u007f``. Top-level date-time fields only."""
+    moments = _moment_fields(schema)
+    for item in items:
+        for name in moments:
+            if item[name] is not None:
+                item[name] = _DJANGO_JSON.default(item[name])
+    response.content = to_json(items, ensure_ascii=True)  # non-ASCII escaped, as json.dumps does
+    return response
+
+
+_DJANGO_JSON = DjangoJSONEncoder()  # what ninja's encoder writes a date-time with
+
+
+@cache
+def _moment_fields(schema: type[Schema]) -> tuple[str, ...]:
+    """The fields of ``schema`` declared as a date-time (or one or None); a date-time or a model
+    anywhere else in a field's type is refused, since the fast path would write it another way."""
+    moments = []
+    for name, field in schema.model_fields.items():
+        if field.annotation in (datetime, datetime | None):
+            moments.append(name)
+        elif _mentions(field.annotation, (datetime, BaseModel)):
+            raise TypeError(f"rendered_list writes top-level date-times only: {schema.__name__}.{name}")
+    return tuple(moments)
+
+
+def _mentions(annotation: Any, kinds: tuple[type, ...]) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, kinds):
+        return True
+    return any(_mentions(argument, kinds) for argument in get_args(annotation))
 
 
 def rendered(response: HttpResponse, body: Any) -> HttpResponse:

@@ -7,7 +7,7 @@ from uuid import UUID
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from publishing.api.schemas.assets import asset_content_url, asset_content_url_of
+from publishing.api.schemas.assets import asset_content_url_of
 from publishing.api.schemas.common import (
     BoardId,
     FilterMoment,
@@ -156,28 +156,9 @@ class PinDeleteOut(Schema):
     reason: str | None = None
 
 
-def pin_out(pin: Pin) -> dict[str, Any]:
-    asset = pin.asset if pin.asset_id else None
-    media_url = asset_content_url(asset) if asset else pin.image_url
-    cover = pin.cover_image_url or (asset_content_url(pin.cover_image_asset) if pin.cover_image_asset else "")
-    return {
-        "id": pin.public_id, "workspace_id": pin.workspace.public_id, "pinterest_account_id": pin.account.public_id,
-        "status": pin.status, "approval_state": pin.approval_state, "media_type": pin.media_type,
-        "title": pin.title, "description": or_none(pin.description), "related_terms": pin.related_terms or None,
-        "alt_text": or_none(pin.alt_text), "dominant_color": or_none(pin.dominant_color),
-        "cover_image_url": or_none(cover), "link_url": or_none(pin.link_url), "media_url": media_url,
-        # The SDK requires image_url even for videos: their cover (or the video itself) stands in.
-        "image_url": pin.image_url or cover or media_url,
-        "asset_id": asset.public_id if asset else None, "board_id": pin.board_id,
-        "pinterest_pin_id": or_none(pin.pinterest_pin_id), "error_code": or_none(pin.error_code),
-        "error_message": or_none(pin.error_message), "idempotency_key": pin.idempotency_key,
-        "created_at": pin.created_at, "updated_at": pin.updated_at, "published_at": pin.published_at,
-        "failed_at": pin.failed_at, "removed_from_pinterest_at": pin.removed_from_pinterest_at,
-    }
-
-
-# The columns a listed pin needs: ``pin_row_out`` answers what ``pin_out`` answers from them, with no
-# model instance per pin and per related row (a page of 50 pins was 250 instances of five models).
+# The columns a pin's JSON is built from (``pin_row_out``): the list reads them with ``values()`` (no
+# model instance per pin and per related row: a page of 50 pins was 250 instances of five models);
+# the other pin responses read them from the instance they have (``pin_out``).
 PIN_ROW_COLUMNS = (
     "public_id", "workspace__public_id", "account__public_id", "status", "approval_state", "asset__public_id",
     "asset__asset_type", "cover_image_asset__public_id", "title", "description", "related_terms", "alt_text",
@@ -185,11 +166,24 @@ PIN_ROW_COLUMNS = (
     "error_message", "idempotency_key", "created_at", "updated_at", "published_at", "failed_at",
     "removed_from_pinterest_at",
 )
+_COLUMN_PATHS = [(column, column.split("__")) for column in PIN_ROW_COLUMNS]
+
+
+def pin_out(pin: Pin) -> dict[str, Any]:
+    """A pin as /v1 answers it: ``pin_row_out`` of the instance's ``PIN_ROW_COLUMNS`` (its related
+    rows loaded with it), so every pin response and the list build the same JSON."""
+    row: dict[str, Any] = {}
+    for column, path in _COLUMN_PATHS:
+        value: Any = pin
+        for name in path:  # across an empty relation (no asset) the column is None, as values() answers
+            value = None if value is None else getattr(value, name)
+        row[column] = value
+    return pin_row_out(row)
 
 
 def pin_row_out(row: dict[str, Any]) -> dict[str, Any]:
-    """``pin_out``'s answer, key for key and in PinOut's order (so it renders without validation),
-    from a row of ``PIN_ROW_COLUMNS``."""
+    """A pin as /v1 answers it (the one definition of a pin's JSON), key for key and in PinOut's order
+    (so a list renders it without validation), from a row of ``PIN_ROW_COLUMNS``."""
     asset_id, cover_asset_id = row["asset__public_id"], row["cover_image_asset__public_id"]
     media_url = asset_content_url_of(asset_id) if asset_id else row["image_url"]
     cover = row["cover_image_url"] or (asset_content_url_of(cover_asset_id) if cover_asset_id else "")
