@@ -5,7 +5,9 @@ joins), more than PostgreSQL takes to answer an indexed lookup. ``JoinedRead`` s
 the models it joins (a chain of forward foreign keys, or an explicit LEFT JOIN), builds its SQL
 from the models' ``_meta`` the first time it runs, and turns each row into model instances with
 ``Model.from_db`` and the same database converters the ORM applies (SQLite's date-times, JSON).
-Only for hot, fixed-shape reads; everything else goes through the ORM.
+A read whose rows only feed a JSON body (``/v1/auth/me``'s teams and workspaces) names its
+``columns`` and takes plain tuples (``values``): building the model instances cost more than the
+rest of that request's Python. Only for hot, fixed-shape reads; everything else goes through the ORM.
 
 On PostgreSQL (unless ``DATABASE_PREPARED_READS`` is off) each read is a prepared statement of its
 connection: PostgreSQL plans its joins once per connection instead of on every call. Django's own
@@ -42,13 +44,21 @@ if ServerBindingCursor is not None:
 class Joined:
     """One table of the read: ``model`` under ``alias``, joined ``on`` (SQL), optional (LEFT JOIN)
     when ``outer``; ``attach`` names the attribute of the first model it is set on, or a path
-    ``"workspace.team"`` (set on the object under that earlier alias)."""
+    ``"workspace.team"`` (set on the object under that earlier alias). ``columns`` (attribute names)
+    selects only those fields, in that order; every concrete field when empty."""
 
     model: type[models.Model]
     alias: str
     on: str = ""
     outer: bool = False
     attach: str = ""
+    columns: tuple[str, ...] = ()
+
+    def fields(self) -> list[models.Field]:
+        if not self.columns:
+            return list(self.model._meta.concrete_fields)
+        by_attname = {each.attname: each for each in self.model._meta.concrete_fields}
+        return [by_attname[name] for name in self.columns]
 
 
 Read = TypeVar("Read", bound=models.Model)
@@ -60,6 +70,7 @@ class JoinedRead(Generic[Read]):
     where: str  # SQL over the aliases, with %s placeholders
     order_limit: str = ""
     _sql: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
+    _value_converters: dict[str, list[tuple[int, list[Any]]]] = field(default_factory=dict)
 
     def _compile(self, using: str):
         connection = connections[using]
@@ -67,7 +78,7 @@ class JoinedRead(Generic[Read]):
         columns: list[str] = []
         layout = []
         for table in self.tables:
-            fields = table.model._meta.concrete_fields
+            fields = table.fields()
             columns += [f"{table.alias}.{quote(f.column)}" for f in fields]
             converters = []
             for each in fields:
@@ -81,6 +92,9 @@ class JoinedRead(Generic[Read]):
         sql = (f"SELECT {', '.join(columns)} FROM {quote(first.model._meta.db_table)} {first.alias} {joins} "
                f"WHERE {self.where} {self.order_limit}")
         self._sql[using] = (sql, layout)
+        # For ``values``: only the positions with a converter (none on PostgreSQL for the usual fields).
+        flat = [chain for _table, _attnames, converters in layout for chain in converters]
+        self._value_converters[using] = [(index, chain) for index, chain in enumerate(flat) if chain]
         return self._sql[using]
 
     def first(self, params: list[Any], using: str = "default") -> Read | None:
@@ -93,8 +107,32 @@ class JoinedRead(Generic[Read]):
         """Every row's first model, with the joined ones attached."""
         return self._rows(params, using, one=False)
 
+    def values(self, params: list[Any], using: str = "default") -> list[tuple[Any, ...]]:
+        """Every row as a tuple of its columns (each table's ``columns`` in turn), converted as the
+        ORM converts them; no model instance is built. An outer join that found nothing gives Nones."""
+        rows = self._fetch(params, using, one=False)
+        converting = self._value_converters[using]
+        if not converting:
+            return rows
+        connection = connections[using]
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, chain in converting:
+                for converter, column in chain:
+                    values[index] = converter(values[index], column, connection)
+            converted.append(tuple(values))
+        return converted
+
     def _rows(self, params: list[Any], using: str, one: bool) -> list[Read]:
-        sql, layout = self._sql.get(using) or self._compile(using)
+        layout = (self._sql.get(using) or self._compile(using))[1]
+        if any(table.columns for table in self.tables):  # an instance needs every field, its key first
+            raise TypeError("a JoinedRead that names its columns gives values(), not model instances")
+        connection = connections[using]
+        return [self._objects(row, layout, using, connection) for row in self._fetch(params, using, one)]
+
+    def _fetch(self, params: list[Any], using: str, one: bool) -> list[tuple[Any, ...]]:
+        sql, _layout = self._sql.get(using) or self._compile(using)
         connection = connections[using]
         with connection.cursor() as cursor:  # the health check, query logging, error mapping
             if connection.vendor == "postgresql" and settings.DATABASE_PREPARED_READS:
@@ -104,8 +142,7 @@ class JoinedRead(Generic[Read]):
                 cursor.cursor.close()
                 cursor.cursor = PreparedCursor(raw)
             cursor.execute(sql, params)
-            rows = [row for row in [cursor.fetchone()] if row is not None] if one else cursor.fetchall()
-        return [self._objects(row, layout, using, connection) for row in rows]
+            return [row for row in [cursor.fetchone()] if row is not None] if one else cursor.fetchall()
 
     @staticmethod
     def _objects(row, layout, using, connection) -> Any:

@@ -1,6 +1,7 @@
 """What keeps the API near the framework's floor (issue 14), guarded by counting what it does:
 
-- ``/v1/auth/me`` costs two queries however many teams the user belongs to;
+- ``/v1/auth/me`` costs two queries, and builds the same model instances (the credential's), however
+  many teams the user belongs to;
 - a credential used again within the minute is recorded without any statement;
 - ``/v1/pins`` builds its items from plain rows and answers exactly what ``GET /v1/pins/{id}`` answers;
 - list totals are exact up to a bound and bounded beyond it, and the SDK's ``list_page`` still walks
@@ -13,6 +14,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models.signals import post_init
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -44,6 +46,21 @@ def run(client: Client, path: str, **headers):
     return response, [query["sql"] for query in captured]
 
 
+def built_instances(client: Client, path: str, **headers) -> list[str]:
+    """The model instances a request builds (every ``Model.__init__`` sends ``post_init``), by class."""
+    built: list[str] = []
+
+    def count(sender, **kwargs):
+        built.append(sender.__name__)
+
+    post_init.connect(count)
+    try:
+        assert client.get(path, **headers).status_code == 200
+    finally:
+        post_init.disconnect(count)
+    return sorted(built)
+
+
 # --- /v1/auth/me -------------------------------------------------------------------------------------
 
 @pytest.mark.django_db
@@ -53,11 +70,15 @@ def test_me_costs_two_queries_however_many_teams_the_user_is_in(cast):
     client = Client()
     client.get("/v1/auth/me", **bearer)  # the token's first use records last_used_at
     one_team, one_team_queries = run(client, "/v1/auth/me", **bearer)
+    one_team_instances = built_instances(client, "/v1/auth/me", **bearer)
     for name in ("Zenith", "Borealis"):  # sorted before and after Acme
         team = team_create(name=name)
         Workspace.objects.create(team=team, name="Production", environment=Workspace.Environment.PRODUCTION)
         membership_set_role(team=team, user=cast.admin, role=Role.VIEWER)
     three_teams, three_teams_queries = run(client, "/v1/auth/me", **bearer)
+    # Teams and workspaces are read as plain rows: only the credential's rows become model instances.
+    assert built_instances(client, "/v1/auth/me", **bearer) == one_team_instances == [
+        "AccessToken", "Membership", "Team", "User", "Workspace"]
 
     # The token with its user, workspace and the caller's membership (one statement), every team with
     # its workspaces.

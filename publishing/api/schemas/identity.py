@@ -1,6 +1,7 @@
 """Users, teams ("organizations"), workspaces ("projects"), login, profile, members, invitations."""
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from pydantic import AfterValidator, Field, field_validator
 
 from publishing.api.schemas.common import InSchema
 from publishing.models import Membership, Team, User, Workspace
+from publishing.models.teams import MemberWorkspace
 from publishing.permissions import Permission, Role, role_can
 
 # Self-hosted Pinboard has no plans: every workspace has everything, which the SDK calls enterprise.
@@ -245,16 +247,19 @@ class InvitationAcceptOut(AuthOut):
 
 
 # --- presenters -------------------------------------------------------------------------------
+# The ids of /me's parts (user, workspace, organization) are written as the strings the JSON carries:
+# /me renders its dict without validating it, and 23 UUIDs through the JSON encoder's fallback
+# (``default``) cost more than building the dict. Validated answers read the strings back as UUIDs.
 
 def user_out(user: User) -> dict[str, Any]:
     # Accounts exist only when an admin creates them or an emailed invitation is accepted, so the
     # address has been vouched for.
-    return {"id": user.public_id, "email": user.email, "full_name": user.full_name or None,
+    return {"id": str(user.public_id), "email": user.email, "full_name": user.full_name or None,
             "timezone": user.timezone, "email_verified": True, "created_at": user.date_joined}
 
 
-def workspace_out(workspace: Workspace) -> dict[str, Any]:
-    return {"id": workspace.public_id, "name": workspace.name, "environment": workspace.environment,
+def workspace_out(workspace: Workspace | MemberWorkspace) -> dict[str, Any]:
+    return {"id": str(workspace.public_id), "name": workspace.name, "environment": workspace.environment,
             "timezone": workspace.timezone, "plan": PLAN}
 
 
@@ -264,10 +269,19 @@ def project_out(workspace: Workspace) -> dict[str, Any]:
 
 
 def organization_out(team: Team) -> dict[str, Any]:
-    return {"id": team.public_id, "name": team.name}
+    return _organization_out(team.public_id, team.name)
+
+
+def _organization_out(public_id: UUID, name: str) -> dict[str, Any]:
+    return {"id": str(public_id), "name": name}
 
 
 def permissions_out(role: str | None) -> dict[str, bool]:
+    return dict(_permissions(role))  # a copy: the cached one is shared
+
+
+@cache  # a role's permissions are fixed in code (publishing.permissions); /me lists them for every team
+def _permissions(role: str | None) -> dict[str, bool]:
     admin = role_can(role, Permission.MANAGE_MEMBERS)
     return {
         "can_manage_members": admin,
@@ -288,18 +302,18 @@ def _team_workspaces(team: Team) -> list[Workspace]:
 
 def session_out(user: User, membership: Membership, workspace: Workspace) -> dict[str, Any]:
     """The body of ``/v1/auth/me`` (and, with a token added, of login and invitation accept): one
-    query for every team of the user and their workspaces (teams without a workspace are left out)."""
-    teams: dict[int, list[Workspace]] = {}
+    query for every team of the user and their workspaces (teams without a workspace are left out),
+    read as plain rows."""
+    teams: dict[int, list[MemberWorkspace]] = {}
     for each in Workspace.objects.of_member(user):
         teams.setdefault(each.team_id, []).append(each)
     available = []
-    for workspaces in teams.values():
-        team = workspaces[0].team
-        role = workspaces[0].member_role
-        active = workspace if team.pk == workspace.team_id else workspaces[0]
-        available.append({"organization": organization_out(team), "organization_role": role,
-                          "permissions": permissions_out(role), "active_project": workspace_out(active),
-                          "projects": [workspace_out(w) for w in workspaces]})
+    for team_id, workspaces in teams.items():
+        first = workspaces[0]
+        active = workspace if team_id == workspace.team_id else first
+        available.append({"organization": _organization_out(first.team_public_id, first.team_name),
+                          "organization_role": first.member_role, "permissions": permissions_out(first.member_role),
+                          "active_project": workspace_out(active), "projects": [workspace_out(w) for w in workspaces]})
     return {
         "user": user_out(user),
         "organization": organization_out(membership.team),
