@@ -1,6 +1,6 @@
 """The /v1 API against a real gunicorn (scripts/web, production settings, DEBUG off): throughput of
-``GET /healthz``, ``GET /v1/auth/me`` and ``GET /v1/pins`` (50 rows) under a small concurrent load,
-and the latency of ``GET /v1/pins`` in a workspace of 100 pins and in one of 100,000.
+``GET /healthz``, ``GET /readyz``, ``GET /v1/auth/me`` and ``GET /v1/pins`` (50 rows) under a small
+concurrent load, and the latency of ``GET /v1/pins`` in a workspace of 100 pins and in one of 100,000.
 
     .venv/bin/python bench/api.py                  # a throwaway SQLite file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pb_bench .venv/bin/python bench/api.py
@@ -8,11 +8,28 @@ and the latency of ``GET /v1/pins`` in a workspace of 100 pins and in one of 100
 Every figure is a ratio measured within this run: each round measures every endpoint one after
 another (so a neighbour's load hits all of them alike), and the ratios are the median over the
 rounds with their range. The database is migrated and filled here; use an empty one you can throw
-away. The server runs with this tree's defaults (no DATABASE_CONN_MAX_AGE is passed), so a run in
-an older checkout measures that checkout's defaults.
+away. The server runs with this tree's defaults (no DATABASE_CONN_MAX_AGE, WEB_CONCURRENCY or
+WEB_THREADS is passed), so a run in an older checkout measures that checkout's defaults; set
+WEB_CONCURRENCY / WEB_THREADS to measure another topology (the output names the one it ran).
+
+The floor: ``/readyz`` does what ``/healthz`` does plus the database work every request that reads
+the database pays (Django's per-request connection health check, ``SELECT 1``) and its own probe
+(``SELECT 1``). ``/v1/auth/me`` must read the credential from the database on every request (nothing
+about credentials is cached), so ``/readyz ÷ /healthz`` is about the best ratio ``/me`` can reach;
+it is printed beside the targets, not as one.
+
+Two load generators, in the same rounds. The targets use the Python client (httpx, LOAD_THREADS
+threads in this process), as they always have. Its CPU per request (about as much as a small
+request costs the server) is spent on the same two cores and is the same for every endpoint, which
+pulls every ratio toward 1. When ``wrk`` is installed the rounds also measure with it (one thread,
+the same number of connections; a fraction of the client CPU): its ratios are nearer what the
+server alone can do, and harsher. Each round also prints CPU per request taken from /proc: the
+gunicorn workers, the database's backends and the load client.
 """
 
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -76,6 +93,7 @@ ROUNDS = 3
 LOAD_SECONDS = 3.0
 LOAD_THREADS = 8
 LATENCY_REQUESTS = 25
+WRK = shutil.which("wrk") or ""  # optional: the rounds measure with it too when it is installed
 STATUSES = [PinStatus.PUBLISHED] * 8 + [PinStatus.FAILED, PinStatus.QUEUED]
 GOALS = {"me": 0.8, "pins": 0.5, "scale": 1.3}
 
@@ -140,8 +158,7 @@ def seed() -> dict[str, str]:
 
 def start_server() -> tuple[subprocess.Popen, Path]:
     log_path = WORK_DIR / "gunicorn.log"
-    env = {**os.environ, "PYTHON": sys.executable, "HOST": "127.0.0.1", "PORT": str(PORT), "WEB_CONCURRENCY": "2",
-           "WEB_THREADS": "8"}
+    env = {**os.environ, "PYTHON": sys.executable, "HOST": "127.0.0.1", "PORT": str(PORT)}
     with log_path.open("wb") as log:
         server = subprocess.Popen([str(ROOT / "scripts/web")], env=env, stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
@@ -159,7 +176,8 @@ def start_server() -> tuple[subprocess.Popen, Path]:
 
 
 def throughput(path: str, headers: dict[str, str]) -> float:
-    """Requests per second that LOAD_THREADS clients (keep-alive, one after another each) get answered."""
+    """Requests per second that LOAD_THREADS Python clients (httpx, keep-alive, one after another
+    each) get answered."""
     done = [0] * LOAD_THREADS
     failures: list[str] = []
     start = threading.Barrier(LOAD_THREADS + 1)
@@ -190,6 +208,79 @@ def throughput(path: str, headers: dict[str, str]) -> float:
     return sum(done) / (time.monotonic() - began)
 
 
+def wrk_throughput(path: str, headers: dict[str, str]) -> float:
+    """The same with wrk: one thread holding LOAD_THREADS keep-alive connections."""
+    command = [WRK, "-t1", f"-c{LOAD_THREADS}", f"-d{LOAD_SECONDS:g}s", "--timeout", "30s",
+               *(f"-H{name}: {value}" for name, value in headers.items()), f"http://127.0.0.1:{PORT}{path}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
+        sys.exit(f"wrk {path}:\n{output}")
+    rate = re.search(r"^Requests/sec:\s*([\d.]+)", output, re.MULTILINE)
+    assert rate, output
+    return float(rate.group(1))
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int, children: bool = False) -> float:
+    """CPU seconds of a process (with its reaped children: a worker --max-requests retired)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # it ended between listing and reading
+        return 0.0
+    return sum(int(value) for value in fields[11:15 if children else 13]) / TICKS
+
+
+def cpu_seconds(server: subprocess.Popen) -> dict[str, float]:
+    """CPU used so far by gunicorn (master, live workers, and retired workers once reaped), by each
+    PostgreSQL backend serving this database (``db:<pid>``), and by the load client (this process,
+    and wrk once it has ended)."""
+    workers = workers_of(server)
+    client = os.times()
+    return {"web": process_cpu(server.pid, children=True) + sum(process_cpu(pid) for pid in workers),
+            **{f"db:{pid}": process_cpu(pid) for pid in database_backends()},
+            "client": client.user + client.system + client.children_user + client.children_system}
+
+
+def workers_of(server: subprocess.Popen) -> list[int]:
+    return [int(pid) for pid in Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()]
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL backends serving this database, the bench's own connection left out."""
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def measured(server: subprocess.Popen, load, path: str, headers: dict[str, str]) -> tuple[float, dict[str, float]]:
+    """Requests per second, and the CPU milliseconds each request cost the web, the database and the
+    client (``restart``: 1 when a worker was replaced inside the window). A backend that ended inside
+    the window goes uncounted (connections are kept for a minute, so that is rare); one that started
+    inside it counts whole. No /proc: no CPU figures.
+
+    gunicorn retires each worker after about 2,000 requests (scripts/web); both workers reach that
+    together, and on a loaded machine their forks took 3-4 s to answer, a window with almost no
+    answers. The rounds mark such windows (``*``) rather than measure again: the medians absorb one."""
+    if not Path(f"/proc/{server.pid}/task/{server.pid}/children").exists():
+        return load(path, headers), {}
+    workers = set(workers_of(server))
+    before = cpu_seconds(server)
+    started = time.monotonic()
+    rate = load(path, headers)
+    requests = max(rate * (time.monotonic() - started), 1)
+    after = cpu_seconds(server)
+    used = {side: after[side] - before.get(side, 0.0) for side in after}
+    database = sum(seconds for side, seconds in used.items() if side.startswith("db:"))
+    return rate, {"web": 1000 * used["web"] / requests, "database": 1000 * database / requests,
+                  "client": 1000 * used["client"] / requests,
+                  "restart": float(workers != set(workers_of(server)))}
+
+
 def latency_ms(http: httpx.Client, path: str, headers: dict[str, str]) -> float:
     timings = []
     for _ in range(LATENCY_REQUESTS):
@@ -211,43 +302,88 @@ def target(name: str, values: list[float], goal: float, higher_is_better: bool) 
           f"{'PASS' if passed else 'MISS'}")
 
 
+def cpu_line(costs: dict[str, list[dict[str, float]]]) -> str:
+    """CPU ms per request, web + database + client, median over the rounds for each endpoint."""
+    def median(name: str, side: str) -> float:
+        return statistics.median(cost[side] for cost in costs[name])
+    return ", ".join(f"{name} {median(name, 'web'):.2f} + {median(name, 'database'):.2f} + "
+                     f"{median(name, 'client'):.2f}" for name in costs if costs[name] and costs[name][0])
+
+
 def main() -> None:
     started = time.monotonic()
     credentials = seed()
     print(f"database: {connection.vendor}; seeded {SMALL} + {LARGE:,} pins in {time.monotonic() - started:.0f} s")
     connection.close()
     server, _log = start_server()
+    print(f"gunicorn: WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '(scripts/web default)')}, "
+          f"WEB_THREADS={os.environ.get('WEB_THREADS', '(scripts/web default)')}; load: "
+          f"{LOAD_THREADS} httpx threads{f' and wrk (1 thread, {LOAD_THREADS} connections)' if WRK else ''}, "
+          f"{LOAD_SECONDS:g} s each")
     try:
         small = {"x-api-key": credentials["small"]}
         large = {"x-api-key": credentials["large"]}
         me = {"Authorization": f"Bearer {credentials['token']}"}
-        rates: dict[str, list[float]] = {"healthz": [], "me": [], "pins": []}
+        endpoints = {"healthz": ("/healthz", {}), "readyz": ("/readyz", {}), "me": ("/v1/auth/me", me),
+                     "pins": ("/v1/pins?limit=50", small)}
+        loads = {"httpx": throughput, **({"wrk": wrk_throughput} if WRK else {})}
+        rates: dict[str, dict[str, list[float]]] = {client: {name: [] for name in endpoints} for client in loads}
+        costs: dict[str, dict[str, list[dict[str, float]]]] = {client: {name: [] for name in endpoints}
+                                                               for client in loads}
         latencies: dict[str, list[float]] = {"small": [], "large": []}
         with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as http:
             for headers in (small, large):  # warm both, and check the answers
                 response = http.get("/v1/pins?limit=50", headers=headers)
                 assert response.status_code == 200 and len(response.json()) == 50, response.text[:300]
+            response = http.get("/readyz")
+            assert response.status_code == 200 and response.json()["database"] == "ok", response.text[:300]
             for round_number in range(1, ROUNDS + 1):
-                rates["healthz"].append(throughput("/healthz", {}))
-                rates["me"].append(throughput("/v1/auth/me", me))
-                rates["pins"].append(throughput("/v1/pins?limit=50", small))
+                for client, load in loads.items():
+                    for name, (path, headers) in endpoints.items():
+                        rate, cost = measured(server, load, path, headers)
+                        rates[client][name].append(rate)
+                        costs[client][name].append(cost)
                 latencies["small"].append(latency_ms(http, "/v1/pins?limit=50", small))
                 latencies["large"].append(latency_ms(http, "/v1/pins?limit=50", large))
-                print(f"round {round_number}: healthz {rates['healthz'][-1]:.0f} req/s, /v1/auth/me "
-                      f"{rates['me'][-1]:.0f} req/s, /v1/pins {rates['pins'][-1]:.0f} req/s; GET /v1/pins "
-                      f"{latencies['small'][-1]:.1f} ms at {SMALL} pins, {latencies['large'][-1]:.1f} ms at {LARGE:,}")
+                print(f"round {round_number}: " + "; ".join(
+                    f"{client} " + ", ".join(f"{name} {rates[client][name][-1]:.0f}"
+                                             f"{'*' if costs[client][name][-1].get('restart') else ''}"
+                                             for name in endpoints)
+                    for client in loads) + f" req/s; GET /v1/pins {latencies['small'][-1]:.1f} ms at {SMALL} pins, "
+                    f"{latencies['large'][-1]:.1f} ms at {LARGE:,} (* a worker was replaced in that window)")
     finally:
         stop_web(server)
-    me_ratio = [m / h for m, h in zip(rates["me"], rates["healthz"], strict=True)]
-    pins_ratio = [p / h for p, h in zip(rates["pins"], rates["healthz"], strict=True)]
-    scale_ratio = [big / little for big, little in zip(latencies["large"], latencies["small"], strict=True)]
-    print(f"throughput req/s: healthz {spread(rates['healthz'])}, /v1/auth/me {spread(rates['me'])}, "
-          f"/v1/pins (50 rows) {spread(rates['pins'])}")
+
+    def ratios(client: str, name: str) -> list[float]:
+        return [rate / healthz if healthz else 0.0
+                for rate, healthz in zip(rates[client][name], rates[client]["healthz"], strict=True)]
+
+    def cpu_ratios(client: str, name: str) -> list[float]:
+        """/healthz's CPU per request (all three sides) ÷ the endpoint's: the throughput ratio two
+        saturated cores would give, whatever idle time (a neighbour, a restart) a window had."""
+        def total(cost: dict[str, float]) -> float:
+            return cost["web"] + cost["database"] + cost["client"]
+        return [total(healthz) / total(cost) for cost, healthz in zip(costs[client][name], costs[client]["healthz"],
+                                                                      strict=True)]
+
+    for client in loads:
+        print(f"throughput req/s ({client}): " + ", ".join(f"{path.split('?')[0]} {spread(rates[client][name])}"
+                                                         for name, (path, _) in endpoints.items()))
+        if costs[client]["healthz"][0]:
+            print(f"CPU ms per request ({client}; gunicorn + PostgreSQL + load client): {cpu_line(costs[client])}; "
+                  f"÷ /healthz by CPU: /readyz {spread(cpu_ratios(client, 'readyz'))}, /v1/auth/me "
+                  f"{spread(cpu_ratios(client, 'me'))}, /v1/pins {spread(cpu_ratios(client, 'pins'))}")
+    for client in loads:
+        print(f"÷ /healthz throughput ({client}): /readyz {spread(ratios(client, 'readyz'))} (the floor for one "
+              f"credential read; a figure, not a target), /v1/auth/me {spread(ratios(client, 'me'))}, "
+              f"/v1/pins {spread(ratios(client, 'pins'))}")
     print(f"GET /v1/pins latency ms: {SMALL} pins {spread(latencies['small'])}, {LARGE:,} pins "
           f"{spread(latencies['large'])}")
+    scale_ratio = [big / little for big, little in zip(latencies["large"], latencies["small"], strict=True)]
     target("GET /v1/pins at 100k pins / at 100 pins", scale_ratio, GOALS["scale"], higher_is_better=False)
-    target("GET /v1/auth/me / GET /healthz throughput", me_ratio, GOALS["me"], higher_is_better=True)
-    target("GET /v1/pins (50 rows) / GET /healthz throughput", pins_ratio, GOALS["pins"], higher_is_better=True)
+    target("GET /v1/auth/me / GET /healthz throughput", ratios("httpx", "me"), GOALS["me"], higher_is_better=True)
+    target("GET /v1/pins (50 rows) / GET /healthz throughput", ratios("httpx", "pins"), GOALS["pins"],
+           higher_is_better=True)
     print(f"({time.monotonic() - started:.0f} s)")
 
 
