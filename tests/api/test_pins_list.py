@@ -5,6 +5,7 @@ for them alone."""
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 from django.db.models import Value
 from django.db.models.sql.compiler import SQLCompiler
 from django.test import Client
@@ -127,6 +128,12 @@ def test_a_shape_seen_before_compiles_no_sql(workspace, offline_account, offline
     assert compiled == []
     assert page(client, "/v1/pins?limit=1&status=failed&sort=title_asc", key) == (["Pin 1"], "2")
     assert compiled == [Pin]  # another order is another page; its count (unordered) is the one seen
+    if connection.vendor == "postgresql":  # each runs as a prepared statement: planned once per connection
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+        assert any('FROM "publishing_pin"' in sql and "LIMIT 2" in sql for sql in prepared), prepared
+        assert any(") counted" in sql for sql in prepared), prepared
 
 
 @pytest.mark.django_db
