@@ -40,6 +40,18 @@ if ServerBindingCursor is not None:
             return super()._maybe_prepare_gen(pgq, prepare=prepare, binary=binary)
 
 
+def prepare_statements(connection: Any, cursor: Any) -> None:
+    """On PostgreSQL (unless ``DATABASE_PREPARED_READS`` is off), make the Django cursor ``cursor``
+    prepare what it executes: PostgreSQL then plans each statement once per connection."""
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_READS:
+        return
+    raw = connection.connection
+    if raw.prepare_threshold is None:  # Django's default: psycopg prepares nothing by itself,
+        raw.prepare_threshold = 2**31  # so only what is asked (prepare=True) is prepared
+    cursor.cursor.close()
+    cursor.cursor = PreparedCursor(raw)
+
+
 @dataclass(frozen=True)
 class Joined:
     """One table of the read: ``model`` under ``alias``, joined ``on`` (SQL), optional (LEFT JOIN)
@@ -135,12 +147,7 @@ class JoinedRead(Generic[Read]):
         sql, _layout = self._sql.get(using) or self._compile(using)
         connection = connections[using]
         with connection.cursor() as cursor:  # the health check, query logging, error mapping
-            if connection.vendor == "postgresql" and settings.DATABASE_PREPARED_READS:
-                raw = connection.connection
-                if raw.prepare_threshold is None:  # Django's default: psycopg prepares nothing by itself,
-                    raw.prepare_threshold = 2**31  # so only what is asked (prepare=True) is prepared
-                cursor.cursor.close()
-                cursor.cursor = PreparedCursor(raw)
+            prepare_statements(connection, cursor)
             cursor.execute(sql, params)
             return [row for row in [cursor.fetchone()] if row is not None] if one else cursor.fetchall()
 

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from threading import Lock
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-from publishing.models.joined_reads import PreparedCursor
+from publishing.models.joined_reads import prepare_statements
 
 
 @dataclass(frozen=True)
@@ -112,14 +111,9 @@ class ShapedReads:
     def _run(using: str, statement: _Statement, params: tuple[Any, ...]) -> list[list[Any]]:
         connection = connections[using]
         with connection.cursor() as cursor:  # the health check, query logging, error mapping
-            if connection.vendor == "postgresql" and settings.DATABASE_PREPARED_READS:
-                # Prepared, as JoinedRead's reads are: PostgreSQL plans a shape once per connection.
-                # Planning /v1/pins' page (four joins) was about half of the 1.1 ms it spent on it.
-                raw = connection.connection
-                if raw.prepare_threshold is None:  # Django's default: psycopg prepares nothing by itself
-                    raw.prepare_threshold = 2**31
-                cursor.cursor.close()
-                cursor.cursor = PreparedCursor(raw)
+            # Prepared, as JoinedRead's reads are: planning /v1/pins' page (four joins) was about
+            # half of the 1.1 ms PostgreSQL spent on it.
+            prepare_statements(connection, cursor)
             cursor.execute(statement.sql, params)
             rows = cursor.fetchall()
         if not statement.converters:
