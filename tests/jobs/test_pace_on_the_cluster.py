@@ -3,6 +3,7 @@ once, no job wakes before its pin is due (no ``not_claimed``: a lost wake-up wou
 to the one-minute sweeper), the bucket's pace holds, and a due schedule's pin goes ahead of the
 backlog still waiting."""
 
+from collections import Counter
 from datetime import timedelta
 
 from django.db import transaction
@@ -60,8 +61,10 @@ def test_a_backlog_publishes_every_pin_at_the_pace_with_no_lost_wake_up(start_cl
 
     results = list(Task.objects.filter(func=PUBLISH).values_list("result", flat=True))
     assert "not_claimed" not in results, results
-    # One job when the pin is queued, one for its slot or turn (a few slots pushed on by a moment).
-    assert len(results) <= 2.5 * len(ids), results
+    # One job when the pin is queued, one for its slot or turn, and on a starved machine a third for
+    # slots pushed on by a moment: 1.9 jobs a pin on a quiet machine, 2.6 once at a load average of 10.
+    # Polling the bucket, as before issue 14, costs a job a second of waiting: about 4.5 a pin here.
+    assert len(results) <= 3 * len(ids), sorted(Counter(results).items())
     times = sorted(at.timestamp() for at in Pin.objects.filter(pk__in=ids).values_list("published_at", flat=True))
     assert excess_over_the_bucket(times) <= 0
 
