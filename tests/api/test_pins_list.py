@@ -13,9 +13,10 @@ from django.test import Client
 from publishing.access import Actor
 from publishing.api.routers.pins import PIN_LIST_SHAPES
 from publishing.api.schemas.pins import PIN_ROW_COLUMNS
-from publishing.models import Asset, Board, Pin, PinStatus, PinterestAccount, Workspace
+from publishing.models import Board, Pin, PinStatus, PinterestAccount, Workspace
 from publishing.models.shaped_reads import ShapedReads
 from publishing.services.keys import api_key_create
+from tests.api.test_api_costs import make_asset
 from tests.pipeline_fixtures import offline_account, offline_board, workspace  # noqa: F401 - fixtures
 
 
@@ -30,13 +31,6 @@ def get(client: Client, path: str, key: dict[str, str]):
     return response
 
 
-def asset(workspace, kind: str, n: int) -> Asset:  # noqa: F811
-    extension, content_type = (".mp4", "video/mp4") if kind == "video" else (".png", "image/png")
-    return Asset.objects.create(workspace=workspace, asset_type=kind, file=f"{kind}{n}{extension}",
-                                original_filename=f"{kind}{n}{extension}", extension=extension,
-                                content_type=content_type, size_bytes=1, checksum_sha256="0" * 64)
-
-
 def pins_of_every_kind(workspace, account, board) -> None:  # noqa: F811
     """Every kind of content a pin answers: an image URL, an image asset, a video with a cover asset
     or a cover URL; published (at a whole second: no fraction is written), failed (microseconds:
@@ -45,9 +39,9 @@ def pins_of_every_kind(workspace, account, board) -> None:  # noqa: F811
     fraction = datetime(2026, 3, 29, 1, 30, 5, 123456, tzinfo=UTC)
     shapes = [
         {"image_url": "https://images.example.com/a.jpg", "related_terms": ["oak", "chêne"]},
-        {"asset": asset(workspace, "image", 1), "description": "From the library."},
-        {"asset": asset(workspace, "video", 2), "cover_image_asset": asset(workspace, "image", 3)},
-        {"asset": asset(workspace, "video", 4), "cover_image_url": "https://images.example.com/cover.jpg"},
+        {"asset": make_asset(workspace, "image", 1), "description": "From the library."},
+        {"asset": make_asset(workspace, "video", 2), "cover_image_asset": make_asset(workspace, "image", 3)},
+        {"asset": make_asset(workspace, "video", 4), "cover_image_url": "https://images.example.com/cover.jpg"},
         {"image_url": "https://images.example.com/b.jpg", "status": PinStatus.PUBLISHED, "published_at": whole_second,
          "pinterest_pin_id": "77", "removed_from_pinterest_at": fraction, "link_url": "https://shop.example.com/b",
          "alt_text": "A chair", "dominant_color": "#aa0000"},
