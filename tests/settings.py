@@ -34,7 +34,7 @@ WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
 
 # PostgreSQL: the same backend, but tests empty tables with DELETE rather than TRUNCATE (the suite's
 # largest cost was TRUNCATE after each transactional test: tests/postgresql_delete_flush/base.py).
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "pinboard_site.postgresql":  # noqa: F405
     DATABASES["default"]["ENGINE"] = "tests.postgresql_delete_flush"  # noqa: F405
 
 # A django-q2 cluster that a test starts (tests/jobs/conftest.py) is another process: the fixture

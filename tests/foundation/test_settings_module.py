@@ -57,7 +57,7 @@ def test_postgres_url_uses_postgresql_backend_and_redis_url_switches_broker():
     )
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
-    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert loaded["engine"] == "pinboard_site.postgresql"
     assert loaded["name"] == "pinboard"
     assert loaded["secure"] is True
     # Several web nodes count the review page's throttle together: in Redis, not in each one's memory.

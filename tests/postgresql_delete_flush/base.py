@@ -1,4 +1,5 @@
-"""PostgreSQL for the test suite, emptying tables with DELETE instead of TRUNCATE between tests.
+"""PostgreSQL for the test suite (the product's backend, pinboard_site/postgresql), emptying tables
+with DELETE instead of TRUNCATE between tests.
 
 Every test that needs real transactions (the live server, a django-q2 cluster, the SDK over HTTP)
 ends with Django's flush of every table. On PostgreSQL that is one TRUNCATE of ~50 tables, which
@@ -9,7 +10,9 @@ transaction, and sequences are left alone exactly as a TRUNCATE without RESTART 
 With ``reset_sequences`` Django's own TRUNCATE ... RESTART IDENTITY is kept.
 """
 
-from django.db.backends.postgresql import base, operations
+from django.db.backends.postgresql import operations
+
+from pinboard_site.postgresql import base
 
 
 class DatabaseOperations(operations.DatabaseOperations):
