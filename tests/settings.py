@@ -36,6 +36,10 @@ WHITENOISE_AUTOREFRESH = True  # no collectstatic in tests
 # largest cost was TRUNCATE after each transactional test: tests/postgresql_delete_flush/base.py).
 if DATABASES["default"]["ENGINE"] == "pinboard_site.postgresql":  # noqa: F405
     DATABASES["default"]["ENGINE"] = "tests.postgresql_delete_flush"  # noqa: F405
+    # A throwaway database: a commit need not wait for its WAL to reach the disk (0.25 ms instead of
+    # 0.78 ms here, and the transactional tests, the live server and the clusters commit often). A
+    # crash could lose the last commits, never corrupt the database.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
 
 # A django-q2 cluster that a test starts (tests/jobs/conftest.py) is another process: the fixture
 # passes it the test database's name here, so the workers use the very database the test sees.

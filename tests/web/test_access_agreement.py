@@ -263,7 +263,7 @@ def world(cast, workspace, offline_account, offline_board, settings):
 
 
 def _objects(world) -> dict:
-    """Fresh objects for one case (made and rolled back with it)."""
+    """The objects one case's requests act on (made once per case, rolled back with it)."""
     cast, workspace, account = world["cast"], world["workspace"], world["account"]
     system = Actor.system(workspace, job="test")
     editor = Actor.for_user(cast.editor, workspace)
@@ -330,9 +330,9 @@ def _send(client: Client, request: Request) -> int:
 @pytest.mark.parametrize(("face", "action", "principals"), AGREEMENT_CASES)
 def test_each_face_does_what_the_table_says(world, face, action, principals):
     disagreements = []
+    objects = _objects(world)
     for principal in principals:
-        with transaction.atomic():
-            objects = _objects(world)
+        with transaction.atomic():  # each principal's request meets the objects as they were made
             client = _client_for(world, face, principal)
             status = _send(client, FACES[face][action](objects))
             transaction.set_rollback(True)
