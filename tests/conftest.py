@@ -135,3 +135,18 @@ def pytest_report_header(config):
     if os.environ.get(CLOCK_ENV):
         return f"clock: {CLOCK_ENV}={os.environ[CLOCK_ENV]} (children shifted by tests/clock_shift)"
     return None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, then, before it drops the test database on PostgreSQL, ends any session still
+    connected to it: a connection some test's thread or child process left open made the DROP fail
+    ("being accessed by other users") and left test_<name> behind after every `make test`."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")

@@ -1,6 +1,8 @@
 """Test settings: the real settings module, with test-only values set before it is read."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ["PINBOARD_ENV_FILE"] = ""  # a developer's .env must not change what the suite runs with
@@ -12,7 +14,11 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1maWVsZC1rZXktbm90LWZvci1wcm9kdWN0aW8=")  # test-only Fernet key
 os.environ.setdefault("SECURE_COOKIES", "false")
-os.environ.setdefault("PINBOARD_VAR_DIR", tempfile.mkdtemp(prefix="pinboard-test-"))
+if "PINBOARD_VAR_DIR" not in os.environ:
+    # Made only where none is inherited (the suite's own process; the clusters and servers it starts
+    # share it), and removed when the process that made it ends: /tmp kept one per test process.
+    os.environ["PINBOARD_VAR_DIR"] = tempfile.mkdtemp(prefix="pinboard-test-")
+    atexit.register(shutil.rmtree, os.environ["PINBOARD_VAR_DIR"], ignore_errors=True)
 
 from pinboard_site.settings import *  # noqa: F403
 
