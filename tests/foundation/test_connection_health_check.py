@@ -13,15 +13,20 @@ from django.db import close_old_connections, connection, connections
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def _last_statement_of(pid: int) -> str:
-    """What the backend ``pid`` last ran, read on another connection (pg_stat_activity is live)."""
+def _on_another_connection(sql: str, params: list):
+    """The first column of ``sql``'s first row, run on a connection of its own."""
     observer = connections.create_connection("default")
     try:
         with observer.cursor() as cursor:
-            cursor.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
+            cursor.execute(sql, params)
             return cursor.fetchone()[0]
     finally:
         observer.close()
+
+
+def _last_statement_of(pid: int) -> str:
+    """What the backend ``pid`` last ran (pg_stat_activity is live)."""
+    return _on_another_connection("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid])
 
 
 def _wait_until_readable(timeout_s: float = 10) -> None:
@@ -48,12 +53,7 @@ def test_a_connection_the_server_ended_is_replaced_before_the_next_request_queri
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         pid = connection.connection.info.backend_pid
-    observer = connections.create_connection("default")
-    try:
-        with observer.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])  # a restart, a failover, an idle timeout
-    finally:
-        observer.close()
+    _on_another_connection("SELECT pg_terminate_backend(%s)", [pid])  # a restart, a failover, an idle timeout
     _wait_until_readable()
     close_old_connections()
 
@@ -68,7 +68,6 @@ def test_a_connection_left_inside_a_transaction_still_gets_the_full_check():
     connection.connection.execute("BEGIN")  # not idle: the quiet socket proves nothing about it
     connection.connection.execute("SELECT 'left open'")
     close_old_connections()
-    connection.health_check_done = False
 
     connection.close_if_health_check_failed()
 
