@@ -1,4 +1,5 @@
-"""PostgreSQL, with Django's per-request connection health check made free while the connection is quiet.
+"""PostgreSQL, with Django's per-request connection health check made free while the connection is quiet,
+and ``timestamptz`` columns read by psycopg's C loader.
 
 With ``CONN_HEALTH_CHECKS`` Django sends ``SELECT 1`` before the first query of every request that
 reuses a connection, so a server restart costs a reconnect instead of a failed request. That round trip
@@ -8,15 +9,50 @@ the idle socket readable. So the check first looks at the socket without waiting
 ``CheckConn`` does): nothing to read on an idle, open connection means nothing has happened to it,
 and only a readable socket, or a connection not idle, still costs the ``SELECT 1``. Recovering after
 a query error (``errors_occurred``) keeps Django's full check.
+
+Django reads every ``timestamptz`` through its own loader, a subclass of psycopg's pure-Python one (it
+pins the value's zone to Django's): about 5 µs a value, where psycopg's C loader takes 0.5. A page of 50
+pins carries a hundred of them, and the calendar and the jobs read them by the thousand.
 """
 
+import datetime
 import select
 
 from django.db.backends.postgresql import base
 from psycopg import pq
+from psycopg.adapt import Loader
+
+try:
+    from psycopg_binary._psycopg import TimestamptzLoader as CTimestamptzLoader
+except ImportError:  # psycopg without its binary build: Django's loader stays
+    CTimestamptzLoader = None
+
+
+class UtcTimestamptzLoader(Loader):
+    """``timestamptz`` as an aware UTC datetime (what Django's loader gives when ``USE_TZ`` is on), parsed
+    by psycopg's C loader. The C loader is final (no subclass) and has no ``timezone`` attribute, which
+    Django's ``create_cursor`` compares with the connection's before each cursor, so it is wrapped."""
+
+    timezone = datetime.UTC
+
+    def __init__(self, oid, context=None):
+        super().__init__(oid, context)
+        self._parse = CTimestamptzLoader(oid, context).load
+
+    def load(self, data):
+        value = self._parse(data)
+        # The C loader gives the session's zone: UTC, which Django sets on every connection. Should a
+        # session say otherwise, the instant is still right here (Django's loader would mislabel it).
+        return value if value.tzinfo is datetime.UTC else value.astimezone(datetime.UTC)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        if CTimestamptzLoader is not None and self.timezone is datetime.UTC:
+            connection.adapters.register_loader("timestamptz", UtcTimestamptzLoader)
+        return connection
+
     def close_if_health_check_failed(self):
         if (self.connection is not None and self.health_check_enabled and not self.health_check_done
                 and self._idle_and_silent()):
