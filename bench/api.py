@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,9 +83,12 @@ django.setup()
 import httpx  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from pydantic_core import to_json  # noqa: E402
 
 from publishing.access import Actor  # noqa: E402
+from publishing.api.schemas.pins import PIN_ROW_COLUMNS, pin_row_out  # noqa: E402
 from publishing.models import Board, Pin, PinStatus, PinterestAccount, User, Workspace  # noqa: E402
+from publishing.models.joined_reads import prepare_statements  # noqa: E402
 from publishing.services.auth import access_token_issue  # noqa: E402
 from publishing.services.keys import api_key_create  # noqa: E402
 from publishing.services.teams import membership_set_role, team_create, workspace_create  # noqa: E402
@@ -158,7 +162,8 @@ def seed() -> dict[str, str]:
     def key(workspace: Workspace) -> str:
         return api_key_create(actor=Actor.system(workspace, job="bench"), name="bench", scopes=["read"]).plaintext
 
-    return {"small": key(small), "large": key(large), "token": access_token_issue(user=user, workspace=small).token}
+    return {"small": key(small), "large": key(large), "token": access_token_issue(user=user, workspace=small).token,
+            "small_workspace": str(small.pk)}
 
 
 def start_server() -> tuple[subprocess.Popen, Path]:
@@ -319,12 +324,62 @@ def target(name: str, values: list[float], goal: float, higher_is_better: bool) 
           f"{'PASS' if passed else 'MISS'}")
 
 
+def median_cost(costs: dict[str, list[dict[str, float]]], name: str, side: str) -> float:
+    """CPU ms per request of one side (web, database, client) for one endpoint, median over the rounds."""
+    return statistics.median(cost[side] for cost in costs[name])
+
+
 def cpu_line(costs: dict[str, list[dict[str, float]]]) -> str:
     """CPU ms per request, web + database + client, median over the rounds for each endpoint."""
-    def median(name: str, side: str) -> float:
-        return statistics.median(cost[side] for cost in costs[name])
-    return ", ".join(f"{name} {median(name, 'web'):.2f} + {median(name, 'database'):.2f} + "
-                     f"{median(name, 'client'):.2f}" for name in costs if costs[name] and costs[name][0])
+    return ", ".join(f"{name} {median_cost(costs, name, 'web'):.2f} + {median_cost(costs, name, 'database'):.2f} + "
+                     f"{median_cost(costs, name, 'client'):.2f}" for name in costs if costs[name] and costs[name][0])
+
+
+def budget_ms(costs: dict[str, list[dict[str, float]]], name: str) -> float:
+    """The gunicorn CPU per request at which endpoint ``name``'s CPU ratio to /healthz would meet its
+    goal, given what its database and the load client spend on it (medians over the rounds)."""
+    healthz = sum(median_cost(costs, "healthz", side) for side in ("web", "database", "client"))
+    return healthz / GOALS[name] - median_cost(costs, name, "database") - median_cost(costs, name, "client")
+
+
+def budget_line(costs: dict[str, list[dict[str, float]]]) -> str:
+    """Each target's budget (``budget_ms``) beside what the endpoint spends, and what /healthz and
+    /readyz (one round trip, nothing else) spend. A budget under /readyz's means no server code that
+    reads the database once per request meets the goal with this client."""
+    parts = [f"{path} may spend {budget_ms(costs, name):.2f} ms for {GOALS[name]} and spends "
+             f"{median_cost(costs, name, 'web'):.2f}" for name, path in (("me", "/v1/auth/me"), ("pins", "/v1/pins"))]
+    return ("gunicorn CPU budget per request (httpx): " + "; ".join(parts)
+            + f" (/healthz spends {median_cost(costs, 'healthz', 'web'):.2f}, "
+              f"/readyz {median_cost(costs, 'readyz', 'web'):.2f})")
+
+
+def pins_floor_ms(workspace: Workspace) -> tuple[float, float]:
+    """CPU ms, in this process, of the two steps no ``GET /v1/pins`` can skip: running the page's
+    statement (prepared, as the endpoint runs it) and fetching its 51 rows of PIN_ROW_COLUMNS, with no
+    converter; and encoding the 50 items, their date-times already text (pydantic-core). Neither counts
+    authentication, the total, shaping the rows or HTTP."""
+    page = Pin.objects.filter(workspace=workspace).order_by("-created_at", "-id").values(*PIN_ROW_COLUMNS)[:51]
+    sql, params = page.query.sql_with_params()
+
+    def fetch() -> list[tuple]:
+        with connection.cursor() as cursor:
+            prepare_statements(connection, cursor)
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    items = [{name: value.isoformat() if isinstance(value, datetime) else value
+              for name, value in pin_row_out(dict(zip(PIN_ROW_COLUMNS, row, strict=True))).items()}
+             for row in fetch()[:50]]
+
+    def timed(step, repeat: int = 1000) -> float:
+        for _ in range(50):
+            step()
+        began = time.process_time()
+        for _ in range(repeat):
+            step()
+        return 1000 * (time.process_time() - began) / repeat
+
+    return timed(fetch), timed(lambda: to_json(items, ensure_ascii=True))
 
 
 def main() -> None:
@@ -397,6 +452,13 @@ def main() -> None:
             print(f"CPU ms per request ({client}; gunicorn + PostgreSQL + load client): {cpu_line(costs[client])}; "
                   f"÷ /healthz by CPU: /readyz {spread(cpu_ratios(client, 'readyz'))}, /v1/auth/me "
                   f"{spread(cpu_ratios(client, 'me'))}, /v1/pins {spread(cpu_ratios(client, 'pins'))}")
+    if costs["httpx"]["healthz"][0]:
+        print(budget_line(costs["httpx"]))
+        fetch_ms, encode_ms = pins_floor_ms(Workspace.objects.get(pk=int(credentials["small_workspace"])))
+        margin = budget_ms(costs["httpx"], "pins") - median_cost(costs["httpx"], "readyz", "web")
+        print(f"/v1/pins floor, in this process: the page's statement and fetch {fetch_ms:.2f} ms + encoding its "
+              f"50 items {encode_ms:.2f} ms = {fetch_ms + encode_ms:.2f} ms, against {margin:.2f} ms the budget "
+              f"leaves beyond /readyz's (authentication, the total, shaping the rows not counted)")
     for client in loads:
         print(f"÷ /healthz throughput ({client}): /readyz {spread(ratios(client, 'readyz'))} (the floor for one "
               f"credential read; a figure, not a target), /v1/auth/me {spread(ratios(client, 'me'))}, "
