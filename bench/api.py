@@ -30,6 +30,7 @@ server alone can do, and harsher. Each round also prints CPU per request taken f
 gunicorn workers, the database's backends and the load client.
 """
 
+import functools
 import os
 import re
 import shutil
@@ -83,14 +84,19 @@ django.setup()
 import httpx  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
 from pydantic_core import to_json  # noqa: E402
 
 from publishing.access import Actor  # noqa: E402
+from publishing.api.schemas.common import rendered  # noqa: E402
+from publishing.api.schemas.identity import session_out  # noqa: E402
 from publishing.api.schemas.pins import PIN_ROW_COLUMNS, pin_row_out  # noqa: E402
 from publishing.models import Board, Pin, PinStatus, PinterestAccount, User, Workspace  # noqa: E402
 from publishing.models.joined_reads import prepare_statements  # noqa: E402
-from publishing.services.auth import access_token_issue  # noqa: E402
-from publishing.services.keys import api_key_create  # noqa: E402
+from publishing.models.shaped_reads import ShapedReads  # noqa: E402
+from publishing.pagination import EXACT_TOTAL_LIMIT  # noqa: E402
+from publishing.services.auth import access_token_authenticate, access_token_issue  # noqa: E402
+from publishing.services.keys import api_key_authenticate, api_key_create  # noqa: E402
 from publishing.services.teams import membership_set_role, team_create, workspace_create  # noqa: E402
 from tests.operations.gunicorn_server import stop_web  # noqa: E402
 
@@ -98,7 +104,7 @@ SMALL, LARGE = 100, 100_000
 TEAMS = 4  # the user belongs to several teams, as an agency's people do
 ROUNDS = 5
 LOAD_SECONDS = 2.0
-REMEASURE = 3  # attempts at a window a gunicorn worker was replaced in (measured())
+REMEASURE = 3  # times a window a gunicorn worker was replaced in is measured again (measured())
 REMEASURED = [0]
 LOAD_THREADS = 8
 LATENCY_REQUESTS = 25
@@ -185,9 +191,32 @@ def start_server() -> tuple[subprocess.Popen, Path]:
     sys.exit(f"gunicorn did not answer:\n{log_path.read_text(errors='replace')[-3000:]}")
 
 
-def throughput(path: str, headers: dict[str, str]) -> float:
-    """Requests per second that LOAD_THREADS Python clients (httpx, keep-alive, one after another
-    each) get answered."""
+class Window:
+    """The CPU the server, its database and the load client use between ``begin()`` and ``end()``,
+    which a load calls around its timed requests only (not around starting its clients), and whether
+    a gunicorn worker was replaced meanwhile. Without /proc it measures nothing."""
+
+    def __init__(self, server: subprocess.Popen) -> None:
+        self.server = server
+        self.watching = Path(f"/proc/{server.pid}/task/{server.pid}/children").exists()
+        self.before: dict[str, float] = {}
+        self.after: dict[str, float] = {}
+        self.restarted = False
+
+    def begin(self) -> None:
+        if self.watching:
+            self.workers = set(workers_of(self.server))
+            self.before = cpu_seconds(self.server)
+
+    def end(self) -> None:
+        if self.watching:
+            self.after = cpu_seconds(self.server)
+            self.restarted = self.workers != set(workers_of(self.server))
+
+
+def throughput(path: str, headers: dict[str, str], window: Window) -> tuple[int, float]:
+    """Requests that LOAD_THREADS Python clients (httpx, keep-alive, one after another each) get
+    answered, and in how many seconds."""
     done = [0] * LOAD_THREADS
     failures: list[str] = []
     start = threading.Barrier(LOAD_THREADS + 1)
@@ -209,25 +238,31 @@ def throughput(path: str, headers: dict[str, str]) -> float:
         thread.start()
     stop_at[0] = time.monotonic() + 3600
     start.wait()
+    window.begin()
     began = time.monotonic()
     stop_at[0] = began + LOAD_SECONDS
     for thread in threads:
         thread.join()
+    seconds = time.monotonic() - began
+    window.end()
     if failures:
         sys.exit(failures[0])
-    return sum(done) / (time.monotonic() - began)
+    return sum(done), seconds
 
 
-def wrk_throughput(path: str, headers: dict[str, str]) -> float:
+def wrk_throughput(path: str, headers: dict[str, str], window: Window) -> tuple[int, float]:
     """The same with wrk: one thread holding LOAD_THREADS keep-alive connections."""
     command = [WRK, "-t1", f"-c{LOAD_THREADS}", f"-d{LOAD_SECONDS:g}s", "--timeout", "30s",
                *(f"-H{name}: {value}" for name, value in headers.items()), f"http://127.0.0.1:{PORT}{path}"]
+    window.begin()
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    window.end()
     if "Non-2xx or 3xx responses" in output or "Socket errors" in output:
         sys.exit(f"wrk {path}:\n{output}")
-    rate = re.search(r"^Requests/sec:\s*([\d.]+)", output, re.MULTILINE)
-    assert rate, output
-    return float(rate.group(1))
+    answered = re.search(r"^\s*(\d+) requests in ([\d.]+)(m?s)", output, re.MULTILINE)
+    assert answered, output
+    seconds = float(answered.group(2)) / (1000 if answered.group(3) == "ms" else 1)
+    return int(answered.group(1)), seconds
 
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -269,38 +304,46 @@ def database_backends() -> list[int]:
 
 def measured(server: subprocess.Popen, load, path: str, headers: dict[str, str]) -> tuple[float, dict[str, float]]:
     """Requests per second, and the CPU milliseconds each request cost the web, the database and the
-    client (``restart``: 1 when a worker was replaced inside the window). A backend that ended inside
-    the window goes uncounted (connections are kept for a minute, so that is rare); one that started
-    inside it counts whole. No /proc: no CPU figures.
+    client (with ``requests``, how many were answered, and ``restart``: 1 when a worker was replaced
+    inside the window). A backend that ended inside the window goes uncounted (connections are kept for
+    a minute, so that is rare); one that started inside it counts whole. No /proc: no CPU figures.
 
     gunicorn retires each worker after 10-12k requests (scripts/web): at these rates that is every
     few windows, and a window a worker was replaced in holds a fork, a reconnection and a cold
-    worker, a cost production spreads over those 10k requests. Such a window is measured again (up
-    to ``REMEASURE`` times; ``*`` marks one that still held a replacement), so the ratios compare
+    worker, a cost production spreads over those 10k requests. Such a window is measured again, up to
+    ``REMEASURE`` times (``*`` marks one that still held a replacement), so the ratios compare
     steady states."""
-    if not Path(f"/proc/{server.pid}/task/{server.pid}/children").exists():
-        return load(path, headers), {}
-    for _attempt in range(REMEASURE):
+    for attempt in range(REMEASURE + 1):
         rate, cost = _measured_once(server, load, path, headers)
-        if not cost["restart"]:
-            break
+        if not cost.get("restart") or attempt == REMEASURE:
+            return rate, cost
         REMEASURED[0] += 1
-    return rate, cost
+    raise AssertionError("unreachable")
 
 
 def _measured_once(server: subprocess.Popen, load, path: str,
                    headers: dict[str, str]) -> tuple[float, dict[str, float]]:
-    workers = set(workers_of(server))
-    before = cpu_seconds(server)
-    started = time.monotonic()
-    rate = load(path, headers)
-    requests = max(rate * (time.monotonic() - started), 1)
-    after = cpu_seconds(server)
-    used = {side: after[side] - before.get(side, 0.0) for side in after}
-    database = sum(seconds for side, seconds in used.items() if side.startswith("db:"))
+    window = Window(server)
+    requests, seconds = load(path, headers, window)
+    rate = requests / seconds
+    if not window.watching:
+        return rate, {}
+    requests = max(requests, 1)
+    used = {side: window.after[side] - window.before.get(side, 0.0) for side in window.after}
+    database = sum(used_seconds for side, used_seconds in used.items() if side.startswith("db:"))
     return rate, {"web": 1000 * used["web"] / requests, "database": 1000 * database / requests,
-                  "client": 1000 * used["client"] / requests,
-                  "restart": float(workers != set(workers_of(server)))}
+                  "client": 1000 * used["client"] / requests, "requests": float(requests),
+                  "restart": float(window.restarted)}
+
+
+def pooled(first: dict[str, float], second: dict[str, float]) -> dict[str, float]:
+    """Two windows' CPU per request as one window of both (weighted by the requests each answered)."""
+    if not first or not second:
+        return first or second
+    requests = first["requests"] + second["requests"]
+    return {**{side: (first[side] * first["requests"] + second[side] * second["requests"]) / requests
+               for side in ("web", "database", "client")},
+            "requests": requests, "restart": max(first["restart"], second["restart"])}
 
 
 def latency_ms(http: httpx.Client, path: str, headers: dict[str, str]) -> float:
@@ -353,13 +396,45 @@ def budget_line(costs: dict[str, list[dict[str, float]]]) -> str:
               f"/readyz {median_cost(costs, 'readyz', 'web'):.2f})")
 
 
-def pins_floor_ms(workspace: Workspace) -> tuple[float, float]:
-    """CPU ms, in this process, of the two steps no ``GET /v1/pins`` can skip: running the page's
-    statement (prepared, as the endpoint runs it) and fetching its 51 rows of PIN_ROW_COLUMNS, with no
-    converter; and encoding the 50 items, their date-times already text (pydantic-core). Neither counts
-    authentication, the total, shaping the rows or HTTP."""
-    page = Pin.objects.filter(workspace=workspace).order_by("-created_at", "-id").values(*PIN_ROW_COLUMNS)[:51]
-    sql, params = page.query.sql_with_params()
+def cpu_ms(step, repeat: int = 1000) -> float:
+    """CPU ms of one call of ``step`` in this process (after 50 calls to warm it)."""
+    for _ in range(50):
+        step()
+    began = time.process_time()
+    for _ in range(repeat):
+        step()
+    return 1000 * (time.process_time() - began) / repeat
+
+
+@functools.cache
+def round_trip_ms() -> float:
+    """CPU ms, in this process, of one ``SELECT 1`` through Django's cursor (what /readyz adds)."""
+    def select_1() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    return cpu_ms(select_1)
+
+
+def me_parts_ms(token: str) -> tuple[float, float]:
+    """CPU ms, in this process, of what ``/v1/auth/me`` does beyond a request that reads the database
+    once: reading and checking its credential (one prepared statement, the token's hash compared),
+    and writing its body (the teams read, the body built and encoded)."""
+    record = access_token_authenticate(token=token)
+    assert record is not None
+    return (cpu_ms(lambda: access_token_authenticate(token=token)),
+            cpu_ms(lambda: rendered(HttpResponse(), session_out(record.user, record.membership, record.workspace))))
+
+
+def pins_floor_ms(workspace: Workspace, key: str) -> dict[str, float]:
+    """CPU ms, in this process, of the steps no ``GET /v1/pins`` can skip: reading and checking its API
+    key; running the page's statement (prepared, as the endpoint runs it) and fetching its 51 rows of
+    PIN_ROW_COLUMNS, with no converter; counting the matches up to the exact bound (X-Total-Count,
+    since more pages follow); and encoding the 50 items, their date-times already text
+    (pydantic-core). Not counted: converting the JSON column, shaping the rows, writing the
+    date-times, ninja's parameters and HTTP."""
+    pins = Pin.objects.for_workspace(workspace).order_by("-created_at", "-id")
+    sql, params = pins.values(*PIN_ROW_COLUMNS)[:51].query.sql_with_params()
 
     def fetch() -> list[tuple]:
         with connection.cursor() as cursor:
@@ -370,16 +445,10 @@ def pins_floor_ms(workspace: Workspace) -> tuple[float, float]:
     items = [{name: value.isoformat() if isinstance(value, datetime) else value
               for name, value in pin_row_out(dict(zip(PIN_ROW_COLUMNS, row, strict=True))).items()}
              for row in fetch()[:50]]
-
-    def timed(step, repeat: int = 1000) -> float:
-        for _ in range(50):
-            step()
-        began = time.process_time()
-        for _ in range(repeat):
-            step()
-        return 1000 * (time.process_time() - began) / repeat
-
-    return timed(fetch), timed(lambda: to_json(items, ensure_ascii=True))
+    counts = ShapedReads()
+    return {"key": cpu_ms(lambda: api_key_authenticate(plaintext=key)), "page": cpu_ms(fetch),
+            "total": cpu_ms(lambda: counts.count(pins, EXACT_TOTAL_LIMIT + 1)),
+            "encoding": cpu_ms(lambda: to_json(items, ensure_ascii=True))}
 
 
 def main() -> None:
@@ -418,9 +487,8 @@ def main() -> None:
                     # /healthz again, last: the round's denominator is the mean of the windows either side
                     # of the endpoints, so a drift of the machine across the round moves both sides alike.
                     rate, cost = measured(server, load, *endpoints["healthz"])
-                    rates[client]["healthz"][-1] = (rates[client]["healthz"][-1] + rate) / 2
-                    costs[client]["healthz"][-1] = {side: (value + cost.get(side, 0.0)) / 2
-                                                    for side, value in costs[client]["healthz"][-1].items()}
+                    rates[client]["healthz"][-1] = (rates[client]["healthz"][-1] + rate) / 2  # equal windows
+                    costs[client]["healthz"][-1] = pooled(costs[client]["healthz"][-1], cost)
                 latencies["small"].append(latency_ms(http, "/v1/pins?limit=50", small))
                 latencies["large"].append(latency_ms(http, "/v1/pins?limit=50", large))
                 print(f"round {round_number}: " + "; ".join(
@@ -454,11 +522,19 @@ def main() -> None:
                   f"{spread(cpu_ratios(client, 'me'))}, /v1/pins {spread(cpu_ratios(client, 'pins'))}")
     if costs["httpx"]["healthz"][0]:
         print(budget_line(costs["httpx"]))
-        fetch_ms, encode_ms = pins_floor_ms(Workspace.objects.get(pk=int(credentials["small_workspace"])))
+        floor = pins_floor_ms(Workspace.objects.get(pk=int(credentials["small_workspace"])), credentials["small"])
+        credential_ms, body_ms = me_parts_ms(credentials["token"])
+        margin = budget_ms(costs["httpx"], "me") - median_cost(costs["httpx"], "readyz", "web")
+        print(f"/v1/auth/me beyond /readyz, in this process: its credential read and check {credential_ms:.2f} ms "
+              f"+ its teams read and body {body_ms:.2f} ms - the round trip /readyz pays too {round_trip_ms():.2f} = "
+              f"{credential_ms + body_ms - round_trip_ms():.2f} ms, against {margin:.2f} ms the budget leaves beyond "
+              "/readyz's")
         margin = budget_ms(costs["httpx"], "pins") - median_cost(costs["httpx"], "readyz", "web")
-        print(f"/v1/pins floor, in this process: the page's statement and fetch {fetch_ms:.2f} ms + encoding its "
-              f"50 items {encode_ms:.2f} ms = {fetch_ms + encode_ms:.2f} ms, against {margin:.2f} ms the budget "
-              f"leaves beyond /readyz's (authentication, the total, shaping the rows not counted)")
+        print("/v1/pins floor, in this process: " + " + ".join(f"{step} {ms:.2f}" for step, ms in floor.items())
+              + f" - the round trip /readyz pays too {round_trip_ms():.2f} = "
+              f"{sum(floor.values()) - round_trip_ms():.2f} ms, against {margin:.2f} ms the budget leaves beyond "
+              "/readyz's (the JSON column, shaping the rows, writing the date-times and ninja's parameters not "
+              "counted)")
     for client in loads:
         print(f"÷ /healthz throughput ({client}): /readyz {spread(ratios(client, 'readyz'))} (the floor for one "
               f"credential read; a figure, not a target), /v1/auth/me {spread(ratios(client, 'me'))}, "
