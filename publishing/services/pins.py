@@ -544,11 +544,18 @@ def pin_delete(*, pin: Pin, actor: Actor, delete_from_pinterest: bool = False) -
 
 def pin_removed_from_pinterest_mark(*, pin_id: int, now: datetime | None = None) -> bool:
     """Record that Pinterest no longer has this published pin (it answered 404: deleted there):
-    ``removed_from_pinterest_at`` is set once, the record stays (its stored analytics too). Whether it
-    was set now (False when it already was, or the pin is gone)."""
+    ``removed_from_pinterest_at`` is set once, the record stays (its stored analytics too), and the
+    audit log says so once (someone deleted it on Pinterest, outside Pinboard). Whether it was set now
+    (False when it already was, or the pin is gone)."""
     now = now or timezone.now()
-    return bool(Pin.objects.filter(pk=pin_id, removed_from_pinterest_at__isnull=True).exclude(pinterest_pin_id="")
-                .update(removed_from_pinterest_at=now, updated_at=now))
+    with transaction.atomic():
+        marked = (Pin.objects.filter(pk=pin_id, removed_from_pinterest_at__isnull=True).exclude(pinterest_pin_id="")
+                  .update(removed_from_pinterest_at=now, updated_at=now))
+        if marked:
+            pin = Pin.objects.select_related("workspace__team").get(pk=pin_id)
+            _audit(pin, "pin.removed_from_pinterest", actor=Actor.system(pin.workspace, job="Pinterest answered 404"),
+                   details={"pinterest_pin_id": pin.pinterest_pin_id})
+    return bool(marked)
 
 
 # --- bulk -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from pinterest_sandbox.services.analytics import pin_day_counts
 from publishing.models import (
     AccountDailyMetric,
     AnalyticsCollectionRun,
+    AuditEvent,
     Pin,
     PinDailyMetric,
     PinStatus,
@@ -27,6 +28,7 @@ from publishing.services.analytics_collection import collect_account, pinterest_
 from publishing.services.errors import RateLimited, ValidationError
 from publishing.services.operations import PERIODIC_TASKS
 from publishing.services.pacing import pacing_take
+from publishing.services.pins import pin_removed_from_pinterest_mark
 from tests.services.analytics.conftest import connect, published_pin
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -227,6 +229,11 @@ def test_a_pin_deleted_on_pinterest_is_marked_removed_and_no_longer_followed(pro
     kept.refresh_from_db()
     assert gone.removed_from_pinterest_at is not None and gone.deleted_at is None  # the record stays
     assert kept.removed_from_pinterest_at is None
+    removals = AuditEvent.objects.filter(action="pin.removed_from_pinterest")
+    assert [(event.target_type, event.target_id, event.workspace_id, event.details) for event in removals] == [
+        ("pin", str(gone.public_id), gone.workspace_id, {"pinterest_pin_id": gone.pinterest_pin_id})]
+    assert pin_removed_from_pinterest_mark(pin_id=gone.pk) is False  # once: a second 404 records nothing
+    assert removals.count() == 1
 
     noon.shift(timedelta(days=1))
     next_day = collect_account(production_account)
