@@ -106,6 +106,7 @@ ROUNDS = 5
 LOAD_SECONDS = 2.0
 REMEASURE = 3  # times a window a gunicorn worker was replaced in is measured again (measured())
 REMEASURED = [0]
+SIDES = ("web", "database", "client")  # where a request's CPU is spent, as measured()'s costs name them
 LOAD_THREADS = 8
 LATENCY_REQUESTS = 25
 WRK = shutil.which("wrk") or ""  # optional: the rounds measure with it too when it is installed
@@ -342,7 +343,7 @@ def pooled(first: dict[str, float], second: dict[str, float]) -> dict[str, float
         return first or second
     requests = first["requests"] + second["requests"]
     return {**{side: (first[side] * first["requests"] + second[side] * second["requests"]) / requests
-               for side in ("web", "database", "client")},
+               for side in SIDES},
             "requests": requests, "restart": max(first["restart"], second["restart"])}
 
 
@@ -381,8 +382,13 @@ def cpu_line(costs: dict[str, list[dict[str, float]]]) -> str:
 def budget_ms(costs: dict[str, list[dict[str, float]]], name: str) -> float:
     """The gunicorn CPU per request at which endpoint ``name``'s CPU ratio to /healthz would meet its
     goal, given what its database and the load client spend on it (medians over the rounds)."""
-    healthz = sum(median_cost(costs, "healthz", side) for side in ("web", "database", "client"))
+    healthz = sum(median_cost(costs, "healthz", side) for side in SIDES)
     return healthz / GOALS[name] - median_cost(costs, name, "database") - median_cost(costs, name, "client")
+
+
+def margin_ms(costs: dict[str, list[dict[str, float]]], name: str) -> float:
+    """What ``budget_ms`` leaves beyond what /readyz's gunicorn side spends (one round trip)."""
+    return budget_ms(costs, name) - median_cost(costs, "readyz", "web")
 
 
 def budget_line(costs: dict[str, list[dict[str, float]]]) -> str:
@@ -509,7 +515,7 @@ def main() -> None:
         """/healthz's CPU per request (all three sides) ÷ the endpoint's: the throughput ratio two
         saturated cores would give, whatever idle time (a neighbour, a restart) a window had."""
         def total(cost: dict[str, float]) -> float:
-            return cost["web"] + cost["database"] + cost["client"]
+            return sum(cost[side] for side in SIDES)
         return [total(healthz) / total(cost) for cost, healthz in zip(costs[client][name], costs[client]["healthz"],
                                                                       strict=True)]
 
@@ -524,15 +530,14 @@ def main() -> None:
         print(budget_line(costs["httpx"]))
         floor = pins_floor_ms(Workspace.objects.get(pk=int(credentials["small_workspace"])), credentials["small"])
         credential_ms, body_ms = me_parts_ms(credentials["token"])
-        margin = budget_ms(costs["httpx"], "me") - median_cost(costs["httpx"], "readyz", "web")
+        me_margin, pins_margin = margin_ms(costs["httpx"], "me"), margin_ms(costs["httpx"], "pins")
         print(f"/v1/auth/me beyond /readyz, in this process: its credential read and check {credential_ms:.2f} ms "
               f"+ its teams read and body {body_ms:.2f} ms - the round trip /readyz pays too {round_trip_ms():.2f} = "
-              f"{credential_ms + body_ms - round_trip_ms():.2f} ms, against {margin:.2f} ms the budget leaves beyond "
-              "/readyz's")
-        margin = budget_ms(costs["httpx"], "pins") - median_cost(costs["httpx"], "readyz", "web")
+              f"{credential_ms + body_ms - round_trip_ms():.2f} ms, against {me_margin:.2f} ms the budget leaves "
+              "beyond /readyz's")
         print("/v1/pins floor, in this process: " + " + ".join(f"{step} {ms:.2f}" for step, ms in floor.items())
               + f" - the round trip /readyz pays too {round_trip_ms():.2f} = "
-              f"{sum(floor.values()) - round_trip_ms():.2f} ms, against {margin:.2f} ms the budget leaves beyond "
+              f"{sum(floor.values()) - round_trip_ms():.2f} ms, against {pins_margin:.2f} ms the budget leaves beyond "
               "/readyz's (the JSON column, shaping the rows, writing the date-times and ninja's parameters not "
               "counted)")
     for client in loads:
