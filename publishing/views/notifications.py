@@ -24,7 +24,7 @@ from publishing.services.notifications import (
 from publishing.views.common import render_page, submit, uuid_or_none
 
 PAGE_SIZE = 25
-# Sent with every answer that changes what is unread: the bell (templates/publishing/_shared/_bell.html)
+# Sent with every answer that changes what is unread: the bell's slot (templates/publishing/_shared/_bell.html)
 # refreshes on it at once instead of at its next poll.
 CHANGED_EVENT = "notifications-changed"
 
@@ -73,9 +73,9 @@ def notification_list(request):
 @login_required
 @require_GET
 def notification_bell(request):
-    """The bell alone, for htmx to swap in on load, every 20 seconds and after a change."""
+    """The bell's link alone, for htmx to swap into its slot on load, every 20 seconds and after a change."""
     ctx = team_context_or_404(request)
-    return render(request, "publishing/_shared/_bell.html",
+    return render(request, "publishing/_shared/_bell.html#link",
                   {"team_context": ctx, "unread_count": notification_unread_count(actor=ctx.actor)})
 
 
