@@ -33,12 +33,12 @@ def _upload(request, file: UploadedFile, kind: str):
     return Status(201, asset_out(asset_for_workspace_or_404(who, asset.public_id, with_references=True)))
 
 
-@router.post("/images", response=responses({201: AssetOut}, 403, 413))
+@router.post("/images", response=responses({201: AssetOut}, 403))
 def upload_image(request, file: File[UploadedFile]):
     return _upload(request, file, Asset.Kind.IMAGE)
 
 
-@router.post("/videos", response=responses({201: AssetOut}, 403, 413))
+@router.post("/videos", response=responses({201: AssetOut}, 403))
 def upload_video(request, file: File[UploadedFile]):
     return _upload(request, file, Asset.Kind.VIDEO)
 

@@ -135,7 +135,7 @@ def bulk_reject_pins(request, data: PinBulkRejectIn):
     return pin_services.pin_bulk_reject(pin_ids=data.ids, reason=data.reason, actor=who)
 
 
-@router.post("/imports/json", response=responses({202: ImportJobOut}, 403, 413))
+@router.post("/imports/json", response=responses({202: ImportJobOut}, 403))
 def import_pins_json(request, rows: Body[ImportRows]):
     """A bare JSON array of pins (each may carry ``run_at`` to become a schedule), processed by a job."""
     who = actor_of(request)
