@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An htmx request after the session ended: a 401, not the login page swapped into the page.
+    "publishing.middleware.HtmxSessionEndedMiddleware",
     "publishing.middleware.CurrentWorkspaceMiddleware",
     "publishing.middleware.WorkspaceTimeZoneMiddleware",
     "publishing.middleware.PinterestDeadlineMiddleware",

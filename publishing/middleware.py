@@ -1,5 +1,9 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.handlers.exception import response_for_exception
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -35,6 +39,25 @@ class CurrentWorkspaceMiddleware:
         if isinstance(exception, AccessRefused):
             return response_for_exception(request, refusal_as_django(exception))
         return None
+
+
+class HtmxSessionEndedMiddleware:
+    """An htmx request from a page whose session has since ended (expired, or logged out in another
+    tab) is answered 401, not with the redirect to the login page: htmx would follow that redirect and
+    swap the login page into whatever part of the page asked (the bell, a table, a form's errors).
+    With a 401 nothing is swapped and pinboard.js says the session ended, so the page, and whatever
+    was typed in it, stays. A page loaded without htmx is still redirected to log in."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (request.htmx and response.status_code == 302 and not request.user.is_authenticated
+                and urlsplit(response["Location"]).path == resolve_url(settings.LOGIN_URL)):
+            return HttpResponse("Your session has ended: log in again.", status=401,
+                                content_type="text/plain; charset=utf-8")
+        return response
 
 
 class WorkspaceTimeZoneMiddleware:

@@ -1,5 +1,5 @@
 // Pinboard's few behaviours that htmx does not cover: upload progress, live character counters,
-// copy-to-clipboard, telling people when an htmx request fails, the phone menu and focus after a
+// copy-to-clipboard, telling people when an htmx request fails or their session ended, the phone menu and focus after a
 // swap. No framework, no CDN.
 (function () {
   "use strict";
@@ -98,7 +98,17 @@
     }
   });
 
-  // A request that failed (network, 5xx, 403) says so instead of doing nothing.
+  // Every login rotates the CSRF secret (Django does), so after logging in again in another tab this
+  // page's tokens (the body's hx-headers, each form's hidden field) are stale. Each htmx request sends
+  // the current one, read from the cookie, so the page still works after that login.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var current = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (!current) return;
+    event.detail.headers["X-CSRFToken"] = current[1];
+    if (event.detail.formData.has("csrfmiddlewaretoken")) event.detail.formData.set("csrfmiddlewaretoken", current[1]);
+  });
+
+  // A request that failed (network, 5xx, 401, 403) says so instead of doing nothing.
   function announce(message) {
     var box = document.getElementById("htmx-error");
     if (!box) return;
@@ -107,7 +117,9 @@
   }
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
-    announce(status === 403 ? "Your role does not allow that." : status === 404 ? "That item no longer exists." :
+    // 401: the session ended (publishing/middleware.py, HtmxSessionEndedMiddleware); this page stays as it is.
+    announce(status === 401 ? "Your session has ended. Log in again in another tab, then try again here: this page keeps what you typed." :
+      status === 403 ? "Your role does not allow that." : status === 404 ? "That item no longer exists." :
       "Something went wrong (" + status + "). Try again.");
   });
   document.addEventListener("htmx:sendError", function () { announce("The server could not be reached. Try again."); });

@@ -93,3 +93,16 @@ def test_a_request_only_enqueues_the_email(login, cast, held, django_capture_on_
     assert mail.outbox == []  # nothing was sent while the request ran
     assert rejected.email_status == Notification.EmailStatus.PENDING and rejected.email_attempts == 0
     assert [args for args, _ in queued_jobs("publishing.tasks.send_notification_email")] == [(rejected.pk,)]
+
+
+def test_an_htmx_request_after_the_session_ended_is_a_401_not_the_login_page(client, cast, held):
+    from django.conf import settings
+    from django.shortcuts import resolve_url
+
+    htmx = {"HX-Request": "true"}
+    bell = client.get(BELL, headers=htmx)
+    assert bell.status_code == 401 and "session has ended" in bell.content.decode() and "Location" not in bell
+    assert client.post(reverse("notifications_read_all"), headers=htmx).status_code == 401
+    assert Notification.objects.filter(recipient=cast.manager, read_at__isnull=True).count() == 1
+    page = client.get(LIST)  # a page loaded without htmx still goes to log in
+    assert page.status_code == 302 and page["Location"].startswith(resolve_url(settings.LOGIN_URL))
