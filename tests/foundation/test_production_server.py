@@ -72,8 +72,11 @@ def database_url() -> str:
 def production_env(transactional_db, tmp_path) -> dict:
     port = free_port()
     env = {key: value for key, value in os.environ.items()
-           if key not in {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "PACING_REDIS_URL", "MEDIA_STORAGE"}}
+           if key not in {"DJANGO_SETTINGS_MODULE", "REDIS_URL", "PACING_REDIS_URL", "MEDIA_STORAGE",
+                          "XDG_RUNTIME_DIR"}}
+    (tmp_path / "home").mkdir()
     env.update({
+        "HOME": str(tmp_path / "home"),  # where gunicorn would put its control socket (none: scripts/web)
         "DJANGO_SETTINGS_MODULE": "pinboard_site.settings",
         "PINBOARD_ENV_FILE": "",  # nothing from a developer's .env
         "DEBUG": "false",
@@ -135,7 +138,7 @@ def log_in(client: httpx.Client, email: str) -> None:
 
 
 def test_every_dashboard_page_answers_200_with_its_hashed_css_and_js_under_gunicorn_without_debug(
-        cast, production_server):
+        cast, production_server, production_env):
     base_url, log_path = production_server
     pages = [reverse(name) for _label, name, _action in SECTIONS] + [reverse(name) for name in MORE_PAGES]
     anonymous = httpx.Client(base_url=base_url, timeout=20)
@@ -168,6 +171,9 @@ def test_every_dashboard_page_answers_200_with_its_hashed_css_and_js_under_gunic
             "application/javascript",
         }
     assert any(url.endswith(".css") for url in assets) and any(url.endswith(".js") for url in assets)
+    # No control socket at gunicorn's default path (started beside the first workers, long before this
+    # line): every gunicorn of one user would share it, and each new one takes it from the last.
+    assert list(Path(production_env["HOME"]).rglob("*")) == [], log_path.read_text()[-3000:]
 
 
 def run_healthcheck(env: dict) -> subprocess.CompletedProcess:

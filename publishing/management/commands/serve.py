@@ -48,6 +48,8 @@ class Command(BaseCommand):
                 "--logger-class", "pinboard_site.gunicorn_logging.RedactingLogger",
                 # Import once in gunicorn's master, then wait for the gate before listening.
                 "--preload", "--config", "python:pinboard_site.gunicorn_start_gate",
+                # No control socket at gunicorn's one path per user, shared by all its gunicorns (scripts/web).
+                "--no-control-socket",
             ],
         }
         gate_read, gate_write = os.pipe()
