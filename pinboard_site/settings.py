@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The client's address (behind TRUSTED_PROXY_COUNT proxies), for the audit log.
+    "publishing.client_address.ClientAddressMiddleware",
     # Content-Security-Policy on every response (django-csp; the policy is CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     # Request ids, the error shape of non-API responses under /v1 and one JSON log line per API request.
@@ -169,7 +171,11 @@ AXES_VERBOSE = False
 # A guest reviewer's page (/review/<token>, no log-in): requests per client address per minute, so a
 # token cannot be guessed by brute force (publishing/views/review.py; 429 beyond).
 REVIEW_PAGE_REQUESTS_PER_MINUTE = env_int("REVIEW_PAGE_REQUESTS_PER_MINUTE", 60, minimum=1)
-AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# How many reverse proxies stand in front of the web nodes, each appending to X-Forwarded-For: the
+# client's address is read from there (publishing/client_address.py), for login throttling, the
+# review pages' limit and the audit log. 0: REMOTE_ADDR, and X-Forwarded-For is ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+AXES_CLIENT_IP_CALLABLE = "publishing.client_address.client_address"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -4,6 +4,7 @@ from typing import cast
 from django.db import models
 
 from publishing.access import Actor
+from publishing.client_address import current_client_address
 from publishing.models import AuditEvent, Team, User, Workspace
 
 
@@ -20,7 +21,8 @@ def audit_record(
 ) -> AuditEvent:
     """Append one audit event. ``actor`` acted (its user or key and its label are stored); ``user``
     is for what a person does outside any workspace (their password); neither means the system.
-    ``target`` is any model with a ``public_id``."""
+    ``target`` is any model with a ``public_id``. ``ip_address``: by default the address of the request
+    being served (none in a job)."""
     if actor is not None:
         user, key, label = actor.user, actor.api_key, actor.label
     else:
@@ -36,5 +38,5 @@ def audit_record(
         target_type=cast(str, target._meta.model_name) if target is not None else "",
         target_id=str(getattr(target, "public_id", "")) if target is not None else "",
         details=details or {},
-        ip_address=ip_address,
+        ip_address=ip_address or current_client_address(),
     )

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from publishing.access import AccessRefused
 from publishing.asset_content import asset_content_response
+from publishing.client_address import client_address
 from publishing.models import ApprovalDecision, Asset, Board, ReviewLink
 from publishing.services.errors import DomainError, NotFound
 from publishing.services.review_links import (
@@ -42,7 +43,7 @@ class GuestDecisionForm(forms.Form):
 
 
 def _client(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    return client_address(request) or "unknown"
 
 
 def _throttled(request) -> bool:

@@ -83,6 +83,30 @@ def test_an_address_is_locked_after_failures_across_many_accounts(cast, settings
     assert post_login(Client(), "mona@acme.test", PASSWORD, ip="10.9.9.10").status_code == 302
 
 
+def proxied_login(email, password, client_ip, forwarded_by_client=""):
+    """A login through one reverse proxy (10.0.0.2), which appends the address it was reached from."""
+    forwarded = f"{forwarded_by_client}, {client_ip}" if forwarded_by_client else client_ip
+    return Client().post(LOGIN, {"username": email, "password": password}, REMOTE_ADDR="10.0.0.2",
+                         HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_a_proxy_an_address_is_locked_by_the_client_address_it_forwards(cast, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        # What the client itself puts in X-Forwarded-For changes nothing: the proxy's entry counts.
+        proxied_login(f"guess{attempt}@acme.test", "nope", "203.0.113.5", forwarded_by_client=f"198.51.100.{attempt}")
+    assert proxied_login("mona@acme.test", PASSWORD, "203.0.113.5").status_code == 429
+    # Every client comes through the same proxy: another one is not locked out with the first.
+    assert proxied_login("mona@acme.test", PASSWORD, "203.0.113.9").status_code == 302
+
+
+def test_without_trusted_proxies_x_forwarded_for_is_ignored(cast, settings):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        proxied_login(f"guess{attempt}@acme.test", "nope", f"203.0.113.{attempt}")  # all from 10.0.0.2
+    assert proxied_login("mona@acme.test", PASSWORD, "203.0.113.9").status_code == 429
+
+
 def test_lockout_does_not_reveal_whether_an_account_exists(cast, settings):
     for email in ("eddie@acme.test", "ghost@acme.test"):
         client = Client()

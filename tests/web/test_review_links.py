@@ -306,6 +306,17 @@ def test_the_public_page_is_throttled_per_address(frozen, manager, make_pin, set
     assert "Too many requests" in browser.get(f"/review/{issued.token}").content.decode()
 
 
+def test_behind_a_proxy_the_public_page_is_throttled_per_client_address(frozen, manager, make_pin, settings):
+    settings.REVIEW_PAGE_REQUESTS_PER_MINUTE = 3
+    settings.TRUSTED_PROXY_COUNT = 1
+    issued = send(manager, make_pin())
+    via_proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    first = [guest().get(f"/review/{issued.token}", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}, 203.0.113.5", **via_proxy)
+             for n in range(4)]
+    assert [page.status_code for page in first] == [200, 200, 200, 429]
+    assert guest().get(f"/review/{issued.token}", HTTP_X_FORWARDED_FOR="203.0.113.9", **via_proxy).status_code == 200
+
+
 def test_the_admin_shows_links_and_decisions_read_only_never_a_token(frozen, manager, make_pin, admin_client):
     issued = send(manager, make_pin())
     listing = admin_client.get("/admin/publishing/reviewlink/")

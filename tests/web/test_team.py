@@ -28,6 +28,22 @@ def test_an_admin_changes_a_role(cast, login):
     assert AuditEvent.objects.filter(team=cast.team, action="member.role_changed").exists()
 
 
+def test_the_audit_log_records_the_client_address_and_none_for_a_job(cast, login, settings):
+    membership = Membership.objects.get(team=cast.team, user=cast.editor)
+    client = login(cast.admin)
+    client.post(f"/app/team/members/{membership.public_id}/role", {"role": "manager"}, REMOTE_ADDR="192.0.2.7")
+    settings.TRUSTED_PROXY_COUNT = 1  # behind one proxy: the address it forwards, not what the client sent
+    client.post(f"/app/team/members/{membership.public_id}/role", {"role": "viewer"}, REMOTE_ADDR="10.0.0.2",
+                HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5")
+    changes = AuditEvent.objects.filter(team=cast.team, action="member.role_changed").order_by("id")
+    assert list(changes.values_list("ip_address", flat=True)) == ["192.0.2.7", "203.0.113.5"]
+    # Outside a request (a job, the shell) there is no address to record.
+    from publishing.services.teams import membership_set_role
+    membership_set_role(team=cast.team, user=cast.editor, role="editor",
+                        actor=Actor.for_user(cast.admin, Workspace.objects.filter(team=cast.team).first()))
+    assert changes.last().ip_address is None
+
+
 def test_the_last_admin_cannot_be_demoted_or_removed(cast, login):
     own = Membership.objects.get(team=cast.team, user=cast.admin)
     client = login(cast.admin)
