@@ -13,6 +13,7 @@ from publishing.services.operations import stuck_work_requeue
 from publishing.services.pinterest_accounts import oauth_states_delete_expired
 from publishing.services.retention import records_prune
 from publishing.services.schedules import schedule_run, schedules_run_due
+from publishing.services.teams import invitation_email_send
 from publishing.services.thumbnails import asset_thumbnail_make
 from publishing.services.webhooks import webhook_deliveries_requeue_due, webhook_delivery_attempt
 
@@ -20,6 +21,11 @@ from publishing.services.webhooks import webhook_deliveries_requeue_due, webhook
 def send_password_reset(email: str) -> bool:
     """Email a password reset token if the address has an account (see auth.password_reset_request)."""
     return password_reset_email_send(email=email)
+
+
+def send_invitation(invitation_id: int, placeholder_hash: str) -> bool:
+    """Issue an invitation's token and email it (see teams.invitation_email_send)."""
+    return invitation_email_send(invitation_id=invitation_id, placeholder_hash=placeholder_hash)
 
 
 def media_upload_run(media_upload_id: int) -> None:

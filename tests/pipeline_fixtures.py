@@ -163,6 +163,17 @@ def queued_jobs(func: str) -> list[tuple]:
     return [(task["args"], run_after) for task, run_after in found if task["func"] == func]
 
 
+def run_queued(func: str) -> int:
+    """Run here, as a worker would, each task waiting in the broker that calls ``func``, oldest first
+    (they stay queued: every task is safe to run twice). Returns how many ran."""
+    from django.utils.module_loading import import_string
+
+    jobs = queued_jobs(func)
+    for args, _ in jobs:
+        import_string(func)(*args)
+    return len(jobs)
+
+
 @pytest.fixture(autouse=True)
 def fresh_redis_broker():
     """On the Redis broker, every test starts with an empty queue (the database's tables are

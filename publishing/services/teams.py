@@ -21,7 +21,10 @@ from publishing.services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from publishing.services.queue import task_enqueue
 from publishing.services.secrets import credential_hash, token_new
+
+INVITATION_EMAIL_TASK = "publishing.tasks.send_invitation"
 
 
 @transaction.atomic
@@ -124,7 +127,8 @@ def _invitation_issue_token(invitation: Invitation) -> str:
 
 @transaction.atomic
 def invitation_create(*, actor: Actor, email: str, role: str) -> Invitation:
-    """Invite an address to the actor's team with a role; the token only ever exists in the email."""
+    """Invite an address to the actor's team with a role; the token only ever exists in the email, which a
+    worker sends (``invitation_email_send``)."""
     authorize(actor, "invitation.create")
     team = actor.team
     email = email.strip().lower()
@@ -136,29 +140,48 @@ def invitation_create(*, actor: Actor, email: str, role: str) -> Invitation:
     if pending.exists():
         raise Conflict("invitation_pending", f"{email} already has a pending invitation; resend it instead.")
     invitation = Invitation(team=team, email=email, role=role, invited_by=actor.user)
-    token = _invitation_issue_token(invitation)
+    _invitation_issue_token(invitation)  # a hash no one holds: the email's token is issued by its job
     invitation.save()
     audit_record(team=team, action="invitation.created", actor=actor, target=invitation,
                  details={"email": email, "role": role.value})
-    transaction.on_commit(lambda: _invitation_email(invitation, token))
+    task_enqueue(INVITATION_EMAIL_TASK, invitation.pk, invitation.token_hash)
     return invitation
 
 
 @transaction.atomic
 def invitation_resend(*, invitation: Invitation, actor: Actor) -> Invitation:
-    """Email a fresh token (the old one stops working) with a new expiry."""
+    """Email a fresh token (the old one stops working at once) with a new expiry, from a worker."""
     authorize(actor, "invitation.resend", team=invitation.team)
     invitation = (
         Invitation.objects.select_for_update(of=("self",)).select_related("team", "invited_by").get(pk=invitation.pk)
     )
     if invitation.accepted_at or invitation.revoked_at:
         raise InvalidState("invitation_closed", "This invitation was already accepted or revoked.")
-    token = _invitation_issue_token(invitation)
+    _invitation_issue_token(invitation)  # the old token stops working now; the job emails a new one
     invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
     audit_record(team=invitation.team, action="invitation.resent", actor=actor, target=invitation,
                  details={"email": invitation.email})
-    transaction.on_commit(lambda: _invitation_email(invitation, token))
+    task_enqueue(INVITATION_EMAIL_TASK, invitation.pk, invitation.token_hash)
     return invitation
+
+
+def invitation_email_send(*, invitation_id: int, placeholder_hash: str) -> bool:
+    """The job behind an invitation or a resend: issue the token and email it (it exists only in that
+    email; the expiry counts from now). Sent from a worker, so a slow or failing mail server never
+    holds up or fails the admin's request. ``placeholder_hash``: the hash the request left, which no
+    one holds; once the job has issued its token, or a resend has replaced it, it is gone, so a job
+    run twice or overtaken by a resend sends nothing. Nor is an invitation accepted or revoked
+    meanwhile sent."""
+    with transaction.atomic():
+        invitation = (Invitation.objects.select_for_update(of=("self",)).select_related("team", "invited_by")
+                      .filter(pk=invitation_id, token_hash=placeholder_hash, accepted_at__isnull=True,
+                              revoked_at__isnull=True).first())
+        if invitation is None:
+            return False
+        token = _invitation_issue_token(invitation)
+        invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
+    _invitation_email(invitation, token)
+    return True
 
 
 @transaction.atomic

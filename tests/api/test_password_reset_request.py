@@ -7,7 +7,7 @@ from django.core import mail
 from pinbridge_sdk.models import ForgotPasswordRequest
 
 from publishing.tasks import send_password_reset
-from tests.pipeline_fixtures import queued_jobs
+from tests.pipeline_fixtures import queued_jobs, run_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,10 +15,7 @@ TASK = "publishing.tasks.send_password_reset"
 
 
 def run_queued_resets() -> int:
-    jobs = queued_jobs(TASK)
-    for args, _ in jobs:
-        send_password_reset(*args)
-    return len(jobs)
+    return run_queued(TASK)
 
 
 def test_a_known_address_gets_its_email_from_the_queue_not_the_request(sdk, cast):

@@ -7,7 +7,8 @@ from django.db import connection
 
 from publishing.access import Actor
 from publishing.models import AuditEvent, Invitation, Membership, Webhook, Workspace
-from publishing.services.teams import invitation_create
+from publishing.services.teams import INVITATION_EMAIL_TASK, invitation_create
+from tests.pipeline_fixtures import run_queued
 from tests.web.helpers import queries_to_render
 
 
@@ -69,6 +70,8 @@ def test_inviting_sends_an_email_that_joins_the_team(cast, login, client, django
     with django_capture_on_commit_callbacks(execute=True):
         response = login(cast.admin).post("/app/team/invitations", {"email": "nina@acme.test", "role": "editor"})
     assert "nina@acme.test" in response.content.decode() and "Pending" in response.content.decode()
+    assert mail.outbox == []  # a worker sends it, not the request
+    assert run_queued(INVITATION_EMAIL_TASK) == 1
     [message] = mail.outbox
     link = re.search(r"http\S+/app/invitations/accept\?token=\S+", message.body).group(0)
     path = link.split("127.0.0.1:8000", 1)[-1] if "127.0.0.1" in link else link[link.index("/app/"):]
@@ -119,6 +122,7 @@ def test_resending_and_revoking_an_invitation(cast, login, django_capture_on_com
     client = login(cast.admin)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/app/team/invitations/{invitation.public_id}/resend")
+    assert run_queued(INVITATION_EMAIL_TASK) == 1
     assert len(mail.outbox) == 1
     client.post(f"/app/team/invitations/{invitation.public_id}/revoke")
     invitation.refresh_from_db()
