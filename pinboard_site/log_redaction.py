@@ -6,7 +6,8 @@ invitation links (``?token=…``), password-reset links (the token is a path seg
 (``X-Amz-Signature``, ``X-Amz-Credential``), ``user:password@`` in a URL, and a referrer header
 repeating any of these. Every writer of log lines applies ``redact``: Django's logging (the console
 handler's filter, in settings.LOGGING), the API request log (publishing.api.middleware) and gunicorn's
-access and error logs (pinboard_site.gunicorn_logging), which both ``scripts/web`` and ``manage.py serve`` use.
+access and error logs (pinboard_site.gunicorn_logging), which both ``scripts/web`` and ``manage.py serve`` use,
+and error reports to Sentry (``redact_sentry_event``, settings.SENTRY_DSN).
 """
 
 import logging
@@ -86,3 +87,11 @@ def _redacted_field(value):
     if isinstance(value, list | tuple):
         return [_redacted_field(item) for item in value]
     return redact(value if isinstance(value, str) else str(value))
+
+
+def redact_sentry_event(event: dict, hint: dict) -> dict:
+    """Sentry's ``before_send`` (and ``before_breadcrumb``): every string in an error report redacted
+    as a log line is, the request's URL and query string, its referrer, the breadcrumbs (log lines
+    and HTTP calls the SDK recorded on its own) and the exception's message included. Sentry's own
+    scrubbing goes by field names, and a guest review token is a path segment."""
+    return _redacted_field(event)

@@ -24,6 +24,7 @@ from pinboard_site.env import (
     env_str,
     env_url,
 )
+from pinboard_site.log_redaction import redact_sentry_event
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Development: `make run` writes .env (generated keys, DEBUG=true). The real environment always wins,
@@ -487,7 +488,7 @@ for _network in METRICS_ALLOWED_IPS:
 METRICS_WINDOW_SECONDS = env_int("METRICS_WINDOW_SECONDS", 3600, minimum=60)
 
 # Error reporting to Sentry (or a Sentry-compatible server such as GlitchTip), only when SENTRY_DSN is
-# set. No personal data is sent (no user emails, IPs, cookies or request bodies).
+# set. No personal data is sent (no user emails, IPs, cookies or request bodies), and no secret.
 SENTRY_DSN = env_str("SENTRY_DSN", None)
 if SENTRY_DSN:
     try:
@@ -501,6 +502,13 @@ if SENTRY_DSN:
         environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
         release=env_str("SENTRY_RELEASE", _release),
         traces_sample_rate=env_int("SENTRY_TRACES_SAMPLE_PERCENT", 0, minimum=0, maximum=100) / 100,
+        # Secrets stay out of reports as they stay out of logs: no request bodies (a password, a key's
+        # secret), no frames' local variables (any of them may hold a token, under any name), and every
+        # string left redacted (pinboard_site/log_redaction.py: URLs' tokens, codes and signatures).
+        max_request_body_size="never",
+        include_local_variables=False,
+        before_send=redact_sentry_event,
+        before_breadcrumb=redact_sentry_event,
     )
 
 # The built-in Pinterest sandbox is one OAuth app whose credentials both sides derive from

@@ -7,8 +7,10 @@ gunicorn that ``manage.py serve`` starts."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
+from pathlib import Path
 
 import httpx
 
@@ -119,3 +121,18 @@ def test_manage_py_serve_access_log_carries_no_secret(tmp_path):
             server.kill()
     assert_redacted((tmp_path / "serve.log").read_text(),
                     '"GET /app/accounts/oauth/callback?code=[redacted]&state=[redacted] HTTP/1.1" 302')
+
+
+def test_sentry_reports_carry_no_secret_but_still_say_what_failed_where():
+    """URLs' tokens and codes, the referrer, a form body and a frame's local variables, all reachable from a
+    failing view, stay out of the report Sentry would send (the envelopes are kept, not sent)."""
+    probe = (Path(__file__).parent / "sentry_report_probe.py").read_text()
+    envelopes = json.loads(run_with(probe, SENTRY_DSN="http://public@127.0.0.1:9/1").stdout)
+    events = [json.loads(line) for envelope in envelopes for line in envelope.splitlines() if '"exception"' in line]
+    assert [event["request"]["method"] for event in events] == ["GET", "POST"]
+    assert all(event["exception"]["values"][0]["type"] == "RuntimeError" for event in events)
+    assert events[0]["request"]["url"] == "http://testserver/review/[redacted]"
+    assert events[0]["request"]["query_string"] == "code=[redacted]&page=2"
+    crumbs = [crumb["message"] for crumb in events[0]["breadcrumbs"]["values"]]
+    assert "opening /accounts/reset/MQ/[redacted]/" in crumbs
+    assert re.findall(r"SECRET\w*", "".join(envelopes)) == []
