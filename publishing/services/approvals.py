@@ -8,8 +8,8 @@ decision is an ``ApprovalDecision`` row. The pins and schedules services call
 ``approval_step_record`` inside their transaction, after their own checks of the item's state, and
 publish only when it says the last step has approved; any rejection rejects.
 
-Refused here (``PermissionDenied``, 403): deciding on your own pin or schedule when the team does
-not allow self-approval, filling a step meant for someone else (a guest step by a member, a
+Refused here (``PermissionDenied``, 403): deciding on your own pin or schedule (or, for an API key,
+one it created) when the team does not allow self-approval, filling a step meant for someone else (a guest step by a member, a
 member's step by a guest), and filling a second step of the same round yourself.
 """
 
@@ -98,6 +98,12 @@ def approval_step_refusal(item: Pin | Schedule, *, actor: Actor, approved: bool)
     if actor.user is not None and not team.allow_self_approval and item.created_by_id == actor.user.pk:
         return PermissionDenied("self_approval_forbidden",
                                 f"Your team does not allow approving or rejecting your own {noun}.")
+    # A key is its own author too: one with both the write and approve scopes must not wave through
+    # what it created itself, or the team's approval rule would hold nothing for it.
+    if actor.api_key is not None and not team.allow_self_approval and item.created_by_key_id == actor.api_key.pk:
+        return PermissionDenied("self_approval_forbidden",
+                                f"Your team does not allow approving or rejecting {noun} with the API key that "
+                                "created them: use another key, or a manager.")
     steps = approval_steps_of(team)
     done = min(item.approval_steps_done, len(steps) - 1)
     step = done + 1

@@ -85,6 +85,22 @@ def test_a_key_needs_the_approve_scope_write_is_not_enough(server, login, cast, 
     assert Pin.objects.get().approval_state == ApprovalState.APPROVED
 
 
+def test_a_key_may_not_approve_what_it_created_itself(server, cast, workspace, account, board):
+    cast.team.api_key_pins_need_approval = True
+    cast.team.save(update_fields=["api_key_pins_need_approval"])
+    author = key_headers(workspace, ["read", "write", "approve"])
+    created = http(server, "POST", "/v1/pins", headers=author,
+                   json=pin_create(account, board).model_dump(mode="json", exclude_none=True))
+    assert created.status_code == 201 and created.json()["error_code"] == "awaiting_approval", created.text
+    pin_id = created.json()["id"]
+    for verb, body in (("approve", None), ("reject", {"reason": "No"})):
+        own = http(server, "POST", f"/v1/pins/{pin_id}/{verb}", headers=author, json=body)
+        assert own.status_code == 403 and own.json()["detail"]["code"] == "self_approval_forbidden", own.text
+    assert Pin.objects.get().approval_state == ApprovalState.PENDING
+    other = http(server, "POST", f"/v1/pins/{pin_id}/approve", headers=key_headers(workspace, ["read", "approve"]))
+    assert other.status_code == 200 and Pin.objects.get().approval_state == ApprovalState.APPROVED
+
+
 def test_editors_may_not_decide_and_outsiders_see_nothing(server, login, cast, account, board):
     pin = editors_pin(login, cast, account, board)
     editor = http(server, "POST", f"/v1/pins/{pin.id}/approve", headers=bearer(server, cast.editor))
