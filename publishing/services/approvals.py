@@ -9,8 +9,9 @@ decision is an ``ApprovalDecision`` row. The pins and schedules services call
 publish only when it says the last step has approved; any rejection rejects.
 
 Refused here (``PermissionDenied``, 403): deciding on your own pin or schedule (or, for an API key,
-one it created) when the team does not allow self-approval, filling a step meant for someone else (a guest step by a member, a
-member's step by a guest), and filling a second step of the same round yourself.
+one it created) when the team does not allow self-approval, filling a step meant for someone else (a
+guest step by a member, a member's step by a guest), and filling a second step of the same round
+yourself.
 """
 
 from __future__ import annotations
