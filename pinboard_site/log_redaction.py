@@ -90,8 +90,19 @@ def _redacted_field(value):
 
 
 def redact_sentry_event(event: dict, hint: dict) -> dict:
-    """Sentry's ``before_send`` (and ``before_breadcrumb``): every string in an error report redacted
-    as a log line is, the request's URL and query string, its referrer, the breadcrumbs (log lines
-    and HTTP calls the SDK recorded on its own) and the exception's message included. Sentry's own
-    scrubbing goes by field names, and a guest review token is a path segment."""
-    return _redacted_field(event)
+    """Sentry's ``before_send``, ``before_send_transaction`` and ``before_breadcrumb``: every string in
+    a report redacted as a log line is, the request's URL and query string, its referrer, the
+    breadcrumbs (log lines and HTTP calls the SDK recorded on its own) and the exception's message
+    included. Sentry's own scrubbing goes by field names, and a guest review token is a path segment.
+    Anything not a string (a breadcrumb's datetime) is left as Sentry made it, for Sentry to write."""
+    return _redacted_strings(event)
+
+
+def _redacted_strings(value):
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redacted_strings(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted_strings(item) for item in value]
+    return value

@@ -508,6 +508,7 @@ if SENTRY_DSN:
         max_request_body_size="never",
         include_local_variables=False,
         before_send=redact_sentry_event,
+        before_send_transaction=redact_sentry_event,  # traces (SENTRY_TRACES_SAMPLE_PERCENT) carry the URL too
         before_breadcrumb=redact_sentry_event,
     )
 

@@ -20,20 +20,29 @@ _current: ContextVar[str | None] = ContextVar("client_address", default=None)
 
 
 def _address(text: str | None) -> str | None:
+    """An IP address, from the text a proxy or the server wrote (some proxies add the port:
+    ``203.0.113.5:41234``, ``[2001:db8::1]:41234``); None when it is not one."""
+    text = (text or "").strip()
+    if text.startswith("[") and "]" in text:
+        text = text[1:text.index("]")]
+    elif text.count(":") == 1:
+        text = text.split(":", 1)[0]
     try:
-        return str(ipaddress.ip_address((text or "").strip()))
+        return str(ipaddress.ip_address(text))
     except ValueError:
         return None
 
 
 def client_address(request: HttpRequest) -> str | None:
-    """The client's address, or None when what stands there is not one."""
+    """The client's address, or None when the server gives none (a Unix socket)."""
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
         hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        if len(hops) >= proxies:
-            return _address(hops[-proxies])
-    # Fewer hops than proxies: the request did not come through them all (a health check on the node).
+        forwarded = _address(hops[-proxies]) if len(hops) >= proxies else None
+        if forwarded is not None:
+            return forwarded
+    # Not through every proxy (a health check on the node itself), or what the proxy wrote is no
+    # address: the peer's own, which is at least not the client's to choose.
     return _address(request.META.get("REMOTE_ADDR"))
 
 

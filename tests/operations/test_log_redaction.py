@@ -125,9 +125,11 @@ def test_manage_py_serve_access_log_carries_no_secret(tmp_path):
 
 def test_sentry_reports_carry_no_secret_but_still_say_what_failed_where():
     """URLs' tokens and codes, the referrer, a form body and a frame's local variables, all reachable from a
-    failing view, stay out of the report Sentry would send (the envelopes are kept, not sent)."""
+    failing view, stay out of the reports and traces Sentry would send (the envelopes are kept, not sent)."""
     probe = (Path(__file__).parent / "sentry_report_probe.py").read_text()
-    envelopes = json.loads(run_with(probe, SENTRY_DSN="http://public@127.0.0.1:9/1").stdout)
+    envelopes = json.loads(run_with(probe, SENTRY_DSN="http://public@127.0.0.1:9/1",
+                                    SENTRY_TRACES_SAMPLE_PERCENT="100").stdout)
+    assert sum('"type":"transaction"' in envelope for envelope in envelopes) == 2  # the traces are checked too
     events = [json.loads(line) for envelope in envelopes for line in envelope.splitlines() if '"exception"' in line]
     assert [event["request"]["method"] for event in events] == ["GET", "POST"]
     assert all(event["exception"]["values"][0]["type"] == "RuntimeError" for event in events)
