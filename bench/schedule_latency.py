@@ -182,7 +182,8 @@ def main(rounds: int) -> None:
     call_command("q_schedules", stdout=open(os.devnull, "w"))  # the sweepers, as make run has them
     logs = Path(os.environ["PINBOARD_VAR_DIR"])
     web = start([sys.executable, "-m", "gunicorn", "pinboard_site.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
-                 "--worker-class", "gthread", "--threads", "8", "--workers", "1"], logs / "web.log")
+                 "--worker-class", "gthread", "--threads", "8", "--workers", "1", "--no-control-socket"],
+                logs / "web.log")
     cluster = None
     try:
         wait_for(web_answers, 90, "the web server")

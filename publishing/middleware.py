@@ -53,7 +53,9 @@ class HtmxSessionEndedMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (request.htmx and response.status_code == 302 and not request.user.is_authenticated
+        # A history restore (Back to a page htmx no longer holds) swaps the whole body: the login page there is right.
+        if (request.htmx and not request.htmx.history_restore_request and response.status_code == 302
+                and not request.user.is_authenticated
                 and urlsplit(response["Location"]).path == resolve_url(settings.LOGIN_URL)):
             return HttpResponse("Your session has ended: log in again.", status=401,
                                 content_type="text/plain; charset=utf-8")

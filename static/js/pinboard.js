@@ -111,7 +111,7 @@
   // A request that failed (network, 5xx, 401, 403) says so instead of doing nothing.
   function announce(message) {
     var box = document.getElementById("htmx-error");
-    if (!box) return;
+    if (!box || (!box.hidden && box.textContent === message)) return;  // a poll failing again: said once
     box.textContent = message;
     box.hidden = false;
   }

@@ -29,6 +29,14 @@ def test_an_ended_session_is_told_and_the_page_works_after_logging_in_elsewhere(
     expect(page.locator("#htmx-error")).to_contain_text("Your session has ended")
     expect(page.get_by_text("1 unread.")).to_be_visible()  # the list as it was ...
     expect(page.locator("input[type=password]")).to_have_count(0)  # ... and no login form swapped into it
+    # The bell's next poll is refused too: the alert is not written, and so not announced, again.
+    page.evaluate("""window.alertWrites = 0; new MutationObserver(() => window.alertWrites++)
+        .observe(document.getElementById('htmx-error'), {childList: true, characterData: true, subtree: true})""")
+    with page.expect_response("**/app/notifications/bell") as poll:
+        page.evaluate("htmx.trigger(document.body, 'notifications-changed')")
+    assert poll.value.status == 401
+    page.wait_for_function("document.querySelector('.bell-slot').classList.contains('htmx-request') === false")
+    assert page.evaluate("window.alertWrites") == 0
 
     log_in_through_the_form(page.context.new_page(), cast.manager.email)
     page.get_by_role("button", name="Mark all read").click()

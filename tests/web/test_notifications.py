@@ -106,3 +106,5 @@ def test_an_htmx_request_after_the_session_ended_is_a_401_not_the_login_page(cli
     assert Notification.objects.filter(recipient=cast.manager, read_at__isnull=True).count() == 1
     page = client.get(LIST)  # a page loaded without htmx still goes to log in
     assert page.status_code == 302 and page["Location"].startswith(resolve_url(settings.LOGIN_URL))
+    restored = client.get(LIST, headers={**htmx, "HX-History-Restore-Request": "true"})  # Back: a whole page
+    assert restored.status_code == 302 and restored["Location"].startswith(resolve_url(settings.LOGIN_URL))
