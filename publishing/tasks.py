@@ -23,9 +23,9 @@ def send_password_reset(email: str) -> bool:
     return password_reset_email_send(email=email)
 
 
-def send_invitation(invitation_id: int, placeholder_hash: str) -> bool:
-    """Issue an invitation's token and email it (see teams.invitation_email_send)."""
-    return invitation_email_send(invitation_id=invitation_id, placeholder_hash=placeholder_hash)
+def send_invitation(invitation_id: int, placeholder_hash: str, attempt: int = 1) -> str:
+    """Issue an invitation's token and email it; a failure is tried again (see teams.invitation_email_send)."""
+    return invitation_email_send(invitation_id=invitation_id, placeholder_hash=placeholder_hash, attempt=attempt)
 
 
 def media_upload_run(media_upload_id: int) -> None:

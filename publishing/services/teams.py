@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -21,8 +22,11 @@ from publishing.services.errors import (
     PermissionDenied,
     ValidationError,
 )
+from publishing.services.notifications import notification_email_backoff
 from publishing.services.queue import task_enqueue
 from publishing.services.secrets import credential_hash, token_new
+
+logger = logging.getLogger("publishing.teams")
 
 INVITATION_EMAIL_TASK = "publishing.tasks.send_invitation"
 
@@ -165,23 +169,38 @@ def invitation_resend(*, invitation: Invitation, actor: Actor) -> Invitation:
     return invitation
 
 
-def invitation_email_send(*, invitation_id: int, placeholder_hash: str) -> bool:
+def invitation_email_send(*, invitation_id: int, placeholder_hash: str, attempt: int = 1) -> str:
     """The job behind an invitation or a resend: issue the token and email it (it exists only in that
     email; the expiry counts from now). Sent from a worker, so a slow or failing mail server never
     holds up or fails the admin's request. ``placeholder_hash``: the hash the request left, which no
-    one holds; once the job has issued its token, or a resend has replaced it, it is gone, so a job
-    run twice or overtaken by a resend sends nothing. Nor is an invitation accepted or revoked
-    meanwhile sent."""
-    with transaction.atomic():
-        invitation = (Invitation.objects.select_for_update(of=("self",)).select_related("team", "invited_by")
-                      .filter(pk=invitation_id, token_hash=placeholder_hash, accepted_at__isnull=True,
-                              revoked_at__isnull=True).first())
-        if invitation is None:
-            return False
-        token = _invitation_issue_token(invitation)
-        invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
-    _invitation_email(invitation, token)
-    return True
+    one holds; once the job has sent its token, or a resend has replaced it, it is gone, so a job run
+    twice or overtaken by a resend sends nothing. Nor is an invitation accepted or revoked meanwhile.
+
+    The email is sent inside the transaction that stores its token's hash: if the mail server refuses
+    it, the hash is rolled back, the placeholder stays, and the job is enqueued again later (on the
+    notification emails' schedule: ``NOTIFICATION_EMAIL_MAX_ATTEMPTS`` attempts, doubling waits).
+    Returns ``sent``, ``skipped``, ``retrying`` or ``failed``."""
+    try:
+        with transaction.atomic():
+            invitation = (Invitation.objects.select_for_update(of=("self",)).select_related("team", "invited_by")
+                          .filter(pk=invitation_id, token_hash=placeholder_hash, accepted_at__isnull=True,
+                                  revoked_at__isnull=True).first())
+            if invitation is None:
+                return "skipped"
+            token = _invitation_issue_token(invitation)
+            invitation.save(update_fields=["token_hash", "expires_at", "updated_at"])
+            _invitation_email(invitation, token)
+    except Exception as error:  # the mail server or the database: tried again, never lost in silence
+        if attempt >= settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS:
+            logger.error("invitation %s: email failed for good after %s attempts (%s)", invitation_id, attempt,
+                         type(error).__name__)
+            return "failed"
+        task_enqueue(INVITATION_EMAIL_TASK, invitation_id, placeholder_hash, attempt + 1,
+                     at=timezone.now() + notification_email_backoff(attempt))
+        logger.warning("invitation %s: email attempt %s failed (%s); trying again", invitation_id, attempt,
+                       type(error).__name__)
+        return "retrying"
+    return "sent"
 
 
 @transaction.atomic

@@ -54,6 +54,27 @@ def test_a_job_run_twice_or_overtaken_by_a_resend_sends_one_working_token(admin)
     assert invitation_accept(token=token)[0].role == "viewer"
 
 
+def test_a_refused_email_keeps_the_placeholder_and_is_tried_again_later_then_given_up(admin, settings):
+    from publishing.tasks import send_invitation
+
+    settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS = 2
+    invitation = invitation_create(actor=admin, email="tia@acme.test", role="viewer")
+    placeholder = invitation.token_hash
+    settings.EMAIL_BACKEND = "tests.services.test_invitation_email_job.RefusingBackend"
+    assert send_invitation(invitation.pk, placeholder) == "retrying"
+    invitation.refresh_from_db()
+    assert invitation.token_hash == placeholder  # the token the refused email held was rolled back
+    retry = [(args, run_after) for args, run_after in queued_jobs(INVITATION_EMAIL_TASK) if len(args) == 3]
+    assert [args for args, _ in retry] == [(invitation.pk, placeholder, 2)] and retry[0][1] is not None
+    assert send_invitation(invitation.pk, placeholder, 2) == "failed"  # the last attempt: logged, not queued again
+    assert len(queued_jobs(INVITATION_EMAIL_TASK)) == 2
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert send_invitation(invitation.pk, placeholder, 2) == "sent"  # the mail server is back: the retry sends
+    [token] = emailed_tokens()
+    assert invitation_accept(token=token)[0].role == "viewer"
+
+
 def test_a_revoked_invitation_is_not_sent(admin):
     invitation = invitation_create(actor=admin, email="rita@acme.test", role="viewer")
     invitation_revoke(invitation=invitation, actor=admin)
