@@ -95,6 +95,9 @@ class ReviewLink(models.Model):
     guest_email = models.EmailField(blank=True)
     guest_name = models.CharField(max_length=GUEST_NAME_MAX_LENGTH, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Sent by an API key (created_by is then empty): a guest's decision through it is the key's hand.
+    created_by_key = models.ForeignKey("publishing.ApiKey", on_delete=models.SET_NULL, null=True, blank=True,
+                                       related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     last_opened_at = models.DateTimeField(null=True, blank=True)
 

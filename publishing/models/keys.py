@@ -26,6 +26,16 @@ class ApiKeyQuerySet(models.QuerySet):
     def for_workspace(self, workspace: Workspace) -> "ApiKeyQuerySet":
         return self.filter(workspace=workspace).prefetch_related("allowed_accounts")
 
+    def lineage_ids(self, key_id: int) -> set[int]:
+        """The key and every key it was rotated from or into: one credential, rotated. Rotating a key
+        does not make it a stranger to what it created (approving its own pins stays refused)."""
+        ids, frontier = {key_id}, [key_id]
+        while frontier:
+            frontier = list(self.filter(models.Q(replaced_by_id__in=frontier) | models.Q(replaces__id__in=frontier))
+                            .exclude(pk__in=ids).values_list("pk", flat=True))
+            ids.update(frontier)
+        return ids
+
 
 class ApiKey(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

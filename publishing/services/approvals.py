@@ -21,7 +21,7 @@ from typing import TypeVar
 from django.utils import timezone
 
 from publishing.access import Actor, ActorKind
-from publishing.models import ApprovalDecision, ApprovalState, ApprovalSteps, Pin, Schedule, Team
+from publishing.models import ApiKey, ApprovalDecision, ApprovalState, ApprovalSteps, Pin, Schedule, Team
 from publishing.services.errors import PermissionDenied, ValidationError
 
 # Who may fill a step: "approver" = a member or key who may approve, or a guest reviewer;
@@ -91,28 +91,35 @@ def clean_decision_comment(comment: str) -> str:
     return text
 
 
+def made_by(item: Pin | Schedule, *, user_id: int | None, key_id: int | None) -> bool:
+    """Whether the member ``user_id``, or the API key ``key_id``, created ``item``: a key counts as the
+    same author across its rotations, so a key cannot approve its own pins by being rotated first."""
+    if user_id is not None:
+        return item.created_by_id == user_id
+    if key_id is not None and item.created_by_key_id is not None:
+        return item.created_by_key_id in ApiKey.objects.lineage_ids(key_id)
+    return False
+
+
 def approval_step_refusal(item: Pin | Schedule, *, actor: Actor, approved: bool) -> PermissionDenied | None:
     """Why ``actor`` may not decide the step ``item`` (pending) waits for, or None if they may: the one
     rule, which ``approval_step_record`` enforces and the pages ask before offering the buttons."""
     team = item.workspace.team
     noun = "pins" if isinstance(item, Pin) else "schedules"
-    if actor.user is not None and not team.allow_self_approval and item.created_by_id == actor.user.pk:
+    if not team.allow_self_approval and made_by(item, user_id=actor.user.pk if actor.user else None,
+                                                key_id=actor.api_key.pk if actor.api_key else None):
         return PermissionDenied("self_approval_forbidden",
-                                f"Your team does not allow approving or rejecting your own {noun}.")
-    # A key is its own author too: one with both the write and approve scopes must not wave through
-    # what it created itself, or the team's approval rule would hold nothing for it.
-    if actor.api_key is not None and not team.allow_self_approval and item.created_by_key_id == actor.api_key.pk:
-        return PermissionDenied("self_approval_forbidden",
-                                f"Your team does not allow approving or rejecting {noun} with the API key that "
-                                "created them: use another key, or a manager.")
+                                f"Your team does not allow approving or rejecting your own {noun}"
+                                + (" (an API key's own: the ones it, or the key it was rotated from, created)."
+                                   if actor.user is None else "."))
     steps = approval_steps_of(team)
     done = min(item.approval_steps_done, len(steps) - 1)
     step = done + 1
     # A link its author made is the author's hand: with no colleague's approval before it in this round,
     # a guest's decision through it would be the author approving their own pin under another name.
     link = actor.review_link if actor.kind == ActorKind.GUEST_LINK else None
-    if (link is not None and not team.allow_self_approval and done == 0 and link.created_by_id is not None
-            and link.created_by_id == item.created_by_id):
+    if (link is not None and not team.allow_self_approval and done == 0
+            and made_by(item, user_id=link.created_by_id, key_id=link.created_by_key_id)):
         return PermissionDenied("self_approval_forbidden",
                                 f"Your team does not allow approving its members' own {noun}: this link was sent by "
                                 "the author, so a colleague must approve it or send it for review.")

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from publishing.access import Actor, authorize
 from publishing.models import ApprovalState, Pin, PinStatus, ReviewLink, Schedule, ScheduleStatus
+from publishing.services.approvals import made_by
 from publishing.services.audit import audit_record
 from publishing.services.comments import pin_comment, schedule_comment
 from publishing.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
@@ -140,7 +141,7 @@ def review_link_create(*, actor: Actor, pin_ids: Iterable[object] = (), schedule
     token, token_hash = token_new()
     with transaction.atomic():
         link = ReviewLink.objects.create(workspace=actor.workspace, token_hash=token_hash, guest_name=name,
-                                         guest_email=email, created_by=actor.user,
+                                         guest_email=email, created_by=actor.user, created_by_key=actor.api_key,
                                          expires_at=timezone.now() + timedelta(days=expires_in_days))
         link.pins.set(pins)
         link.schedules.set(schedules)
@@ -153,9 +154,10 @@ def review_link_create(*, actor: Actor, pin_ids: Iterable[object] = (), schedule
 def _refuse_own_items(actor: Actor, items: Sequence[Pin | Schedule]) -> None:
     """Said at once, not when the guest acts: a guest's decision through a link sent by the author of
     an item no colleague has approved yet would be refused (``approval_step_refusal``)."""
-    if actor.user is None or actor.workspace.team.allow_self_approval:
+    if actor.workspace.team.allow_self_approval:
         return
-    own = [item for item in items if item.created_by_id == actor.user.pk and item.approval_steps_done == 0]
+    author = {"user_id": actor.user.pk if actor.user else None, "key_id": actor.api_key.pk if actor.api_key else None}
+    own = [item for item in items if item.approval_steps_done == 0 and made_by(item, **author)]
     if own:
         raise PermissionDenied("self_approval_forbidden",
                                "Your team does not allow approving your own pins, so you cannot send them to a guest "

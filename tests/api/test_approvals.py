@@ -1,11 +1,14 @@
 """Approvals through /v1 (Pinboard extensions, issue 13): approve, reject, their bulk forms, the
 ``approve`` key scope, and the hold the official SDK sees (``error_code: awaiting_approval``)."""
 
+from datetime import timedelta
+
 import pytest
 from pinbridge_sdk.models import APIKeyCreate
 
 from publishing.access import Actor
 from publishing.models import ApprovalState, Pin, PinStatus
+from publishing.services.errors import PermissionDenied
 from publishing.services.keys import api_key_create
 from tests.api.conftest import http, pin_create
 from tests.conftest import PASSWORD
@@ -99,6 +102,50 @@ def test_a_key_may_not_approve_what_it_created_itself(server, cast, workspace, a
     assert Pin.objects.get().approval_state == ApprovalState.PENDING
     other = http(server, "POST", f"/v1/pins/{pin_id}/approve", headers=key_headers(workspace, ["read", "approve"]))
     assert other.status_code == 200 and Pin.objects.get().approval_state == ApprovalState.APPROVED
+
+
+def _keys_held_pin(server, cast, workspace, account, board, author):
+    cast.team.api_key_pins_need_approval = True
+    cast.team.save(update_fields=["api_key_pins_need_approval"])
+    created = http(server, "POST", "/v1/pins", headers=author,
+                   json=pin_create(account, board).model_dump(mode="json", exclude_none=True))
+    assert created.status_code == 201 and created.json()["error_code"] == "awaiting_approval", created.text
+    return created.json()["id"]
+
+
+def test_a_rotated_key_is_still_the_author_of_what_it_created(server, cast, workspace, account, board):
+    from publishing.models import ApiKey
+    from publishing.services.keys import api_key_rotate
+
+    first = key_headers(workspace, ["read", "write", "approve"])
+    pin_id = _keys_held_pin(server, cast, workspace, account, board, first)
+    successor = api_key_rotate(key=ApiKey.objects.get(), actor=Actor.system(workspace, job="test"),
+                               grace=timedelta(hours=1))
+    again = api_key_rotate(key=successor.key, actor=Actor.system(workspace, job="test"), grace=timedelta(0))
+    own = http(server, "POST", f"/v1/pins/{pin_id}/approve", headers={"X-API-Key": again.plaintext})
+    assert own.status_code == 403 and own.json()["detail"]["code"] == "self_approval_forbidden", own.text
+
+
+def test_a_key_may_not_send_its_own_pin_to_a_guest_nor_a_guest_approve_it_through_the_keys_link(
+        server, cast, workspace, account, board):
+    from publishing.services.review_links import review_link_decide
+
+    author = key_headers(workspace, ["read", "write", "approve"])
+    pin_id = _keys_held_pin(server, cast, workspace, account, board, author)
+    sent = http(server, "POST", "/v1/review-links", headers=author, json={"pin_ids": [pin_id], "guest_name": "Cleo"})
+    assert sent.status_code == 403 and sent.json()["detail"]["code"] == "self_approval_forbidden", sent.text
+    # A link the key sent while the team allowed it: once the rule is back, the guest's approval is refused.
+    cast.team.allow_self_approval = True
+    cast.team.save(update_fields=["allow_self_approval"])
+    sent = http(server, "POST", "/v1/review-links", headers=author, json={"pin_ids": [pin_id], "guest_name": "Cleo"})
+    assert sent.status_code == 201, sent.text
+    cast.team.allow_self_approval = False
+    cast.team.save(update_fields=["allow_self_approval"])
+    with pytest.raises(PermissionDenied) as refused:
+        review_link_decide(token=sent.json()["token"], item_id=pin_id, kind="pin", decision="approve",
+                           guest_name="Cleo")
+    assert refused.value.code == "self_approval_forbidden"
+    assert Pin.objects.get().approval_state == ApprovalState.PENDING
 
 
 def test_editors_may_not_decide_and_outsiders_see_nothing(server, login, cast, account, board):
