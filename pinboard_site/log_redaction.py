@@ -76,33 +76,25 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def _redacted_field(value):
+def _redacted_field(value, *, as_text=True):
     """An ``extra`` field with its strings redacted, its shape kept (JSON logs print dicts as objects).
     Other objects (django.request's ``request``) become their redacted text: a JSON formatter would
-    print their repr otherwise, query string included."""
-    if value is None or isinstance(value, bool | int | float):
-        return value
+    print their repr otherwise, query string included. ``as_text=False`` leaves them as they are, for a
+    writer that knows them (Sentry writes a breadcrumb's datetime itself)."""
     if isinstance(value, dict):
-        return {key: _redacted_field(item) for key, item in value.items()}
+        return {key: _redacted_field(item, as_text=as_text) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_redacted_field(item) for item in value]
-    return redact(value if isinstance(value, str) else str(value))
+        return [_redacted_field(item, as_text=as_text) for item in value]
+    if isinstance(value, str):
+        return redact(value)
+    if value is None or isinstance(value, bool | int | float) or not as_text:
+        return value
+    return redact(str(value))
 
 
 def redact_sentry_event(event: dict, hint: dict) -> dict:
     """Sentry's ``before_send``, ``before_send_transaction`` and ``before_breadcrumb``: every string in
     a report redacted as a log line is, the request's URL and query string, its referrer, the
     breadcrumbs (log lines and HTTP calls the SDK recorded on its own) and the exception's message
-    included. Sentry's own scrubbing goes by field names, and a guest review token is a path segment.
-    Anything not a string (a breadcrumb's datetime) is left as Sentry made it, for Sentry to write."""
-    return _redacted_strings(event)
-
-
-def _redacted_strings(value):
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {key: _redacted_strings(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_redacted_strings(item) for item in value]
-    return value
+    included. Sentry's own scrubbing goes by field names, and a guest review token is a path segment."""
+    return _redacted_field(event, as_text=False)

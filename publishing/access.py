@@ -196,6 +196,12 @@ class Actor:
     def team(self) -> Team:
         return self.workspace.team
 
+    @cached_property
+    def key_lineage_ids(self) -> frozenset[int]:
+        """An API key's id and those of the keys it was rotated from or into (one query, once per actor:
+        a bulk approval checks every pin against it); empty for anyone else."""
+        return frozenset(ApiKey.objects.lineage_ids(self.api_key.pk if self.api_key is not None else None))
+
     @property
     def label(self) -> str:
         """How audits and logs name this actor: one spelling per kind."""

@@ -26,9 +26,12 @@ class ApiKeyQuerySet(models.QuerySet):
     def for_workspace(self, workspace: Workspace) -> "ApiKeyQuerySet":
         return self.filter(workspace=workspace).prefetch_related("allowed_accounts")
 
-    def lineage_ids(self, key_id: int) -> set[int]:
+    def lineage_ids(self, key_id: int | None) -> set[int]:
         """The key and every key it was rotated from or into: one credential, rotated. Rotating a key
-        does not make it a stranger to what it created (approving its own pins stays refused)."""
+        does not make it a stranger to what it created (approving its own pins stays refused). No key
+        (None): no ids, and no query."""
+        if key_id is None:
+            return set()
         ids, frontier = {key_id}, [key_id]
         while frontier:
             frontier = list(self.filter(models.Q(replaced_by_id__in=frontier) | models.Q(replaces__id__in=frontier))

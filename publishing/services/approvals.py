@@ -16,6 +16,7 @@ yourself.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TypeVar
 
 from django.utils import timezone
@@ -91,14 +92,17 @@ def clean_decision_comment(comment: str) -> str:
     return text
 
 
-def made_by(item: Pin | Schedule, *, user_id: int | None, key_id: int | None) -> bool:
-    """Whether the member ``user_id``, or the API key ``key_id``, created ``item``: a key counts as the
-    same author across its rotations, so a key cannot approve its own pins by being rotated first."""
+def made_by(item: Pin | Schedule, *, user_id: int | None, key_ids: Collection[int]) -> bool:
+    """Whether the member ``user_id``, or the API key whose lineage is ``key_ids`` (the key and those it
+    was rotated from or into), created ``item``: a key cannot approve its own pins by being rotated first."""
     if user_id is not None:
         return item.created_by_id == user_id
-    if key_id is not None and item.created_by_key_id is not None:
-        return item.created_by_key_id in ApiKey.objects.lineage_ids(key_id)
-    return False
+    return item.created_by_key_id is not None and item.created_by_key_id in key_ids
+
+
+def authored_by(item: Pin | Schedule, actor: Actor) -> bool:
+    """Whether ``actor`` (a member, or an API key across its rotations) created ``item``."""
+    return made_by(item, user_id=actor.user.pk if actor.user else None, key_ids=actor.key_lineage_ids)
 
 
 def approval_step_refusal(item: Pin | Schedule, *, actor: Actor, approved: bool) -> PermissionDenied | None:
@@ -106,8 +110,7 @@ def approval_step_refusal(item: Pin | Schedule, *, actor: Actor, approved: bool)
     rule, which ``approval_step_record`` enforces and the pages ask before offering the buttons."""
     team = item.workspace.team
     noun = "pins" if isinstance(item, Pin) else "schedules"
-    if not team.allow_self_approval and made_by(item, user_id=actor.user.pk if actor.user else None,
-                                                key_id=actor.api_key.pk if actor.api_key else None):
+    if not team.allow_self_approval and authored_by(item, actor):
         return PermissionDenied("self_approval_forbidden",
                                 f"Your team does not allow approving or rejecting your own {noun}"
                                 + (" (an API key's own: the ones it, or the key it was rotated from, created)."
@@ -119,7 +122,7 @@ def approval_step_refusal(item: Pin | Schedule, *, actor: Actor, approved: bool)
     # a guest's decision through it would be the author approving their own pin under another name.
     link = actor.review_link if actor.kind == ActorKind.GUEST_LINK else None
     if (link is not None and not team.allow_self_approval and done == 0
-            and made_by(item, user_id=link.created_by_id, key_id=link.created_by_key_id)):
+            and made_by(item, user_id=link.created_by_id, key_ids=ApiKey.objects.lineage_ids(link.created_by_key_id))):
         return PermissionDenied("self_approval_forbidden",
                                 f"Your team does not allow approving its members' own {noun}: this link was sent by "
                                 "the author, so a colleague must approve it or send it for review.")

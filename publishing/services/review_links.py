@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from publishing.access import Actor, authorize
 from publishing.models import ApprovalState, Pin, PinStatus, ReviewLink, Schedule, ScheduleStatus
-from publishing.services.approvals import made_by
+from publishing.services.approvals import authored_by
 from publishing.services.audit import audit_record
 from publishing.services.comments import pin_comment, schedule_comment
 from publishing.services.errors import DomainError, NotFound, PermissionDenied, ValidationError
@@ -156,8 +156,7 @@ def _refuse_own_items(actor: Actor, items: Sequence[Pin | Schedule]) -> None:
     an item no colleague has approved yet would be refused (``approval_step_refusal``)."""
     if actor.workspace.team.allow_self_approval:
         return
-    author = {"user_id": actor.user.pk if actor.user else None, "key_id": actor.api_key.pk if actor.api_key else None}
-    own = [item for item in items if item.approval_steps_done == 0 and made_by(item, **author)]
+    own = [item for item in items if item.approval_steps_done == 0 and authored_by(item, actor)]
     if own:
         raise PermissionDenied("self_approval_forbidden",
                                "Your team does not allow approving your own pins, so you cannot send them to a guest "

@@ -126,6 +126,25 @@ def test_a_rotated_key_is_still_the_author_of_what_it_created(server, cast, work
     assert own.status_code == 403 and own.json()["detail"]["code"] == "self_approval_forbidden", own.text
 
 
+def test_a_key_approving_many_pins_looks_its_rotations_up_once(server, cast, workspace, account, board):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from publishing.models import ApiKey
+    from publishing.services.pins import pin_bulk_approve
+
+    writer = key_headers(workspace, ["read", "write"])
+    ids = [_keys_held_pin(server, cast, workspace, account, board, writer) if n == 0 else
+           http(server, "POST", "/v1/pins", headers=writer, json=pin_create(
+               account, board, idempotency_key=f"k{n}").model_dump(mode="json", exclude_none=True)).json()["id"]
+           for n in range(3)]
+    approver = api_key_create(actor=Actor.system(workspace, job="test"), name="approver", scopes=["read", "approve"])
+    with CaptureQueriesContext(connection) as queries:
+        result = pin_bulk_approve(actor=Actor.for_key(ApiKey.objects.get(pk=approver.key.pk)), pin_ids=ids)
+    assert result["succeeded_count"] == 3, result
+    assert sum('"replaced_by_id" IN' in query["sql"] for query in queries.captured_queries) == 1
+
+
 def test_a_key_may_not_send_its_own_pin_to_a_guest_nor_a_guest_approve_it_through_the_keys_link(
         server, cast, workspace, account, board):
     from publishing.services.review_links import review_link_decide

@@ -18,6 +18,7 @@ from publishing.services.teams import (
     invitation_revoke,
 )
 from tests.pipeline_fixtures import queued_jobs, run_queued
+from tests.ports import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,13 +28,20 @@ def admin(cast):
     return Actor.for_user(cast.admin, Workspace.objects.for_team(cast.team).first())
 
 
+def mail_server_down(settings) -> None:
+    """Django's SMTP backend, sent to a local port nothing listens on: every send is refused."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
 def emailed_tokens() -> list[str]:
     return [re.search(r"^([A-Za-z0-9_-]{40,})$", message.body, re.MULTILINE).group(1) for message in mail.outbox]
 
 
 def test_the_request_queues_the_email_and_the_worker_sends_it(admin, settings):
-    # A mail server that refuses everything: the invitation is still made, and nothing fails.
-    settings.EMAIL_BACKEND = "tests.services.test_invitation_email_job.RefusingBackend"
+    # A mail server that refuses every connection: the invitation is still made, and nothing fails.
+    mail_server_down(settings)
     invitation = invitation_create(actor=admin, email="nina@acme.test", role="editor")
     assert [args for args, _ in queued_jobs(INVITATION_EMAIL_TASK)] == [(invitation.pk, invitation.token_hash)]
     assert Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).exists()
@@ -60,7 +68,7 @@ def test_a_refused_email_keeps_the_placeholder_and_is_tried_again_later_then_giv
     settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS = 2
     invitation = invitation_create(actor=admin, email="tia@acme.test", role="viewer")
     placeholder = invitation.token_hash
-    settings.EMAIL_BACKEND = "tests.services.test_invitation_email_job.RefusingBackend"
+    mail_server_down(settings)
     assert send_invitation(invitation.pk, placeholder) == "retrying"
     invitation.refresh_from_db()
     assert invitation.token_hash == placeholder  # the token the refused email held was rolled back
@@ -87,10 +95,3 @@ def test_the_placeholder_token_left_by_the_request_is_no_token(admin):
     with pytest.raises(NotFound):
         invitation_accept(token=invitation.token_hash)  # the hash is all there is, and it is not a token
 
-
-class RefusingBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
-    def send_messages(self, messages):
-        raise ConnectionRefusedError("the mail server is down")
