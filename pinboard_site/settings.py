@@ -393,6 +393,14 @@ CACHES = {
         if CACHE_REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
 }
+# How long a credential's rows may be answered from the shared cache (publishing/services/
+# credential_cache.py) instead of the database: every change to them through the ORM retires the
+# copies at once (the auth epoch, publishing/models/auth_state.py); this bounds only what the ORM
+# cannot see. Off (0) without Redis: each process would keep its own copies.
+CREDENTIAL_CACHE_SECONDS = env_int("CREDENTIAL_CACHE_SECONDS", 60 if CACHE_REDIS_URL else 0, minimum=0)
+if CREDENTIAL_CACHE_SECONDS and not CACHE_REDIS_URL:
+    raise ImproperlyConfiguredEnv("CREDENTIAL_CACHE_SECONDS needs CACHE_REDIS_URL (or REDIS_URL): a cache "
+                               "shared by every web node and worker")
 
 # Publishing pipeline (publishing/services/delivery.py, pacing.py, webhooks.py).
 # Attempts (calls to Pinterest) one pin may use before it fails; a person's retry starts afresh.

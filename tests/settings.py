@@ -51,3 +51,9 @@ if DATABASES["default"]["ENGINE"] == "pinboard_site.postgresql":  # noqa: F405
 # passes it the test database's name here, so the workers use the very database the test sees.
 if os.environ.get("PINBOARD_TEST_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["PINBOARD_TEST_DATABASE_NAME"]  # noqa: F405
+
+# The credential cache trusts that every change commits (its epoch changes on commit), and most tests
+# roll their transaction back instead: they read credentials from the database, as the embedded
+# default does. tests/api/test_credential_cache.py turns it on, on Redis, with real commits; the
+# production topology's nodes run with it.
+CREDENTIAL_CACHE_SECONDS = 0

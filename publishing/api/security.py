@@ -13,8 +13,10 @@ never falls through to the next.
 Operations build the ``Actor`` (``actor_of``); the services decide with ``authorize`` (publishing.access).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -23,9 +25,10 @@ from ninja.utils import check_csrf
 
 from publishing.access import Actor, authorize, resolve_team_context
 from publishing.models import AccessToken, ApiKey, Membership, User, Workspace
-from publishing.services.auth import access_token_authenticate
+from publishing.services.auth import access_token_resolve
+from publishing.services.credential_cache import CredentialCopy
 from publishing.services.errors import DomainError, PermissionDenied
-from publishing.services.keys import api_key_authenticate
+from publishing.services.keys import api_key_resolve
 
 
 class NotAuthenticated(DomainError):
@@ -43,6 +46,7 @@ class ApiCaller:
     membership: Membership | None = None
     api_key: ApiKey | None = None
     access_token: AccessToken | None = None
+    credential: CredentialCopy | None = None  # the key's or token's rows, as the credential cache read them
 
     @property
     def team(self):
@@ -53,6 +57,11 @@ class ApiCaller:
         if self.api_key is not None:
             return Actor.for_key(self.api_key)
         return Actor.for_user(self.user, self.workspace, self.membership)
+
+    def remember(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept with the credential's cached copy until the auth epoch changes: only for
+        values read from what the epoch tracks (publishing.services.credential_cache)."""
+        return compute() if self.credential is None else self.credential.remember(name, compute)
 
     def require_user(self) -> User:
         if self.user is None:
@@ -82,21 +91,23 @@ def _bearer(request: HttpRequest) -> str | None:
 
 
 def _from_api_key(plaintext: str) -> ApiCaller:
-    key = api_key_authenticate(plaintext=plaintext)
-    if key is None:
+    copy = api_key_resolve(plaintext=plaintext)
+    if copy is None:
         raise NotAuthenticated("invalid_api_key", "Invalid API key: it is unknown, revoked or expired.")
-    return ApiCaller(mode="api_key", workspace=key.workspace, api_key=key)
+    key = copy.record
+    return ApiCaller(mode="api_key", workspace=key.workspace, api_key=key, credential=copy)
 
 
 def _from_access_token(token: str) -> ApiCaller:
-    record = access_token_authenticate(token=token)
-    if record is None:
+    copy = access_token_resolve(token=token)
+    if copy is None:
         raise NotAuthenticated("invalid_token", "Invalid or expired bearer token; log in again.")
+    record = copy.record
     membership = record.membership  # read with the token, in the same statement
     if membership is None:
         raise NotAuthenticated("invalid_token", "This token's user is no longer a member of the team.")
     return ApiCaller(mode="bearer", workspace=record.workspace, user=record.user, membership=membership,
-                     access_token=record)
+                     access_token=record, credential=copy)
 
 
 def _from_session(request: HttpRequest) -> ApiCaller | None:

@@ -8,6 +8,7 @@ from publishing.models.analytics import (  # noqa: F401
 )
 from publishing.models.approvals import ApprovalDecision, ReviewLink  # noqa: F401
 from publishing.models.assets import Asset, MediaUpload  # noqa: F401
+from publishing.models.auth_state import track_auth_state
 from publishing.models.comments import PinComment, PinContentVersion  # noqa: F401
 from publishing.models.drafts import ComposeDraft  # noqa: F401
 from publishing.models.imports import ImportJob  # noqa: F401
@@ -43,3 +44,7 @@ from publishing.models.teams import (  # noqa: F401
 )
 from publishing.models.webhooks import WEBHOOK_EVENTS, Webhook, WebhookDelivery  # noqa: F401
 from publishing.models.workers import WorkerCluster  # noqa: F401
+
+# What a credential resolves to, read through the shared cache (publishing/models/auth_state.py).
+track_auth_state(Team, Workspace, Membership, User)
+track_auth_state(ApiKey, AccessToken, credentials=True)

@@ -8,6 +8,7 @@ import uuid
 
 from django.db import models
 
+from publishing.models.auth_state import AuthStateQuerySet
 from publishing.models.integrations import PinterestAccount
 from publishing.models.teams import Membership, Team, User, Workspace
 
@@ -19,7 +20,7 @@ class ApiKeyScope(models.TextChoices):
     APPROVE = "approve", "Approve"
 
 
-class ApiKeyQuerySet(models.QuerySet):
+class ApiKeyQuerySet(AuthStateQuerySet):
     def for_team(self, team: Team) -> "ApiKeyQuerySet":
         return self.filter(workspace__team=team)
 
@@ -80,6 +81,8 @@ class AccessToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuthStateQuerySet.as_manager()
 
     # Not a column: ``access_token_authenticate`` sets it, the user's membership of the token's team.
     membership: "Membership | None"

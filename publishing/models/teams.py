@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+from publishing.models.auth_state import AuthStateQuerySet
 from publishing.models.joined_reads import Joined, JoinedRead
 from publishing.permissions import Permission, Role, role_can
 
@@ -26,6 +27,9 @@ class EmailUserManager(UserManager):
     """Users log in with their email address; there is no separate username."""
 
     use_in_migrations = True
+
+    def get_queryset(self) -> AuthStateQuerySet:
+        return AuthStateQuerySet(self.model, using=self._db)
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
@@ -97,6 +101,8 @@ class Team(models.Model):
     approval_steps = models.CharField(max_length=24, choices=ApprovalSteps.choices, default=ApprovalSteps.ONE)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = AuthStateQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -104,7 +110,7 @@ class Team(models.Model):
         return self.name
 
 
-class WorkspaceQuerySet(models.QuerySet):
+class WorkspaceQuerySet(AuthStateQuerySet):
     def for_team(self, team: Team) -> "WorkspaceQuerySet":
         """Workspaces of one team only."""
         return self.filter(team=team)
@@ -149,7 +155,7 @@ class Workspace(models.Model):
         return zoneinfo.ZoneInfo(self.timezone)
 
 
-class MembershipQuerySet(models.QuerySet):
+class MembershipQuerySet(AuthStateQuerySet):
     def for_team(self, team: Team) -> "MembershipQuerySet":
         """Members of one team, with their user rows loaded."""
         return self.filter(team=team).select_related("user")

@@ -6,7 +6,7 @@ change and removal from the team.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -23,6 +23,7 @@ from django.utils.http import urlsafe_base64_encode
 from publishing.models import AccessToken, Membership, Team, User, Workspace
 from publishing.models.joined_reads import Joined, JoinedRead
 from publishing.services.audit import audit_record
+from publishing.services.credential_cache import CredentialCopy, credential_read
 from publishing.services.errors import DomainError, RateLimited, ValidationError
 from publishing.services.queue import task_enqueue
 from publishing.services.secrets import credential_matches, credential_new, credential_prefix, touch_last_used
@@ -85,20 +86,40 @@ _LIVE_TOKEN: JoinedRead[AccessToken] = JoinedRead(
 )
 
 
-def access_token_authenticate(*, token: str) -> AccessToken | None:
-    """The live token row for a presented bearer token, or None. Its ``membership`` is the user's
-    membership of the token's team, with ``team`` and ``user`` set, or None when they left the team."""
+def _live_token(prefix: str, now: datetime) -> AccessToken | None:
+    record = _LIVE_TOKEN.first([prefix, connection.ops.adapt_datetimefield_value(now)])
+    if record is None:
+        return None
+    # The record may be kept in the shared cache: not with the user's password hash (Django reads it
+    # again, by itself, if this request asks for it).
+    record.user.__dict__.pop("password", None)
+    if record.membership is not None:
+        record.membership.team, record.membership.user = record.workspace.team, record.user
+    return record
+
+
+def access_token_resolve(*, token: str) -> CredentialCopy[AccessToken] | None:
+    """The live token row for a presented bearer token (read through the credential cache), or None.
+    Its ``membership`` is the user's membership of the token's team, with ``team`` and ``user`` set,
+    or None when they left the team."""
     prefix = credential_prefix(token, kind_parts=1)
     if prefix is None or not prefix.startswith(f"{ACCESS_TOKEN_KIND}_"):
         return None
     now = timezone.now()
-    record = _LIVE_TOKEN.first([prefix, connection.ops.adapt_datetimefield_value(now)])
-    if record is None or not credential_matches(token, record.token_hash):
+    copy = credential_read(f"access-token:{prefix}", lambda: _live_token(prefix, now))
+    if copy is None or not credential_matches(token, copy.record.token_hash):
         return None
-    if record.membership is not None:
-        record.membership.team, record.membership.user = record.workspace.team, record.user
-    touch_last_used(AccessToken, record, now)
-    return record
+    record = copy.record
+    if record.expires_at <= now:  # a cached copy was read before it expired
+        return None
+    if touch_last_used(AccessToken, record, now):
+        copy.store()
+    return copy
+
+
+def access_token_authenticate(*, token: str) -> AccessToken | None:
+    copy = access_token_resolve(token=token)
+    return None if copy is None else copy.record
 
 
 def access_token_revoke(*, record: AccessToken) -> None:

@@ -18,6 +18,7 @@ from publishing.access import Actor, authorize
 from publishing.models import ApiKey, ApiKeyScope, PinterestAccount, Team, Workspace
 from publishing.models.joined_reads import Joined, JoinedRead
 from publishing.services.audit import audit_record
+from publishing.services.credential_cache import CredentialCopy, credential_read
 from publishing.services.errors import InvalidState, ValidationError
 from publishing.services.secrets import credential_matches, credential_new, credential_prefix, touch_last_used
 
@@ -187,16 +188,24 @@ _LIVE_KEY: JoinedRead[ApiKey] = JoinedRead(
 )
 
 
-def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
-    """The live key for a presented secret, or None (unknown, wrong secret, revoked or expired)."""
+def api_key_resolve(*, plaintext: str) -> CredentialCopy[ApiKey] | None:
+    """The live key for a presented secret (read through the credential cache), or None: unknown,
+    wrong secret, revoked or expired."""
     prefix = credential_prefix(plaintext, kind_parts=2)
     if prefix is None or not prefix.startswith(("pb_live_", "pb_test_")):
         return None
     now = timezone.now()
-    key = _LIVE_KEY.first([prefix])
-    if key is None or not credential_matches(plaintext, key.secret_hash):
+    copy = credential_read(f"api-key:{prefix}", lambda: _LIVE_KEY.first([prefix]))
+    if copy is None or not credential_matches(plaintext, copy.record.secret_hash):
         return None
+    key = copy.record
     if key.expires_at is not None and key.expires_at <= now:
         return None
-    touch_last_used(ApiKey, key, now)
-    return key
+    if touch_last_used(ApiKey, key, now):
+        copy.store()
+    return copy
+
+
+def api_key_authenticate(*, plaintext: str) -> ApiKey | None:
+    copy = api_key_resolve(plaintext=plaintext)
+    return None if copy is None else copy.record

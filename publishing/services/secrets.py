@@ -63,15 +63,19 @@ def token_new() -> tuple[str, str]:
 
 
 def touch_last_used(model: type[ApiKey] | type[AccessToken], record: ApiKey | AccessToken,
-                    now: datetime) -> None:
+                    now: datetime) -> bool:
     """Record a credential's use at most once a minute: a write on every request would serialise them.
+    True when ``record.last_used_at`` moved (a copy of it kept in the cache is then stored again).
 
     ``record`` was just read, so a fresh ``last_used_at`` on it means no statement at all; the
     UPDATE's own condition keeps concurrent requests from writing twice in a minute.
     """
     oldest_fresh = now - LAST_USED_WRITE_INTERVAL
     if record.last_used_at is not None and record.last_used_at >= oldest_fresh:
-        return
+        return False
     stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=oldest_fresh)
-    if model.objects.filter(pk=record.pk).filter(stale).update(last_used_at=now):
-        record.last_used_at = now
+    model.objects.filter(pk=record.pk).filter(stale).update(last_used_at=now)
+    # Written now, or by a concurrent request within the minute: fresh either way, so a cached copy
+    # of the record does not send the UPDATE again on every request.
+    record.last_used_at = now
+    return True

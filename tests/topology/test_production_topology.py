@@ -12,7 +12,9 @@ are published to the built-in sandbox. One cluster is SIGKILLed midway. Then:
 - per-account pacing held across both clusters (attempt times against ``capacity + rate x t``);
 - each due schedule ran once (one pin each);
 - an asset uploaded through one web node is served by the other (its bytes live in the bucket);
-- both nodes answer ``/readyz``.
+- both nodes answer ``/readyz``;
+- a key both nodes answered from the shared credential cache is refused by node B as soon as its
+  revoke has answered on node A.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from django.utils import timezone
 from pinbridge_sdk import PinbridgeClient
-from pinbridge_sdk.models import LoginRequest, PinCreate, ScheduleCreate
+from pinbridge_sdk.errors import AuthenticationError
+from pinbridge_sdk.models import APIKeyCreate, LoginRequest, PinCreate, ScheduleCreate
 
 from pinterest_sandbox.models import Pin as SandboxPin
 from publishing.management.sandbox_connect import account_connect_sandbox
 from publishing.models import Board, Pin, PinStatus, PublishAttempt, Schedule, User, Workspace
 from publishing.permissions import Role
+from publishing.services.secrets import credential_prefix
 from publishing.services.teams import membership_set_role, team_create
 from tests.foundation.test_production_server import database_url
 from tests.media import make_png
@@ -267,7 +271,19 @@ def test_two_web_nodes_and_two_clusters_publish_every_pin_exactly_once_through_a
           f"{(len(times) - 1) / span if span else 0:.2f}/s against {RATE_PER_MINUTE / 60:g}/s + burst {CAPACITY}; "
           f"busiest window {attempts} creates in {seconds:.2f}s (excess {excess:+.2f})")
     assert excess <= 0, f"{attempts} creates in {seconds:.2f}s: more than the bucket allows"
-    for client in clients:
+
+    # Both nodes answer a key from the shared credential cache; once its revoke has answered on node
+    # A, node B refuses it on the very next request.
+    issued = clients[0].api_keys.create(APIKeyCreate(name="Topology sync", scopes=["read"]))
+    keyed = [PinbridgeClient(base_url=web.url, timeout=30, api_key=issued.api_key) for web in (web_a, web_b)]
+    for client in keyed * 2:
+        assert client.pins.get(pins[0].id).title == "Topology pin 0"
+    cached = redis.Redis.from_url(REDIS_DB_URL).keys(f"*:api-key:{credential_prefix(issued.api_key, kind_parts=2)}")
+    assert len(cached) == 1, "the nodes did not keep the key in the shared cache"
+    clients[0].api_keys.revoke(issued.id)
+    with pytest.raises(AuthenticationError):
+        keyed[1].pins.get(pins[0].id)
+    for client in clients + keyed:
         client.close()
     assert survivor.process.poll() is None, survivor.log()[-3000:]
 

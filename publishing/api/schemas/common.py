@@ -198,8 +198,7 @@ def _mentions(annotation: Any, kinds: tuple[type, ...]) -> bool:
     return any(_mentions(argument, kinds) for argument in get_args(annotation))
 
 
-def rendered(response: HttpResponse, body: Any) -> HttpResponse:
-    """``rendered_list`` for any body a presenter builds in its Out schema's exact shape (a test
-    compares it with the schema's validated dump)."""
-    response.content = json.dumps(body, cls=NinjaJSONEncoder)
-    return response
+def encoded(body: Any) -> str:
+    """A body a presenter builds in its Out schema's exact shape (a test compares it with the schema's
+    validated dump), written as ninja writes it."""
+    return json.dumps(body, cls=NinjaJSONEncoder)

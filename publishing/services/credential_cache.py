@@ -1,0 +1,102 @@
+"""A credential's rows from the shared cache instead of the database, while nothing in them can have
+changed.
+
+Every API request that sends a key or a login token reads the credential with its workspace and
+team (and, for a token, its user and membership), and ``/v1/auth/me`` then reads every team of the
+user. With Redis configured (``CREDENTIAL_CACHE_SECONDS``), the first request stores what it read
+under the current auth epoch (``publishing.models.auth_state``). Later requests fetch the epoch and
+the copy in one round trip and use the copy only when it was stored under the current epoch: any
+committed change to those rows has changed the epoch, on every node. The secret is still compared
+with the stored hash, and the expiry with the clock, on every request: the cache saves the reading,
+never the checks.
+
+The epoch is read before the database, never after: a change that commits in between leaves a copy
+newer than its epoch, which the change's new epoch then retires. Each request unpickles its own
+copy, so no model instance is shared between threads or requests.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+from publishing.models.auth_state import CACHE_ERRORS, EPOCH_KEY, credential_cache_enabled, epoch_new
+
+logger = logging.getLogger("publishing.auth")
+
+T = TypeVar("T")
+_WARN_EVERY_SECONDS = 60.0
+_last_warning = [0.0]
+
+
+def _cache_unavailable(error: Exception) -> None:
+    """Requests go on with the database; say so once a minute, not on every request."""
+    now = time.monotonic()
+    if now - _last_warning[0] >= _WARN_EVERY_SECONDS:
+        _last_warning[0] = now
+        logger.warning("Credentials are read from the database: the cache is unavailable (%s)",
+                       type(error).__name__)
+
+
+@dataclass(eq=False)
+class CredentialCopy(Generic[T]):
+    """One credential as read under one epoch (``epoch`` None: not to be stored), with values derived
+    from its rows alone (``derived``, such as ``/v1/auth/me``'s body)."""
+
+    record: T
+    cache_key: str | None = None
+    epoch: str | None = None
+    derived: dict[str, Any] = field(default_factory=dict)
+
+    def remember(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()``, kept with the copy until the epoch changes: it must read only what the epoch
+        tracks (the credential, its user, teams, memberships and workspaces)."""
+        if name not in self.derived:
+            self.derived[name] = compute()
+            self.store()
+        return self.derived[name]
+
+    def store(self) -> None:
+        if self.cache_key is None or self.epoch is None:
+            return
+        try:
+            cache.set(self.cache_key, {"epoch": self.epoch, "record": self.record, "derived": self.derived},
+                      timeout=settings.CREDENTIAL_CACHE_SECONDS)
+        except CACHE_ERRORS as error:
+            _cache_unavailable(error)
+
+
+def _current_epoch() -> str | None:
+    """The epoch when Redis has none yet (first start, or it was lost): a new random one, set once."""
+    cache.add(EPOCH_KEY, epoch_new(), timeout=None)
+    current: str | None = cache.get(EPOCH_KEY)
+    return current
+
+
+def credential_read(cache_key: str, load: Callable[[], T | None]) -> CredentialCopy[T] | None:
+    """The credential's rows: the cached copy when its epoch is current, else ``load()`` (the
+    database), then stored. None when ``load`` finds none (an unknown credential is never cached)."""
+    if not credential_cache_enabled():
+        record = load()
+        return None if record is None else CredentialCopy(record)
+    try:
+        found = cache.get_many([EPOCH_KEY, cache_key])
+        epoch, entry = found.get(EPOCH_KEY), found.get(cache_key)
+        if epoch is not None and entry is not None and entry["epoch"] == epoch:
+            return CredentialCopy(entry["record"], cache_key, epoch, entry["derived"])
+        if epoch is None:
+            epoch = _current_epoch()
+    except CACHE_ERRORS as error:
+        _cache_unavailable(error)
+        record = load()
+        return None if record is None else CredentialCopy(record)
+    record = load()
+    if record is None:
+        return None
+    copy = CredentialCopy(record, cache_key, epoch)
+    copy.store()
+    return copy
