@@ -16,22 +16,25 @@ The epoch is a random value rather than a counter: if Redis loses it (a restart,
 next one can never equal a value some old copy was stored under.
 """
 
+import functools
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("publishing.auth")
 
-EPOCH_KEY = "auth-epoch"
-# What the shared cache raises when Redis is down or slow (Django's Redis backend lets them through).
+EPOCH_KEY = "pinboard:auth-epoch"
+# What the shared cache raises when Redis is down or slow.
 CACHE_ERRORS = (RedisError, OSError)
+# A Redis that does not answer within this costs each request this much before the database answers.
+REDIS_TIMEOUT_SECONDS = 0.5
 # Columns whose writes change nothing a credential resolves to: the use stamp written at most once a
 # minute per credential, and Django's login time. Changing the epoch for them would empty the cache
 # every minute.
@@ -41,7 +44,20 @@ UNTRACKED_FIELDS = frozenset({"last_used_at", "last_login"})
 def credential_cache_enabled() -> bool:
     """Only with a cache every web node and worker shares: with process memory, a change made in one
     process would go unseen by the others."""
-    return settings.CREDENTIAL_CACHE_SECONDS > 0
+    return settings.CREDENTIAL_CACHE_SECONDS > 0 and bool(settings.CACHE_REDIS_URL)
+
+
+@functools.cache
+def _client_for(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                                socket_timeout=REDIS_TIMEOUT_SECONDS)
+
+
+def shared_redis() -> redis.Redis:
+    """The cache's Redis (``CACHE_REDIS_URL``), one thread-safe client per process. Not through
+    Django's cache API: its Redis backend builds a new client on every call, which cost more than
+    the rest of a cached ``/v1/auth/me``."""
+    return _client_for(settings.CACHE_REDIS_URL)
 
 
 def epoch_new() -> str:
@@ -50,7 +66,7 @@ def epoch_new() -> str:
 
 def epoch_advance() -> None:
     try:
-        cache.set(EPOCH_KEY, epoch_new(), timeout=None)
+        shared_redis().set(EPOCH_KEY, epoch_new())
     except CACHE_ERRORS:  # the change has committed: report the cache, do not fail the request after the fact
         logger.exception("The auth epoch could not be changed: cached credentials stay in use until they "
                          "expire (CREDENTIAL_CACHE_SECONDS)")

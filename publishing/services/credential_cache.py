@@ -16,15 +16,15 @@ copy, so no model instance is shared between threads or requests.
 """
 
 import logging
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.conf import settings
-from django.core.cache import cache
 
-from publishing.models.auth_state import CACHE_ERRORS, EPOCH_KEY, credential_cache_enabled, epoch_new
+from publishing.models.auth_state import CACHE_ERRORS, EPOCH_KEY, credential_cache_enabled, epoch_new, shared_redis
 
 logger = logging.getLogger("publishing.auth")
 
@@ -49,7 +49,7 @@ class CredentialCopy(Generic[T]):
 
     record: T
     cache_key: str | None = None
-    epoch: str | None = None
+    epoch: bytes | None = None
     derived: dict[str, Any] = field(default_factory=dict)
 
     def remember(self, name: str, compute: Callable[[], Any]) -> Any:
@@ -63,29 +63,31 @@ class CredentialCopy(Generic[T]):
     def store(self) -> None:
         if self.cache_key is None or self.epoch is None:
             return
+        entry = {"epoch": self.epoch, "record": self.record, "derived": self.derived}
         try:
-            cache.set(self.cache_key, {"epoch": self.epoch, "record": self.record, "derived": self.derived},
-                      timeout=settings.CREDENTIAL_CACHE_SECONDS)
+            shared_redis().set(self.cache_key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
+                               ex=settings.CREDENTIAL_CACHE_SECONDS)
         except CACHE_ERRORS as error:
             _cache_unavailable(error)
 
 
-def _current_epoch() -> str | None:
+def _current_epoch() -> bytes | None:
     """The epoch when Redis has none yet (first start, or it was lost): a new random one, set once."""
-    cache.add(EPOCH_KEY, epoch_new(), timeout=None)
-    current: str | None = cache.get(EPOCH_KEY)
-    return current
+    client = shared_redis()
+    client.set(EPOCH_KEY, epoch_new(), nx=True)
+    return cast(bytes | None, client.get(EPOCH_KEY))
 
 
-def credential_read(cache_key: str, load: Callable[[], T | None]) -> CredentialCopy[T] | None:
+def credential_read(name: str, load: Callable[[], T | None]) -> CredentialCopy[T] | None:
     """The credential's rows: the cached copy when its epoch is current, else ``load()`` (the
     database), then stored. None when ``load`` finds none (an unknown credential is never cached)."""
     if not credential_cache_enabled():
         record = load()
         return None if record is None else CredentialCopy(record)
+    cache_key = f"pinboard:credential:{name}"
     try:
-        found = cache.get_many([EPOCH_KEY, cache_key])
-        epoch, entry = found.get(EPOCH_KEY), found.get(cache_key)
+        epoch, stored = cast(list[bytes | None], shared_redis().mget(EPOCH_KEY, cache_key))
+        entry = pickle.loads(stored) if stored is not None else None
         if epoch is not None and entry is not None and entry["epoch"] == epoch:
             return CredentialCopy(entry["record"], cache_key, epoch, entry["derived"])
         if epoch is None:

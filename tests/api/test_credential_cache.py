@@ -13,13 +13,11 @@ Two web nodes sharing it, a revoke on one refused by the other at once: tests/to
 """
 
 import logging
-import uuid
 from datetime import timedelta
 
 import pytest
 import redis
 import time_machine
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
@@ -45,21 +43,23 @@ REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers
 
 @pytest.fixture
 def shared_cache(settings):
-    """The production setting: the default cache on Redis, credentials kept 60 s. Returns a raw
-    Redis client and the cache's key prefix, to look at what is stored."""
-    prefix = f"pinboard-test-{uuid.uuid4().hex}"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": REDIS_URL, "KEY_PREFIX": prefix}}
+    """The production setting: the cache on Redis, credentials kept 60 s. Returns the raw client."""
+    settings.CACHE_REDIS_URL = REDIS_URL
     settings.CREDENTIAL_CACHE_SECONDS = 60
     raw = redis.Redis.from_url(REDIS_URL)
-    yield raw, prefix
-    stored = raw.keys(f"{prefix}:*")
+    clear(raw)
+    yield raw
+    clear(raw)
+
+
+def clear(raw: redis.Redis) -> None:
+    stored = raw.keys("pinboard:*")
     if stored:
         raw.delete(*stored)
 
 
-def epoch() -> str | None:
-    return cache.get(EPOCH_KEY)
+def epoch() -> bytes | None:
+    return redis.Redis.from_url(REDIS_URL).get(EPOCH_KEY)
 
 
 def queries(client: Client, path: str, **headers) -> tuple[int, list[str]]:
@@ -119,11 +119,11 @@ def test_the_secret_and_the_expiry_are_checked_on_every_request(shared_cache, ca
 
 @pytest.mark.django_db
 def test_the_cached_copy_holds_no_password_hash(shared_cache, cast):
-    raw, prefix = shared_cache
+    raw = shared_cache
     workspace = cast.team.workspaces.get()
     bearer = bearer_for(cast.admin, workspace)
     me(Client(), bearer)
-    stored = [raw.get(name) for name in raw.keys(f"{prefix}:*access-token:*")]
+    stored = [raw.get(name) for name in raw.keys("pinboard:credential:access-token:*")]
     assert len(stored) == 1 and cast.admin.email.encode() in stored[0]
     assert User.objects.get(pk=cast.admin.pk).password.encode() not in stored[0]
     # A request that needs it still has it: changing the password checks the current one.
@@ -290,8 +290,7 @@ def test_a_change_committed_while_the_credential_is_read_is_not_hidden(shared_ca
 
 @pytest.mark.django_db(transaction=True)
 def test_with_redis_down_requests_go_on_with_the_database(settings, cast, caplog):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": f"redis://127.0.0.1:{free_port()}/6"}}  # nothing listens
+    settings.CACHE_REDIS_URL = f"redis://127.0.0.1:{free_port()}/6"  # nothing listens there
     settings.CREDENTIAL_CACHE_SECONDS = 60
     workspace = cast.team.workspaces.get()
     key, bearer = key_for(workspace), bearer_for(cast.admin, workspace)

@@ -278,7 +278,8 @@ def test_two_web_nodes_and_two_clusters_publish_every_pin_exactly_once_through_a
     keyed = [PinbridgeClient(base_url=web.url, timeout=30, api_key=issued.api_key) for web in (web_a, web_b)]
     for client in keyed * 2:
         assert client.pins.get(pins[0].id).title == "Topology pin 0"
-    cached = redis.Redis.from_url(REDIS_DB_URL).keys(f"*:api-key:{credential_prefix(issued.api_key, kind_parts=2)}")
+    key_name = f"pinboard:credential:api-key:{credential_prefix(issued.api_key, kind_parts=2)}"
+    cached = redis.Redis.from_url(REDIS_DB_URL).keys(key_name)
     assert len(cached) == 1, "the nodes did not keep the key in the shared cache"
     clients[0].api_keys.revoke(issued.id)
     with pytest.raises(AuthenticationError):
