@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
 
 from django.conf import settings
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from publishing.models.auth_state import CACHE_ERRORS, EPOCH_KEY, credential_cache_enabled, epoch_new, shared_redis
 
@@ -40,6 +41,28 @@ def _cache_unavailable(error: Exception) -> None:
         _last_warning[0] = now
         logger.warning("Credentials are read from the database: the cache is unavailable (%s)",
                        type(error).__name__)
+
+
+_SEAL_SALT = "publishing.credential_cache"
+_SEAL_BYTES = 32  # HMAC-SHA256
+
+
+def _sealed(entry: dict[str, Any]) -> bytes:
+    data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+    return salted_hmac(_SEAL_SALT, data, algorithm="sha256").digest() + data
+
+
+def _opened(blob: bytes | None) -> dict[str, Any] | None:
+    """The stored entry, or None: absent, or not sealed with this installation's ``SECRET_KEY``. Redis
+    is shared with the broker and the pacing buckets; a value Pinboard did not seal is never
+    unpickled (unpickling runs code), as django-q2 signs its tasks."""
+    if blob is None:
+        return None
+    seal, data = blob[:_SEAL_BYTES], blob[_SEAL_BYTES:]
+    if not constant_time_compare(seal, salted_hmac(_SEAL_SALT, data, algorithm="sha256").digest()):
+        return None
+    entry: dict[str, Any] = pickle.loads(data)  # sealed by this installation, checked above
+    return entry
 
 
 @dataclass(eq=False)
@@ -65,8 +88,7 @@ class CredentialCopy(Generic[T]):
             return
         entry = {"epoch": self.epoch, "record": self.record, "derived": self.derived}
         try:
-            shared_redis().set(self.cache_key, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
-                               ex=settings.CREDENTIAL_CACHE_SECONDS)
+            shared_redis().set(self.cache_key, _sealed(entry), ex=settings.CREDENTIAL_CACHE_SECONDS)
         except CACHE_ERRORS as error:
             _cache_unavailable(error)
 
@@ -87,7 +109,7 @@ def credential_read(name: str, load: Callable[[], T | None]) -> CredentialCopy[T
     cache_key = f"pinboard:credential:{name}"
     try:
         epoch, stored = cast(list[bytes | None], shared_redis().mget(EPOCH_KEY, cache_key))
-        entry = pickle.loads(stored) if stored is not None else None
+        entry = _opened(stored)
         if epoch is not None and entry is not None and entry["epoch"] == epoch:
             return CredentialCopy(entry["record"], cache_key, epoch, entry["derived"])
         if epoch is None:

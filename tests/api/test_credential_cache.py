@@ -13,6 +13,7 @@ Two web nodes sharing it, a revoke on one refused by the other at once: tests/to
 """
 
 import logging
+import pickle
 from datetime import timedelta
 
 import pytest
@@ -145,6 +146,30 @@ def test_the_use_stamp_is_still_written_once_a_minute(shared_cache, cast):
             assert status == 200
             assert len([q for q in sql if q.lstrip().upper().startswith("UPDATE")]) == expected, (shift, sql)
         assert ApiKey.objects.get().last_used_at == timezone.now() - timedelta(seconds=2)
+
+
+@pytest.mark.django_db
+def test_a_copy_this_installation_did_not_seal_is_never_used(shared_cache, cast):
+    """Whoever can write to Redis cannot make a request act as someone else: a forged copy (here the
+    admin's token row, under the editor's token, with the editor's hash) is ignored and replaced."""
+    raw = shared_cache
+    workspace = cast.team.workspaces.get()
+    admin_bearer, editor_bearer = bearer_for(cast.admin, workspace), bearer_for(cast.editor, workspace)
+    client = Client()
+    me(client, admin_bearer)
+    me(client, editor_bearer)
+    [admin_key] = raw.keys("pinboard:credential:access-token:" + token_prefix(admin_bearer))
+    [editor_key] = raw.keys("pinboard:credential:access-token:" + token_prefix(editor_bearer))
+    forged = pickle.loads(raw.get(admin_key)[32:])
+    forged["record"].token_hash = pickle.loads(raw.get(editor_key)[32:])["record"].token_hash
+    forged["derived"] = {}
+    raw.set(editor_key, b"\0" * 32 + pickle.dumps(forged))
+    assert me(client, editor_bearer)["user"]["email"] == cast.editor.email
+    assert pickle.loads(raw.get(editor_key)[32:])["record"].user_id == cast.editor.pk  # replaced
+
+
+def token_prefix(bearer: dict) -> str:
+    return credential_prefix(bearer["HTTP_AUTHORIZATION"].removeprefix("Bearer "), kind_parts=1)
 
 
 # --- writes --------------------------------------------------------------------------------------------
