@@ -26,6 +26,7 @@ import redis
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
+from django.utils import timezone
 from redis.exceptions import RedisError
 
 logger = logging.getLogger("publishing.auth")
@@ -42,9 +43,16 @@ UNTRACKED_FIELDS = frozenset({"last_used_at", "last_login"})
 
 
 def credential_cache_enabled() -> bool:
-    """Only with a cache every web node and worker shares: with process memory, a change made in one
-    process would go unseen by the others."""
+    """Reading through the cache: only with one every web node and worker shares (with process
+    memory, a change made in one process would go unseen by the others)."""
     return settings.CREDENTIAL_CACHE_SECONDS > 0 and bool(settings.CACHE_REDIS_URL)
+
+
+def epoch_kept() -> bool:
+    """Changing the epoch: wherever Redis is configured, whether or not this process reads through the
+    cache. A worker, a shell or a node with ``CREDENTIAL_CACHE_SECONDS=0`` still changes what the
+    others have cached."""
+    return bool(settings.CACHE_REDIS_URL)
 
 
 @functools.cache
@@ -73,8 +81,9 @@ def epoch_advance() -> None:
 
 
 def epoch_advance_on_commit(using: str | None) -> None:
-    if credential_cache_enabled():
-        transaction.on_commit(epoch_advance, using=using)
+    if epoch_kept():
+        # robust: a callback registered before it that raises (a broker call) must not skip it.
+        transaction.on_commit(epoch_advance, using=using, robust=True)
 
 
 def _tracks(fields: Iterable[str] | None) -> bool:
@@ -119,15 +128,24 @@ def _deleted(sender, instance, using, **kwargs) -> None:
     epoch_advance_on_commit(using)
 
 
+def _deleted_credential(sender, instance, using, **kwargs) -> None:
+    # A revoked or expired key or token is refused with or without its row: removing it (retention's
+    # pruning, in batches) changes nothing, and must not empty every node's cache row by row.
+    expired = instance.expires_at is not None and instance.expires_at <= timezone.now()
+    if instance.revoked_at is None and not expired:
+        epoch_advance_on_commit(using)
+
+
 def _migrated(**kwargs: Any) -> None:
-    # A release may change these tables' columns: copies the old code stored are retired with it.
-    if credential_cache_enabled():
+    # A release may change these tables' columns: copies stored before it are not read after it.
+    if epoch_kept():
         epoch_advance()
 
 
 def track_auth_state(*tables: type[models.Model], credentials: bool = False) -> None:
     """Change the epoch after each save and delete of ``tables`` (their QuerySets must be
-    ``AuthStateQuerySet``s, for the bulk writes); for ``credentials``, not when a row is created. A
+    ``AuthStateQuerySet``s, for the bulk writes); for ``credentials``, not when a row is created nor
+    when a dead one (revoked, expired) is deleted. A
     delete signal also keeps Django from deleting these rows in bulk without it, so rows a cascade
     removes are seen too."""
     for table in tables:
@@ -135,5 +153,6 @@ def track_auth_state(*tables: type[models.Model], credentials: bool = False) -> 
             raise TypeError(f"{table.__name__}'s QuerySet must be an AuthStateQuerySet")
         post_save.connect(_saved_credential if credentials else _saved, sender=table,
                           dispatch_uid=f"auth-state-save-{table._meta.label}")
-        post_delete.connect(_deleted, sender=table, dispatch_uid=f"auth-state-delete-{table._meta.label}")
+        post_delete.connect(_deleted_credential if credentials else _deleted, sender=table,
+                            dispatch_uid=f"auth-state-delete-{table._meta.label}")
     post_migrate.connect(_migrated, dispatch_uid="auth-state-migrated")

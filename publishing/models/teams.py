@@ -6,7 +6,7 @@ Users only ever see ``public_id`` (a UUID); integer primary keys stay inside the
 import uuid
 import zoneinfo
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
@@ -73,6 +73,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickled user (the credential cache's copies in Redis) never carries its password hash:
+        # unpickled, the field is deferred, and Django reads it from the database if it is asked for.
+        state: dict[str, Any] = super().__getstate__()
+        state.pop("password", None)
+        return state
 
     def get_full_name(self) -> str:
         return self.full_name or self.email

@@ -90,9 +90,6 @@ def _live_token(prefix: str, now: datetime) -> AccessToken | None:
     record = _LIVE_TOKEN.first([prefix, connection.ops.adapt_datetimefield_value(now)])
     if record is None:
         return None
-    # The record may be kept in the shared cache: not with the user's password hash (Django reads it
-    # again, by itself, if this request asks for it).
-    record.user.__dict__.pop("password", None)
     if record.membership is not None:
         record.membership.team, record.membership.user = record.workspace.team, record.user
     return record

@@ -61,7 +61,11 @@ def _opened(blob: bytes | None) -> dict[str, Any] | None:
     seal, data = blob[:_SEAL_BYTES], blob[_SEAL_BYTES:]
     if not constant_time_compare(seal, salted_hmac(_SEAL_SALT, data, algorithm="sha256").digest()):
         return None
-    entry: dict[str, Any] = pickle.loads(data)  # sealed by this installation, checked above
+    try:
+        entry: dict[str, Any] = pickle.loads(data)  # sealed by this installation, checked above
+    except Exception:  # written by other code (a rolling upgrade moved a class): read the database
+        logger.info("A cached credential could not be read back; reading it from the database")
+        return None
     return entry
 
 
@@ -84,11 +88,20 @@ class CredentialCopy(Generic[T]):
         return self.derived[name]
 
     def store(self) -> None:
+        """Write the copy back (its use stamp moved, or a value was derived) without extending its life,
+        and only while it is still there: a copy lives ``CREDENTIAL_CACHE_SECONDS`` from its read of
+        the database, however often it is written back (the bound for changes no epoch saw)."""
+        self._write(first=False)
+
+    def _write(self, *, first: bool) -> None:
         if self.cache_key is None or self.epoch is None:
             return
-        entry = {"epoch": self.epoch, "record": self.record, "derived": self.derived}
+        sealed = _sealed({"epoch": self.epoch, "record": self.record, "derived": self.derived})
         try:
-            shared_redis().set(self.cache_key, _sealed(entry), ex=settings.CREDENTIAL_CACHE_SECONDS)
+            if first:
+                shared_redis().set(self.cache_key, sealed, ex=settings.CREDENTIAL_CACHE_SECONDS)
+            else:
+                shared_redis().set(self.cache_key, sealed, xx=True, keepttl=True)
         except CACHE_ERRORS as error:
             _cache_unavailable(error)
 
@@ -122,5 +135,5 @@ def credential_read(name: str, load: Callable[[], T | None]) -> CredentialCopy[T
     if record is None:
         return None
     copy = CredentialCopy(record, cache_key, epoch)
-    copy.store()
+    copy._write(first=True)
     return copy
