@@ -209,6 +209,29 @@ def test_every_committed_change_is_seen_on_the_next_request(shared_cache, cast):
     assert refused.status_code == 401 and refused.json()["detail"]["code"] == "invalid_api_key"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_changes_made_in_the_admin_panel_are_seen_on_the_next_request(shared_cache, cast):
+    workspace = cast.team.workspaces.get()
+    key, bearer = key_for(workspace), bearer_for(cast.editor, workspace)
+    api = Client()
+    assert me(api, bearer)["organization_role"] == "editor" and api.get("/v1/pins", **key).status_code == 200
+    User.objects.filter(pk=cast.admin.pk).update(is_staff=True, is_superuser=True)
+    panel = Client()
+    panel.force_login(User.objects.get(pk=cast.admin.pk))
+
+    membership = Membership.objects.get(user=cast.editor, team=cast.team)
+    changed = panel.post(f"/admin/publishing/membership/{membership.pk}/change/",
+                         {"user": cast.editor.pk, "team": cast.team.pk, "role": Role.VIEWER})
+    assert changed.status_code == 302, changed.content.decode()[:2000]
+    assert me(api, bearer)["organization_role"] == "viewer"
+
+    prefix = credential_prefix(key["HTTP_X_API_KEY"], kind_parts=2)
+    revoked = panel.post("/admin/publishing/apikey/", {"action": "revoke_keys",
+                                                        "_selected_action": [ApiKey.objects.get(prefix=prefix).pk]})
+    assert revoked.status_code == 302
+    assert api.get("/v1/pins", **key).status_code == 401
+
+
 def _make_member(cast):
     make_member(cast.team, "newcomer@acme.test", Role.EDITOR)
 
