@@ -5,8 +5,11 @@ and the official ``pinbridge_sdk`` clients — sync and async, bearer token and 
 Every test here talks HTTP to the server exactly as a user's program would.
 """
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
+import redis
 from pinbridge_sdk import PinbridgeClient
 from pinbridge_sdk.models import LoginRequest
 
@@ -15,6 +18,9 @@ from publishing.models import Workspace
 from publishing.services.keys import api_key_create
 from tests import pipeline_fixtures
 from tests.conftest import PASSWORD
+from tests.service_markers import redis_reachable
+
+CREDENTIAL_CACHE_REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers.py)
 
 # The pipeline's fixtures, shared: the sandbox behind the live server, a connected account and one
 # of its boards, the team's sandbox workspace, and a real django-q2 cluster.
@@ -26,9 +32,20 @@ start_cluster = pipeline_fixtures.start_cluster
 
 
 @pytest.fixture
-def server(sandbox) -> str:
-    """The base URL of the running server (its Pinterest sandbox included)."""
-    return sandbox
+def server(sandbox, settings) -> Iterator[str]:
+    """The base URL of the running server (its Pinterest sandbox included). With Redis here, the
+    server reads credentials through the shared cache, as production nodes do (its own guarantees:
+    tests/api/test_credential_cache.py); the test's own writes commit, so they change the epoch."""
+    if not redis_reachable():
+        yield sandbox
+        return
+    settings.CACHE_REDIS_URL = CREDENTIAL_CACHE_REDIS_URL
+    settings.CREDENTIAL_CACHE_SECONDS = 60
+    yield sandbox
+    client = redis.Redis.from_url(CREDENTIAL_CACHE_REDIS_URL)
+    stale = client.keys("pinboard:*")
+    if stale:
+        client.delete(*stale)
 
 
 @pytest.fixture
