@@ -101,12 +101,25 @@
   // Every login rotates the CSRF secret (Django does), so after logging in again in another tab this
   // page's tokens (the body's hx-headers, each form's hidden field) are stale. Each htmx request sends
   // the current one, read from the cookie, so the page still works after that login.
-  document.addEventListener("htmx:configRequest", function (event) {
+  function currentCsrfToken() {
     var current = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return current ? current[1] : null;
+  }
+  document.addEventListener("htmx:configRequest", function (event) {
+    var current = currentCsrfToken();
     if (!current) return;
-    event.detail.headers["X-CSRFToken"] = current[1];
-    if (event.detail.formData.has("csrfmiddlewaretoken")) event.detail.formData.set("csrfmiddlewaretoken", current[1]);
+    event.detail.headers["X-CSRFToken"] = current;
+    if (event.detail.formData.has("csrfmiddlewaretoken")) event.detail.formData.set("csrfmiddlewaretoken", current);
   });
+  // A plain form (no htmx) is sent by the browser itself: its hidden token is brought up to date as it
+  // is submitted, or the save would be refused (403) and what was typed lost.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post") return;
+    var field = form.querySelector("input[name=csrfmiddlewaretoken]");
+    var current = currentCsrfToken();
+    if (field && current) field.value = current;
+  }, true);
 
   // A request that failed (network, 5xx, 401, 403) says so instead of doing nothing.
   function announce(message) {
