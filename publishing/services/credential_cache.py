@@ -71,11 +71,11 @@ def _opened(blob: bytes | None) -> dict[str, Any] | None:
 
 @dataclass(eq=False)
 class CredentialCopy(Generic[T]):
-    """One credential as read under one epoch (``epoch`` None: not to be stored), with values derived
+    """One credential as read under one epoch (``epoch`` None: not stored), with values derived
     from its rows alone (``derived``, such as ``/v1/auth/me``'s body)."""
 
     record: T
-    cache_key: str | None = None
+    cache_key: str
     epoch: bytes | None = None
     derived: dict[str, Any] = field(default_factory=dict)
 
@@ -94,7 +94,7 @@ class CredentialCopy(Generic[T]):
         self._write(first=False)
 
     def _write(self, *, first: bool) -> None:
-        if self.cache_key is None or self.epoch is None:
+        if self.epoch is None:
             return
         sealed = _sealed({"epoch": self.epoch, "record": self.record, "derived": self.derived})
         try:
@@ -115,25 +115,23 @@ def _current_epoch() -> bytes | None:
 
 def credential_read(name: str, load: Callable[[], T | None]) -> CredentialCopy[T] | None:
     """The credential's rows: the cached copy when its epoch is current, else ``load()`` (the
-    database), then stored. None when ``load`` finds none (an unknown credential is never cached)."""
-    if not credential_cache_enabled():
-        record = load()
-        return None if record is None else CredentialCopy(record)
-    cache_key = f"pinboard:credential:{name}"
-    try:
-        epoch, stored = cast(list[bytes | None], shared_redis().mget(EPOCH_KEY, cache_key))
-        entry = _opened(stored)
-        if epoch is not None and entry is not None and entry["epoch"] == epoch:
-            return CredentialCopy(entry["record"], cache_key, epoch, entry["derived"])
-        if epoch is None:
-            epoch = _current_epoch()
-    except CACHE_ERRORS as error:
-        _cache_unavailable(error)
-        record = load()
-        return None if record is None else CredentialCopy(record)
+    database), then stored. None when ``load`` finds none (an unknown credential is never cached).
+    Without the cache, or with Redis unavailable, ``load()`` alone, and nothing stored."""
+    cache_key, epoch = f"pinboard:credential:{name}", None
+    if credential_cache_enabled():
+        try:
+            epoch, stored = cast(list[bytes | None], shared_redis().mget(EPOCH_KEY, cache_key))
+            entry = _opened(stored)
+            if epoch is not None and entry is not None and entry["epoch"] == epoch:
+                return CredentialCopy(entry["record"], cache_key, epoch, entry["derived"])
+            if epoch is None:
+                epoch = _current_epoch()
+        except CACHE_ERRORS as error:
+            _cache_unavailable(error)
+            epoch = None
     record = load()
     if record is None:
         return None
     copy = CredentialCopy(record, cache_key, epoch)
-    copy._write(first=True)
+    copy._write(first=True)  # nothing without an epoch
     return copy

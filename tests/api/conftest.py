@@ -6,6 +6,7 @@ Every test here talks HTTP to the server exactly as a user's program would.
 """
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -31,6 +32,24 @@ board = pipeline_fixtures.board
 start_cluster = pipeline_fixtures.start_cluster
 
 
+@contextmanager
+def credential_cache_on(settings) -> Iterator[redis.Redis]:
+    """The production setting: credentials read through the cache on Redis (a test database), kept
+    60 s; Redis's credential keys cleared before and after. Yields the raw client, to look at them."""
+    settings.CACHE_REDIS_URL = CREDENTIAL_CACHE_REDIS_URL
+    settings.CREDENTIAL_CACHE_SECONDS = 60
+    raw = redis.Redis.from_url(CREDENTIAL_CACHE_REDIS_URL)
+    _clear_credential_keys(raw)
+    yield raw
+    _clear_credential_keys(raw)
+
+
+def _clear_credential_keys(raw: redis.Redis) -> None:
+    stored = raw.keys("pinboard:*")
+    if stored:
+        raw.delete(*stored)
+
+
 @pytest.fixture
 def server(sandbox, settings) -> Iterator[str]:
     """The base URL of the running server (its Pinterest sandbox included). With Redis here, the
@@ -39,13 +58,8 @@ def server(sandbox, settings) -> Iterator[str]:
     if not redis_reachable():
         yield sandbox
         return
-    settings.CACHE_REDIS_URL = CREDENTIAL_CACHE_REDIS_URL
-    settings.CREDENTIAL_CACHE_SECONDS = 60
-    yield sandbox
-    client = redis.Redis.from_url(CREDENTIAL_CACHE_REDIS_URL)
-    stale = client.keys("pinboard:*")
-    if stale:
-        client.delete(*stale)
+    with credential_cache_on(settings):
+        yield sandbox
 
 
 @pytest.fixture

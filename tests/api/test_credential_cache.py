@@ -34,33 +34,20 @@ from publishing.services.auth import access_token_issue
 from publishing.services.keys import api_key_create, api_key_revoke
 from publishing.services.secrets import credential_prefix
 from publishing.services.teams import membership_set_role
+from tests.api.conftest import CREDENTIAL_CACHE_REDIS_URL, credential_cache_on
 from tests.conftest import PASSWORD, make_member
 from tests.ports import free_port
 
 pytestmark = pytest.mark.redis
 
-REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers.py)
-
-
 @pytest.fixture
 def shared_cache(settings):
-    """The production setting: the cache on Redis, credentials kept 60 s. Returns the raw client."""
-    settings.CACHE_REDIS_URL = REDIS_URL
-    settings.CREDENTIAL_CACHE_SECONDS = 60
-    raw = redis.Redis.from_url(REDIS_URL)
-    clear(raw)
-    yield raw
-    clear(raw)
-
-
-def clear(raw: redis.Redis) -> None:
-    stored = raw.keys("pinboard:*")
-    if stored:
-        raw.delete(*stored)
+    with credential_cache_on(settings) as raw:
+        yield raw
 
 
 def epoch() -> bytes | None:
-    return redis.Redis.from_url(REDIS_URL).get(EPOCH_KEY)
+    return redis.Redis.from_url(CREDENTIAL_CACHE_REDIS_URL).get(EPOCH_KEY)
 
 
 def queries(client: Client, path: str, **headers) -> tuple[int, list[str]]:
@@ -102,6 +89,17 @@ def test_a_credential_read_once_is_answered_from_the_cache(shared_cache, cast):
     assert status == 200 and any('"publishing_apikey"' in sql for sql in first)
     status, again = queries(client, "/v1/pins", **key)
     assert status == 200 and not any('"publishing_apikey"' in sql for sql in again), again
+
+
+@pytest.mark.django_db
+def test_with_the_setting_at_zero_a_process_reads_the_database_and_stores_nothing(shared_cache, cast, settings):
+    settings.CREDENTIAL_CACHE_SECONDS = 0
+    bearer = bearer_for(cast.admin, cast.team.workspaces.get())
+    client = Client()
+    me(client, bearer)
+    status, again = queries(client, "/v1/auth/me", **bearer)
+    assert status == 200 and len(again) >= 2
+    assert shared_cache.keys("pinboard:credential:*") == []
 
 
 @pytest.mark.django_db
