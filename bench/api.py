@@ -19,8 +19,12 @@ beside the targets, not as one.
 The reference topology has Redis, so the server runs with its shared cache (``CACHE_REDIS_URL``, on
 BENCH_REDIS_URL, default database 8 of ``127.0.0.1:6379``): an API request then reads its credential,
 and ``/v1/auth/me`` its body, from the credential cache (one Redis round trip, checked against the
-auth epoch; publishing/services/credential_cache.py). With no Redis answering there, the run says so
-and every credential is read from the database, as on the embedded default.
+auth epoch; publishing/services/credential_cache.py), and ``GET /v1/pins`` its page from the list
+cache (publishing/services/list_cache.py; no pin changes during the run, so the page stays cached).
+A second gunicorn with the list cache off (``API_LIST_CACHE_SECONDS=0``) answers ``pins_uncached``,
+what a page costs the first time after any pin changed (printed as a figure), and the latency at
+100k ÷ at 100 pins, which measures reading the page and its count. With no Redis answering there,
+the run says so and everything is read from the database, as on the embedded default.
 
 Each round measures ``/healthz`` first and last, and divides by the mean of the two; a window a
 gunicorn worker was recycled in is measured again (``measured()``). Five rounds of 2 s windows.
@@ -95,6 +99,9 @@ def free_port() -> int:
 
 
 PORT = free_port()
+# A second server, with the /v1 list cache off (API_LIST_CACHE_SECONDS=0): what a page costs when
+# it is not cached (the first request after any pin changed).
+UNCACHED_PORT = free_port()
 os.environ["SITE_URL"] = f"http://127.0.0.1:{PORT}"
 
 import django  # noqa: E402
@@ -192,9 +199,9 @@ def seed() -> dict[str, str]:
             "small_workspace": str(small.pk)}
 
 
-def start_server() -> tuple[subprocess.Popen, Path]:
-    log_path = WORK_DIR / "gunicorn.log"
-    env = {**os.environ, "PYTHON": sys.executable, "HOST": "127.0.0.1", "PORT": str(PORT)}
+def start_server(port: int = PORT, **settings: str) -> tuple[subprocess.Popen, Path]:
+    log_path = WORK_DIR / f"gunicorn-{port}.log"
+    env = {**os.environ, "PYTHON": sys.executable, "HOST": "127.0.0.1", "PORT": str(port), **settings}
     with log_path.open("wb") as log:
         server = subprocess.Popen([str(ROOT / "scripts/web")], env=env, stdout=log, stderr=subprocess.STDOUT,
                                   start_new_session=True)
@@ -203,7 +210,7 @@ def start_server() -> tuple[subprocess.Popen, Path]:
         if server.poll() is not None:
             sys.exit(f"gunicorn stopped:\n{log_path.read_text(errors='replace')[-3000:]}")
         try:
-            if httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return server, log_path
         except httpx.HTTPError:
             pass
@@ -234,7 +241,7 @@ class Window:
             self.restarted = self.workers != set(workers_of(self.server))
 
 
-def throughput(path: str, headers: dict[str, str], window: Window) -> tuple[int, float]:
+def throughput(port: int, path: str, headers: dict[str, str], window: Window) -> tuple[int, float]:
     """Requests that LOAD_THREADS Python clients (httpx, keep-alive, one after another each) get
     answered, and in how many seconds."""
     done = [0] * LOAD_THREADS
@@ -243,7 +250,7 @@ def throughput(path: str, headers: dict[str, str], window: Window) -> tuple[int,
     stop_at = [0.0]
 
     def client(slot: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", headers=headers, timeout=30) as http:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=30) as http:
             http.get(path)  # connect and warm this worker thread before the clock starts
             start.wait()
             while time.monotonic() < stop_at[0]:
@@ -270,10 +277,10 @@ def throughput(path: str, headers: dict[str, str], window: Window) -> tuple[int,
     return sum(done), seconds
 
 
-def wrk_throughput(path: str, headers: dict[str, str], window: Window) -> tuple[int, float]:
+def wrk_throughput(port: int, path: str, headers: dict[str, str], window: Window) -> tuple[int, float]:
     """The same with wrk: one thread holding LOAD_THREADS keep-alive connections."""
     command = [WRK, "-t1", f"-c{LOAD_THREADS}", f"-d{LOAD_SECONDS:g}s", "--timeout", "30s",
-               *(f"-H{name}: {value}" for name, value in headers.items()), f"http://127.0.0.1:{PORT}{path}"]
+               *(f"-H{name}: {value}" for name, value in headers.items()), f"http://127.0.0.1:{port}{path}"]
     window.begin()
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     window.end()
@@ -322,7 +329,8 @@ def database_backends() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def measured(server: subprocess.Popen, load, path: str, headers: dict[str, str]) -> tuple[float, dict[str, float]]:
+def measured(server: subprocess.Popen, load, port: int, path: str,
+             headers: dict[str, str]) -> tuple[float, dict[str, float]]:
     """Requests per second, and the CPU milliseconds each request cost the web, the database and the
     client (with ``requests``, how many were answered, and ``restart``: 1 when a worker was replaced
     inside the window). A backend that ended inside the window goes uncounted (connections are kept for
@@ -334,17 +342,17 @@ def measured(server: subprocess.Popen, load, path: str, headers: dict[str, str])
     ``REMEASURE`` times (``*`` marks one that still held a replacement), so the ratios compare
     steady states."""
     for attempt in range(REMEASURE + 1):
-        rate, cost = _measured_once(server, load, path, headers)
+        rate, cost = _measured_once(server, load, port, path, headers)
         if not cost.get("restart") or attempt == REMEASURE:
             return rate, cost
         REMEASURED[0] += 1
     raise AssertionError("unreachable")
 
 
-def _measured_once(server: subprocess.Popen, load, path: str,
+def _measured_once(server: subprocess.Popen, load, port: int, path: str,
                    headers: dict[str, str]) -> tuple[float, dict[str, float]]:
     window = Window(server)
-    requests, seconds = load(path, headers, window)
+    requests, seconds = load(port, path, headers, window)
     rate = requests / seconds
     if not window.watching:
         return rate, {}
@@ -485,6 +493,8 @@ def main() -> None:
           f"shared cache: none ({BENCH_REDIS_URL} does not answer; credentials read from the database)")
     connection.close()
     server, _log = start_server()
+    # Only with Redis is there a list cache to leave out.
+    uncached = start_server(UNCACHED_PORT, API_LIST_CACHE_SECONDS="0")[0] if SHARED_CACHE else None
     print(f"gunicorn: WEB_CONCURRENCY={os.environ.get('WEB_CONCURRENCY', '(scripts/web default)')}, "
           f"WEB_THREADS={os.environ.get('WEB_THREADS', '(scripts/web default)')}; load: "
           f"{LOAD_THREADS} httpx threads{f' and wrk (1 thread, {LOAD_THREADS} connections)' if WRK else ''}, "
@@ -493,14 +503,18 @@ def main() -> None:
         small = {"x-api-key": credentials["small"]}
         large = {"x-api-key": credentials["large"]}
         me = {"Authorization": f"Bearer {credentials['token']}"}
-        endpoints = {"healthz": ("/healthz", {}), "readyz": ("/readyz", {}), "me": ("/v1/auth/me", me),
-                     "pins": ("/v1/pins?limit=50", small)}
+        endpoints = {"healthz": (server, PORT, "/healthz", {}), "readyz": (server, PORT, "/readyz", {}),
+                     "me": (server, PORT, "/v1/auth/me", me), "pins": (server, PORT, "/v1/pins?limit=50", small),
+                     **({"pins_uncached": (uncached, UNCACHED_PORT, "/v1/pins?limit=50", small)} if uncached else {})}
         loads = {"httpx": throughput, **({"wrk": wrk_throughput} if WRK else {})}
         rates: dict[str, dict[str, list[float]]] = {client: {name: [] for name in endpoints} for client in loads}
         costs: dict[str, dict[str, list[dict[str, float]]]] = {client: {name: [] for name in endpoints}
                                                                for client in loads}
         latencies: dict[str, list[float]] = {"small": [], "large": []}
-        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as http:
+        # The latency at 100k ÷ at 100 pins measures reading the page and its count, not the cache: on
+        # the server with the list cache off, when there is one.
+        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as http, \
+                httpx.Client(base_url=f"http://127.0.0.1:{UNCACHED_PORT if uncached else PORT}", timeout=30) as reads:
             for headers in (small, large):  # warm both, and check the answers
                 response = http.get("/v1/pins?limit=50", headers=headers)
                 assert response.status_code == 200 and len(response.json()) == 50, response.text[:300]
@@ -508,17 +522,17 @@ def main() -> None:
             assert response.status_code == 200 and response.json()["database"] == "ok", response.text[:300]
             for round_number in range(1, ROUNDS + 1):
                 for client, load in loads.items():
-                    for name, (path, headers) in endpoints.items():
-                        rate, cost = measured(server, load, path, headers)
+                    for name, (answering, port, path, headers) in endpoints.items():
+                        rate, cost = measured(answering, load, port, path, headers)
                         rates[client][name].append(rate)
                         costs[client][name].append(cost)
                     # /healthz again, last: the round's denominator is the mean of the windows either side
                     # of the endpoints, so a drift of the machine across the round moves both sides alike.
-                    rate, cost = measured(server, load, *endpoints["healthz"])
+                    rate, cost = measured(*endpoints["healthz"][:1], load, *endpoints["healthz"][1:])
                     rates[client]["healthz"][-1] = (rates[client]["healthz"][-1] + rate) / 2  # equal windows
                     costs[client]["healthz"][-1] = pooled(costs[client]["healthz"][-1], cost)
-                latencies["small"].append(latency_ms(http, "/v1/pins?limit=50", small))
-                latencies["large"].append(latency_ms(http, "/v1/pins?limit=50", large))
+                latencies["small"].append(latency_ms(reads, "/v1/pins?limit=50", small))
+                latencies["large"].append(latency_ms(reads, "/v1/pins?limit=50", large))
                 print(f"round {round_number}: " + "; ".join(
                     f"{client} " + ", ".join(f"{name} {rates[client][name][-1]:.0f}"
                                              f"{'*' if costs[client][name][-1].get('restart') else ''}"
@@ -527,6 +541,8 @@ def main() -> None:
                     f"{latencies['large'][-1]:.1f} ms at {LARGE:,} (* a worker was replaced in that window)")
     finally:
         stop_web(server)
+        if uncached is not None:
+            stop_web(uncached)
     print(f"windows measured again after a worker was replaced in them: {REMEASURED[0]}")
 
     def ratios(client: str, name: str) -> list[float]:
@@ -542,12 +558,14 @@ def main() -> None:
                                                                       strict=True)]
 
     for client in loads:
-        print(f"throughput req/s ({client}): " + ", ".join(f"{path.split('?')[0]} {spread(rates[client][name])}"
-                                                         for name, (path, _) in endpoints.items()))
+        print(f"throughput req/s ({client}): " + ", ".join(f"{name} {spread(rates[client][name])}"
+                                                         for name in endpoints))
         if costs[client]["healthz"][0]:
             print(f"CPU ms per request ({client}; gunicorn + PostgreSQL + load client): {cpu_line(costs[client])}; "
                   f"÷ /healthz by CPU: /readyz {spread(cpu_ratios(client, 'readyz'))}, /v1/auth/me "
-                  f"{spread(cpu_ratios(client, 'me'))}, /v1/pins {spread(cpu_ratios(client, 'pins'))}")
+                  f"{spread(cpu_ratios(client, 'me'))}, /v1/pins {spread(cpu_ratios(client, 'pins'))}"
+                  + (f", /v1/pins with the list cache off {spread(cpu_ratios(client, 'pins_uncached'))}"
+                     if uncached else ""))
     if costs["httpx"]["healthz"][0]:
         print(budget_line(costs["httpx"]))
         floor = pins_floor_ms(Workspace.objects.get(pk=int(credentials["small_workspace"])), credentials["small"])
@@ -565,7 +583,9 @@ def main() -> None:
     for client in loads:
         print(f"÷ /healthz throughput ({client}): /readyz {spread(ratios(client, 'readyz'))} (the floor for one "
               f"credential read; a figure, not a target), /v1/auth/me {spread(ratios(client, 'me'))}, "
-              f"/v1/pins {spread(ratios(client, 'pins'))}")
+              f"/v1/pins {spread(ratios(client, 'pins'))}"
+              + (f"; /v1/pins with the list cache off {spread(ratios(client, 'pins_uncached'))} (a figure: what "
+                 "the first request after any pin changed costs)" if uncached else ""))
     print(f"GET /v1/pins latency ms: {SMALL} pins {spread(latencies['small'])}, {LARGE:,} pins "
           f"{spread(latencies['large'])}")
     scale_ratio = [big / little for big, little in zip(latencies["large"], latencies["small"], strict=True)]

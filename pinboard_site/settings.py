@@ -401,6 +401,13 @@ CREDENTIAL_CACHE_SECONDS = env_int("CREDENTIAL_CACHE_SECONDS", 60 if CACHE_REDIS
 if CREDENTIAL_CACHE_SECONDS and not CACHE_REDIS_URL:
     raise ImproperlyConfiguredEnv("CREDENTIAL_CACHE_SECONDS needs CACHE_REDIS_URL (or REDIS_URL): a cache "
                                "shared by every web node and worker")
+# How long a /v1/pins page may be answered from the shared cache (publishing/services/list_cache.py):
+# every committed change to a pin through the ORM retires every cached page at once (the pin list
+# epoch, publishing/models/epochs.py); this bounds only what the ORM cannot see. Off (0) without Redis.
+API_LIST_CACHE_SECONDS = env_int("API_LIST_CACHE_SECONDS", 60 if CACHE_REDIS_URL else 0, minimum=0)
+if API_LIST_CACHE_SECONDS and not CACHE_REDIS_URL:
+    raise ImproperlyConfiguredEnv("API_LIST_CACHE_SECONDS needs CACHE_REDIS_URL (or REDIS_URL): a cache "
+                               "shared by every web node and worker")
 
 # Publishing pipeline (publishing/services/delivery.py, pacing.py, webhooks.py).
 # Attempts (calls to Pinterest) one pin may use before it fails; a person's retry starts afresh.

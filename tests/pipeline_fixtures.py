@@ -242,7 +242,10 @@ def start_cluster(sandbox, transactional_db, tmp_path):
 
     def launch(name: str, extra: dict) -> Cluster:
         log_path = tmp_path / f"qcluster-{len(clusters)}-{name}.log"
-        cluster_env = {**env, "Q_CLUSTER_NAME": name, **extra}
+        # The shared cache the test's server reads through (tests/api/conftest.py), read when launched:
+        # the clusters' writes must change its epochs, as production workers' do.
+        shared = {"CACHE_REDIS_URL": django_settings.CACHE_REDIS_URL} if django_settings.CACHE_REDIS_URL else {}
+        cluster_env = {**env, **shared, "Q_CLUSTER_NAME": name, **extra}
         with log_path.open("wb") as log:
             process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=BASE_DIR, env=cluster_env,
                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

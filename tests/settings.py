@@ -57,3 +57,4 @@ if os.environ.get("PINBOARD_TEST_DATABASE_NAME"):
 # default does. tests/api/test_credential_cache.py turns it on, on Redis, with real commits; the
 # production topology's nodes run with it.
 CREDENTIAL_CACHE_SECONDS = 0
+API_LIST_CACHE_SECONDS = 0

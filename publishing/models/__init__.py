@@ -23,6 +23,7 @@ from publishing.models.notifications import (  # noqa: F401
 )
 from publishing.models.pacing import RateBucket  # noqa: F401
 from publishing.models.pins import (  # noqa: F401
+    PIN_LIST_EPOCH,
     ApprovalState,
     Pin,
     PinStatus,
@@ -48,3 +49,6 @@ from publishing.models.workers import WorkerCluster  # noqa: F401
 # What a credential resolves to, read through the shared cache (publishing/models/auth_state.py).
 track_auth_state(Team, Workspace, Membership, User)
 track_auth_state(ApiKey, AccessToken, credentials=True)
+# What a /v1/pins page shows, read through the list cache (publishing/services/list_cache.py).
+PIN_LIST_EPOCH.track(Pin)
+PIN_LIST_EPOCH.track(Asset, saves=False)

@@ -11,6 +11,7 @@ from django.db.models.functions import TruncDate
 
 from publishing.content import PinContent
 from publishing.models.assets import Asset
+from publishing.models.epochs import Epoch, EpochQuerySet
 from publishing.models.integrations import PinterestAccount
 from publishing.models.local_days import LocalDayReads
 from publishing.models.teams import Team, User, Workspace
@@ -62,7 +63,15 @@ class PinStats(TypedDict):
     success_rate: float | None
 
 
-class PinQuerySet(LocalDayReads):
+# The /v1 list cache's epoch (publishing/services/list_cache.py): it changes after every committed
+# write to a pin, and after an asset's delete (which empties the pins' asset columns without saving
+# them). What a pin list shows beyond the pin's own row (its workspace's, account's and asset's public
+# ids, an asset's kind) never changes once written.
+PIN_LIST_EPOCH = Epoch("pinboard:pin-list-epoch", name="pin list epoch",
+                       stale="cached /v1/pins pages stay in use until they expire (API_LIST_CACHE_SECONDS)")
+
+
+class PinQuerySet(EpochQuerySet, LocalDayReads):
     def for_team(self, team: Team) -> "PinQuerySet":
         return self.filter(workspace__team=team)
 

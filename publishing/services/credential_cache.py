@@ -16,57 +16,20 @@ copy, so no model instance is shared between threads or requests.
 """
 
 import logging
-import pickle
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
-from django.utils.crypto import constant_time_compare, salted_hmac
 
-from publishing.models.auth_state import CACHE_ERRORS, EPOCH_KEY, credential_cache_enabled, epoch_new, shared_redis
+from publishing.models.auth_state import AUTH_EPOCH, CACHE_ERRORS, credential_cache_enabled, shared_redis
+from publishing.services.shared_cache import UnavailableWarning, epoch_read, sealed
 
 logger = logging.getLogger("publishing.auth")
 
 T = TypeVar("T")
-_WARN_EVERY_SECONDS = 60.0
-_last_warning = [0.0]
-
-
-def _cache_unavailable(error: Exception) -> None:
-    """Requests go on with the database; say so once a minute, not on every request."""
-    now = time.monotonic()
-    if now - _last_warning[0] >= _WARN_EVERY_SECONDS:
-        _last_warning[0] = now
-        logger.warning("Credentials are read from the database: the cache is unavailable (%s)",
-                       type(error).__name__)
-
-
 _SEAL_SALT = "publishing.credential_cache"
-_SEAL_BYTES = 32  # HMAC-SHA256
-
-
-def _sealed(entry: dict[str, Any]) -> bytes:
-    data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
-    return salted_hmac(_SEAL_SALT, data, algorithm="sha256").digest() + data
-
-
-def _opened(blob: bytes | None) -> dict[str, Any] | None:
-    """The stored entry, or None: absent, or not sealed with this installation's ``SECRET_KEY``. Redis
-    is shared with the broker and the pacing buckets; a value Pinboard did not seal is never
-    unpickled (unpickling runs code), as django-q2 signs its tasks."""
-    if blob is None:
-        return None
-    seal, data = blob[:_SEAL_BYTES], blob[_SEAL_BYTES:]
-    if not constant_time_compare(seal, salted_hmac(_SEAL_SALT, data, algorithm="sha256").digest()):
-        return None
-    try:
-        entry: dict[str, Any] = pickle.loads(data)  # sealed by this installation, checked above
-    except Exception:  # written by other code (a rolling upgrade moved a class): read the database
-        logger.info("A cached credential could not be read back; reading it from the database")
-        return None
-    return entry
+_cache_unavailable = UnavailableWarning(logger, "Credentials are read from the database")
 
 
 @dataclass(eq=False)
@@ -96,21 +59,14 @@ class CredentialCopy(Generic[T]):
     def _write(self, *, first: bool) -> None:
         if self.epoch is None:
             return
-        sealed = _sealed({"epoch": self.epoch, "record": self.record, "derived": self.derived})
+        entry = sealed(_SEAL_SALT, {"epoch": self.epoch, "record": self.record, "derived": self.derived})
         try:
             if first:
-                shared_redis().set(self.cache_key, sealed, ex=settings.CREDENTIAL_CACHE_SECONDS)
+                shared_redis().set(self.cache_key, entry, ex=settings.CREDENTIAL_CACHE_SECONDS)
             else:
-                shared_redis().set(self.cache_key, sealed, xx=True, keepttl=True)
+                shared_redis().set(self.cache_key, entry, xx=True, keepttl=True)
         except CACHE_ERRORS as error:
             _cache_unavailable(error)
-
-
-def _current_epoch() -> bytes | None:
-    """The epoch when Redis has none yet (first start, or it was lost): a new random one, set once."""
-    client = shared_redis()
-    client.set(EPOCH_KEY, epoch_new(), nx=True)
-    return cast(bytes | None, client.get(EPOCH_KEY))
 
 
 def credential_read(name: str, load: Callable[[], T | None]) -> CredentialCopy[T] | None:
@@ -120,12 +76,9 @@ def credential_read(name: str, load: Callable[[], T | None]) -> CredentialCopy[T
     cache_key, epoch = f"pinboard:credential:{name}", None
     if credential_cache_enabled():
         try:
-            epoch, stored = cast(list[bytes | None], shared_redis().mget(EPOCH_KEY, cache_key))
-            entry = _opened(stored)
-            if epoch is not None and entry is not None and entry["epoch"] == epoch:
+            epoch, entry = epoch_read(AUTH_EPOCH, cache_key, _SEAL_SALT, logger)
+            if entry is not None:
                 return CredentialCopy(entry["record"], cache_key, epoch, entry["derived"])
-            if epoch is None:
-                epoch = _current_epoch()
         except CACHE_ERRORS as error:
             _cache_unavailable(error)
             epoch = None

@@ -21,7 +21,7 @@ from tests import pipeline_fixtures
 from tests.conftest import PASSWORD
 from tests.service_markers import redis_reachable
 
-CREDENTIAL_CACHE_REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers.py)
+SHARED_CACHE_REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers.py)
 
 # The pipeline's fixtures, shared: the sandbox behind the live server, a connected account and one
 # of its boards, the team's sandbox workspace, and a real django-q2 cluster.
@@ -33,12 +33,14 @@ start_cluster = pipeline_fixtures.start_cluster
 
 
 @contextmanager
-def credential_cache_on(settings) -> Iterator[redis.Redis]:
-    """The production setting: credentials read through the cache on Redis (a test database), kept
-    60 s; Redis's credential keys cleared before and after. Yields the raw client, to look at them."""
-    settings.CACHE_REDIS_URL = CREDENTIAL_CACHE_REDIS_URL
+def shared_caches_on(settings) -> Iterator[redis.Redis]:
+    """The production setting: credentials and /v1/pins pages read through the shared cache on Redis
+    (a test database), kept 60 s; Redis's keys cleared before and after. Yields the raw client, to
+    look at them."""
+    settings.CACHE_REDIS_URL = SHARED_CACHE_REDIS_URL
     settings.CREDENTIAL_CACHE_SECONDS = 60
-    raw = redis.Redis.from_url(CREDENTIAL_CACHE_REDIS_URL)
+    settings.API_LIST_CACHE_SECONDS = 60
+    raw = redis.Redis.from_url(SHARED_CACHE_REDIS_URL)
     _clear_credential_keys(raw)
     yield raw
     _clear_credential_keys(raw)
@@ -53,12 +55,13 @@ def _clear_credential_keys(raw: redis.Redis) -> None:
 @pytest.fixture
 def server(sandbox, settings) -> Iterator[str]:
     """The base URL of the running server (its Pinterest sandbox included). With Redis here, the
-    server reads credentials through the shared cache, as production nodes do (its own guarantees:
-    tests/api/test_credential_cache.py); the test's own writes commit, so they change the epoch."""
+    server reads credentials and /v1/pins pages through the shared cache, as production nodes do
+    (their own guarantees: tests/api/test_credential_cache.py, tests/api/test_list_cache.py); the
+    test's own writes commit, so they change the epochs."""
     if not redis_reachable():
         yield sandbox
         return
-    with credential_cache_on(settings):
+    with shared_caches_on(settings):
         yield sandbox
 
 

@@ -34,7 +34,7 @@ from publishing.services.auth import access_token_issue
 from publishing.services.keys import api_key_create, api_key_revoke
 from publishing.services.secrets import credential_prefix
 from publishing.services.teams import membership_set_role
-from tests.api.conftest import CREDENTIAL_CACHE_REDIS_URL, credential_cache_on
+from tests.api.conftest import SHARED_CACHE_REDIS_URL, shared_caches_on
 from tests.conftest import PASSWORD, make_member
 from tests.ports import free_port
 
@@ -42,12 +42,12 @@ pytestmark = pytest.mark.redis
 
 @pytest.fixture
 def shared_cache(settings):
-    with credential_cache_on(settings) as raw:
+    with shared_caches_on(settings) as raw:
         yield raw
 
 
 def epoch() -> bytes | None:
-    return redis.Redis.from_url(CREDENTIAL_CACHE_REDIS_URL).get(EPOCH_KEY)
+    return redis.Redis.from_url(SHARED_CACHE_REDIS_URL).get(EPOCH_KEY)
 
 
 def queries(client: Client, path: str, **headers) -> tuple[int, list[str]]:
@@ -388,6 +388,7 @@ class Gone:
 @pytest.mark.django_db
 def test_a_copy_that_no_longer_unpickles_is_read_from_the_database(shared_cache, cast, monkeypatch):
     from publishing.services import credential_cache
+    from publishing.services.shared_cache import sealed
 
     raw = shared_cache
     key = key_for(cast.team.workspaces.get())
@@ -396,7 +397,7 @@ def test_a_copy_that_no_longer_unpickles_is_read_from_the_database(shared_cache,
     [name] = raw.keys("pinboard:credential:api-key:*")
     entry = pickle.loads(raw.get(name)[32:])
     entry["derived"]["moved"] = Gone()
-    raw.set(name, credential_cache._sealed(entry))
+    raw.set(name, sealed(credential_cache._SEAL_SALT, entry))
     monkeypatch.delattr(__import__(__name__, fromlist=["Gone"]), "Gone")
     assert client.get("/v1/pins", **key).status_code == 200
     assert "moved" not in pickle.loads(raw.get(name)[32:])["derived"]  # read again, stored again
@@ -415,7 +416,7 @@ def test_a_pickled_user_carries_no_password_hash(cast):
 def test_with_redis_down_requests_go_on_with_the_database(settings, cast, caplog, monkeypatch):
     from publishing.services import credential_cache
 
-    monkeypatch.setattr(credential_cache, "_last_warning", [0.0])
+    monkeypatch.setattr(credential_cache._cache_unavailable, "last", 0.0)
     settings.CACHE_REDIS_URL = f"redis://127.0.0.1:{free_port()}/6"  # nothing listens there
     settings.CREDENTIAL_CACHE_SECONDS = 60
     workspace = cast.team.workspaces.get()

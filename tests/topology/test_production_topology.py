@@ -14,7 +14,9 @@ are published to the built-in sandbox. One cluster is SIGKILLed midway. Then:
 - an asset uploaded through one web node is served by the other (its bytes live in the bucket);
 - both nodes answer ``/readyz``;
 - a key both nodes answered from the shared credential cache is refused by node B as soon as its
-  revoke has answered on node A.
+  revoke has answered on node A;
+- a pins page node B cached while the pins were queued answers them published once the clusters
+  have published them, and a pin deleted through node A is gone from node B's next page.
 """
 
 from __future__ import annotations
@@ -228,6 +230,12 @@ def test_two_web_nodes_and_two_clusters_publish_every_pin_exactly_once_through_a
             account_id=account.public_id, board_id=board.pinterest_board_id, title=f"Topology pin {n}",
             idempotency_key=f"topology-{n}", **media)))
     created_in = time.monotonic() - started
+    # Node B answers the newest pins' page and keeps it in the shared list cache (checked at the end).
+    # (The schedules' pins are made later, when they run: the question leaves them out.)
+    early = {pin.id: getattr(pin.status, "value", pin.status)
+             for pin in clients[1].pins.list(limit=50, q="Topology pin")}
+    assert len(early) == 50 and set(early.values()) != {"published"}, early
+    assert redis.Redis.from_url(REDIS_DB_URL).keys("pinboard:list:pins:*"), "node B did not cache the page"
 
     # Midway, one cluster dies with no clean-up at all; the other must finish its work.
     wait_for(lambda: Pin.objects.filter(workspace=workspace, status=PinStatus.PUBLISHED).count() >= PINS // 3,
@@ -271,6 +279,15 @@ def test_two_web_nodes_and_two_clusters_publish_every_pin_exactly_once_through_a
           f"{(len(times) - 1) / span if span else 0:.2f}/s against {RATE_PER_MINUTE / 60:g}/s + burst {CAPACITY}; "
           f"busiest window {attempts} creates in {seconds:.2f}s (excess {excess:+.2f})")
     assert excess <= 0, f"{attempts} creates in {seconds:.2f}s: more than the bucket allows"
+
+    # The page node B cached before publishing: the clusters' status writes retired it, so both nodes
+    # answer it with every pin published. A delete answered by node A is gone from node B's page.
+    for client in clients * 2:
+        page = {pin.id: getattr(pin.status, "value", pin.status)
+                for pin in client.pins.list(limit=50, q="Topology pin")}
+        assert page.keys() == early.keys() and set(page.values()) == {"published"}, page
+    clients[0].pins.delete(pins[-1].id)
+    assert pins[-1].id not in {pin.id for pin in clients[1].pins.list(limit=50, q="Topology pin")}
 
     # Both nodes answer a key from the shared credential cache; once its revoke has answered on node
     # A, node B refuses it on the very next request.

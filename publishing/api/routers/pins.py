@@ -8,6 +8,7 @@ from ninja import Body, File, Query, Router, Status, UploadedFile
 
 from publishing.access import Actor
 from publishing.api.analytics import ANALYTICS_DESCRIPTION, analytics_for
+from publishing.api.cached_lists import cached_list
 from publishing.api.lookups import check_named_account, within_named_account
 from publishing.api.schemas.analytics import AnalyticsFilters, AnalyticsOut
 from publishing.api.schemas.common import (
@@ -40,7 +41,7 @@ from publishing.api.schemas.pins import (
 )
 from publishing.api.security import actor_of
 from publishing.lookups import import_for_workspace_or_404, imports_for, pin_for_workspace_or_404
-from publishing.models import ImportJob, Pin
+from publishing.models import PIN_LIST_EPOCH, ImportJob, Pin
 from publishing.models.pins import PinQuerySet
 from publishing.models.shaped_reads import ShapedReads
 from publishing.pagination import offset_page
@@ -97,10 +98,14 @@ PIN_LIST_SHAPES = ShapedReads()
             openapi_extra=total_count_header("Pins"))
 def list_pins(request, response: HttpResponse, filters: Query[PinFilters]):
     who = actor_of(request, "workspace.read")
-    page = offset_page(filtered_pins(who, filters), offset=filters.offset, limit=filters.limit,
-                       columns=PIN_ROW_COLUMNS, shapes=PIN_LIST_SHAPES)
-    set_total_count(response, page)
-    return rendered_list(response, [pin_row_out(row) for row in page.items], PinOut)
+
+    def render() -> HttpResponse:
+        page = offset_page(filtered_pins(who, filters), offset=filters.offset, limit=filters.limit,
+                           columns=PIN_ROW_COLUMNS, shapes=PIN_LIST_SHAPES)
+        set_total_count(response, page)
+        return rendered_list(response, [pin_row_out(row) for row in page.items], PinOut)
+
+    return cached_list(response, PIN_LIST_EPOCH, "pins", who, filters, render)
 
 
 @router.post("/bulk-delete", response=responses({200: BulkOut}, 403))

@@ -1,0 +1,38 @@
+"""A /v1 list answered through the list cache (``publishing/services/list_cache.py``)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpResponse
+from ninja import Schema
+
+from publishing.access import Actor
+from publishing.models.epochs import Epoch
+from publishing.services.list_cache import ListPage, list_page_read
+
+# What a list answers besides its body (``set_total_count``): kept with the body.
+PAGE_HEADERS = ("X-Total-Count", "X-Total-Count-Exact")
+
+
+def caller_question(who: Actor, filters: Schema) -> dict[str, Any]:
+    """Everything about the caller and the query that decides a page: the workspace, the accounts
+    the caller may see, and the filters and page bounds as validated."""
+    allowed = who.allowed_account_ids
+    return {"workspace": who.workspace.pk, "accounts": None if allowed is None else sorted(allowed),
+            "filters": filters.model_dump(mode="json")}
+
+
+def cached_list(response: HttpResponse, epoch: Epoch, name: str, who: Actor, filters: Schema,
+                render: Callable[[], HttpResponse]) -> HttpResponse:
+    """``response`` with the page ``render()`` writes into it (body and ``PAGE_HEADERS``), or the
+    same page from the cache. Check the caller's access before: the cache is keyed by what the page
+    shows, not by who may see it."""
+    def rendered() -> ListPage:
+        render()
+        return ListPage(response.content, {name: response[name] for name in PAGE_HEADERS if response.has_header(name)})
+
+    page = list_page_read(epoch, name, caller_question(who, filters), rendered)
+    response.content = page.content
+    for header, value in page.headers.items():
+        response[header] = value
+    return response

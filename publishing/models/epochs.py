@@ -1,0 +1,163 @@
+"""Epochs: shared values in Redis that change after every committed change to the tables a cache
+reads, so a copy stored under an epoch is used only while nothing it was read from can have changed.
+
+Two caches use one each: the credential cache (``auth_state.AUTH_EPOCH``: keys, tokens, users,
+memberships, workspaces, teams) and the /v1 list cache (``PIN_LISTS``: pins, and the assets a pin
+loses when one is deleted). A reader fetches the epoch *before* the database, and stores what it read
+under that epoch: a change that commits in between leaves a copy newer than its epoch, which the
+change's own new epoch then retires.
+
+Every way the ORM writes a tracked table changes the epoch: ``save`` and ``delete`` (cascades and
+the admin panel included) through signals, ``QuerySet.update``, ``bulk_create`` and ``bulk_update``
+through ``EpochQuerySet``; ``migrate`` (each release) changes every epoch too, so copies the old
+code stored are not read by the new. The change happens in ``on_commit``, after the write commits
+and before the request (or job) that made it goes on: once a write has answered, every web node
+reads the database again. A write the ORM does not see (SQL typed into a database shell) is seen
+when the copies expire, each cache's seconds after they were read.
+
+An epoch is a random value rather than a counter: if Redis loses it (a restart, an eviction), the
+next one can never equal a value some old copy was stored under.
+"""
+
+import functools
+import logging
+import secrets
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.db import connections, models, transaction
+from django.db.models.signals import post_delete, post_migrate, post_save
+
+logger = logging.getLogger("publishing.cache")
+
+# What the shared cache raises when Redis is down or slow.
+CACHE_ERRORS = (redis.RedisError, OSError)
+# A Redis that does not answer within this costs each request this much before the database answers.
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
+def epoch_kept() -> bool:
+    """Changing epochs: wherever Redis is configured, whether or not this process reads through a
+    cache. A worker, a shell or a node with a cache turned off still changes what the others keep."""
+    return bool(settings.CACHE_REDIS_URL)
+
+
+@functools.cache
+def _client_for(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                                socket_timeout=REDIS_TIMEOUT_SECONDS)
+
+
+def shared_redis() -> redis.Redis:
+    """The caches' Redis (``CACHE_REDIS_URL``), one thread-safe client per process. Not through
+    Django's cache API: its Redis backend builds a new client on every call, which cost more than
+    the rest of a cached ``/v1/auth/me``."""
+    return _client_for(settings.CACHE_REDIS_URL)
+
+
+def epoch_new() -> str:
+    return secrets.token_hex(8)
+
+
+class Epoch:
+    """One epoch, kept in Redis under ``key``. Writes that touch only ``untracked_fields`` leave it.
+    ``name`` and ``stale`` (what stays in use when it cannot change) are for the log."""
+
+    def __init__(self, key: str, *, name: str, stale: str, untracked_fields: Iterable[str] = ()) -> None:
+        self.key = key
+        self.name = name
+        self.stale = stale
+        self.untracked_fields = frozenset(untracked_fields)
+
+    def __repr__(self) -> str:
+        return f"Epoch({self.key!r})"
+
+    def advance(self) -> None:
+        try:
+            shared_redis().set(self.key, epoch_new())
+        except CACHE_ERRORS:  # the change has committed: report the cache, do not fail the request after the fact
+            logger.exception("The %s could not be changed: %s", self.name, self.stale)
+
+    def current(self) -> bytes | None:
+        """The epoch, set first when Redis has none yet (first start, or it was lost)."""
+        client = shared_redis()
+        client.set(self.key, epoch_new(), nx=True)
+        value: bytes | None = client.get(self.key)
+        return value
+
+    def advance_on_commit(self, using: str | None) -> None:
+        if not epoch_kept():
+            return
+        connection = connections[using or "default"]
+        # Once per transaction, not once per row: a cascade that deletes 100,000 pins sends 100,000
+        # signals. An entry is skipped only after one of its own under the same savepoints, so a
+        # rollback that drops the earlier entry drops the write that asked for this one too.
+        pending = connection.run_on_commit
+        if pending and pending[-1][1] == self.advance and pending[-1][0] == set(connection.savepoint_ids):
+            return
+        # robust: a callback registered before it that raises (a broker call) must not skip it.
+        transaction.on_commit(self.advance, using=using, robust=True)
+
+    def tracks(self, fields: Iterable[str] | None) -> bool:
+        return fields is None or not set(fields) <= self.untracked_fields
+
+    def track(self, *tables: type[models.Model], creates: bool = True, saves: bool = True,
+              delete_counts: Callable[[Any], bool] | None = None) -> None:
+        """Change the epoch after each save (unless ``saves`` is False; for a new row only with
+        ``creates``) and each delete of ``tables`` (unless ``delete_counts`` says that row's removal
+        changes nothing). Saved tables' QuerySets must be ``EpochQuerySet``s, for the bulk writes. A
+        delete signal also keeps Django from deleting the rows in bulk without it, so rows a cascade
+        removes are seen too."""
+
+        def saved(sender, instance, created, update_fields, using, **kwargs) -> None:
+            if (creates or not created) and self.tracks(update_fields):
+                self.advance_on_commit(using)
+
+        def deleted(sender, instance, using, **kwargs) -> None:
+            if delete_counts is None or delete_counts(instance):
+                self.advance_on_commit(using)
+
+        for table in tables:
+            if saves:
+                if not isinstance(table._default_manager.get_queryset(), EpochQuerySet):
+                    raise TypeError(f"{table.__name__}'s QuerySet must be an EpochQuerySet")
+                _EPOCHS_OF.setdefault(table, []).append(self)
+                post_save.connect(saved, sender=table, weak=False, dispatch_uid=f"{self.key}-save-{table._meta.label}")
+            post_delete.connect(deleted, sender=table, weak=False,
+                                dispatch_uid=f"{self.key}-delete-{table._meta.label}")
+        post_migrate.connect(self._migrated, weak=False, dispatch_uid=f"{self.key}-migrated")
+
+    def _migrated(self, **kwargs: Any) -> None:
+        # A release may change the tables' columns: copies stored before it are not read after it.
+        if epoch_kept():
+            self.advance()
+
+
+# The epochs whose tables' bulk writes a model's EpochQuerySet reports, filled by Epoch.track.
+_EPOCHS_OF: dict[type[models.Model], list[Epoch]] = {}
+
+
+class EpochQuerySet(models.QuerySet):
+    """The QuerySet of a table some epoch tracks: its bulk writes change that epoch (``bulk_update``
+    writes through ``update``)."""
+
+    def _changed(self, fields: Iterable[str] | None) -> None:
+        for epoch in _EPOCHS_OF.get(self.model, ()):
+            if epoch.tracks(fields):
+                epoch.advance_on_commit(self.db)
+
+    def update(self, **kwargs: Any) -> int:
+        rows = super().update(**kwargs)
+        if rows:
+            self._changed(kwargs)
+        return rows
+
+    update.alters_data = True  # type: ignore[attr-defined]  # as Django marks its own
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        created = super().bulk_create(objs, *args, **kwargs)
+        if created:
+            self._changed(None)
+        return created
