@@ -26,7 +26,14 @@ def cached_list(response: HttpResponse, epoch: Epoch, name: str, who: Actor, fil
                 render: Callable[[], HttpResponse]) -> HttpResponse:
     """``response`` with the page ``render()`` writes into it (body and ``PAGE_HEADERS``), or the
     same page from the cache. Check the caller's access before: the cache is keyed by what the page
-    shows, not by who may see it."""
+    shows, not by who may see it.
+
+    Only a first page (``offset`` 0) is kept: what an integration polls. A walk through every page
+    (100,000 pins are 500 pages of 200) would fill Redis, which the broker shares, with pages nobody
+    asks for twice."""
+    if filters.offset:  # type: ignore[attr-defined]  # every /v1 list's filters have it (Offset)
+        return render()
+
     def rendered() -> ListPage:
         render()
         return ListPage(response.content, {name: response[name] for name in PAGE_HEADERS if response.has_header(name)})

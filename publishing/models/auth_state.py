@@ -22,7 +22,7 @@ EPOCH_KEY = "pinboard:auth-epoch"
 # minute per credential, and Django's login time. Changing the epoch for them would empty the cache
 # every minute.
 UNTRACKED_FIELDS = frozenset({"last_used_at", "last_login"})
-AUTH_EPOCH = Epoch(EPOCH_KEY, name="auth epoch", untracked_fields=UNTRACKED_FIELDS,
+AUTH_EPOCH = Epoch(EPOCH_KEY, name="auth epoch", untracked_fields=UNTRACKED_FIELDS, logger_name="publishing.auth",
                    stale="cached credentials stay in use until they expire (CREDENTIAL_CACHE_SECONDS)")
 
 # The QuerySet of every table a credential resolves through: its bulk writes change the epoch.

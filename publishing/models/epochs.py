@@ -27,10 +27,8 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.db import connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
-
-logger = logging.getLogger("publishing.cache")
 
 # What the shared cache raises when Redis is down or slow.
 CACHE_ERRORS = (redis.RedisError, OSError)
@@ -57,6 +55,10 @@ def shared_redis() -> redis.Redis:
     return _client_for(settings.CACHE_REDIS_URL)
 
 
+# How many leading commit hooks advance_on_commit looks through for its own (more than there are epochs).
+_LEADING_ENTRIES = 4
+
+
 def epoch_new() -> str:
     return secrets.token_hex(8)
 
@@ -65,11 +67,13 @@ class Epoch:
     """One epoch, kept in Redis under ``key``. Writes that touch only ``untracked_fields`` leave it.
     ``name`` and ``stale`` (what stays in use when it cannot change) are for the log."""
 
-    def __init__(self, key: str, *, name: str, stale: str, untracked_fields: Iterable[str] = ()) -> None:
+    def __init__(self, key: str, *, name: str, stale: str, untracked_fields: Iterable[str] = (),
+                 logger_name: str = "publishing.cache") -> None:
         self.key = key
         self.name = name
         self.stale = stale
         self.untracked_fields = frozenset(untracked_fields)
+        self.logger = logging.getLogger(logger_name)
 
     def __repr__(self) -> str:
         return f"Epoch({self.key!r})"
@@ -78,7 +82,7 @@ class Epoch:
         try:
             shared_redis().set(self.key, epoch_new())
         except CACHE_ERRORS:  # the change has committed: report the cache, do not fail the request after the fact
-            logger.exception("The %s could not be changed: %s", self.name, self.stale)
+            self.logger.exception("The %s could not be changed: %s", self.name, self.stale)
 
     def current(self) -> bytes | None:
         """The epoch, set first when Redis has none yet (first start, or it was lost)."""
@@ -90,15 +94,23 @@ class Epoch:
     def advance_on_commit(self, using: str | None) -> None:
         if not epoch_kept():
             return
-        connection = connections[using or "default"]
-        # Once per transaction, not once per row: a cascade that deletes 100,000 pins sends 100,000
-        # signals. An entry is skipped only after one of its own under the same savepoints, so a
-        # rollback that drops the earlier entry drops the write that asked for this one too.
-        pending = connection.run_on_commit
-        if pending and pending[-1][1] == self.advance and pending[-1][0] == set(connection.savepoint_ids):
+        connection = connections[using or DEFAULT_DB_ALIAS]
+        if not connection.in_atomic_block:  # autocommit: the write has committed, change it now
+            transaction.on_commit(self.advance, using=using, robust=True)
             return
-        # robust: a callback registered before it that raises (a broker call) must not skip it.
-        transaction.on_commit(self.advance, using=using, robust=True)
+        # First among the transaction's commit hooks, not last: Django stops running them at the first
+        # that raises (an enqueue while the broker is down), and the write has committed whatever they
+        # do. An entry is what ``transaction.on_commit`` appends, (savepoint ids, callback, robust); a
+        # savepoint's rollback drops the entries that name it wherever they stand.
+        savepoints = set(connection.savepoint_ids)
+        pending = connection.run_on_commit
+        # Once per transaction, not once per row: a cascade that deletes 100,000 pins sends 100,000
+        # signals. An entry is skipped only after one of its own under the same savepoints (among the
+        # first few: each epoch puts its own first), so a rollback that drops the earlier entry drops
+        # the write that asked for this one too.
+        if any(func == self.advance and ids == savepoints for ids, func, _ in pending[:_LEADING_ENTRIES]):
+            return
+        pending.insert(0, (savepoints, self.advance, True))
 
     def tracks(self, fields: Iterable[str] | None) -> bool:
         return fields is None or not set(fields) <= self.untracked_fields
@@ -121,8 +133,11 @@ class Epoch:
 
         for table in tables:
             if saves:
-                if not isinstance(table._default_manager.get_queryset(), EpochQuerySet):
-                    raise TypeError(f"{table.__name__}'s QuerySet must be an EpochQuerySet")
+                # The base manager too: related managers' add() and deletion's field updates use it.
+                managers = (table._default_manager, table._base_manager)
+                if not all(isinstance(manager.get_queryset(), EpochQuerySet) for manager in managers):
+                    raise TypeError(f"{table.__name__}'s default and base managers must give EpochQuerySets "
+                                    "(Meta.base_manager_name)")
                 _EPOCHS_OF.setdefault(table, []).append(self)
                 post_save.connect(saved, sender=table, weak=False, dispatch_uid=f"{self.key}-save-{table._meta.label}")
             post_delete.connect(deleted, sender=table, weak=False,

@@ -65,6 +65,9 @@ class ApiKey(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A related manager's add() and deletion's updates write through the base manager: it must
+        # change the epoch too (publishing/models/epochs.py).
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -83,6 +86,11 @@ class AccessToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AuthStateQuerySet.as_manager()
+
+    class Meta:
+        # A related manager's add() and deletion's updates write through the base manager: it must
+        # change the epoch too (publishing/models/epochs.py).
+        base_manager_name = "objects"
 
     # Not a column: ``access_token_authenticate`` sets it, the user's membership of the token's team.
     membership: "Membership | None"

@@ -305,6 +305,9 @@ class Pin(PinContentColumns, ApprovalColumns):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # A related manager's add() and deletion's updates write through the base manager: it must
+        # change the epoch too (publishing/models/epochs.py).
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "idempotency_key"], name="pin_idempotency_key_unique_per_workspace"

@@ -70,6 +70,9 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        # A related manager's add() and deletion's updates write through the base manager: it must
+        # change the epoch too (publishing/models/epochs.py).
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return self.email
@@ -112,6 +115,9 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # A related manager's add() and deletion's updates write through the base manager: it must
+        # change the epoch too (publishing/models/epochs.py).
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return self.name
@@ -148,6 +154,9 @@ class Workspace(models.Model):
 
     class Meta:
         ordering = ["team_id", "environment", "name"]
+        # A related manager's add() and deletion's updates write through the base manager: it must
+        # change the epoch too (publishing/models/epochs.py).
+        base_manager_name = "objects"
         constraints = [models.UniqueConstraint(fields=["team", "name"], name="workspace_name_unique_per_team")]
 
     def __str__(self) -> str:
@@ -183,6 +192,9 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["team_id", "user__email"]
+        # A related manager's add() and deletion's updates write through the base manager: it must
+        # change the epoch too (publishing/models/epochs.py).
+        base_manager_name = "objects"
         constraints = [
             models.UniqueConstraint(fields=["user", "team"], name="one_membership_per_user_and_team"),
             models.CheckConstraint(

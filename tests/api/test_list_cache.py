@@ -100,15 +100,28 @@ def test_a_page_asked_again_is_answered_from_the_cache_with_its_headers(shared_c
 
 
 @pytest.mark.django_db
+def test_only_first_pages_are_kept(shared_cache, workspace, account):
+    """What an integration polls; a walk through every page would fill the broker's Redis."""
+    for n in range(3):
+        make_pin(account, f"Pin {n}")
+    key = key_for(workspace)
+    assert titles(key, "?limit=1&offset=1") == ["Pin 1"]
+    assert shared_cache.keys(LISTS) == []
+    assert titles(key, "?limit=1") == ["Pin 2"]
+    assert len(shared_cache.keys(LISTS)) == 1
+
+
+@pytest.mark.django_db
 def test_every_filter_and_bound_is_its_own_question(shared_cache, workspace, account):
     make_pin(account, "Queued", status=PinStatus.QUEUED)
     make_pin(account, "Failed", status=PinStatus.FAILED)
     key = key_for(workspace)
     assert sorted(titles(key)) == ["Failed", "Queued"]
     assert titles(key, "?status=failed") == ["Failed"]
-    assert titles(key, "?limit=1&offset=1") == ["Queued"]  # newest first
+    assert titles(key, "?limit=1") == ["Failed"]  # newest first
     assert titles(key, "?q=queu") == ["Queued"]
-    assert len(shared_cache.keys(LISTS)) == 4
+    assert titles(key, "?sort=created_at_asc") == ["Queued", "Failed"]
+    assert len(shared_cache.keys(LISTS)) == 5
 
 
 @pytest.mark.django_db
@@ -216,14 +229,18 @@ def test_a_write_rolled_back_leaves_the_cache(shared_cache, cached_key):
     assert shared_cache.get(PIN_LIST_EPOCH.key) == epoch and not pin_queries(cached_key)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_deleted_asset_empties_its_pins_asset_at_once(shared_cache, workspace, account, tmp_path, settings):
+@pytest.fixture
+def asset(workspace, tmp_path) -> Asset:
     from publishing.services.assets import asset_upload
     from tests.media import make_png
     from tests.services.assets.helpers import upload_bytes
 
-    asset = asset_upload(actor=Actor.system(workspace, job="test"), expected_kind="image",
-                         uploaded_file=upload_bytes(make_png(tmp_path / "a.png", 30, 20).read_bytes(), "a.png"))
+    return asset_upload(actor=Actor.system(workspace, job="test"), expected_kind="image",
+                        uploaded_file=upload_bytes(make_png(tmp_path / "a.png", 30, 20).read_bytes(), "a.png"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_asset_empties_its_pins_asset_at_once(shared_cache, workspace, account, asset, settings):
     make_pin(account, asset=asset)
     key = key_for(workspace)
     assert listed(key)[0]["asset_id"] == str(asset.public_id)
@@ -231,6 +248,29 @@ def test_a_deleted_asset_empties_its_pins_asset_at_once(shared_cache, workspace,
     assert listed(key)[0]["media_url"] == f"https://pins.example.com/v1/assets/{asset.public_id}/content"
     Asset.objects.filter(pk=asset.pk).delete()  # SET_NULL on the pin: an UPDATE no pin signal sees
     assert listed(key)[0]["asset_id"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_pin_added_through_a_related_manager_is_answered_at_once(shared_cache, workspace, account, asset):
+    """``asset.pins.add(pin)`` writes through Pin's base manager, not ``Pin.objects``."""
+    pin = make_pin(account)
+    key = key_for(workspace)
+    assert listed(key)[0]["asset_id"] is None
+    asset.pins.add(pin)
+    assert listed(key)[0]["asset_id"] == str(asset.public_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_commit_hook_that_raises_before_the_epochs_does_not_keep_them(shared_cache, cached_key):
+    """Django stops running commit hooks at the first that raises (an enqueue while the broker is
+    down); the write has committed all the same."""
+    def broker_down() -> None:
+        raise redis.ConnectionError("the broker is down")
+
+    with pytest.raises(redis.ConnectionError), transaction.atomic():
+        transaction.on_commit(broker_down)
+        Pin.objects.update(title="Retried")
+    assert titles(cached_key) == ["Retried"]
 
 
 @pytest.mark.django_db(transaction=True)
