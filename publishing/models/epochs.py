@@ -55,8 +55,8 @@ def shared_redis() -> redis.Redis:
     return _client_for(settings.CACHE_REDIS_URL)
 
 
-# How many leading commit hooks advance_on_commit looks through for its own (more than there are epochs).
-_LEADING_ENTRIES = 4
+# How many of the latest commit hooks advance_on_commit looks through for its own.
+_RECENT_ENTRIES = 4
 
 
 def epoch_new() -> str:
@@ -98,19 +98,27 @@ class Epoch:
         if not connection.in_atomic_block:  # autocommit: the write has committed, change it now
             transaction.on_commit(self.advance, using=using, robust=True)
             return
-        # First among the transaction's commit hooks, not last: Django stops running them at the first
-        # that raises (an enqueue while the broker is down), and the write has committed whatever they
-        # do. An entry is what ``transaction.on_commit`` appends, (savepoint ids, callback, robust); a
-        # savepoint's rollback drops the entries that name it wherever they stand.
         savepoints = set(connection.savepoint_ids)
         pending = connection.run_on_commit
         # Once per transaction, not once per row: a cascade that deletes 100,000 pins sends 100,000
-        # signals. An entry is skipped only after one of its own under the same savepoints (among the
-        # first few: each epoch puts its own first), so a rollback that drops the earlier entry drops
-        # the write that asked for this one too.
-        if any(func == self.advance and ids == savepoints for ids, func, _ in pending[:_LEADING_ENTRIES]):
+        # signals. An entry (what ``transaction.on_commit`` appends: savepoint ids, callback, robust)
+        # is skipped only after one of its own under the same savepoints, so a rollback that drops the
+        # earlier entry drops the write that asked for this one too.
+        if any(func == self.advance and ids == savepoints for ids, func, _ in pending[-_RECENT_ENTRIES:]):
             return
-        pending.insert(0, (savepoints, self.advance, True))
+        # Django stops running the hooks at the first that raises (an enqueue while the broker is
+        # down), and the write has committed whatever they do: each hook already registered that may
+        # raise changes this epoch before its error goes on. Wrapped in place, so every entry keeps
+        # its position (Django's test helper that runs captured hooks counts on it); newest first, up
+        # to one an earlier call wrapped (those before it are wrapped too: a rollback keeps the order).
+        for position in range(len(pending) - 1, -1, -1):
+            ids, func, robust = pending[position]
+            if robust:
+                continue
+            if isinstance(func, AdvancingOnError) and self in func.epochs:
+                break
+            pending[position] = (ids, AdvancingOnError.around(func, self), robust)
+        transaction.on_commit(self.advance, using=using, robust=True)
 
     def tracks(self, fields: Iterable[str] | None) -> bool:
         return fields is None or not set(fields) <= self.untracked_fields
@@ -148,6 +156,31 @@ class Epoch:
         # A release may change the tables' columns: copies stored before it are not read after it.
         if epoch_kept():
             self.advance()
+
+
+class AdvancingOnError:
+    """A commit hook that, if it raises, first changes the epochs whose own hooks come after it (and
+    which Django will then not run)."""
+
+    def __init__(self, hook: Callable[[], Any]) -> None:
+        self.hook = hook
+        self.epochs: list[Epoch] = []
+        self.__qualname__ = getattr(hook, "__qualname__", type(hook).__qualname__)  # Django logs it
+
+    @classmethod
+    def around(cls, hook: Callable[[], Any], epoch: Epoch) -> "AdvancingOnError":
+        wrapped = hook if isinstance(hook, cls) else cls(hook)
+        if epoch not in wrapped.epochs:
+            wrapped.epochs.append(epoch)
+        return wrapped
+
+    def __call__(self) -> Any:
+        try:
+            return self.hook()
+        except Exception:
+            for epoch in self.epochs:
+                epoch.advance()
+            raise
 
 
 # The epochs whose tables' bulk writes a model's EpochQuerySet reports, filled by Epoch.track.
