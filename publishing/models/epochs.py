@@ -13,8 +13,8 @@ through ``EpochQuerySet``; ``migrate`` (each release) changes every epoch too, s
 code stored are not read by the new. The change happens in ``on_commit``, after the write commits
 and before the request (or job) that made it goes on: once a write has answered, every web node
 reads the database again. A commit hook registered before it that raises (Django then runs no
-later hook) changes it first (``AdvancingOnError``). A write the ORM does not see (SQL typed into a database shell) is seen
-when the copies expire, each cache's seconds after they were read.
+later hook) changes it first (``AdvancingOnError``). A write the ORM does not see (SQL typed into a
+database shell) is seen when the copies expire, each cache's seconds after they were read.
 
 An epoch is a random value rather than a counter: if Redis loses it (a restart, an eviction), the
 next one can never equal a value some old copy was stored under.
