@@ -329,7 +329,7 @@ def database_backends() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def measured(server: subprocess.Popen, load, port: int, path: str,
+def measured(load, server: subprocess.Popen, port: int, path: str,
              headers: dict[str, str]) -> tuple[float, dict[str, float]]:
     """Requests per second, and the CPU milliseconds each request cost the web, the database and the
     client (with ``requests``, how many were answered, and ``restart``: 1 when a worker was replaced
@@ -523,12 +523,12 @@ def main() -> None:
             for round_number in range(1, ROUNDS + 1):
                 for client, load in loads.items():
                     for name, (answering, port, path, headers) in endpoints.items():
-                        rate, cost = measured(answering, load, port, path, headers)
+                        rate, cost = measured(load, answering, port, path, headers)
                         rates[client][name].append(rate)
                         costs[client][name].append(cost)
                     # /healthz again, last: the round's denominator is the mean of the windows either side
                     # of the endpoints, so a drift of the machine across the round moves both sides alike.
-                    rate, cost = measured(*endpoints["healthz"][:1], load, *endpoints["healthz"][1:])
+                    rate, cost = measured(load, *endpoints["healthz"])
                     rates[client]["healthz"][-1] = (rates[client]["healthz"][-1] + rate) / 2  # equal windows
                     costs[client]["healthz"][-1] = pooled(costs[client]["healthz"][-1], cost)
                 latencies["small"].append(latency_ms(reads, "/v1/pins?limit=50", small))

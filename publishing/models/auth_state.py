@@ -12,10 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from publishing.models.epochs import CACHE_ERRORS, Epoch, EpochQuerySet, epoch_kept, epoch_new, shared_redis
-
-__all__ = ["AUTH_EPOCH", "CACHE_ERRORS", "EPOCH_KEY", "AuthStateQuerySet", "credential_cache_enabled", "epoch_kept",
-           "epoch_new", "shared_redis", "track_auth_state"]
+from publishing.models.epochs import Epoch
 
 EPOCH_KEY = "pinboard:auth-epoch"
 # Columns whose writes change nothing a credential resolves to: the use stamp written at most once a
@@ -24,9 +21,6 @@ EPOCH_KEY = "pinboard:auth-epoch"
 UNTRACKED_FIELDS = frozenset({"last_used_at", "last_login"})
 AUTH_EPOCH = Epoch(EPOCH_KEY, name="auth epoch", untracked_fields=UNTRACKED_FIELDS, logger_name="publishing.auth",
                    stale="cached credentials stay in use until they expire (CREDENTIAL_CACHE_SECONDS)")
-
-# The QuerySet of every table a credential resolves through: its bulk writes change the epoch.
-AuthStateQuerySet = EpochQuerySet
 
 
 def credential_cache_enabled() -> bool:

@@ -8,7 +8,7 @@ import uuid
 
 from django.db import models
 
-from publishing.models.auth_state import AuthStateQuerySet
+from publishing.models.epochs import EpochQuerySet
 from publishing.models.integrations import PinterestAccount
 from publishing.models.teams import Membership, Team, User, Workspace
 
@@ -20,7 +20,7 @@ class ApiKeyScope(models.TextChoices):
     APPROVE = "approve", "Approve"
 
 
-class ApiKeyQuerySet(AuthStateQuerySet):
+class ApiKeyQuerySet(EpochQuerySet):
     def for_team(self, team: Team) -> "ApiKeyQuerySet":
         return self.filter(workspace__team=team)
 
@@ -85,7 +85,7 @@ class AccessToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AuthStateQuerySet.as_manager()
+    objects = EpochQuerySet.as_manager()
 
     class Meta:
         # A related manager's add() and deletion's updates write through the base manager: it must

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
-from publishing.models.auth_state import AuthStateQuerySet
+from publishing.models.epochs import EpochQuerySet
 from publishing.models.joined_reads import Joined, JoinedRead
 from publishing.permissions import Permission, Role, role_can
 
@@ -28,8 +28,8 @@ class EmailUserManager(UserManager):
 
     use_in_migrations = True
 
-    def get_queryset(self) -> AuthStateQuerySet:
-        return AuthStateQuerySet(self.model, using=self._db)
+    def get_queryset(self) -> EpochQuerySet:
+        return EpochQuerySet(self.model, using=self._db)
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
@@ -111,7 +111,7 @@ class Team(models.Model):
     approval_steps = models.CharField(max_length=24, choices=ApprovalSteps.choices, default=ApprovalSteps.ONE)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = AuthStateQuerySet.as_manager()
+    objects = EpochQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -123,7 +123,7 @@ class Team(models.Model):
         return self.name
 
 
-class WorkspaceQuerySet(AuthStateQuerySet):
+class WorkspaceQuerySet(EpochQuerySet):
     def for_team(self, team: Team) -> "WorkspaceQuerySet":
         """Workspaces of one team only."""
         return self.filter(team=team)
@@ -171,7 +171,7 @@ class Workspace(models.Model):
         return zoneinfo.ZoneInfo(self.timezone)
 
 
-class MembershipQuerySet(AuthStateQuerySet):
+class MembershipQuerySet(EpochQuerySet):
     def for_team(self, team: Team) -> "MembershipQuerySet":
         """Members of one team, with their user rows loaded."""
         return self.filter(team=team).select_related("user")

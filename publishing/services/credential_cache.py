@@ -22,7 +22,8 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 
-from publishing.models.auth_state import AUTH_EPOCH, CACHE_ERRORS, credential_cache_enabled, shared_redis
+from publishing.models.auth_state import AUTH_EPOCH, credential_cache_enabled
+from publishing.models.epochs import CACHE_ERRORS, shared_redis
 from publishing.services.shared_cache import UnavailableWarning, epoch_read, sealed
 
 logger = logging.getLogger("publishing.auth")

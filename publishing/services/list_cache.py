@@ -53,7 +53,7 @@ def list_cache_enabled() -> bool:
 
 def question_key(name: str, question: dict[str, Any]) -> str:
     """The cache key of one question (``question`` is JSON-serialisable; its order does not matter)."""
-    text = json.dumps({**question, "site_url": settings.SITE_URL}, sort_keys=True, default=str)
+    text = json.dumps({**question, "site_url": settings.SITE_URL}, sort_keys=True)
     return f"pinboard:list:{name}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 

@@ -41,12 +41,12 @@ def shared_caches_on(settings) -> Iterator[redis.Redis]:
     settings.CREDENTIAL_CACHE_SECONDS = 60
     settings.API_LIST_CACHE_SECONDS = 60
     raw = redis.Redis.from_url(SHARED_CACHE_REDIS_URL)
-    _clear_credential_keys(raw)
+    _clear_cache_keys(raw)
     yield raw
-    _clear_credential_keys(raw)
+    _clear_cache_keys(raw)
 
 
-def _clear_credential_keys(raw: redis.Redis) -> None:
+def _clear_cache_keys(raw: redis.Redis) -> None:
     stored = raw.keys("pinboard:*")
     if stored:
         raw.delete(*stored)
