@@ -22,7 +22,9 @@ next one can never equal a value some old copy was stored under.
 
 import functools
 import logging
+import os
 import secrets
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -54,6 +56,54 @@ def shared_redis() -> redis.Redis:
     Django's cache API: its Redis backend builds a new client on every call, which cost more than
     the rest of a cached ``/v1/auth/me``."""
     return _client_for(settings.CACHE_REDIS_URL)
+
+
+class _ThreadConnection(threading.local):
+    """This thread's own connection to the caches' Redis, for ``shared_values``; the URL and process
+    it was opened for (a test changes the setting; a forked child must not write to its parent's socket)."""
+
+    connection: redis.connection.AbstractConnection | None = None
+    opened_for: tuple[str, int] | None = None
+    used = False
+
+
+_thread_connection = _ThreadConnection()
+
+
+def thread_connection() -> redis.connection.AbstractConnection:
+    """This thread's connection to ``CACHE_REDIS_URL``, opened with the shared client's options."""
+    local, opened_for = _thread_connection, (settings.CACHE_REDIS_URL, os.getpid())
+    if local.connection is None or local.opened_for != opened_for:
+        # A connection inherited across a fork is dropped, never disconnected: disconnecting shuts
+        # the socket down for the parent too.
+        pool = shared_redis().connection_pool
+        local.connection = pool.connection_class(**pool.connection_kwargs)
+        local.opened_for, local.used = opened_for, False
+    return local.connection
+
+
+def shared_values(*keys: str) -> list[bytes | None]:
+    """The values at ``keys`` (MGET), on this thread's own connection. Every API request reads its
+    credential, and the list it asks for, this way: the client's own path (a pool checkout that polls
+    the socket first, a retry wrapper, metrics hooks) cost a gunicorn worker about as much CPU again
+    as the round trip itself (docs/performance.md). Raises what Redis raises (``CACHE_ERRORS``)."""
+    connection = thread_connection()
+    try:
+        connection.send_command("MGET", *keys)
+        values: list[bytes | None] = connection.read_response()
+    except redis.ConnectionError:
+        connection.disconnect()
+        if not _thread_connection.used:
+            raise
+        # It had served before: Redis closed it while it sat idle (a restart, a client timeout).
+        # Once more, on a new connection, rather than sending this request to the database.
+        _thread_connection.used = False
+        return shared_values(*keys)
+    except BaseException:
+        connection.disconnect()  # a reply may still be on its way: never read it as the next one's
+        raise
+    _thread_connection.used = True
+    return values
 
 
 # How many of the latest commit hooks advance_on_commit looks through for its own.

@@ -10,11 +10,11 @@ django-q2 signs its tasks.
 import logging
 import pickle
 import time
-from typing import Any, cast
+from typing import Any
 
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from publishing.models.epochs import Epoch, shared_redis
+from publishing.models.epochs import Epoch, shared_values
 
 _SEAL_BYTES = 32  # HMAC-SHA256
 _WARN_EVERY_SECONDS = 60.0
@@ -45,7 +45,7 @@ def epoch_read(epoch: Epoch, cache_key: str, salt: str,
     """The current epoch and, when it was stored under that epoch, the entry at ``cache_key`` (one
     round trip). Call it *before* reading the database, and store what the database gives under
     the epoch it answers. Raises what Redis raises (``CACHE_ERRORS``)."""
-    current, stored = cast(list[bytes | None], shared_redis().mget(epoch.key, cache_key))
+    current, stored = shared_values(epoch.key, cache_key)
     if current is None:
         return epoch.current(), None
     entry = opened(salt, stored, logger)

@@ -410,6 +410,61 @@ def test_a_pickled_user_carries_no_password_hash(cast):
     assert copy.check_password(PASSWORD)  # read again from the database when asked
 
 
+# --- the read's own connection (publishing.models.epochs.shared_values) ---------------------------------
+
+@pytest.mark.django_db
+def test_a_connection_redis_closed_while_idle_is_replaced_not_answered_by_the_database(shared_cache, cast, caplog):
+    """Each thread reads on its own connection. Redis closing it between requests (a restart, a client
+    timeout) costs that request a reconnection, not a trip to the database or a warning."""
+    bearer = bearer_for(cast.admin, cast.team.workspaces.get())
+    client = Client()
+    me(client, bearer)
+    assert queries(client, "/v1/auth/me", **bearer) == (200, [])
+    assert shared_cache.client_kill_filter(_type="normal", skipme=True) >= 1
+    with caplog.at_level(logging.WARNING, logger="publishing.auth"):
+        assert queries(client, "/v1/auth/me", **bearer) == (200, [])
+    assert not [r for r in caplog.records if "cache is unavailable" in r.getMessage()]
+
+
+def test_a_forked_process_reads_on_a_connection_of_its_own(settings):
+    """gunicorn forks its workers: a child writing to the connection its parent opened would interleave
+    their commands on one socket."""
+    import os
+
+    from publishing.models.epochs import thread_connection
+
+    settings.CACHE_REDIS_URL = SHARED_CACHE_REDIS_URL
+
+    def client_id() -> int:
+        connection = thread_connection()
+        connection.send_command("CLIENT", "ID")
+        return int(connection.read_response())
+
+    parent = client_id()
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            os.write(writing, str(client_id()).encode())
+        finally:
+            os._exit(0)
+    os.close(writing)
+    os.waitpid(child, 0)
+    with os.fdopen(reading) as report:
+        assert int(report.read()) not in (0, parent)
+    assert client_id() == parent  # the parent's own connection is untouched, and still in use
+
+
+def test_a_changed_setting_is_read_on_a_connection_to_the_new_redis(settings):
+    from publishing.models.epochs import shared_values
+
+    settings.CACHE_REDIS_URL = SHARED_CACHE_REDIS_URL
+    assert shared_values("pinboard:absent") == [None]
+    settings.CACHE_REDIS_URL = f"redis://127.0.0.1:{free_port()}/6"  # nothing listens there
+    with pytest.raises(redis.ConnectionError):
+        shared_values("pinboard:absent")
+
+
 # --- Redis down ----------------------------------------------------------------------------------------
 
 @pytest.mark.django_db(transaction=True)

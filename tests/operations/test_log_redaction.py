@@ -41,6 +41,10 @@ def test_redact_keeps_the_shape_and_drops_only_credentials():
     assert redact("token=abc&status=failed") == "token=[redacted]&status=failed"  # a bare QUERY_STRING
     assert redact("https://user:pass@hooks.example/x?X-Amz-Signature=ff&X-Amz-Credential=a%2Fb") == (
         "https://[redacted]@hooks.example/x?X-Amz-Signature=[redacted]&X-Amz-Credential=[redacted]")
+    # Each on its own, with nothing else in the text that could match (a quick check skips the searches).
+    assert redact("redis://:hunter2@cache.internal:6379/0") == "redis://[redacted]@cache.internal:6379/0"
+    assert redact("/review/SECRETreview") == "/review/[redacted]"
+    assert redact("3f2a-0c1d api_key bearer") == "3f2a-0c1d api_key bearer"
     assert redact("GET /v1/pins?status=failed&q=summer 200 auth=api_key") == (
         "GET /v1/pins?status=failed&q=summer 200 auth=api_key")
 
