@@ -28,7 +28,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 
-from publishing.models import Board, PinterestAccount, Workspace
+from publishing.models import Board, PinterestAccount, WorkerCluster, Workspace
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 IMAGE_URL = "https://images.example.com/red-chair.jpg"
@@ -190,6 +190,7 @@ class Cluster:
     process: subprocess.Popen
     log_path: Path
     env: dict
+    starts_recorded_before: int  # rows of this cluster name's starts when it was launched
     media: Cluster | None = None  # the media cluster started beside it, stopped with it
 
     def stop(self, timeout: float = 10) -> None:
@@ -246,10 +247,11 @@ def start_cluster(sandbox, transactional_db, tmp_path):
         # the clusters' writes must change its epochs, as production workers' do.
         shared = {"CACHE_REDIS_URL": django_settings.CACHE_REDIS_URL} if django_settings.CACHE_REDIS_URL else {}
         cluster_env = {**env, **shared, "Q_CLUSTER_NAME": name, **extra}
+        starts_recorded_before = WorkerCluster.objects.filter(queue=name).count()
         with log_path.open("wb") as log:
             process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=BASE_DIR, env=cluster_env,
                                        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        cluster = Cluster(process, log_path, cluster_env)
+        cluster = Cluster(process, log_path, cluster_env, starts_recorded_before)
         clusters.append(cluster)
         return cluster
 
@@ -257,6 +259,11 @@ def start_cluster(sandbox, transactional_db, tmp_path):
         wait_for(lambda: "running" in cluster.log() or cluster.process.poll() is not None, timeout=30,
                  message="the cluster to start")
         assert cluster.process.poll() is None, cluster.log()
+        # The sentinel logs "running" while its workers may still be opening their database connection
+        # (post_spawn runs in each worker): started means the start is recorded, as worker_health reads it.
+        name = cluster.env["Q_CLUSTER_NAME"]
+        wait_for(lambda: WorkerCluster.objects.filter(queue=name).count() > cluster.starts_recorded_before,
+                 timeout=30, message=f"the {name} cluster's workers to record its start")
         return cluster
 
     def start(*, media: bool = True, extra_env: dict | None = None) -> Cluster:
