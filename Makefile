@@ -29,8 +29,11 @@ run: install .env
 browser:
 	bash scripts/ensure-chromium
 
+# The suite on TEST_WORKERS processes at once (pytest-xdist): about one core's worth of it waits on
+# servers, clusters and the browser. What each worker owns (its databases, its files): tests/parallel.py.
+TEST_WORKERS ?= 2
 test: install-test browser
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The import contracts `make lint` holds (pyproject.toml [tool.importlinter]).
 LINT_IMPORT_CONTRACTS := sandbox-standalone pinterest-client-below-services services-acyclic models-acyclic

@@ -1,7 +1,7 @@
 """Tests that need a service say so with a marker, and CI never lets one skip silently.
 
 - ``@pytest.mark.postgres``: needs the test database to be PostgreSQL (row locks, its SQL).
-- ``@pytest.mark.redis``: needs Redis on ``127.0.0.1:6379`` (the tests use databases 5 and 6).
+- ``@pytest.mark.redis``: needs Redis on ``127.0.0.1:6379`` (the databases each worker uses: tests/parallel.py).
 
 Locally such a test is skipped, with the reason, when the service is missing. When
 ``PINBOARD_REQUIRE_SERVICES`` is set (``.ci/run`` sets it) a skipped service test fails the run:

@@ -14,10 +14,14 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
 os.environ.setdefault("FIELD_ENCRYPTION_KEY", "dGVzdC1maWVsZC1rZXktbm90LWZvci1wcm9kdWN0aW8=")  # test-only Fernet key
 os.environ.setdefault("SECURE_COOKIES", "false")
-if "PINBOARD_VAR_DIR" not in os.environ:
-    # Made only where none is inherited (the suite's own process; the clusters and servers it starts
-    # share it), and removed when the process that made it ends: /tmp kept one per test process.
+# One per test process: made where none is inherited from the same process (the clusters and servers
+# a test starts share their test process's), and removed when the process that made it ends: /tmp
+# kept one per run. pytest-xdist's workers inherit their controller's, so each makes its own.
+if "PINBOARD_VAR_DIR" not in os.environ or (
+    os.environ.get("PINBOARD_VAR_DIR_WORKER", "") != os.environ.get("PYTEST_XDIST_WORKER", "")
+):
     os.environ["PINBOARD_VAR_DIR"] = tempfile.mkdtemp(prefix="pinboard-test-")
+    os.environ["PINBOARD_VAR_DIR_WORKER"] = os.environ.get("PYTEST_XDIST_WORKER", "")
     atexit.register(shutil.rmtree, os.environ["PINBOARD_VAR_DIR"], ignore_errors=True)
 
 from pinboard_site.settings import *  # noqa: F403

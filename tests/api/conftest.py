@@ -19,9 +19,10 @@ from publishing.models import Workspace
 from publishing.services.keys import api_key_create
 from tests import pipeline_fixtures
 from tests.conftest import PASSWORD
+from tests.parallel import worker_redis_url
 from tests.service_markers import redis_reachable
 
-SHARED_CACHE_REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers.py)
+SHARED_CACHE_REDIS_URL = worker_redis_url(6)  # a test database (tests/parallel.py)
 
 # The pipeline's fixtures, shared: the sandbox behind the live server, a connected account and one
 # of its boards, the team's sandbox workspace, and a real django-q2 cluster.

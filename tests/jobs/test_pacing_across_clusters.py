@@ -11,6 +11,7 @@ from django.conf import settings
 from publishing.access import Actor
 from publishing.models import Pin, PinStatus, PublishAttempt
 from publishing.services.pins import pin_create
+from tests.parallel import worker_redis_url
 from tests.pipeline_fixtures import pin_payload, wait_for
 
 CAPACITY = 3
@@ -80,7 +81,7 @@ def test_redis_pacing_holds_across_two_clusters(start_cluster, workspace, cast, 
 
     url = settings.REDIS_URL  # this run's broker database, flushed before each test
     if not url:
-        url = "redis://127.0.0.1:6379/6"
+        url = worker_redis_url(6)
         redis.Redis.from_url(url).flushdb()
     times = publish_through_two_clusters(start_cluster, workspace, cast, account, board, {"PACING_REDIS_URL": url})
     check_pacing(times, "Redis")

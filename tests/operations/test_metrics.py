@@ -12,6 +12,7 @@ from django_q.models import OrmQ
 from prometheus_client.parser import text_string_to_metric_families
 
 from publishing.models import Pin, PinStatus, PublishAttempt
+from tests.parallel import worker_redis_url
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +112,7 @@ def test_a_scrape_costs_the_same_number_of_queries_whatever_the_data(client, met
 
 
 def test_queue_depth_on_the_redis_broker_counts_ready_and_delayed_jobs(client, metrics_on, settings):
-    url = "redis://127.0.0.1:6379/14"  # this suite's own Redis database for operations tests
+    url = worker_redis_url(14)  # this suite's own Redis database for operations tests
     server = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
         server.ping()

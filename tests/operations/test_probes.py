@@ -4,6 +4,8 @@ and nothing on another machine (no worker needs to run anywhere for a web node t
 import pytest
 import redis
 
+from tests.parallel import worker_redis_url
+
 pytestmark = pytest.mark.django_db
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -35,9 +37,9 @@ def test_readiness_fails_when_the_configured_redis_is_unreachable(client, settin
 
 def test_readiness_with_a_reachable_redis(client, settings):
     try:
-        redis.Redis.from_url("redis://127.0.0.1:6379/14", socket_connect_timeout=1).ping()
+        redis.Redis.from_url(worker_redis_url(14), socket_connect_timeout=1).ping()
     except redis.ConnectionError:
         pytest.skip("needs Redis on 127.0.0.1:6379")
-    settings.REDIS_URL = settings.PACING_REDIS_URL = "redis://127.0.0.1:6379/14"
+    settings.REDIS_URL = settings.PACING_REDIS_URL = worker_redis_url(14)
     response = client.get("/readyz")
     assert response.status_code == 200 and response.json()["redis"] == "ok"

@@ -49,6 +49,7 @@ from publishing.services.secrets import credential_prefix
 from publishing.services.teams import membership_set_role, team_create
 from tests.foundation.test_production_server import database_url
 from tests.media import make_png
+from tests.parallel import worker_redis_url
 from tests.pipeline_fixtures import CLUSTER_SETTINGS, wait_for
 from tests.ports import free_port
 from tests.storage_fixtures import s3_environ
@@ -64,7 +65,7 @@ CAPACITY = 10
 RATE_PER_MINUTE = 600
 # A token is taken a moment before its attempt row is written; allow that much refill on top.
 RECORDING_SLACK_SECONDS = 0.5
-REDIS_DB_URL = "redis://127.0.0.1:6379/7"
+REDIS_DB_URL = worker_redis_url(7)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from publishing.models import PinterestAccount, RateBucket
 from publishing.services.pacing import pacing_meter, pacing_take
+from tests.parallel import worker_redis_url
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_concurrent_workers_never_take_more_than_the_capacity(cast, small_bucket
 def test_redis_buckets_behave_the_same(offline_account, small_buckets, settings):
     import redis
 
-    settings.PACING_REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers.py)
+    settings.PACING_REDIS_URL = worker_redis_url(6)  # a test database (tests/parallel.py)
     settings.PACING_REDIS_PREFIX = f"pinboard-test-{uuid.uuid4().hex}"
 
     assert [pacing_take(account=offline_account) for _ in range(4)][:3] == [0.0, 0.0, 0.0]

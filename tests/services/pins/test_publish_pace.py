@@ -18,6 +18,7 @@ from publishing.models import Pin, PinStatus, RateBucket
 from publishing.services.delivery import pin_publish
 from publishing.services.pacing import PacingMode, PacingTurn, pacing_reserve
 from publishing.services.pins import pin_create
+from tests.parallel import worker_redis_url
 from tests.pipeline_fixtures import pin_payload, queued_jobs
 
 PUBLISH = "publishing.tasks.publish_pin"
@@ -63,7 +64,7 @@ def test_redis_reservations_behave_the_same(offline_account, one_a_second, setti
 
     import redis
 
-    settings.PACING_REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers.py)
+    settings.PACING_REDIS_URL = worker_redis_url(6)  # a test database (tests/parallel.py)
     settings.PACING_REDIS_PREFIX = f"pinboard-test-{uuid.uuid4().hex}"
     got = turns(offline_account, [PacingMode.JOIN] * 4 + [PacingMode.PRIORITY])
     # Redis's clock moves on between calls: compare with a tolerance.
@@ -156,7 +157,7 @@ def test_a_late_slot_on_a_full_bucket_takes_a_token_on_redis_too(offline_account
 
     from publishing.services.pacing import _redis_key, account_bucket_key
 
-    settings.PACING_REDIS_URL = "redis://127.0.0.1:6379/6"  # a test database (tests/service_markers.py)
+    settings.PACING_REDIS_URL = worker_redis_url(6)  # a test database (tests/parallel.py)
     settings.PACING_REDIS_PREFIX = f"pinboard-test-{uuid.uuid4().hex}"
     # The account's bucket as the script stores it: full, as of ten seconds ago.
     redis.Redis.from_url(settings.PACING_REDIS_URL).hset(
