@@ -132,11 +132,13 @@ def asset_upload(
                 details={"asset_type": asset.asset_type, "size_bytes": asset.size_bytes,
                          "original_filename": asset.original_filename},
             )
-            asset_thumbnail_enqueue(asset)  # on commit: the picker shows a placeholder until then
     except BaseException:
         # Our names are random UUIDs, so whatever sits at the target name is this upload's part-file.
         storage.delete(stored_name or target_name)
         raise
+    # After the block, not in it: an enqueue registered inside runs as the block commits, so a broker
+    # failing then would have come through the cleanup above and deleted a committed asset's file.
+    asset_thumbnail_enqueue(asset)  # on commit: the picker shows a placeholder until then
     return asset
 
 

@@ -10,6 +10,7 @@ from PIL import Image
 from publishing.access import Actor
 from publishing.media import VIDEO_MAX_BYTES, AssetRejected
 from publishing.models import Asset, AuditEvent
+from publishing.services import queue
 from publishing.services.assets import asset_storage_usage, asset_upload
 from tests.media import make_jpeg, make_mp4, make_png, make_png_bomb, pad_mp4
 from tests.services.assets.helpers import stored_files, upload_bytes
@@ -47,6 +48,25 @@ def test_a_png_is_stored_under_a_random_name_with_its_measurements(cast, workspa
     assert (media_root / asset.file.name).read_bytes() == source.read_bytes()
     event = AuditEvent.objects.for_team(cast.team).get(action="asset.uploaded")
     assert event.target_id == str(asset.public_id) and event.actor_user == cast.editor
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broker_failing_after_the_upload_committed_leaves_the_asset_its_file(
+    cast, workspace, opened, tmp_path, media_root, monkeypatch
+):
+    """The thumbnail job is enqueued once the upload has committed. A broker that fails then fails
+    the call, and must not take the committed asset's file with it (the upload's clean-up of its
+    part-file once caught that error too)."""
+
+    def broker_down(*args, **kwargs):
+        raise OSError("the broker is down")
+
+    monkeypatch.setattr(queue, "async_task", broker_down)
+    source = make_png(tmp_path / "kept.png", 64, 48)
+    with pytest.raises(OSError, match="broker is down"):
+        asset_upload(actor=Actor.for_user(cast.editor, workspace), uploaded_file=opened(source), expected_kind="image")
+    asset = Asset.objects.get(workspace=workspace)
+    assert (media_root / asset.file.name).read_bytes() == source.read_bytes()
 
 
 def test_a_jpeg_is_measured(workspace, opened, tmp_path):
