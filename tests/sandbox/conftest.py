@@ -74,3 +74,11 @@ def fresh_rate_window(db):
     rate-limit window cannot straddle two."""
     seconds_into_window = sandbox_now().timestamp() % 60
     faults.advance_clock(60 - seconds_into_window + 0.1)
+
+
+@pytest.fixture
+def midday(sandbox_url):
+    """Move sandbox time on to the next 12:00 UTC, before the test's account is opened. Analytics
+    figures grow through the day: a test run just after midnight would find the day's still zero."""
+    seconds_since_noon = (sandbox_now().timestamp() - 12 * 3600) % (24 * 3600)
+    faults.advance_clock(24 * 3600 - seconds_since_noon)

@@ -16,6 +16,9 @@ from pinterest_sandbox.seed import sandbox_pin_backdate
 from tests.sandbox.conftest import open_account
 from tests.sandbox.helpers import image_pin
 
+# Figures depend on the hour of the day: every test starts at noon (sandbox time), whenever it runs.
+pytestmark = pytest.mark.usefixtures("midday")
+
 DAY = 24 * 3600
 PIN_METRICS = "IMPRESSION,SAVE,PIN_CLICK,OUTBOUND_CLICK,VIDEO_MRC_VIEW"
 
