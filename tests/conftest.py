@@ -17,7 +17,9 @@ day has 23 or 25 hours.
   it, or a schedule due "now" here is hours away for the workers: they get the same offset through
   ``PINBOARD_TEST_CLOCK_OFFSET`` and ``tests/clock_shift/sitecustomize.py`` (first on their
   ``PYTHONPATH``), which starts the same time-machine travel when Python starts. Parent and
-  children agree to the millisecond; monotonic clocks (timeouts) stay real.
+  children agree to the millisecond; monotonic clocks (timeouts) stay real. pytest-xdist's
+  workers (``make test``) are such children too: shifted as they start, they pass the offset on
+  as they inherited it (tests/foundation/test_session_clock.py).
   libfaketime (Debian's ``faketime``) was tried first and is not sound here: with monotonic
   clocks left alone Python 3.11's ``time.sleep`` fails with EINVAL (an absolute
   ``clock_nanosleep`` on the monotonic clock), and with them shifted ``threading.Event.wait``
@@ -118,6 +120,10 @@ def pytest_configure(config):
     global _session_travel
     value = os.environ.get(CLOCK_ENV)
     if not value:
+        return
+    if os.environ.get("PINBOARD_TEST_CLOCK_OFFSET"):
+        # Started by the run (a pytest-xdist worker): tests/clock_shift shifted this process as it
+        # started, and the offset its own children need is the one it inherited.
         return
     offset = (parse_clock(value) - datetime.now(UTC)).total_seconds()
     os.environ["PINBOARD_TEST_CLOCK_OFFSET"] = repr(offset)
