@@ -42,6 +42,8 @@ MAX_CSV_BYTES = 10 * 1024 * 1024
 # timeout, 90 s), so no second run starts beside a live one; shorter than Q_CLUSTER's retry
 # (120 s), so when a worker dies mid-run the re-delivered task (or the sweeper) can claim the job.
 LEASE = timedelta(seconds=105)
+# A queued import with no run for this long lost its job (the sweeper queues another): as for pins.
+QUEUED_GRACE = timedelta(minutes=2)
 # One run works at most this long, then hands the rest to a fresh task: a 5000-row import takes
 # minutes, and django-q2 kills a task at Q_CLUSTER's timeout (90 s) without running it again.
 DEFAULT_TASK_SECONDS = 60
@@ -173,13 +175,18 @@ def pin_import_create(*, actor: Actor, source_type: str, rows: Sequence[object],
 
 
 def pin_imports_requeue_due(*, now: datetime | None = None) -> int:
-    """Queue a fresh run for each import whose run died (its lease expired while ``processing``)."""
+    """Queue a fresh run for each import whose run died (its lease expired while ``processing``) or
+    that has waited ``QUEUED_GRACE`` in ``queued`` without one (its job was lost: a broker failing as
+    it was enqueued). A re-queued import is marked (``updated_at``), so one waiting behind a long
+    queue gets one more job per grace, not one per sweep; the claim lets a single run through."""
     now = now or timezone.now()
-    abandoned = list(ImportJob.objects.filter(status=ImportJob.Status.PROCESSING, lease_expires_at__lt=now)
-                     .values_list("pk", flat=True)[:500])
-    for job_id in abandoned:
+    due = (Q(status=ImportJob.Status.PROCESSING, lease_expires_at__lt=now)
+           | Q(status=ImportJob.Status.QUEUED, updated_at__lte=now - QUEUED_GRACE))
+    job_ids = list(ImportJob.objects.filter(due).values_list("pk", flat=True)[:500])
+    ImportJob.objects.filter(pk__in=job_ids, status=ImportJob.Status.QUEUED).update(updated_at=now)
+    for job_id in job_ids:
         task_enqueue(RUN_TASK, job_id)
-    return len(abandoned)
+    return len(job_ids)
 
 
 def _claim(job_id: int) -> bool:

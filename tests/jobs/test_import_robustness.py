@@ -9,7 +9,14 @@ from django.utils import timezone
 
 from publishing.access import Actor
 from publishing.models import ImportJob, Membership, Pin
-from publishing.services.imports import LEASE, RUN_TASK, pin_import_create, pin_import_run
+from publishing.services.imports import (
+    LEASE,
+    QUEUED_GRACE,
+    RUN_TASK,
+    pin_import_create,
+    pin_import_run,
+    pin_imports_requeue_due,
+)
 from publishing.services.keys import api_key_create, api_key_revoke
 from publishing.services.teams import membership_remove
 from publishing.tasks import sweep_pins
@@ -79,6 +86,23 @@ def test_a_run_that_died_is_resumed_by_the_sweeper(workspace, cast, offline_acco
         assert sweep_pins()["imports_resumed"] == 1
     assert [args for args, _ in queued_jobs(RUN_TASK)] == [(job.pk,)]
     assert pin_import_run(job.pk) == ImportJob.Status.COMPLETED and pin_import_run(live.pk) == "skipped"
+
+
+def test_an_import_whose_job_was_lost_is_run_after_a_grace_once_per_grace(
+    workspace, cast, offline_account, offline_board, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):  # its enqueue never happens: a broker failure
+        job = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
+                                rows=rows(offline_account, offline_board, "First"))
+    assert queued_jobs(RUN_TASK) == []
+    waiting_since = ImportJob.objects.get(pk=job.pk).updated_at
+    with django_capture_on_commit_callbacks(execute=True):
+        assert pin_imports_requeue_due(now=waiting_since + QUEUED_GRACE - timedelta(seconds=1)) == 0
+        assert pin_imports_requeue_due(now=waiting_since + QUEUED_GRACE) == 1
+        # Queued again, so the next sweeps leave it for another grace (its job may wait behind others).
+        assert pin_imports_requeue_due(now=waiting_since + QUEUED_GRACE + timedelta(minutes=1)) == 0
+    assert [args for args, _ in queued_jobs(RUN_TASK)] == [(job.pk,)]
+    assert pin_import_run(job.pk) == ImportJob.Status.COMPLETED
 
 
 def test_an_import_stops_when_its_api_key_is_revoked(workspace, offline_account, offline_board):
