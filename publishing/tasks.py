@@ -74,7 +74,7 @@ def sweep_notification_emails() -> int:
 
 def sweep_pins() -> dict:
     """Periodic: requeue due deferred pins, pins whose worker died (expired lease), stale queued pins;
-    resume imports whose run died; delete long-expired OAuth round trips."""
+    resume imports whose run died or whose job was lost; delete long-expired OAuth round trips."""
     return {**pins_requeue_due(), "imports_resumed": pin_imports_requeue_due(),
             "oauth_states_deleted": oauth_states_delete_expired()}
 

@@ -45,7 +45,8 @@ from publishing.models import Team, User
 from publishing.permissions import Role
 from publishing.services.teams import membership_set_role, team_create
 
-pytest_plugins = ["tests.service_markers"]  # postgres/redis markers; no silent skips in CI
+# postgres/redis markers, no silent skips in CI; one process only on the Redis broker.
+pytest_plugins = ["tests.service_markers", "tests.parallel"]
 
 PASSWORD = "correct-horse-battery"
 

@@ -177,13 +177,17 @@ def pin_import_create(*, actor: Actor, source_type: str, rows: Sequence[object],
 def pin_imports_requeue_due(*, now: datetime | None = None) -> int:
     """Queue a fresh run for each import whose run died (its lease expired while ``processing``) or
     that has waited ``QUEUED_GRACE`` in ``queued`` without one (its job was lost: a broker failing as
-    it was enqueued). A re-queued import is marked (``updated_at``), so one waiting behind a long
-    queue gets one more job per grace, not one per sweep; the claim lets a single run through."""
+    it was enqueued). A re-queued import is marked, its ``lease_expires_at`` a grace ahead (the claim
+    ignores it on a queued import; ``updated_at``, which the API shows, stays as it was), so one
+    waiting behind a long queue gets one more job per grace, not one per sweep; the claim lets a
+    single run through."""
     now = now or timezone.now()
+    unmarked = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
     due = (Q(status=ImportJob.Status.PROCESSING, lease_expires_at__lt=now)
-           | Q(status=ImportJob.Status.QUEUED, updated_at__lte=now - QUEUED_GRACE))
+           | Q(status=ImportJob.Status.QUEUED, updated_at__lte=now - QUEUED_GRACE) & unmarked)
     job_ids = list(ImportJob.objects.filter(due).values_list("pk", flat=True)[:500])
-    ImportJob.objects.filter(pk__in=job_ids, status=ImportJob.Status.QUEUED).update(updated_at=now)
+    ImportJob.objects.filter(pk__in=job_ids, status=ImportJob.Status.QUEUED).update(
+        lease_expires_at=now + QUEUED_GRACE)
     for job_id in job_ids:
         task_enqueue(RUN_TASK, job_id)
     return len(job_ids)
@@ -198,12 +202,16 @@ def _claim(job_id: int) -> bool:
 
 
 def _hand_over(job: ImportJob) -> str:
-    """Give the claim back and queue a fresh run for the rows left."""
-    with transaction.atomic():
-        job.status = ImportJob.Status.QUEUED
-        job.lease_expires_at = None
-        job.save(update_fields=["status", "lease_expires_at", "updated_at"])
+    """Give the claim back and queue a fresh run for the rows left. A run that cannot be queued (the
+    broker failing) leaves the import queued for the sweeper (``pin_imports_requeue_due``), rather
+    than failing an import that has done nothing wrong."""
+    job.status = ImportJob.Status.QUEUED
+    job.lease_expires_at = None
+    job.save(update_fields=["status", "lease_expires_at", "updated_at"])
+    try:
         task_enqueue(RUN_TASK, job.pk)
+    except Exception:
+        logger.warning("import job %s: its next run could not be queued; the sweeper will", job.pk, exc_info=True)
     return "continued"
 
 

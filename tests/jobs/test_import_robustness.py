@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from publishing.access import Actor
 from publishing.models import ImportJob, Membership, Pin
+from publishing.services import queue
 from publishing.services.imports import (
     LEASE,
     QUEUED_GRACE,
@@ -101,7 +102,36 @@ def test_an_import_whose_job_was_lost_is_run_after_a_grace_once_per_grace(
         assert pin_imports_requeue_due(now=waiting_since + QUEUED_GRACE) == 1
         # Queued again, so the next sweeps leave it for another grace (its job may wait behind others).
         assert pin_imports_requeue_due(now=waiting_since + QUEUED_GRACE + timedelta(minutes=1)) == 0
-    assert [args for args, _ in queued_jobs(RUN_TASK)] == [(job.pk,)]
+        assert pin_imports_requeue_due(now=waiting_since + 2 * QUEUED_GRACE) == 1
+    assert [args for args, _ in queued_jobs(RUN_TASK)] == [(job.pk,), (job.pk,)]
+    assert ImportJob.objects.get(pk=job.pk).updated_at == waiting_since  # what the API shows did not move
+    assert pin_import_run(job.pk) == ImportJob.Status.COMPLETED
+    assert pin_import_run(job.pk) == "skipped"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_whose_next_run_cannot_be_queued_leaves_the_import_queued_for_the_sweeper(
+    settings, workspace, cast, offline_account, offline_board, monkeypatch
+):
+    settings.PIN_IMPORT_TASK_SECONDS = 0  # a run stops after one row and hands the rest over
+    job = pin_import_create(actor=Actor.for_user(cast.manager, workspace), source_type="json",
+                            rows=rows(offline_account, offline_board, "First", "Second"))
+
+    enqueue = queue.async_task
+
+    def broker_down_for_runs(func, *args, **kwargs):  # the rows' own publish jobs still go through
+        if func == RUN_TASK:
+            raise OSError("the broker is down")
+        return enqueue(func, *args, **kwargs)
+
+    monkeypatch.setattr(queue, "async_task", broker_down_for_runs)
+    assert pin_import_run(job.pk) == "continued"
+    job.refresh_from_db()
+    assert (job.status, len(job.results)) == (ImportJob.Status.QUEUED, 1)
+    monkeypatch.undo()  # the broker is back
+    queued_before = len(queued_jobs(RUN_TASK))  # the first run's own job (no cluster takes it here)
+    assert pin_imports_requeue_due(now=job.updated_at + QUEUED_GRACE) == 1
+    assert len(queued_jobs(RUN_TASK)) == queued_before + 1
     assert pin_import_run(job.pk) == ImportJob.Status.COMPLETED
 
 
