@@ -88,7 +88,11 @@ def test_up_migrates_and_seeds_before_the_web_listens_and_a_second_start_changes
         assert first["schedules"] >= 1
         # The demo cast logs in with the published password (one hash, shared by the cast).
         for role in ("admin", "viewer"):
-            assert log_in(port, f"{role}@demo.pinboard.test", "pinboard-demo").status_code == 302, role
+            try:
+                answer = log_in(port, f"{role}@demo.pinboard.test", "pinboard-demo")
+            except httpx.TransportError as error:  # once under load: up's own log says what the web did
+                raise AssertionError(f"{role}: {error}\n{(tmp_path / 'first.log').read_text()[-5000:]}") from error
+            assert answer.status_code == 302, role
         deadline = time.monotonic() + 60
         while sorted(cluster_names(server.pid)) != ["media", "pinboard"]:
             assert time.monotonic() < deadline, "up started both clusters"
